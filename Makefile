@@ -1,0 +1,190 @@
+# mmstats: libmmstats, mmstatsfs and the reader tools.
+#
+#   make                 build everything into $(B) (default build/)
+#   make check           unit, integration and fuzz tests, then again
+#                        under ASan/UBSan (build/asan)
+#   make bench           benchmarks (tests/bench), a table on stdout
+#   make install         PREFIX=/usr/local DESTDIR=
+#
+# Sources are found by convention, so adding a file needs no edit here:
+#   lib/*.c              libmmstats (static and shared)
+#   fs/*.c               mmstatsfs; fs/main.c holds main()
+#   tools/NAME.c         main() of tool NAME (see TOOLS); every other
+#                        tools/*.c is shared code linked into all tools
+#   tests/unit/test_*.c  cmocka tests, linked with everything above
+#   tests/integration/test_*.{sh,py}   run against a real build
+#   tests/fuzz/fuzz_*.c  libFuzzer targets (clang)
+#   tests/bench/*.c      benchmark programs
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+LIBDIR	?= $(PREFIX)/lib
+INCDIR	?= $(PREFIX)/include
+MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= /lib/systemd/system
+DESTDIR	?=
+
+B	?= build
+CC	?= cc
+CLANG	?= clang
+PKG_CONFIG ?= pkg-config
+SAN	?=
+
+SOVERSION	= 0
+LIBVERSION	= 0.1.0
+TOOLS		= slurpstats pollstats cleanstats mmash
+
+CFLAGS	?= -O2 -g
+WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
+	  -Wno-missing-field-initializers
+CPPFLAGS += -D_GNU_SOURCE -Ilib
+ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -MMD -MP
+
+ifneq ($(SAN),)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+FUSE_CFLAGS := $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
+FUSE_LIBS   := $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null)
+MHD_LIBS    := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
+BSD_LIBS    := $(shell $(PKG_CONFIG) --libs libbsd 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_SRCS	= $(wildcard lib/*.c)
+FS_SRCS		= $(wildcard fs/*.c)
+FS_LIB_SRCS	= $(filter-out fs/main.c,$(FS_SRCS))
+TOOL_MAINS	= $(TOOLS:%=tools/%.c)
+TOOL_LIB_SRCS	= $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
+UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
+BENCH_SRCS	= $(wildcard tests/bench/*.c)
+FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+LIB_A		= $(B)/libmmstats.a
+LIB_SO		= $(B)/libmmstats.so.$(LIBVERSION)
+FS_A		= $(B)/libmmstatsfs.a
+TOOLS_A		= $(B)/libtools.a
+PROGS		= $(B)/mmstatsfs $(TOOLS:%=$(B)/%)
+UNIT_BINS	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
+BENCH_BINS	= $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+
+SYS_LIBS	= -lpthread -lm
+PROG_LIBS	= $(BSD_LIBS) $(SYS_LIBS)
+
+.PHONY: all check check-unit check-integration check-fuzz check-asan \
+	bench fuzz stress install uninstall clean
+
+all: $(LIB_A) $(LIB_SO) $(B)/mmstats.pc $(PROGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(FUSE_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(call obj,$(LIB_SRCS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(call obj,$(LIB_SRCS)) lib/libmmstats.map
+	$(CC) -shared -Wl,-soname,libmmstats.so.$(SOVERSION) \
+		-Wl,--version-script=lib/libmmstats.map -Wl,-z,defs \
+		$(LDFLAGS) -o $@ $(call obj,$(LIB_SRCS)) $(SYS_LIBS)
+	ln -sf $(notdir $@) $(B)/libmmstats.so.$(SOVERSION)
+	ln -sf $(notdir $@) $(B)/libmmstats.so
+
+$(B)/mmstats.pc: lib/mmstats.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(LIBVERSION)|' $< > $@
+
+$(FS_A): $(call obj,$(FS_LIB_SRCS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TOOLS_A): $(call obj,$(TOOL_LIB_SRCS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/mmstatsfs: $(B)/fs/main.o $(FS_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(PROG_LIBS)
+
+$(TOOLS:%=$(B)/%): $(B)/%: $(B)/tools/%.o $(TOOLS_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(PROG_LIBS)
+
+$(B)/unit/%: $(B)/tests/unit/%.o $(FS_A) $(TOOLS_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FUSE_LIBS) $(MHD_LIBS) \
+		$(PROG_LIBS) -ldl
+
+$(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(PROG_LIBS)
+
+# libFuzzer targets compile the sources they test themselves, with clang.
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(FUSE_CFLAGS)
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FS_LIB_SRCS) $(wildcard lib/*.h fs/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(FS_LIB_SRCS) \
+		$(FUSE_LIBS) $(BSD_LIBS) $(SYS_LIBS)
+
+check: all $(UNIT_BINS) $(BENCH_BINS)
+	tests/run.sh $(B) unit integration fuzz
+	$(MAKE) check-asan
+
+check-unit: all $(UNIT_BINS)
+	tests/run.sh $(B) unit
+
+check-integration: all
+	tests/run.sh $(B) integration
+
+check-fuzz: $(FUZZ_BINS)
+	tests/run.sh $(B) fuzz
+
+check-asan:
+	$(MAKE) B=build/asan SAN=1 all $(patsubst $(B)/%,build/asan/%,$(UNIT_BINS))
+	tests/run.sh build/asan unit integration
+
+fuzz: $(FUZZ_BINS)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/run.sh $(B) fuzz
+
+stress: all $(UNIT_BINS)
+	MMSTATS_STRESS=1 tests/run.sh $(B) unit integration
+
+bench: all $(BENCH_BINS)
+	tests/bench/run.sh $(B)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmmstats.so.$(SOVERSION)
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmmstats.so
+	install -m 644 lib/mmstats.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(B)/mmstats.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(TOOLS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/mmstatsfs $(DESTDIR)$(BINDIR)/
+	install -m 644 $(wildcard tools/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 lib/mmstats.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 lib/mmstats.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 fs/mmstatsfs.8 $(DESTDIR)$(MANDIR)/man8/
+	$(if $(wildcard packaging/install.mk),$(MAKE) -f packaging/install.mk install)
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libmmstats.a $(DESTDIR)$(LIBDIR)/libmmstats.so* \
+		$(DESTDIR)$(INCDIR)/mmstats.h $(DESTDIR)$(LIBDIR)/pkgconfig/mmstats.pc \
+		$(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/mmstatsfs \
+		$(DESTDIR)$(MANDIR)/man3/mmstats.3 $(DESTDIR)$(MANDIR)/man5/mmstats.5 \
+		$(DESTDIR)$(MANDIR)/man8/mmstatsfs.8 \
+		$(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	$(if $(wildcard packaging/install.mk),$(MAKE) -f packaging/install.mk uninstall)
+
+clean:
+	rm -rf build $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

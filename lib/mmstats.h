@@ -1,0 +1,394 @@
+/*
+ * mmstats.h - publish live metrics in memory-mapped files, and read them.
+ *
+ * The on-disk layout is mmstats format version 1, byte-compatible with the
+ * reference Python implementation (mmstats 0.8.0).  See mmstats(5).
+ *
+ * Writers: one instance (one file) per thread, no locks, and no system call
+ * after set-up: every update is an inline store into the mapping.
+ * Readers: parse any file safely, whatever it holds.
+ *
+ * Errors are returned as -errno; mmstats_last_error() describes the most
+ * recent failure of the calling thread in words.
+ */
+#ifndef MMSTATS_H
+#define MMSTATS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMSTATS_VERSION		"0.1.0"
+#define MMSTATS_FORMAT_VERSION	1
+
+/* Environment, as the reference reads it. */
+#define MMSTATS_ENV_PATH	"MMSTATS_PATH"	/* directory, default /tmp */
+#define MMSTATS_ENV_FILES	"MMSTATS_FILES"	/* file name template */
+#define MMSTATS_ENV_GLOB	"MMSTATS_GLOB"	/* what readers look at */
+#define MMSTATS_DEFAULT_PATH	"/tmp"
+#define MMSTATS_DEFAULT_FILES	"{CMD}-{PID}-{TID}.mmstats"
+#define MMSTATS_SUFFIX		".mmstats"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The calling thread's description of its last failure ("" if none). */
+const char *mmstats_last_error(void);
+
+/* ------------------------------------------------------------------ */
+/* Writer: field types                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every field class of the reference, with its type signature.
+ * Buffered fields (B) keep the reference's two-slot layout; the writer
+ * always stores into the slot readers read, which is safe because every
+ * value is naturally aligned and so each store is single-copy atomic.
+ */
+enum mmstats_type {
+	MMSTATS_COUNTER,	 /* Q  B  incr(amount) */
+	MMSTATS_AVERAGE,	 /* d  B  running mean of add() */
+	MMSTATS_MOVING_AVERAGE,	 /* d  B  mean of the last `size` adds (100) */
+	MMSTATS_TIMER,		 /* d  B  moving average of elapsed seconds */
+	MMSTATS_UINT64,		 /* Q  B */
+	MMSTATS_UINT32,		 /* I  B */
+	MMSTATS_INT32,		 /* i  B */
+	MMSTATS_INT16,		 /* h  B */
+	MMSTATS_UINT16,		 /* H  B */
+	MMSTATS_BYTE,		 /* b     */
+	MMSTATS_FLOAT,		 /* f  B */
+	MMSTATS_STATIC_FLOAT,	 /* f     set once */
+	MMSTATS_DOUBLE,		 /* d  B */
+	MMSTATS_STATIC_DOUBLE,	 /* d     set once */
+	MMSTATS_BOOL,		 /* ?     */
+	MMSTATS_STRING,		 /* Ns    `size` bytes (default 255) */
+	MMSTATS_STATIC_UINT32,	 /* I     set once */
+	MMSTATS_STATIC_INT64,	 /* q     set once */
+	MMSTATS_STATIC_UINT64,	 /* Q     set once */
+	MMSTATS_STATIC_TEXT,	 /* Ns    set once (default 255) */
+	MMSTATS_TYPE_COUNT
+};
+
+/* One field of a model: declared once, in a table. */
+struct mmstats_field_def {
+	const char *label;	/* appended to the model's label prefix */
+	enum mmstats_type type;
+	uint32_t size;		/* string bytes or moving-average window; 0: default */
+	union {			/* initial value of static fields */
+		uint64_t u;
+		int64_t i;
+		double d;
+		const char *s;
+	} value;
+};
+
+#define MMSTATS_DEF(lbl, t)		{ .label = (lbl), .type = (t) }
+#define MMSTATS_DEF_SIZED(lbl, t, n)	{ .label = (lbl), .type = (t), .size = (n) }
+#define MMSTATS_DEF_STATIC_U(lbl, t, v)	{ .label = (lbl), .type = (t), .value.u = (v) }
+#define MMSTATS_DEF_STATIC_I(lbl, t, v)	{ .label = (lbl), .type = (t), .value.i = (v) }
+#define MMSTATS_DEF_STATIC_D(lbl, t, v)	{ .label = (lbl), .type = (t), .value.d = (v) }
+#define MMSTATS_DEF_STATIC_S(lbl, t, v)	{ .label = (lbl), .type = (t), .value.s = (v) }
+
+/*
+ * A live field: where its value lives in the mapping, plus the writer's
+ * private state (averages need a count and a window that readers never
+ * see).  Owned by its instance; used by one thread at a time.
+ */
+struct mmstats_field {
+	void *value;		/* the slot readers read; naturally aligned */
+	enum mmstats_type type;
+	uint32_t size;		/* bytes of the value (strings: capacity) */
+	union {
+		struct { uint64_t count; double total; } avg;
+		struct {
+			double *window;
+			double sum;
+			uint32_t len, next, used;
+		} mavg;
+		struct timespec started;	/* timer: start(), or 0 */
+	} state;
+	struct mmstats_field *timer_next;	/* private */
+};
+
+/* ------------------------------------------------------------------ */
+/* Writer: updates.  Inline, lock-free, no system call.                */
+/* ------------------------------------------------------------------ */
+
+static inline void mmstats_store_u64_(void *p, uint64_t v)
+{ __atomic_store_n((uint64_t *)p, v, __ATOMIC_RELAXED); }
+static inline uint64_t mmstats_load_u64_(const void *p)
+{ return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED); }
+
+/* Counter: add `amount`.  The reference's CounterField.incr(amount). */
+static inline void mmstats_incr(struct mmstats_field *f, uint64_t amount)
+{
+	mmstats_store_u64_(f->value, mmstats_load_u64_(f->value) + amount);
+}
+
+static inline void mmstats_set_u64(struct mmstats_field *f, uint64_t v)
+{ mmstats_store_u64_(f->value, v); }
+static inline void mmstats_set_u32(struct mmstats_field *f, uint32_t v)
+{ __atomic_store_n((uint32_t *)f->value, v, __ATOMIC_RELAXED); }
+static inline void mmstats_set_i32(struct mmstats_field *f, int32_t v)
+{ __atomic_store_n((int32_t *)f->value, v, __ATOMIC_RELAXED); }
+static inline void mmstats_set_i16(struct mmstats_field *f, int16_t v)
+{ __atomic_store_n((int16_t *)f->value, v, __ATOMIC_RELAXED); }
+static inline void mmstats_set_u16(struct mmstats_field *f, uint16_t v)
+{ __atomic_store_n((uint16_t *)f->value, v, __ATOMIC_RELAXED); }
+static inline void mmstats_set_byte(struct mmstats_field *f, int8_t v)
+{ __atomic_store_n((int8_t *)f->value, v, __ATOMIC_RELAXED); }
+static inline void mmstats_set_bool(struct mmstats_field *f, bool v)
+{ __atomic_store_n((uint8_t *)f->value, (uint8_t)v, __ATOMIC_RELAXED); }
+
+static inline void mmstats_set_float(struct mmstats_field *f, float v)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	__atomic_store_n((uint32_t *)f->value, bits, __ATOMIC_RELAXED);
+}
+
+static inline void mmstats_set_double(struct mmstats_field *f, double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	mmstats_store_u64_(f->value, bits);
+}
+
+static inline uint64_t mmstats_get_u64(const struct mmstats_field *f)
+{ return mmstats_load_u64_(f->value); }
+
+/* Average: add a sample to the running mean. */
+static inline void mmstats_average_add(struct mmstats_field *f, double v)
+{
+	f->state.avg.count++;
+	f->state.avg.total += v;
+	mmstats_set_double(f, f->state.avg.total / (double)f->state.avg.count);
+}
+
+/* Moving average (and timer): add a sample to the window. */
+void mmstats_moving_average_add(struct mmstats_field *f, double v);
+
+/* Timer: start, then stop adds the elapsed seconds (CLOCK_MONOTONIC, vDSO). */
+void mmstats_timer_start(struct mmstats_field *f);
+void mmstats_timer_stop(struct mmstats_field *f);
+
+/*
+ * String: copies at most the field's capacity, cut at a UTF-8 character
+ * boundary, and zero-pads the rest.  A reader may see a string that is
+ * being rewritten; mmstats_read() rereads it until two copies agree.
+ */
+void mmstats_set_string(struct mmstats_field *f, const char *s);
+
+/* ------------------------------------------------------------------ */
+/* Writer: instances (one file each)                                   */
+/* ------------------------------------------------------------------ */
+
+struct mmstats;
+
+struct mmstats_options {
+	const char *path;	/* directory; NULL: $MMSTATS_PATH or /tmp */
+	const char *filename;	/* template; NULL: $MMSTATS_FILES or default */
+	const char *label_prefix;	/* NULL: "" */
+	unsigned flags;
+};
+
+/* Do not add the default fields (sys.pid, sys.tid, ...). */
+#define MMSTATS_NO_DEFAULT_FIELDS	0x1u
+/* Keep the file when the process exits normally. */
+#define MMSTATS_KEEP_AT_EXIT		0x2u
+
+/*
+ * Create the file of a new instance holding `defs` (may be empty) and the
+ * default fields, map it, and return it in *out.  The file appears in the
+ * directory complete, under its final name, or not at all.
+ */
+int mmstats_open(const struct mmstats_field_def *defs, size_t ndefs,
+		 const struct mmstats_options *opts, struct mmstats **out);
+
+/*
+ * Add a field after the file exists.  A concurrent reader sees either the
+ * old end of the file or the whole new field.  Not an update: it may
+ * allocate, grow the file and remap it (so earlier pointers into the
+ * mapping, but not struct mmstats_field pointers, become invalid).
+ */
+int mmstats_add_field(struct mmstats *s, const struct mmstats_field_def *def,
+		      struct mmstats_field **out);
+
+/* The i-th field of the instance (model fields first, in table order). */
+struct mmstats_field *mmstats_field(struct mmstats *s, size_t i);
+/* The field whose full label (prefix included) is `label`, or NULL. */
+struct mmstats_field *mmstats_field_by_label(struct mmstats *s,
+					     const char *label);
+size_t mmstats_field_count(const struct mmstats *s);
+const char *mmstats_filename(const struct mmstats *s);
+
+/* msync the mapping: MS_SYNC, or MS_ASYNC when `async`. */
+int mmstats_flush(struct mmstats *s, bool async);
+/* Unmap and free; the file stays. */
+void mmstats_close(struct mmstats *s);
+/* Remove the file, then close. */
+int mmstats_remove(struct mmstats *s);
+/*
+ * Remove every file of this process (all its threads' files) that this
+ * library created, as the reference's MmStats.remove() does.
+ */
+int mmstats_remove_all(void);
+
+/* ------------------------------------------------------------------ */
+/* Writer: models (a field table, one instance per thread)             */
+/* ------------------------------------------------------------------ */
+
+struct mmstats_model {
+	const char *label_prefix;
+	const struct mmstats_field_def *defs;
+	size_t ndefs;
+	struct mmstats_options opts;	/* path, filename, flags */
+	/* private */
+	pthread_once_t once;
+	pthread_key_t key;
+	int key_err;
+};
+
+#define MMSTATS_MODEL_INIT(prefix, table) {				\
+	.label_prefix = (prefix),					\
+	.defs = (table),						\
+	.ndefs = sizeof(table) / sizeof((table)[0]),			\
+	.once = PTHREAD_ONCE_INIT,					\
+}
+
+/*
+ * The calling thread's instance of `m`, created (with its own file) on
+ * first use.  NULL on failure, with mmstats_last_error() set.
+ */
+struct mmstats *mmstats_model_instance(struct mmstats_model *m);
+
+/* ------------------------------------------------------------------ */
+/* Reader                                                              */
+/* ------------------------------------------------------------------ */
+
+enum mmstats_kind {
+	MMSTATS_KIND_INT,	/* b h i l q n */
+	MMSTATS_KIND_UINT,	/* B H I L Q N */
+	MMSTATS_KIND_FLOAT,	/* e f d, widened to double */
+	MMSTATS_KIND_BOOL,	/* ? */
+	MMSTATS_KIND_STRING,	/* Ns: bytes up to the first NUL */
+	MMSTATS_KIND_UNSUPPORTED,	/* a valid struct format mmstats does not render */
+};
+
+struct mmstats_value {
+	enum mmstats_kind kind;
+	union {
+		int64_t i;
+		uint64_t u;
+		double d;
+		bool b;
+		struct { const char *ptr; size_t len; } str; /* into the snapshot */
+	} v;
+};
+
+/* One field of a file, as read. */
+struct mmstats_stat {
+	const char *label;	/* UTF-8 with bad bytes dropped, NUL-terminated */
+	const unsigned char *raw_label;	/* the bytes in the file */
+	size_t raw_label_len;
+	char type[32];		/* type signature, whitespace removed */
+	bool buffered;		/* write-buffer byte != 0xff */
+	struct mmstats_value value;
+	uint32_t offset;	/* of the field in the file */
+	uint32_t value_offset;	/* of the slot read */
+	uint32_t value_size;
+};
+
+struct mmstats_snapshot {
+	unsigned char *data;	/* the file's bytes, as read */
+	size_t size;
+	struct mmstats_stat *stats;
+	size_t nstats;
+	int err;		/* why parsing stopped early: -errno, or 0 */
+	char errmsg[160];	/* and where, in words */
+	/* private */
+	char *labels;
+};
+
+/* Largest file a reader accepts (-EFBIG past it). */
+#define MMSTATS_MAX_FILE_SIZE	(64u << 20)
+
+/*
+ * Parse `len` bytes.  Returns 0 when the file ends cleanly; on a bad field
+ * returns -errno (-EBADMSG for garbage, -EPROTONOSUPPORT for a version that
+ * is not 1) and keeps every field before it, so callers can show what is
+ * good and report the rest once.  Unknown type signatures are skipped when
+ * their size is known; the snapshot owns a copy of `buf`.
+ */
+int mmstats_parse(const void *buf, size_t len, struct mmstats_snapshot *snap);
+
+/*
+ * Read an open file (pread, never mmap: a file that shrinks meanwhile
+ * cannot raise SIGBUS) and parse it.  A file that grows while read (a
+ * field being added) is read again.
+ */
+int mmstats_read_fd(int fd, struct mmstats_snapshot *snap);
+
+/*
+ * Open `name` relative to `dirfd` (AT_FDCWD for a path) without following
+ * a symlink and without opening anything but a regular file, then read it.
+ */
+int mmstats_read_at(int dirfd, const char *name, struct mmstats_snapshot *snap);
+
+void mmstats_snapshot_free(struct mmstats_snapshot *snap);
+
+/* The stat whose label ends with `suffix` (e.g. "sys.pid"), or NULL. */
+const struct mmstats_stat *
+mmstats_snapshot_find(const struct mmstats_snapshot *snap, const char *suffix);
+
+/*
+ * Render a value exactly as the reference slurpstats prints it: integers
+ * in decimal, floats as the shortest text that round-trips (Python repr:
+ * "0.1", "1e+16", "inf", "nan"), True/False, strings as UTF-8 with bad
+ * bytes dropped.  Writes at most len bytes including the NUL; returns the
+ * length it needed (like snprintf), or -errno.
+ */
+int mmstats_render(const struct mmstats_value *val, char *buf, size_t len);
+
+/* Python repr() of a double, for anyone printing floats the same way. */
+int mmstats_format_double(double d, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Liveness                                                            */
+/* ------------------------------------------------------------------ */
+
+enum mmstats_liveness {
+	MMSTATS_ALIVE,
+	MMSTATS_STALE,		/* writer gone, or its PID reused since */
+	MMSTATS_UNKNOWN,	/* no sys.pid in the file */
+};
+
+/*
+ * Whether the writer of a file still runs: its sys.pid exists and started
+ * no later than the file was created (sys.starttime when present, exact;
+ * else sys.created).
+ */
+enum mmstats_liveness mmstats_liveness(const struct mmstats_snapshot *snap);
+
+/* The pid recorded in the file (sys.pid), or -ENOENT. */
+pid_t mmstats_snapshot_pid(const struct mmstats_snapshot *snap);
+
+/* Start time of `pid` in clock ticks since boot (/proc/PID/stat), or -errno. */
+int mmstats_pid_starttime(pid_t pid, uint64_t *ticks);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMSTATS_H */
