@@ -15,6 +15,7 @@
 #   tests/integration/test_*.{sh,py}   run against a real build
 #   tests/fuzz/fuzz_*.c  libFuzzer targets (clang)
 #   tests/bench/*.c      benchmark programs
+#   tests/helpers/*.c    programs the tests run (build/helpers/NAME)
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
@@ -40,7 +41,7 @@ WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	  -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE -Ilib
-ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=gnu11 -fPIC $(WARN) $(CFLAGS) -MMD -MP
 
 ifneq ($(SAN),)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -61,6 +62,7 @@ TOOL_MAINS	= $(TOOLS:%=tools/%.c)
 TOOL_LIB_SRCS	= $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 BENCH_SRCS	= $(wildcard tests/bench/*.c)
+HELPER_SRCS	= $(wildcard tests/helpers/*.c)
 FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
@@ -72,6 +74,8 @@ TOOLS_A		= $(B)/libtools.a
 PROGS		= $(B)/mmstatsfs $(TOOLS:%=$(B)/%)
 UNIT_BINS	= $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRCS))
 BENCH_BINS	= $(patsubst tests/bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+HELPER_BINS	= $(patsubst tests/helpers/%.c,$(B)/helpers/%,$(HELPER_SRCS))
+TEST_BINS	= $(UNIT_BINS) $(HELPER_BINS)
 FUZZ_BINS	= $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
 SYS_LIBS	= -lpthread -lm
@@ -120,6 +124,10 @@ $(B)/unit/%: $(B)/tests/unit/%.o $(FS_A) $(TOOLS_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(FUSE_LIBS) $(MHD_LIBS) \
 		$(PROG_LIBS) -ldl
 
+$(B)/helpers/%: $(B)/tests/helpers/%.o $(TOOLS_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PROG_LIBS)
+
 $(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(PROG_LIBS)
@@ -131,27 +139,27 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FS_LIB_SRCS) $(wildcard lib/*.h fs/*.h
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(FS_LIB_SRCS) \
 		$(FUSE_LIBS) $(BSD_LIBS) $(SYS_LIBS)
 
-check: all $(UNIT_BINS) $(BENCH_BINS)
+check: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 	tests/run.sh $(B) unit integration fuzz
 	$(MAKE) check-asan
 
-check-unit: all $(UNIT_BINS)
+check-unit: all $(TEST_BINS)
 	tests/run.sh $(B) unit
 
-check-integration: all
+check-integration: all $(TEST_BINS)
 	tests/run.sh $(B) integration
 
 check-fuzz: $(FUZZ_BINS)
 	tests/run.sh $(B) fuzz
 
 check-asan:
-	$(MAKE) B=build/asan SAN=1 all $(patsubst $(B)/%,build/asan/%,$(UNIT_BINS))
+	$(MAKE) B=build/asan SAN=1 all $(patsubst $(B)/%,build/asan/%,$(TEST_BINS))
 	tests/run.sh build/asan unit integration
 
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/run.sh $(B) fuzz
 
-stress: all $(UNIT_BINS)
+stress: all $(TEST_BINS)
 	MMSTATS_STRESS=1 tests/run.sh $(B) unit integration
 
 bench: all $(BENCH_BINS)
