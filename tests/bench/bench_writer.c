@@ -1,0 +1,393 @@
+/*
+ * bench_writer - what one metric update costs a writer.
+ *
+ * Each update function of lib/mmstats.h is timed against the floor: the
+ * same store written by hand (a volatile store of the same width to the
+ * same MAP_SHARED mapping, with any arithmetic the update needs kept in
+ * locals).  Then two threads: one instance each (the design) against one
+ * counter shared through an atomic add (what the design avoids).  Last,
+ * the hot loop runs again under SECCOMP_MODE_STRICT in a child: any system
+ * call but exit kills it, so surviving proves an update makes none.
+ *
+ *	bench_writer [-d DIR]		the table rows (see bench.h)
+ *
+ * Every timing is the best of several batches of many updates, floor and
+ * measured loop interleaved, so both see the same machine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+#include "bench.h"
+
+static uint64_t batch_ops = 100000;	/* updates per timed batch */
+static int rounds = 200;		/* batches; the best one counts */
+
+/* ------------------------------------------------------------------ */
+/* A writer's file and its fields                                      */
+/* ------------------------------------------------------------------ */
+
+/* One slot per field type: naturally aligned, each on its own line. */
+#define SLOT_BYTES	64
+#define STRING_SIZE	255
+
+struct instance {
+	char path[256];
+	unsigned char *map;
+	size_t len;
+	struct mmstats_field fields[MMSTATS_TYPE_COUNT];
+};
+
+/*
+ * A mapping laid out like a writer's and field handles into it, as
+ * mmstats_open() returns them.  Built by hand so the hot path can be
+ * measured on its own, before and apart from the file's set-up code.
+ */
+static int instance_open(struct instance *in, const char *dir, int n)
+{
+	int fd;
+
+	snprintf(in->path, sizeof(in->path), "%s/bench_writer-%d-%d.mmstats",
+		 dir, (int)getpid(), n);
+	fd = open(in->path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	in->len = (size_t)MMSTATS_TYPE_COUNT * SLOT_BYTES + STRING_SIZE + 1;
+	in->len = (in->len + 4095) & ~(size_t)4095;
+	if (ftruncate(fd, (off_t)in->len) < 0) {
+		close(fd);
+		return -errno;
+	}
+	in->map = mmap(NULL, in->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+	close(fd);
+	if (in->map == MAP_FAILED)
+		return -errno;
+	for (int t = 0; t < MMSTATS_TYPE_COUNT; t++) {
+		struct mmstats_field *f = &in->fields[t];
+
+		memset(f, 0, sizeof(*f));
+		f->type = (enum mmstats_type)t;
+		f->value = in->map + (size_t)t * SLOT_BYTES;
+		f->size = 8;
+	}
+	in->fields[MMSTATS_STRING].value =
+		in->map + (size_t)MMSTATS_TYPE_COUNT * SLOT_BYTES;
+	in->fields[MMSTATS_STRING].size = STRING_SIZE;
+	return 0;
+}
+
+static void instance_close(struct instance *in)
+{
+	munmap(in->map, in->len);
+	unlink(in->path);
+}
+
+/* ------------------------------------------------------------------ */
+/* The loops: each measured update and its hand-written floor          */
+/* ------------------------------------------------------------------ */
+
+typedef void loop_fn(struct mmstats_field *f, uint64_t n);
+
+/*
+ * noinline: the loop must not merge with its caller, where the compiler
+ * could see that nobody reads the stores.  The barrier ends each batch
+ * identically in both kinds of loop.
+ */
+#define LOOP(name, body)						\
+static __attribute__((noinline)) void name(struct mmstats_field *f,	\
+					   uint64_t n)			\
+{									\
+	for (int64_t i = 0; i < (int64_t)n; i++) {			\
+		body;							\
+	}								\
+	bench_barrier();						\
+}
+
+#define VSLOT(type)	(*(volatile type *)f->value)
+
+LOOP(floor_incr, VSLOT(uint64_t) = VSLOT(uint64_t) + 1)
+LOOP(loop_incr, mmstats_incr(f, 1))
+LOOP(floor_u64, VSLOT(uint64_t) = i)
+LOOP(loop_u64, mmstats_set_u64(f, i))
+LOOP(floor_u32, VSLOT(uint32_t) = (uint32_t)i)
+LOOP(loop_u32, mmstats_set_u32(f, (uint32_t)i))
+LOOP(floor_i32, VSLOT(int32_t) = (int32_t)i)
+LOOP(loop_i32, mmstats_set_i32(f, (int32_t)i))
+LOOP(floor_i16, VSLOT(int16_t) = (int16_t)i)
+LOOP(loop_i16, mmstats_set_i16(f, (int16_t)i))
+LOOP(floor_u16, VSLOT(uint16_t) = (uint16_t)i)
+LOOP(loop_u16, mmstats_set_u16(f, (uint16_t)i))
+LOOP(floor_byte, VSLOT(int8_t) = (int8_t)i)
+LOOP(loop_byte, mmstats_set_byte(f, (int8_t)i))
+LOOP(floor_bool, VSLOT(uint8_t) = (uint8_t)(i & 1))
+LOOP(loop_bool, mmstats_set_bool(f, i & 1))
+LOOP(floor_float, VSLOT(float) = (float)i)
+LOOP(loop_float, mmstats_set_float(f, (float)i))
+LOOP(floor_double, VSLOT(double) = (double)i)
+LOOP(loop_double, mmstats_set_double(f, (double)i))
+
+/*
+ * The running mean as C written by hand would keep it: state in a struct
+ * that outlives the call, the mean stored as a double.
+ */
+static __attribute__((noinline)) void floor_average(struct mmstats_field *f,
+						    uint64_t n)
+{
+	for (int64_t i = 0; i < (int64_t)n; i++) {
+		f->state.avg.count++;
+		f->state.avg.total += (double)i;
+		VSLOT(double) = f->state.avg.total /
+				(double)f->state.avg.count;
+	}
+	bench_barrier();
+}
+
+LOOP(loop_average, mmstats_average_add(f, (double)i))
+
+struct bench_case {
+	const char *name;	/* figure, as the table shows it */
+	enum mmstats_type type;
+	loop_fn *floor;
+	loop_fn *loop;
+	const char *floor_name;
+};
+
+static const struct bench_case cases[] = {
+	{ "counter incr", MMSTATS_COUNTER, floor_incr, loop_incr,
+	  "volatile u64 +=1" },
+	{ "set_u64", MMSTATS_UINT64, floor_u64, loop_u64, "volatile store" },
+	{ "set_u32", MMSTATS_UINT32, floor_u32, loop_u32, "volatile store" },
+	{ "set_i32", MMSTATS_INT32, floor_i32, loop_i32, "volatile store" },
+	{ "set_i16", MMSTATS_INT16, floor_i16, loop_i16, "volatile store" },
+	{ "set_u16", MMSTATS_UINT16, floor_u16, loop_u16, "volatile store" },
+	{ "set_byte", MMSTATS_BYTE, floor_byte, loop_byte, "volatile store" },
+	{ "set_bool", MMSTATS_BOOL, floor_bool, loop_bool, "volatile store" },
+	{ "set_float", MMSTATS_FLOAT, floor_float, loop_float,
+	  "volatile store" },
+	{ "set_double", MMSTATS_DOUBLE, floor_double, loop_double,
+	  "volatile store" },
+	{ "average_add", MMSTATS_AVERAGE, floor_average, loop_average,
+	  "hand-written mean" },
+};
+
+#define NCASES	(sizeof(cases) / sizeof(cases[0]))
+
+/* ------------------------------------------------------------------ */
+/* Single thread                                                       */
+/* ------------------------------------------------------------------ */
+
+static double time_batch(loop_fn *fn, struct mmstats_field *f)
+{
+	uint64_t t0 = bench_now_ns();
+
+	fn(f, batch_ops);
+	return (double)(bench_now_ns() - t0) / (double)batch_ops;
+}
+
+static void bench_single(struct instance *in, double *incr_ns)
+{
+	double best_floor[NCASES], best[NCASES];
+
+	for (size_t c = 0; c < NCASES; c++)
+		best_floor[c] = best[c] = 1e30;
+	for (int r = 0; r < rounds; r++) {
+		for (size_t c = 0; c < NCASES; c++) {
+			struct mmstats_field *f = &in->fields[cases[c].type];
+			double a = time_batch(cases[c].floor, f);
+			double b = time_batch(cases[c].loop, f);
+
+			if (a < best_floor[c])
+				best_floor[c] = a;
+			if (b < best[c])
+				best[c] = b;
+		}
+	}
+	for (size_t c = 0; c < NCASES; c++) {
+		char figure[64];
+
+		snprintf(figure, sizeof(figure), "writer %s", cases[c].name);
+		bench_row(figure, best[c], "ns/op", cases[c].floor_name,
+			  best_floor[c], "1.2");
+	}
+	*incr_ns = best[0];
+}
+
+/* ------------------------------------------------------------------ */
+/* Two threads                                                         */
+/* ------------------------------------------------------------------ */
+
+static __attribute__((noinline)) void loop_shared_atomic(
+	struct mmstats_field *f, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		__atomic_fetch_add((uint64_t *)f->value, 1, __ATOMIC_RELAXED);
+	bench_barrier();
+}
+
+struct worker {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	loop_fn *fn;
+	struct mmstats_field *field;
+	double ns;	/* per op, this thread, this batch */
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	pthread_barrier_wait(w->start);
+	w->ns = time_batch(w->fn, w->field);
+	return NULL;
+}
+
+/* One batch on two threads at once; the slower thread's ns/op. */
+static double time_pair(loop_fn *fn, struct mmstats_field *f0,
+			struct mmstats_field *f1)
+{
+	pthread_barrier_t start;
+	struct worker w[2] = {
+		{ .start = &start, .fn = fn, .field = f0 },
+		{ .start = &start, .fn = fn, .field = f1 },
+	};
+
+	pthread_barrier_init(&start, NULL, 2);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(w[i].thread, NULL);
+	pthread_barrier_destroy(&start);
+	return w[0].ns > w[1].ns ? w[0].ns : w[1].ns;
+}
+
+static void bench_threads(struct instance *a, struct instance *b,
+			  double incr_ns)
+{
+	struct mmstats_field *ca = &a->fields[MMSTATS_COUNTER];
+	struct mmstats_field *cb = &b->fields[MMSTATS_COUNTER];
+	double own = 1e30, shared = 1e30, atomic1 = 1e30;
+
+	for (int r = 0; r < rounds; r++) {
+		double t = time_pair(loop_incr, ca, cb);
+
+		if (t < own)
+			own = t;
+		t = time_pair(loop_shared_atomic, ca, ca);
+		if (t < shared)
+			shared = t;
+		t = time_batch(loop_shared_atomic, ca);
+		if (t < atomic1)
+			atomic1 = t;
+	}
+	bench_row("2 threads, own instance each", own, "ns/op",
+		  "1 thread incr", incr_ns, "1.2");
+	bench_row("1 thread, atomic fetch_add", atomic1, "ns/op",
+		  "1 thread incr", incr_ns, "-");
+	bench_row("2 threads, one shared atomic", shared, "ns/op",
+		  "1 thread incr", incr_ns, "-");
+}
+
+/* ------------------------------------------------------------------ */
+/* System calls in the hot loop                                        */
+/* ------------------------------------------------------------------ */
+
+static __attribute__((noinline)) void loop_syscall(struct mmstats_field *f,
+						   uint64_t n)
+{
+	(void)f;
+	(void)n;
+	syscall(SYS_getppid);	/* the control: must be killed for it */
+}
+
+/*
+ * Run `fn` over every field in a child in seccomp strict mode, where only
+ * read, write, _exit and sigreturn are allowed and anything else is
+ * SIGKILL.  exit_group is not allowed either, hence the raw SYS_exit.
+ * Returns true when the child survived.
+ */
+static bool survives_strict(struct instance *in, bool all_cases,
+			    loop_fn *extra)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) != 0)
+			_exit(2);
+		for (size_t c = 0; all_cases && c < NCASES; c++)
+			cases[c].loop(&in->fields[cases[c].type], 100000);
+		if (extra)
+			extra(&in->fields[MMSTATS_COUNTER], 100000);
+		syscall(SYS_exit, 0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static int bench_syscalls(struct instance *in)
+{
+	bool control = survives_strict(in, false, loop_syscall);
+	bool hot = survives_strict(in, true, NULL);
+
+	if (control) {
+		fprintf(stderr, "bench_writer: seccomp control survived a "
+			"system call: the check proves nothing here\n");
+		return -1;
+	}
+	/* 0 when it survived; else "at least one". */
+	bench_row("writer syscalls in hot loop", hot ? 0 : 1, "calls",
+		  "none allowed", 0, "=0");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = "/tmp";
+	struct instance a, b;
+	double incr_ns;
+	int opt, err;
+
+	while ((opt = getopt(argc, argv, "d:")) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: bench_writer [-d DIR]\n");
+			return 2;
+		}
+	}
+	if (bench_env_long("BENCH_QUICK", 0)) {
+		batch_ops = 100000;
+		rounds = 40;
+	}
+	err = instance_open(&a, dir, 0);
+	if (err == 0)
+		err = instance_open(&b, dir, 1);
+	if (err) {
+		fprintf(stderr, "bench_writer: %s: %s\n", dir, strerror(-err));
+		return 1;
+	}
+	bench_single(&a, &incr_ns);
+	bench_threads(&a, &b, incr_ns);
+	err = bench_syscalls(&a);
+	instance_close(&a);
+	instance_close(&b);
+	return err ? 1 : 0;
+}
