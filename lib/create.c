@@ -1,0 +1,282 @@
+/*
+ * create.c - file names from a template, and safe creation.
+ *
+ * A new file is built complete in an unnamed O_TMPFILE file of the stats
+ * directory and only then linked to its final name, so a reader (an
+ * inotify watcher, say) sees a whole file or nothing.  linkat() and
+ * renameat2(RENAME_NOREPLACE) never follow a symlink at the target and
+ * fail when the name exists, which is when we look at what is there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "create.h"
+#include "registry.h"
+
+bool mms_no_tmpfile;
+
+static int append(char *buf, size_t len, size_t *at, const char *s, size_t n)
+{
+	if (*at + n >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf + *at, s, n);
+	*at += n;
+	return 0;
+}
+
+/* argv[0]'s base name; a '/' can only come from a strange prctl name. */
+static int append_cmd(char *buf, size_t len, size_t *at)
+{
+	const char *cmd = program_invocation_short_name;
+	size_t start = *at;
+	int err;
+
+	if (!cmd || !*cmd)
+		cmd = "unknown";
+	err = append(buf, len, at, cmd, strlen(cmd));
+	for (size_t i = start; err == 0 && i < *at; i++)
+		if (buf[i] == '/')
+			buf[i] = '_';
+	return err;
+}
+
+static int append_num(char *buf, size_t len, size_t *at, long n)
+{
+	char num[24];
+
+	return append(buf, len, at, num,
+		      (size_t)snprintf(num, sizeof(num), "%ld", n));
+}
+
+static int expand_one(const char **tp, char *buf, size_t len, size_t *at)
+{
+	const char *t = *tp;
+
+	if (strncmp(t, "{CMD}", 5) == 0) {
+		*tp += 5;
+		return append_cmd(buf, len, at);
+	}
+	if (strncmp(t, "{PID}", 5) == 0) {
+		*tp += 5;
+		return append_num(buf, len, at, (long)getpid());
+	}
+	if (strncmp(t, "{TID}", 5) == 0) {
+		*tp += 5;
+		return append_num(buf, len, at, (long)gettid());
+	}
+	*tp += 1;
+	return append(buf, len, at, t, 1);
+}
+
+int mms_expand_name(const char *template, char *buf, size_t len)
+{
+	const char *t = template;
+	size_t at = 0;
+	int err;
+
+	if (len == 0)
+		return -ENAMETOOLONG;
+	while (*t) {
+		err = expand_one(&t, buf, len, &at);
+		if (err)
+			return mms_error(err, "mmstats: file name template "
+					 "\"%s\" is too long", template);
+	}
+	buf[at] = '\0';
+	if (at == 0 || strchr(buf, '/') || !strcmp(buf, ".") ||
+	    !strcmp(buf, ".."))
+		return mms_error(-EINVAL, "mmstats: file name template "
+				 "\"%s\" gives the bad name \"%s\"",
+				 template, buf);
+	return 0;
+}
+
+int mms_open_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return mms_error(-errno, "mmstats: %s: %s", path,
+				 strerror(errno));
+	return fd;
+}
+
+/* ".mmstats-<hex>.tmp": never matches a reader's *.mmstats glob. */
+static void random_name(char *buf, size_t len)
+{
+	uint64_t r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r = (uint64_t)ts.tv_nsec * 2654435761u ^
+		    (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)buf;
+	}
+	snprintf(buf, len, ".mmstats-%016" PRIx64 ".tmp", r);
+}
+
+static int create_named(int dirfd, struct mms_newfile *nf)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		random_name(nf->tmpname, sizeof(nf->tmpname));
+		nf->fd = openat(dirfd, nf->tmpname, O_RDWR | O_CREAT |
+				O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (nf->fd >= 0) {
+			nf->named = true;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int create_unnamed(int dirfd, struct mms_newfile *nf)
+{
+	if (mms_no_tmpfile)
+		return -EOPNOTSUPP;
+	nf->fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+	return nf->fd < 0 ? -errno : 0;
+}
+
+int mms_newfile_create(int dirfd, const char *dirpath, size_t size,
+		       struct mms_newfile *nf)
+{
+	int err;
+
+	nf->fd = -1;
+	nf->named = false;
+	nf->tmpname[0] = '\0';
+	err = create_unnamed(dirfd, nf);
+	/* Filesystems without O_TMPFILE say so in one of these ways. */
+	if (err == -EOPNOTSUPP || err == -EISDIR || err == -EINVAL)
+		err = create_named(dirfd, nf);
+	if (err)
+		return mms_error(err, "mmstats: %s: %s", dirpath,
+				 strerror(-err));
+	if (ftruncate(nf->fd, (off_t)size) < 0) {
+		err = -errno;
+		mms_newfile_discard(dirfd, nf);
+		return mms_error(err, "mmstats: %s: %s", dirpath,
+				 strerror(-err));
+	}
+	return 0;
+}
+
+/* Give an unnamed file a name: via /proc, else AT_EMPTY_PATH. */
+static int link_fd(int fd, int dirfd, const char *name)
+{
+	char proc[32];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	return linkat(fd, "", dirfd, name, AT_EMPTY_PATH) ? -errno : 0;
+}
+
+/* Move the temporary name to `name`, failing if `name` exists. */
+static int rename_noreplace(int dirfd, const char *tmp, const char *name)
+{
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (linkat(dirfd, tmp, dirfd, name, 0) < 0)
+		return -errno;
+	unlinkat(dirfd, tmp, 0);
+	return 0;
+}
+
+static int link_final(int dirfd, const char *name, struct mms_newfile *nf)
+{
+	int err;
+
+	if (!nf->named)
+		return link_fd(nf->fd, dirfd, name);
+	err = rename_noreplace(dirfd, nf->tmpname, name);
+	if (err == 0)
+		nf->named = false;
+	return err;
+}
+
+/* What is at `name` may go only if it is a stale file of ours. */
+static int check_replaceable(int dirfd, const char *dirpath,
+			     const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return mms_error(-errno, "mmstats: %s/%s: %s", dirpath, name,
+				 strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return mms_error(-EEXIST, "mmstats: %s/%s: exists and is a "
+				 "symbolic link; not replaced", dirpath, name);
+	if (!S_ISREG(st.st_mode))
+		return mms_error(-EEXIST, "mmstats: %s/%s: exists and is not "
+				 "a regular file; not replaced", dirpath, name);
+	if (st.st_uid != geteuid())
+		return mms_error(-EEXIST, "mmstats: %s/%s: exists and belongs "
+				 "to uid %u; not replaced", dirpath, name,
+				 (unsigned)st.st_uid);
+	if (mms_registry_owns(st.st_dev, st.st_ino))
+		return mms_error(-EEXIST, "mmstats: %s/%s: in use by another "
+				 "instance of this process", dirpath, name);
+	return 0;
+}
+
+/* rename() replaces the directory entry itself, never what it points to. */
+static int replace_stale(int dirfd, const char *name, struct mms_newfile *nf)
+{
+	int err;
+
+	if (!nf->named) {
+		random_name(nf->tmpname, sizeof(nf->tmpname));
+		err = link_fd(nf->fd, dirfd, nf->tmpname);
+		if (err)
+			return err;
+		nf->named = true;
+	}
+	if (renameat(dirfd, nf->tmpname, dirfd, name) < 0)
+		return -errno;
+	nf->named = false;
+	return 0;
+}
+
+int mms_newfile_publish(int dirfd, const char *dirpath, const char *name,
+			struct mms_newfile *nf)
+{
+	int err = link_final(dirfd, name, nf);
+
+	if (err == -EEXIST) {
+		err = check_replaceable(dirfd, dirpath, name);
+		if (err)
+			return err;
+		err = replace_stale(dirfd, name, nf);
+	}
+	if (err)
+		return mms_error(err, "mmstats: %s/%s: %s", dirpath, name,
+				 strerror(-err));
+	return 0;
+}
+
+void mms_newfile_discard(int dirfd, struct mms_newfile *nf)
+{
+	if (nf->named)
+		unlinkat(dirfd, nf->tmpname, 0);
+	nf->named = false;
+	if (nf->fd >= 0)
+		close(nf->fd);
+	nf->fd = -1;
+}

@@ -1,0 +1,48 @@
+/* create.h - file names, and files that appear complete or not at all. */
+#ifndef MMS_CREATE_H
+#define MMS_CREATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Expand {CMD} (the process name, '/' made '_'), {PID} and {TID} in
+ * `template` into buf.  -EINVAL if the name would be empty, ".", ".."
+ * or hold a '/'; -ENAMETOOLONG if it does not fit.
+ */
+int mms_expand_name(const char *template, char *buf, size_t len);
+
+/* Open a stats directory (O_DIRECTORY|O_CLOEXEC), with a clear message. */
+int mms_open_dir(const char *path);
+
+/* A file being built, invisible under its final name until published. */
+struct mms_newfile {
+	int fd;
+	bool named;		/* fallback: a temporary name in the directory */
+	char tmpname[40];
+};
+
+/*
+ * An empty file of `size` bytes in dirfd: O_TMPFILE, or where that is
+ * unsupported a random name that does not end in .mmstats.
+ */
+int mms_newfile_create(int dirfd, const char *dirpath, size_t size,
+		       struct mms_newfile *nf);
+
+/*
+ * Give the complete file its final name, never following a symlink
+ * there.  An existing file is replaced only if it is a regular file of
+ * our euid that no live instance of this process owns (a stale file of
+ * a dead process that had our PID); anything else is -EEXIST.
+ */
+int mms_newfile_publish(int dirfd, const char *dirpath, const char *name,
+			struct mms_newfile *nf);
+
+/* Give up a file that was not published. */
+void mms_newfile_discard(int dirfd, struct mms_newfile *nf);
+
+/* Tests only: behave as if O_TMPFILE were unsupported. */
+extern bool mms_no_tmpfile;
+
+#endif

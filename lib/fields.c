@@ -1,0 +1,83 @@
+/*
+ * fields.c - the updates too big to inline: moving averages, timers and
+ * strings.  Like the inline ones they make no system call and take no
+ * lock (clock_gettime is served by the vDSO).
+ */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "mmstats.h"
+#include "utf8.h"
+
+static double window_sum(const double *w, uint32_t n)
+{
+	double sum = 0.0;
+
+	for (uint32_t i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+/*
+ * A running sum makes each add O(1); summing the window afresh once per
+ * lap keeps rounding errors (and an inf or nan that has left the window)
+ * from piling up.
+ */
+void mmstats_moving_average_add(struct mmstats_field *f, double v)
+{
+	typeof(f->state.mavg) *m = &f->state.mavg;
+
+	if (m->used == m->len)
+		m->sum -= m->window[m->next];
+	else
+		m->used++;
+	m->window[m->next] = v;
+	m->sum += v;
+	if (++m->next == m->len) {
+		m->next = 0;
+		m->sum = window_sum(m->window, m->used);
+	}
+	mmstats_set_double(f, m->sum / m->used);
+}
+
+/* A timer keeps its start after the window: see slot_init_state(). */
+static double *timer_start_slot(struct mmstats_field *f)
+{
+	return f->state.mavg.window + f->state.mavg.len;
+}
+
+void mmstats_timer_start(struct mmstats_field *f)
+{
+	struct timespec ts;
+	double *start = timer_start_slot(f);
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start[0] = (double)ts.tv_sec;
+	start[1] = (double)ts.tv_nsec;
+}
+
+/* Stopping a timer that was not started records nothing. */
+void mmstats_timer_stop(struct mmstats_field *f)
+{
+	struct timespec ts;
+	double *start = timer_start_slot(f);
+	double elapsed;
+
+	if (isnan(start[0]))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	elapsed = ((double)ts.tv_sec - start[0]) +
+		  ((double)ts.tv_nsec - start[1]) / 1e9;
+	start[0] = NAN;
+	mmstats_moving_average_add(f, elapsed);
+}
+
+void mmstats_set_string(struct mmstats_field *f, const char *s)
+{
+	size_t n = s ? mms_utf8_cut(s, f->size) : 0;
+
+	if (n)
+		memcpy(f->value, s, n);
+	memset((char *)f->value + n, 0, f->size - n);
+}

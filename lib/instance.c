@@ -1,0 +1,471 @@
+/*
+ * instance.c - one mmstats file: create it complete, add fields to it
+ * while readers watch, flush, close and remove it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "create.h"
+#include "defaults.h"
+#include "instance.h"
+#include "layout.h"
+#include "registry.h"
+
+static size_t whole_pages(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) / page * page;
+}
+
+static const char *setting(const char *given, const char *env,
+			   const char *dflt)
+{
+	const char *v = given ? given : getenv(env);
+
+	return v && *v ? v : dflt;
+}
+
+static struct mms_slot *find_slot(const struct mmstats *s, const char *label)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (strcmp(s->slots[i]->label, label) == 0)
+			return s->slots[i];
+	return NULL;
+}
+
+static void slot_free(struct mms_slot *slot)
+{
+	if (!slot)
+		return;
+	if (slot->field.type == MMSTATS_MOVING_AVERAGE ||
+	    slot->field.type == MMSTATS_TIMER)
+		free(slot->field.state.mavg.window);
+	free(slot->label);
+	free(slot);
+}
+
+/*
+ * The window, plus two slots after it where a timer keeps its start
+ * time (the field's state union holds the window or a start, not both).
+ */
+static int slot_init_state(struct mms_slot *slot, uint32_t window)
+{
+	struct mmstats_field *f = &slot->field;
+	double *w;
+
+	if (f->type != MMSTATS_MOVING_AVERAGE && f->type != MMSTATS_TIMER)
+		return 0;
+	if (window == 0)
+		window = MMS_WINDOW_DEFAULT;
+	w = calloc((size_t)window + 2, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w[window] = NAN;	/* timer not started */
+	f->state.mavg.window = w;
+	f->state.mavg.len = window;
+	return 0;
+}
+
+static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
+		    uint32_t offset, struct mms_slot **out)
+{
+	struct mms_slot *slot;
+	int err;
+
+	if (!def->label)
+		return mms_error(-EINVAL, "mmstats: a field has no label");
+	slot = calloc(1, sizeof(*slot));
+	if (!slot || asprintf(&slot->label, "%s%s", s->prefix, def->label) < 0) {
+		free(slot);
+		return mms_error(-ENOMEM, "mmstats: out of memory");
+	}
+	if (find_slot(s, slot->label)) {
+		err = mms_error(-EEXIST, "mmstats: duplicate field label "
+				"\"%s\"", slot->label);
+		goto fail;
+	}
+	err = mms_layout_plan(def->type, def->size, strlen(slot->label),
+			      offset, &slot->layout);
+	if (err) {
+		err = mms_error(err, "mmstats: field \"%s\": bad type, size "
+				"or label length", slot->label);
+		goto fail;
+	}
+	slot->field.type = def->type;
+	slot->field.size = slot->layout.value_size;
+	err = slot_init_state(slot, def->size);
+	if (err) {
+		err = mms_error(err, "mmstats: out of memory");
+		goto fail;
+	}
+	*out = slot;
+	return 0;
+fail:
+	slot_free(slot);
+	return err;
+}
+
+static int slots_push(struct mmstats *s, struct mms_slot *slot)
+{
+	if (s->nslots == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct mms_slot **n = reallocarray(s->slots, cap,
+						   sizeof(*n));
+
+		if (!n)
+			return mms_error(-ENOMEM, "mmstats: out of memory");
+		s->slots = n;
+		s->cap = cap;
+	}
+	s->slots[s->nslots++] = slot;
+	return 0;
+}
+
+/* Point every field at its slot in the (new) mapping. */
+static void slots_rebase(struct mmstats *s)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		s->slots[i]->field.value = s->map + s->slots[i]->layout.value_off;
+}
+
+/* Averages start empty; every other field may start at a given value. */
+static void set_initial(struct mmstats_field *f,
+			const struct mmstats_field_def *def)
+{
+	switch (f->type) {
+	case MMSTATS_COUNTER:
+	case MMSTATS_UINT64:
+	case MMSTATS_STATIC_UINT64:
+		mmstats_set_u64(f, def->value.u);
+		break;
+	case MMSTATS_STATIC_INT64:
+		mmstats_set_u64(f, (uint64_t)def->value.i);
+		break;
+	case MMSTATS_UINT32:
+	case MMSTATS_STATIC_UINT32:
+		mmstats_set_u32(f, (uint32_t)def->value.u);
+		break;
+	case MMSTATS_INT32:
+		mmstats_set_i32(f, (int32_t)def->value.i);
+		break;
+	case MMSTATS_INT16:
+		mmstats_set_i16(f, (int16_t)def->value.i);
+		break;
+	case MMSTATS_UINT16:
+		mmstats_set_u16(f, (uint16_t)def->value.u);
+		break;
+	case MMSTATS_BYTE:
+		mmstats_set_byte(f, (int8_t)def->value.i);
+		break;
+	case MMSTATS_BOOL:
+		mmstats_set_bool(f, def->value.u != 0);
+		break;
+	case MMSTATS_FLOAT:
+	case MMSTATS_STATIC_FLOAT:
+		mmstats_set_float(f, (float)def->value.d);
+		break;
+	case MMSTATS_DOUBLE:
+	case MMSTATS_STATIC_DOUBLE:
+		mmstats_set_double(f, def->value.d);
+		break;
+	case MMSTATS_STRING:
+	case MMSTATS_STATIC_TEXT:
+		if (def->value.s)
+			mmstats_set_string(f, def->value.s);
+		break;
+	default:
+		break;
+	}
+}
+
+static void write_field(struct mmstats *s, struct mms_slot *slot,
+			const struct mmstats_field_def *def)
+{
+	slot->field.value = s->map + slot->layout.value_off;
+	mms_layout_write(s->map, &slot->layout, slot->label);
+	set_initial(&slot->field, def);
+}
+
+static struct mmstats *instance_new(const struct mmstats_options *opts)
+{
+	struct mmstats *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->fd = -1;
+	s->dirfd = -1;
+	s->flags = opts ? opts->flags : 0;
+	s->prefix = strdup(opts && opts->label_prefix ? opts->label_prefix
+			   : "");
+	if (!s->prefix) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Plan the fields in order, model fields first, from byte 1 on. */
+static int plan_fields(struct mmstats *s, const struct mmstats_field_def *defs,
+		       size_t ndefs)
+{
+	struct mms_slot *slot;
+	uint32_t offset = MMS_HEADER_SIZE;
+	int err;
+
+	for (size_t i = 0; i < ndefs; i++) {
+		err = slot_new(s, &defs[i], offset, &slot);
+		if (err)
+			return err;
+		err = slots_push(s, slot);
+		if (err) {
+			slot_free(slot);
+			return err;
+		}
+		offset = slot->layout.end;
+	}
+	s->used = offset;
+	return 0;
+}
+
+static int map_file(struct mmstats *s, int fd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return mms_error(-errno, "mmstats: %s: mmap: %s", s->path,
+				 strerror(errno));
+	s->map = p;
+	s->map_size = size;
+	return 0;
+}
+
+static int set_names(struct mmstats *s, const char *dir, const char *tmpl)
+{
+	char name[256];
+	int err = mms_expand_name(tmpl, name, sizeof(name));
+
+	if (err)
+		return err;
+	s->name = strdup(name);
+	if (!s->name || asprintf(&s->path, "%s/%s", dir, name) < 0)
+		return mms_error(-ENOMEM, "mmstats: out of memory");
+	return 0;
+}
+
+/* Build the file complete, then give it its name. */
+static int build_file(struct mmstats *s, const char *dir,
+		      const struct mmstats_field_def *defs)
+{
+	struct mms_newfile nf;
+	struct stat st;
+	int err;
+
+	err = mms_newfile_create(s->dirfd, dir, whole_pages(s->used + 2), &nf);
+	if (err)
+		return err;
+	err = map_file(s, nf.fd, whole_pages(s->used + 2));
+	if (err)
+		goto fail;
+	s->map[0] = MMSTATS_FORMAT_VERSION;
+	for (size_t i = 0; i < s->nslots; i++) {
+		write_field(s, s->slots[i], &defs[i]);
+		mms_layout_publish(s->map, &s->slots[i]->layout);
+	}
+	err = mms_newfile_publish(s->dirfd, dir, s->name, &nf);
+	if (err)
+		goto fail;
+	if (fstat(nf.fd, &st) < 0) {
+		err = mms_error(-errno, "mmstats: %s: %s", s->path,
+				strerror(errno));
+		unlinkat(s->dirfd, s->name, 0);
+		goto fail;
+	}
+	s->fd = nf.fd;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->owner = getpid();
+	return 0;
+fail:
+	mms_newfile_discard(s->dirfd, &nf);
+	return err;
+}
+
+static int open_instance(struct mmstats *s, const struct mmstats_field_def *defs,
+			 size_t ndefs, const struct mmstats_options *opts)
+{
+	const char *dir = setting(opts ? opts->path : NULL, MMSTATS_ENV_PATH,
+				  MMSTATS_DEFAULT_PATH);
+	const char *tmpl = setting(opts ? opts->filename : NULL,
+				   MMSTATS_ENV_FILES, MMSTATS_DEFAULT_FILES);
+	struct mmstats_field_def *all;
+	size_t n = ndefs;
+	int err;
+
+	all = calloc(ndefs + MMS_NDEFAULTS, sizeof(*all));
+	if (!all)
+		return mms_error(-ENOMEM, "mmstats: out of memory");
+	if (ndefs)
+		memcpy(all, defs, ndefs * sizeof(*defs));
+	if (!(s->flags & MMSTATS_NO_DEFAULT_FIELDS))
+		n += mms_default_defs(all + ndefs);
+	err = plan_fields(s, all, n);
+	if (!err)
+		err = set_names(s, dir, tmpl);
+	if (!err) {
+		s->dirfd = mms_open_dir(dir);
+		if (s->dirfd < 0)
+			err = s->dirfd;
+	}
+	if (!err)
+		err = build_file(s, dir, all);
+	free(all);
+	if (err)
+		return err;
+	err = mms_registry_add(s);
+	if (err)
+		unlinkat(s->dirfd, s->name, 0);
+	return err;
+}
+
+static void instance_free(struct mmstats *s)
+{
+	if (s->map)
+		munmap(s->map, s->map_size);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	for (size_t i = 0; i < s->nslots; i++)
+		slot_free(s->slots[i]);
+	free(s->slots);
+	free(s->prefix);
+	free(s->name);
+	free(s->path);
+	free(s);
+}
+
+int mmstats_open(const struct mmstats_field_def *defs, size_t ndefs,
+		 const struct mmstats_options *opts, struct mmstats **out)
+{
+	struct mmstats *s;
+	int err;
+
+	*out = NULL;
+	if (ndefs > 65536 || (ndefs && !defs))
+		return mms_error(-EINVAL, "mmstats: bad field table");
+	s = instance_new(opts);
+	if (!s)
+		return mms_error(-ENOMEM, "mmstats: out of memory");
+	err = open_instance(s, defs, ndefs, opts);
+	if (err) {
+		instance_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Grow the file first: a reader may see zeros past the end, never junk. */
+static int grow(struct mmstats *s, size_t size)
+{
+	void *p;
+
+	if (ftruncate(s->fd, (off_t)size) < 0)
+		return mms_error(-errno, "mmstats: %s: %s", s->path,
+				 strerror(errno));
+	p = mremap(s->map, s->map_size, size, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		return mms_error(-errno, "mmstats: %s: mremap: %s", s->path,
+				 strerror(errno));
+	s->map = p;
+	s->map_size = size;
+	slots_rebase(s);
+	return 0;
+}
+
+int mmstats_add_field(struct mmstats *s, const struct mmstats_field_def *def,
+		      struct mmstats_field **out)
+{
+	struct mms_slot *slot;
+	int err;
+
+	if (out)
+		*out = NULL;
+	err = slot_new(s, def, s->used, &slot);
+	if (err)
+		return err;
+	/* Keep a zero label size after the field: the end mark. */
+	if (slot->layout.end + 2 > s->map_size)
+		err = grow(s, whole_pages(slot->layout.end + 2));
+	if (!err)
+		err = slots_push(s, slot);
+	if (err) {
+		slot_free(slot);
+		return err;
+	}
+	write_field(s, slot, def);
+	mms_layout_publish(s->map, &slot->layout);
+	s->used = slot->layout.end;
+	if (out)
+		*out = &slot->field;
+	return 0;
+}
+
+struct mmstats_field *mmstats_field(struct mmstats *s, size_t i)
+{
+	return i < s->nslots ? &s->slots[i]->field : NULL;
+}
+
+struct mmstats_field *mmstats_field_by_label(struct mmstats *s,
+					     const char *label)
+{
+	struct mms_slot *slot = find_slot(s, label);
+
+	return slot ? &slot->field : NULL;
+}
+
+size_t mmstats_field_count(const struct mmstats *s)
+{
+	return s->nslots;
+}
+
+const char *mmstats_filename(const struct mmstats *s)
+{
+	return s->path;
+}
+
+int mmstats_flush(struct mmstats *s, bool async)
+{
+	if (msync(s->map, s->map_size, async ? MS_ASYNC : MS_SYNC) < 0)
+		return mms_error(-errno, "mmstats: %s: msync: %s", s->path,
+				 strerror(errno));
+	return 0;
+}
+
+void mmstats_close(struct mmstats *s)
+{
+	if (!s)
+		return;
+	mms_registry_del(s);
+	instance_free(s);
+}
+
+int mmstats_remove(struct mmstats *s)
+{
+	int err;
+
+	if (!s)
+		return 0;
+	mms_registry_del(s);
+	err = s->owner == getpid() ? mms_unlink_instance(s) : 0;
+	instance_free(s);
+	return err;
+}

@@ -1,0 +1,138 @@
+/*
+ * registry.c - every instance this process created, so that
+ * mmstats_remove_all() and normal exit can remove their files, as the
+ * reference's MmStats.remove() does.
+ *
+ * After fork() the child inherits the list but not the files: entries
+ * are only acted on by the process that created them (owner pid).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+#include "error.h"
+#include "instance.h"
+#include "registry.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mmstats *head;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_err;
+
+static bool mine(const struct mmstats *s)
+{
+	return s->owner == getpid() && !s->removed;
+}
+
+int mms_unlink_instance(struct mmstats *s)
+{
+	struct stat st;
+
+	if (s->removed)
+		return 0;
+	s->removed = true;
+	/* Never remove a file that replaced ours under the same name. */
+	if (fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return mms_error(-errno, "mmstats: %s: %s", s->path,
+				 strerror(errno));
+	if (st.st_dev != s->dev || st.st_ino != s->ino)
+		return mms_error(-ESTALE, "mmstats: %s: replaced by another "
+				 "file; not removed", s->path);
+	if (unlinkat(s->dirfd, s->name, 0) < 0)
+		return mms_error(-errno, "mmstats: %s: %s", s->path,
+				 strerror(errno));
+	return 0;
+}
+
+static int unlink_all(bool at_exit)
+{
+	struct mmstats *s;
+	int err = 0, e;
+
+	pthread_mutex_lock(&lock);
+	for (s = head; s; s = s->reg_next) {
+		if (!mine(s) || (at_exit && (s->flags & MMSTATS_KEEP_AT_EXIT)))
+			continue;
+		e = mms_unlink_instance(s);
+		if (e < 0 && err == 0)
+			err = e;
+	}
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+/*
+ * Only the files go: other threads may still be writing into their
+ * mappings while the process exits, so nothing is unmapped.
+ */
+static void remove_at_exit(void)
+{
+	unlink_all(true);
+}
+
+/* A fork while another thread holds the lock must not leave it held. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void fork_done(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void register_exit(void)
+{
+	if (atexit(remove_at_exit) || pthread_atfork(fork_prepare, fork_done,
+						     fork_done))
+		exit_err = -ENOMEM;
+}
+
+int mms_registry_add(struct mmstats *s)
+{
+	pthread_once(&exit_once, register_exit);
+	if (exit_err)
+		return mms_error(exit_err, "mmstats: cannot register "
+				 "removal at exit");
+	pthread_mutex_lock(&lock);
+	s->reg_next = head;
+	head = s;
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+void mms_registry_del(struct mmstats *s)
+{
+	struct mmstats **pp;
+
+	pthread_mutex_lock(&lock);
+	for (pp = &head; *pp; pp = &(*pp)->reg_next) {
+		if (*pp == s) {
+			*pp = s->reg_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+bool mms_registry_owns(dev_t dev, ino_t ino)
+{
+	struct mmstats *s;
+	bool found = false;
+
+	pthread_mutex_lock(&lock);
+	for (s = head; s && !found; s = s->reg_next)
+		found = mine(s) && s->dev == dev && s->ino == ino;
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
+int mmstats_remove_all(void)
+{
+	return unlink_all(false);
+}

@@ -1,0 +1,352 @@
+/*
+ * mmstats-writer - a real writer process for the tests of the readers.
+ *
+ *	mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] [-T THREADS]
+ *		       [-i MS] [-c N] [-k] LABEL=TYPE[:VALUE]...
+ *
+ * Creates one instance of a model per thread (THREADS in all, the main
+ * thread first), prints each file's path and then "ready", and waits
+ * for SIGTERM or SIGINT.  With -i every thread adds 1 to each counter
+ * and 1.0 to each average every MS milliseconds; -c ends after N such
+ * rounds.  Files are removed at exit unless -k.  String types take a
+ * size: string/64:hello.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+
+static const char *const type_names[MMSTATS_TYPE_COUNT] = {
+	[MMSTATS_COUNTER] = "counter",
+	[MMSTATS_AVERAGE] = "average",
+	[MMSTATS_MOVING_AVERAGE] = "moving_average",
+	[MMSTATS_TIMER] = "timer",
+	[MMSTATS_UINT64] = "uint64",
+	[MMSTATS_UINT32] = "uint32",
+	[MMSTATS_INT32] = "int32",
+	[MMSTATS_INT16] = "int16",
+	[MMSTATS_UINT16] = "uint16",
+	[MMSTATS_BYTE] = "byte",
+	[MMSTATS_FLOAT] = "float",
+	[MMSTATS_STATIC_FLOAT] = "static_float",
+	[MMSTATS_DOUBLE] = "double",
+	[MMSTATS_STATIC_DOUBLE] = "static_double",
+	[MMSTATS_BOOL] = "bool",
+	[MMSTATS_STRING] = "string",
+	[MMSTATS_STATIC_UINT32] = "static_uint32",
+	[MMSTATS_STATIC_INT64] = "static_int64",
+	[MMSTATS_STATIC_UINT64] = "static_uint64",
+	[MMSTATS_STATIC_TEXT] = "static_text",
+};
+
+struct writer {
+	struct mmstats_model model;
+	struct mmstats_field_def *defs;
+	const char **values;	/* per def, or NULL */
+	size_t ndefs;
+	long interval_ms;	/* < 0: no updates */
+	long rounds;		/* < 0: until a signal */
+	int nthreads;
+	const char **paths;	/* per thread */
+	pthread_barrier_t ready;
+	int stop;
+};
+
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mmstats-writer: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void usage(void)
+{
+	fputs("usage: mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] "
+	      "[-T THREADS] [-i MS] [-c N] [-k] LABEL=TYPE[:VALUE]...\n",
+	      stderr);
+	exit(2);
+}
+
+static enum mmstats_type parse_type(const char *name, size_t len)
+{
+	for (int t = 0; t < MMSTATS_TYPE_COUNT; t++)
+		if (strlen(type_names[t]) == len &&
+		    strncmp(type_names[t], name, len) == 0)
+			return (enum mmstats_type)t;
+	die("unknown type \"%.*s\"", (int)len, name);
+}
+
+static bool parse_bool(const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes"))
+		return true;
+	if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no"))
+		return false;
+	die("bad bool \"%s\"", v);
+}
+
+/* The initial value, where the library sets it from the table. */
+static void parse_value(struct mmstats_field_def *def, const char *v)
+{
+	char *end;
+
+	errno = 0;
+	switch (def->type) {
+	case MMSTATS_AVERAGE:
+	case MMSTATS_MOVING_AVERAGE:
+	case MMSTATS_TIMER:
+		return;		/* added as a sample: see apply_samples() */
+	case MMSTATS_STRING:
+	case MMSTATS_STATIC_TEXT:
+		def->value.s = v;
+		return;
+	case MMSTATS_BOOL:
+		def->value.u = parse_bool(v);
+		return;
+	case MMSTATS_FLOAT:
+	case MMSTATS_STATIC_FLOAT:
+	case MMSTATS_DOUBLE:
+	case MMSTATS_STATIC_DOUBLE:
+		def->value.d = strtod(v, &end);
+		break;
+	case MMSTATS_INT32:
+	case MMSTATS_INT16:
+	case MMSTATS_BYTE:
+	case MMSTATS_STATIC_INT64:
+		def->value.i = strtoll(v, &end, 0);
+		break;
+	default:
+		def->value.u = strtoull(v, &end, 0);
+		break;
+	}
+	if (errno || end == v || *end)
+		die("bad value \"%s\" for %s", v, def->label);
+}
+
+/* LABEL=TYPE[/SIZE][:VALUE] */
+static void parse_spec(char *spec, struct mmstats_field_def *def,
+		       const char **value)
+{
+	char *type = strchr(spec, '=');
+	char *colon, *slash;
+	size_t tlen;
+
+	if (!type || type == spec)
+		die("bad field \"%s\": LABEL=TYPE[:VALUE]", spec);
+	*type++ = '\0';
+	def->label = spec;
+	colon = strchr(type, ':');
+	*value = colon ? colon + 1 : NULL;
+	tlen = colon ? (size_t)(colon - type) : strlen(type);
+	slash = memchr(type, '/', tlen);
+	if (slash) {
+		def->size = (uint32_t)strtoul(slash + 1, NULL, 10);
+		tlen = (size_t)(slash - type);
+	}
+	def->type = parse_type(type, tlen);
+	if (*value)
+		parse_value(def, *value);
+}
+
+/* Averages start from their VALUE as a first sample. */
+static void apply_samples(struct writer *w, struct mmstats *s)
+{
+	for (size_t i = 0; i < w->ndefs; i++) {
+		struct mmstats_field *f = mmstats_field(s, i);
+
+		if (!w->values[i])
+			continue;
+		if (f->type == MMSTATS_AVERAGE)
+			mmstats_average_add(f, strtod(w->values[i], NULL));
+		else if (f->type == MMSTATS_MOVING_AVERAGE ||
+			 f->type == MMSTATS_TIMER)
+			mmstats_moving_average_add(f,
+				strtod(w->values[i], NULL));
+	}
+}
+
+static void update(struct writer *w, struct mmstats *s)
+{
+	for (size_t i = 0; i < w->ndefs; i++) {
+		struct mmstats_field *f = mmstats_field(s, i);
+
+		if (f->type == MMSTATS_COUNTER)
+			mmstats_incr(f, 1);
+		else if (f->type == MMSTATS_AVERAGE)
+			mmstats_average_add(f, 1.0);
+		else if (f->type == MMSTATS_MOVING_AVERAGE ||
+			 f->type == MMSTATS_TIMER)
+			mmstats_moving_average_add(f, 1.0);
+	}
+}
+
+static struct mmstats *instance(struct writer *w, int thread)
+{
+	struct mmstats *s = mmstats_model_instance(&w->model);
+
+	if (!s)
+		die("%s", mmstats_last_error());
+	apply_samples(w, s);
+	w->paths[thread] = mmstats_filename(s);
+	return s;
+}
+
+static bool stopping(struct writer *w)
+{
+	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+}
+
+static void *worker(void *arg)
+{
+	struct writer *w = arg;
+	static int next = 1;
+	int me = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+	struct mmstats *s = instance(w, me);
+	long done = 0;
+
+	pthread_barrier_wait(&w->ready);
+	while (!stopping(w) && (w->rounds < 0 || done < w->rounds)) {
+		sleep_ms(w->interval_ms < 0 ? 20 : w->interval_ms);
+		if (w->interval_ms >= 0 && !stopping(w)) {
+			update(w, s);
+			done++;
+		}
+	}
+	return NULL;
+}
+
+/* Wait up to ms (forever if < 0) for SIGTERM or SIGINT. */
+static bool got_signal(const sigset_t *set, long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	int sig;
+
+	if (ms < 0)
+		return sigwait(set, &sig) == 0;
+	return sigtimedwait(set, NULL, &ts) > 0;
+}
+
+static void run_main(struct writer *w, struct mmstats *s,
+		     const sigset_t *set)
+{
+	long done = 0;
+
+	for (;;) {
+		if (w->rounds >= 0 && done >= w->rounds)
+			break;
+		if (got_signal(set, w->interval_ms))
+			break;
+		if (w->interval_ms >= 0) {
+			update(w, s);
+			done++;
+		}
+	}
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+}
+
+static long parse_long(const char *v, const char *what)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 0)
+		die("bad %s \"%s\"", what, v);
+	return n;
+}
+
+static void parse_args(struct writer *w, int argc, char **argv)
+{
+	struct mmstats_options *o = &w->model.opts;
+	int c;
+
+	while ((c = getopt(argc, argv, "d:f:P:T:i:c:k")) != -1) {
+		switch (c) {
+		case 'd': o->path = optarg; break;
+		case 'f': o->filename = optarg; break;
+		case 'P': w->model.label_prefix = optarg; break;
+		case 'T': w->nthreads = (int)parse_long(optarg, "threads"); break;
+		case 'i': w->interval_ms = parse_long(optarg, "interval"); break;
+		case 'c': w->rounds = parse_long(optarg, "count"); break;
+		case 'k': o->flags |= MMSTATS_KEEP_AT_EXIT; break;
+		default: usage();
+		}
+	}
+	if (w->nthreads < 1 || w->nthreads > 1024)
+		die("threads must be 1 to 1024");
+	if (w->rounds >= 0 && w->interval_ms < 0)
+		w->interval_ms = 0;
+	w->ndefs = (size_t)(argc - optind);
+	w->defs = calloc(w->ndefs + 1, sizeof(*w->defs));
+	w->values = calloc(w->ndefs + 1, sizeof(*w->values));
+	w->paths = calloc((size_t)w->nthreads, sizeof(*w->paths));
+	if (!w->defs || !w->values || !w->paths)
+		die("out of memory");
+	for (size_t i = 0; i < w->ndefs; i++)
+		parse_spec(argv[optind + (int)i], &w->defs[i], &w->values[i]);
+	w->model.defs = w->defs;
+	w->model.ndefs = w->ndefs;
+}
+
+int main(int argc, char **argv)
+{
+	static struct writer w = {
+		.model = { .once = PTHREAD_ONCE_INIT },
+		.interval_ms = -1, .rounds = -1, .nthreads = 1,
+	};
+	pthread_t *threads;
+	struct mmstats *s;
+	sigset_t set;
+
+	parse_args(&w, argc, argv);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	s = instance(&w, 0);
+	threads = calloc((size_t)w.nthreads, sizeof(*threads));
+	if (!threads)
+		die("out of memory");
+	pthread_barrier_init(&w.ready, NULL, (unsigned)w.nthreads);
+	for (int i = 1; i < w.nthreads; i++)
+		if (pthread_create(&threads[i], NULL, worker, &w))
+			die("cannot create a thread");
+	pthread_barrier_wait(&w.ready);
+	for (int i = 0; i < w.nthreads; i++)
+		printf("%s\n", w.paths[i]);
+	printf("ready\n");
+	fflush(stdout);
+
+	run_main(&w, s, &set);
+	for (int i = 1; i < w.nthreads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	return 0;
+}
