@@ -256,17 +256,17 @@ static void run_main(struct writer *w, struct mmstats *s,
 {
 	long done = 0;
 
-	for (;;) {
-		if (w->rounds >= 0 && done >= w->rounds)
-			break;
-		if (got_signal(set, w->interval_ms))
-			break;
+	/* After its own rounds, the main thread lets the others finish. */
+	while (w->rounds < 0 || done < w->rounds) {
+		if (got_signal(set, w->interval_ms)) {
+			__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+			return;
+		}
 		if (w->interval_ms >= 0) {
 			update(w, s);
 			done++;
 		}
 	}
-	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
 }
 
 static long parse_long(const char *v, const char *what)

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""An independent reader of mmstats format 1, written from the format
+description with nothing but struct, decodes files that libmmstats wrote
+(through tests/helpers/mmstats-writer) and checks every field type's
+value, that every value is naturally aligned, and that every field ends
+at an even offset."""
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("MMSTATS_BUILD", "")
+WRITER = os.path.join(BUILD, "helpers", "mmstats-writer")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def decode(data):
+    """Fields of a format 1 file: (label, sig, buffered, value, value_off,
+    field_start, field_end), stopping at the first zero label size."""
+    check(data[0] == 1, "version byte is 1")
+    fields = []
+    off = 1
+    while off + 2 <= len(data):
+        start = off
+        (label_sz,) = struct.unpack_from("<H", data, off)
+        if label_sz == 0:
+            break
+        off += 2
+        label = data[off:off + label_sz].decode("utf8")
+        off += label_sz
+        (sig_sz,) = struct.unpack_from("<H", data, off)
+        off += 2
+        sig = data[off:off + sig_sz].decode("ascii")
+        off += sig_sz
+        wb = data[off]
+        off += 1
+        size = struct.calcsize(sig)
+        if wb == 0xFF:
+            value_off = off
+            off += size
+        else:
+            value_off = off + size * (wb ^ 1)
+            off += 2 * size
+        (value,) = struct.unpack_from("<" + sig.strip(), data, value_off)
+        if sig.endswith("s"):
+            value = value.split(b"\0", 1)[0].decode("utf8")
+        fields.append((label, sig, wb != 0xFF, value, value_off, start, off))
+    return fields
+
+
+def run_writer(tmp, args):
+    out = subprocess.run([WRITER, "-d", tmp, "-k"] + args, check=True,
+                         capture_output=True, text=True, timeout=60).stdout
+    lines = out.split("\n")
+    check("ready" in lines, "writer printed ready")
+    return [line for line in lines[:lines.index("ready")]]
+
+
+# label, spec, expected value, expected signature (spaces removed), buffered
+ALL_TYPES = [
+    ("counter", "counter:1005", 1005, "Q", True),
+    ("average", "average:2.5", 2.5, "d", True),
+    ("moving_average", "moving_average:3.5", 3.5, "d", True),
+    ("timer", "timer:0.375", 0.375, "d", True),
+    ("uint64", "uint64:18446744073709551001", 18446744073709551001, "Q", True),
+    ("uint32", "uint32:4294967291", 4294967291, "I", True),
+    ("int32", "int32:-2147483601", -2147483601, "i", True),
+    ("int16", "int16:-32001", -32001, "h", True),
+    ("uint16", "uint16:65001", 65001, "H", True),
+    ("byte", "byte:-101", -101, "b", False),
+    ("float", "float:0.1", struct.unpack("f", struct.pack("f", 0.1))[0],
+     "f", True),
+    ("static_float", "static_float:0.5", 0.5, "f", False),
+    ("double", "double:3.141592653589793", 3.141592653589793, "d", True),
+    ("static_double", "static_double:-2.75", -2.75, "d", False),
+    ("bool", "bool:true", True, "?", False),
+    ("string", "string/32:h\u00e9llo w\u00f6rld 1 \u2014 ok",
+     "h\u00e9llo w\u00f6rld 1 \u2014 ok", "32s", False),
+    ("string_default", "string:x", "x", "255s", False),
+    ("cut", "string/5:h\u00e9\u00e9llo", "h\u00e9\u00e9", "5s", False),
+    ("static_uint", "static_uint32:4000000001", 4000000001, "I", False),
+    ("static_int64", "static_int64:-8999999999999999999",
+     -8999999999999999999, "q", False),
+    ("static_uint64", "static_uint64:18446744073709551614",
+     18446744073709551614, "Q", False),
+    ("static_text", "static_text:r\u00e9plica \u00fcn\u00efcode 1",
+     "r\u00e9plica \u00fcn\u00efcode 1", "256s", False),
+]
+
+
+def check_layout(fields, data):
+    check(len(data) % PAGE == 0, "file is whole pages")
+    for label, sig, _, _, value_off, start, end in fields:
+        core = sig.strip()
+        check(sig == " " * (len(sig) - len(core)) + core,
+              f"{label}: signature only padded in front: {sig!r}")
+        check(struct.calcsize(sig) == struct.calcsize(core),
+              f"{label}: padding does not change the size")
+        if not core.endswith("s"):
+            size = struct.calcsize(core)
+            check(value_off % size == 0,
+                  f"{label}: value at {value_off} aligned to {size}")
+        check(end % 2 == 0, f"{label}: field ends at even offset {end}")
+
+
+def test_all_types(tmp):
+    specs = [f"{label}={spec}" for label, spec, _, _, _ in ALL_TYPES]
+    before = time.time()
+    (path,) = run_writer(tmp, ["-c", "0", "-P", "web.stats."] + specs)
+    data = open(path, "rb").read()
+    fields = decode(data)
+    check_layout(fields, data)
+    got = {f[0]: f for f in fields}
+    for label, _, value, sig, buffered in ALL_TYPES:
+        f = got.get("web.stats." + label)
+        check(f is not None, f"field {label} present")
+        if f is None:
+            continue
+        check(f[1].strip() == sig, f"{label}: signature {f[1]!r} is {sig}")
+        check(f[2] == buffered, f"{label}: buffered is {buffered}")
+        check(f[3] == value, f"{label}: value {f[3]!r} == {value!r}")
+    check([f[0] for f in fields[:len(ALL_TYPES)]] ==
+          ["web.stats." + t[0] for t in ALL_TYPES], "fields in table order")
+    check_defaults(got, path, before)
+
+
+def check_defaults(got, path, before):
+    pid = int(os.path.basename(path).split("-")[-2])
+    sigs = {"sys.pid": "I", "sys.tid": "q", "sys.uid": "Q", "sys.gid": "Q",
+            "sys.created": "d", "sys.starttime": "Q"}
+    for name, sig in sigs.items():
+        f = got.get("web.stats." + name)
+        check(f is not None and f[1].strip() == sig and not f[2],
+              f"default field {name} ({sig}, unbuffered)")
+    if any(got.get("web.stats." + n) is None for n in sigs):
+        return
+    check(got["web.stats.sys.pid"][3] == pid, "sys.pid is the writer's")
+    check(got["web.stats.sys.tid"][3] == pid, "main thread: tid == pid")
+    check(got["web.stats.sys.uid"][3] == os.getuid(), "sys.uid")
+    check(got["web.stats.sys.gid"][3] == os.getgid(), "sys.gid")
+    created = got["web.stats.sys.created"][3]
+    check(before - 1 <= created <= time.time() + 1, "sys.created is now")
+    with open("/proc/self/stat") as f:
+        mine = int(f.read().rsplit(")", 1)[1].split()[19])
+    check(got["web.stats.sys.starttime"][3] >= mine,
+          "sys.starttime: the writer started after this test")
+
+
+def test_threads(tmp):
+    paths = run_writer(tmp, ["-T", "3", "-i", "1", "-c", "10",
+                             "hits=counter:5", "avg=average", "n=uint32:7"])
+    check(len(paths) == 3, "one file per thread")
+    tids = set()
+    for path in paths:
+        fields = {f[0]: f for f in decode(open(path, "rb").read())}
+        check(fields["hits"][3] == 15, f"{path}: 5 + 10 increments")
+        check(fields["avg"][3] == 1.0, f"{path}: average of ten 1.0")
+        check(fields["n"][3] == 7, f"{path}: uint32 initial value")
+        tids.add(fields["sys.tid"][3])
+    check(len(tids) == 3, "distinct sys.tid per thread")
+
+
+def main():
+    if not os.access(WRITER, os.X_OK):
+        print("no", WRITER)
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        test_all_types(tmp)
+    with tempfile.TemporaryDirectory() as tmp:
+        test_threads(tmp)
+    print(f"{len(failures)} failed checks")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
