@@ -1,0 +1,36 @@
+/*
+ * aggr.h - mmash's aggregators: combine the values one label has in
+ * several files, with the semantics of the reference (Python's sum, max,
+ * min over ints, floats, bools and strings).
+ */
+#ifndef TOOLS_AGGR_H
+#define TOOLS_AGGR_H
+
+#include <stddef.h>
+
+#include "mmstats.h"
+
+enum aggr {
+	AGGR_NONE,		/* every value, as a list */
+	AGGR_AVG,		/* float(sum(v)) / len(v) */
+	AGGR_ONE,		/* v[0] */
+	AGGR_MAX,
+	AGGR_MIN,
+	AGGR_SUM,
+	AGGR_NONZERO_AVG,	/* avg of the values that are not 0 */
+	AGGR_NONZERO_MIN,	/* min of the values that are not 0 or "" */
+};
+
+/* The aggregator called `name` ("avg", "nonzero-min", ...); -EINVAL. */
+int aggr_parse(const char *name, enum aggr *out);
+
+/*
+ * Combine n >= 1 values.  Returns 0, or -EINVAL where the reference's
+ * Python raises (a sum of strings, an average of no nonzero value,
+ * comparing strings with numbers): mmash answers 400 for those.
+ * A string result points into the input values.
+ */
+int aggr_apply(enum aggr a, const struct mmstats_value *vals, size_t n,
+	       struct mmstats_value *out);
+
+#endif

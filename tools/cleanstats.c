@@ -1,0 +1,258 @@
+/*
+ * cleanstats - remove the mmstats files of processes that are gone.
+ *
+ * A file is removed only when its sys.pid names no process, or a process
+ * that started after the file was written (the PID was reused).  Files
+ * without sys.pid, of live processes, symlinks and anything that is not a
+ * regular file are left alone.  The file judged is the file removed: it is
+ * opened relative to its directory without following symlinks, and
+ * unlinked only while the name still leads to the same inode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "files.h"
+#include "mmstats.h"
+
+struct clean_opts {
+	bool dry_run;
+	bool verbose;
+};
+
+struct clean_count {
+	unsigned removed, alive;
+	bool failed;
+};
+
+/* A file opened in its directory, never through a symlink. */
+struct target {
+	const char *path;	/* as given, for messages */
+	char *dir, *base;	/* owned copies */
+	int dirfd, fd;
+	struct stat st;		/* of the open file */
+};
+
+static void usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE|DIR|GLOB]...\n"
+	       "Remove mmstats files whose writing process is gone "
+	       "(default: %s).\n\n"
+	       "  -n, --dry-run   say what would be removed, remove nothing\n"
+	       "  -v, --verbose   also report files of live processes\n"
+	       "  -h, --help      show this help and exit\n"
+	       "  -V, --version   show the version and exit\n\n"
+	       "Exit status: 0 done, 1 some file could not be checked or "
+	       "removed, 2 usage error.\n",
+	       tool_name, "$MMSTATS_GLOB or $MMSTATS_PATH/*.mmstats");
+}
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static void target_close(struct target *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	free(t->dir);
+	free(t->base);
+}
+
+/*
+ * Open the file for judging.  -ENOTSUP: not a regular file (a symlink,
+ * a directory, a fifo); -ESTALE: the name moved to another inode meanwhile.
+ */
+static int target_open(struct target *t, const char *path)
+{
+	char *d = strdup(path), *b = strdup(path);
+	struct stat named;
+
+	t->path = path;
+	t->dirfd = t->fd = -1;
+	t->dir = t->base = NULL;
+	if (!d || !b) {
+		free(d);
+		free(b);
+		return -ENOMEM;
+	}
+	t->dir = strdup(dirname(d));
+	t->base = strdup(basename(b));
+	free(d);
+	free(b);
+	if (!t->dir || !t->base)
+		return -ENOMEM;
+	t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0)
+		return -errno;
+	if (fstatat(t->dirfd, t->base, &named, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(named.st_mode))
+		return -ENOTSUP;
+	t->fd = openat(t->dirfd, t->base,
+		       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0)
+		return -errno;
+	if (fstat(t->fd, &t->st) < 0)
+		return -errno;
+	return same_inode(&named, &t->st) ? 0 : -ESTALE;
+}
+
+/* Unlink the name only if it still leads to the inode that was judged. */
+static int target_unlink(const struct target *t)
+{
+	struct stat now;
+
+	if (fstatat(t->dirfd, t->base, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(now.st_mode) || !same_inode(&now, &t->st))
+		return -ESTALE;
+	if (unlinkat(t->dirfd, t->base, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static void report_open_error(const struct target *t, int err,
+			      struct clean_count *c)
+{
+	switch (err) {
+	case -ENOTSUP:
+		printf("Not a regular file, skipping: %s\n", t->path);
+		return;
+	case -ESTALE:
+		printf("File changed while checked, skipping: %s\n", t->path);
+		return;
+	case -EACCES:
+		printf("Permission denied: %s\n", t->path);
+		break;
+	default:
+		tool_warn("%s: %s", t->path, strerror(-err));
+		break;
+	}
+	c->failed = true;
+}
+
+/* Print why a stale file goes: its PID is gone, or it was reused. */
+static void report_stale(const struct clean_opts *o, const struct target *t,
+			 pid_t pid)
+{
+	const char *verb = o->dry_run ? "Would delete" : "Deleting";
+	uint64_t ticks;
+
+	if (mmstats_pid_starttime(pid, &ticks) < 0)
+		printf("PID %d not found. %s %s\n", (int)pid, verb, t->path);
+	else
+		printf("PID %d was reused since %s was written. %s %s\n",
+		       (int)pid, t->path, verb, t->path);
+}
+
+static void judge(const struct clean_opts *o, struct target *t,
+		  const struct mmstats_snapshot *snap, struct clean_count *c)
+{
+	pid_t pid = mmstats_snapshot_pid(snap);
+	int err;
+
+	switch (mmstats_liveness(snap)) {
+	case MMSTATS_UNKNOWN:
+		printf("File has no sys.pid entry: %s\n", t->path);
+		return;
+	case MMSTATS_ALIVE:
+		if (o->verbose)
+			printf("PID %d is alive. Keeping %s\n", (int)pid, t->path);
+		c->alive++;
+		return;
+	case MMSTATS_STALE:
+		break;
+	}
+	report_stale(o, t, pid);
+	err = o->dry_run ? 0 : target_unlink(t);
+	if (err == -ESTALE) {
+		printf("File changed while checked, skipping: %s\n", t->path);
+	} else if (err) {
+		printf("Could not remove %s: %s\n", t->path, strerror(-err));
+		c->failed = true;
+	} else {
+		c->removed++;
+	}
+}
+
+static void clean_one(const struct clean_opts *o, const char *path,
+		      struct clean_count *c)
+{
+	struct mmstats_snapshot snap;
+	struct target t;
+	int err;
+
+	memset(&snap, 0, sizeof(snap));
+	err = target_open(&t, path);
+	if (err) {
+		report_open_error(&t, err, c);
+		goto out;
+	}
+	err = mmstats_read_fd(t.fd, &snap);
+	/* Fields before a corrupt one still tell whose file it is. */
+	if (err == -EPROTONOSUPPORT || (err && snap.nstats == 0))
+		printf("Invalid file: %s\n", path);
+	else
+		judge(o, &t, &snap, c);
+out:
+	tool_flush();
+	mmstats_snapshot_free(&snap);
+	target_close(&t);
+}
+
+static void parse_args(int argc, char **argv, struct clean_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "nvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': o->dry_run = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(); tool_flush(); exit(0);
+		case 'V': tool_version();
+		default:  tool_usage_error();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct clean_opts o = { 0 };
+	struct clean_count c = { 0 };
+	struct pathlist files = PATHLIST_INIT;
+	size_t i;
+	int err;
+
+	tool_init("cleanstats");
+	parse_args(argc, argv, &o);
+	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files);
+	if (err) {
+		tool_warn("%s", strerror(-err));
+		c.failed = true;
+	}
+	for (i = 0; i < files.n; i++)
+		clean_one(&o, files.v[i], &c);
+	printf("%s %u  -  %u alive\n", o.dry_run ? "Would remove" : "Removed",
+	       c.removed, c.alive);
+	tool_flush();
+	pathlist_free(&files);
+	return c.failed ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+/* common.c - messages, version and closed-pipe handling for the tools. */
+#include "common.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+
+const char *tool_name = "mmstats";
+
+void tool_init(const char *name)
+{
+	tool_name = name;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void tool_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void tool_flush(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return;
+	/* A reader that went away (head, a closed pager) is not an error. */
+	if (errno == EPIPE)
+		_exit(0);
+	tool_warn("stdout: %s", strerror(errno));
+	_exit(1);
+}
+
+void tool_version(void)
+{
+	printf("%s %s\n", tool_name, MMSTATS_VERSION);
+	tool_flush();
+	exit(0);
+}
+
+void tool_usage_error(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", tool_name);
+	exit(EXIT_USAGE);
+}
+
+int tool_color_mode(const char *mode)
+{
+	const char *no_color;
+
+	if (strcmp(mode, "always") == 0)
+		return 1;
+	if (strcmp(mode, "never") == 0)
+		return 0;
+	if (strcmp(mode, "auto") != 0)
+		return -1;
+	no_color = getenv("NO_COLOR");
+	if (no_color && *no_color)
+		return 0;
+	return isatty(STDOUT_FILENO);
+}

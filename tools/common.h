@@ -1,0 +1,39 @@
+/* common.h - what every reader tool does the same way. */
+#ifndef TOOLS_COMMON_H
+#define TOOLS_COMMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses shared by all tools (see their man pages). */
+#define EXIT_USAGE	2
+
+/* The program name for messages, set by tool_init(). */
+extern const char *tool_name;
+
+/*
+ * Name the program and make a closed stdout an ordinary, quiet ending:
+ * SIGPIPE is ignored so writes fail with EPIPE, which tool_flush() turns
+ * into exit(0).
+ */
+void tool_init(const char *name);
+
+/* "NAME: MESSAGE" on stderr. */
+void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Flush stdout; exit quietly on a closed pipe, loudly on other errors. */
+void tool_flush(void);
+
+/* Print "NAME VERSION" on stdout and exit 0. */
+void tool_version(void) __attribute__((noreturn));
+
+/* Point at --help after a usage error, exit EXIT_USAGE. */
+void tool_usage_error(void) __attribute__((noreturn));
+
+/*
+ * Whether to colour stdout: `mode` is "auto" (a terminal and NO_COLOR
+ * unset or empty), "always" or "never"; -1 for anything else.
+ */
+int tool_color_mode(const char *mode);
+
+#endif

@@ -1,0 +1,247 @@
+/* files.c - default glob, argument expansion and client globs. */
+#include "files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+
+int pathlist_add(struct pathlist *l, const char *path)
+{
+	char **v;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 16;
+		v = reallocarray(l->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = strdup(path);
+	if (!l->v[l->n])
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static int index_cmp(const void *a, const void *b, void *arg)
+{
+	char **v = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(v[x], v[y]);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+void pathlist_uniq(struct pathlist *l)
+{
+	size_t *idx, i, j;
+
+	if (l->n < 2)
+		return;
+	idx = calloc(l->n, sizeof(*idx));
+	if (!idx)
+		return;	/* duplicates are harmless, only wasteful */
+	for (i = 0; i < l->n; i++)
+		idx[i] = i;
+	qsort_r(idx, l->n, sizeof(*idx), index_cmp, l->v);
+	for (i = 1; i < l->n; i++) {
+		if (strcmp(l->v[idx[i]], l->v[idx[i - 1]]) != 0)
+			continue;
+		free(l->v[idx[i]]);
+		l->v[idx[i]] = NULL;
+		idx[i] = idx[i - 1];	/* compare the next one to the kept one */
+	}
+	free(idx);
+	for (i = j = 0; i < l->n; i++)
+		if (l->v[i])
+			l->v[j++] = l->v[i];
+	l->n = j;
+}
+
+void pathlist_free(struct pathlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+const char *files_stats_dir(void)
+{
+	const char *dir = getenv(MMSTATS_ENV_PATH);
+
+	return dir && *dir ? dir : MMSTATS_DEFAULT_PATH;
+}
+
+const char *files_default_glob(char *buf, size_t len)
+{
+	const char *glob_env = getenv(MMSTATS_ENV_GLOB);
+	int n;
+
+	if (glob_env && *glob_env)
+		n = snprintf(buf, len, "%s", glob_env);
+	else
+		n = snprintf(buf, len, "%s/*%s", files_stats_dir(),
+			     MMSTATS_SUFFIX);
+	return n < 0 || (size_t)n >= len ? NULL : buf;
+}
+
+static bool has_glob_chars(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool files_is_dynamic(const char *arg)
+{
+	struct stat st;
+
+	if (is_dir(arg))
+		return true;
+	return has_glob_chars(arg) && lstat(arg, &st) != 0;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort the entries added since `from`. */
+static void pathlist_sort_from(struct pathlist *l, size_t from)
+{
+	qsort(l->v + from, l->n - from, sizeof(*l->v), path_cmp);
+}
+
+static int expand_glob(const char *pattern, struct pathlist *out)
+{
+	struct stat st;
+	glob_t g;
+	size_t i;
+	int err = 0, rc;
+
+	rc = glob(pattern, 0, NULL, &g);
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc != 0)
+		return rc == GLOB_NOSPACE ? -ENOMEM : -EIO;
+	for (i = 0; i < g.gl_pathc && !err; i++) {
+		if (lstat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
+		err = pathlist_add(out, g.gl_pathv[i]);
+	}
+	globfree(&g);
+	return err;
+}
+
+int files_expand(const char *arg, struct pathlist *out)
+{
+	struct stat st;
+
+	if (is_dir(arg))
+		return files_match_dir(arg, "*" MMSTATS_SUFFIX, out);
+	if (has_glob_chars(arg) && lstat(arg, &st) != 0)
+		return expand_glob(arg, out);
+	return pathlist_add(out, arg);
+}
+
+int files_expand_args(char *const *args, size_t nargs, struct pathlist *out)
+{
+	char pattern[4096];
+	size_t i;
+	int err;
+
+	if (nargs == 0) {
+		if (!files_default_glob(pattern, sizeof(pattern)))
+			return -ENAMETOOLONG;
+		return expand_glob(pattern, out);
+	}
+	for (i = 0; i < nargs; i++) {
+		err = files_expand(args[i], out);
+		if (err)
+			return err;
+	}
+	pathlist_uniq(out);
+	return 0;
+}
+
+int files_check_client_glob(const char *pattern)
+{
+	const unsigned char *p = (const unsigned char *)pattern;
+
+	if (!*p || strstr(pattern, ".."))
+		return -EINVAL;
+	for (; *p; p++)
+		if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
+/* A regular file, judged without following a symlink. */
+static bool is_regular_at(int dirfd, const struct dirent *d)
+{
+	struct stat st;
+
+	if (d->d_type != DT_UNKNOWN)
+		return d->d_type == DT_REG;
+	return fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+static int add_joined(struct pathlist *out, const char *dir, const char *name)
+{
+	size_t dlen = strlen(dir);
+	char *path;
+	int err;
+
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	if (asprintf(&path, "%.*s%s%s", (int)dlen, dir,
+		     dir[dlen - 1] == '/' ? "" : "/", name) < 0)
+		return -ENOMEM;
+	err = pathlist_add(out, path);
+	free(path);
+	return err;
+}
+
+int files_match_dir(const char *dir, const char *pattern,
+		    struct pathlist *out)
+{
+	size_t from = out->n;
+	struct dirent *d;
+	int err = 0;
+	DIR *dp;
+
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	while (!err && (d = readdir(dp)) != NULL) {
+		if (fnmatch(pattern, d->d_name, FNM_PERIOD) != 0)
+			continue;
+		if (!is_regular_at(dirfd(dp), d))
+			continue;
+		err = add_joined(out, dir, d->d_name);
+	}
+	closedir(dp);
+	pathlist_sort_from(out, from);
+	return err;
+}

@@ -1,0 +1,58 @@
+/*
+ * files.h - which files the tools read: the default glob of the
+ * reference (MMSTATS_GLOB, else MMSTATS_PATH/ *.mmstats), command-line
+ * FILE/DIR/GLOB arguments, and the safe glob a web client may send.
+ */
+#ifndef TOOLS_FILES_H
+#define TOOLS_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pathlist {
+	char **v;
+	size_t n, cap;
+};
+
+#define PATHLIST_INIT { NULL, 0, 0 }
+
+/* Add a copy of `path`; -ENOMEM. */
+int pathlist_add(struct pathlist *l, const char *path);
+/* Drop repeated paths, keeping the first of each in place. */
+void pathlist_uniq(struct pathlist *l);
+void pathlist_free(struct pathlist *l);
+
+/* The stats directory: $MMSTATS_PATH or /tmp. */
+const char *files_stats_dir(void);
+
+/* The default glob into buf; returns buf (truncated paths fail: NULL). */
+const char *files_default_glob(char *buf, size_t len);
+
+/* Whether an argument names a set that may change: a directory or glob. */
+bool files_is_dynamic(const char *arg);
+
+/*
+ * Expand one argument: a directory gives its *.mmstats files, a pattern
+ * that is not an existing file gives its matches (not directories), and
+ * anything else is taken as a file name, to be reported when read.
+ * Results are sorted within the argument.  Returns 0 or -errno.
+ */
+int files_expand(const char *arg, struct pathlist *out);
+
+/* Expand each argument, or the default glob when there is none. */
+int files_expand_args(char *const *args, size_t nargs, struct pathlist *out);
+
+/*
+ * A glob sent by a client names files inside `dir` only: one path
+ * component, no "..", no '/', no control characters.  -EINVAL if not.
+ */
+int files_check_client_glob(const char *pattern);
+
+/*
+ * The regular files (not symlinks, not directories) in `dir` whose names
+ * match `pattern` (fnmatch, a leading '.' must match explicitly), sorted.
+ */
+int files_match_dir(const char *dir, const char *pattern,
+		    struct pathlist *out);
+
+#endif

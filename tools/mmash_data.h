@@ -1,0 +1,53 @@
+/*
+ * mmash_data.h - the stats mmash serves: the files of a glob, read once
+ * per request, and the reference's JSON answers built from them.
+ */
+#ifndef TOOLS_MMASH_DATA_H
+#define TOOLS_MMASH_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "files.h"
+#include "mmstats.h"
+
+struct mmash_conf {
+	const char *glob;	/* the files served by default */
+	const char *dir;	/* where a client's glob looks */
+};
+
+/* Readable files of one request, each with at least one field. */
+struct mmash_set {
+	struct pathlist paths;
+	struct mmstats_snapshot *snaps;
+	size_t n;
+};
+
+/*
+ * Load the default files, or those in conf->dir matching `client_glob`
+ * (NULL or "": the default).  -EINVAL for a glob that could leave the
+ * directory; unreadable files are skipped, as the reference does.
+ */
+int mmash_set_load(const struct mmash_conf *conf, const char *client_glob,
+		   struct mmash_set *set);
+void mmash_set_free(struct mmash_set *set);
+
+/* Every label, sorted, once; pointers into the set; free(*out). */
+int mmash_labels(const struct mmash_set *set, const char ***out, size_t *n);
+
+/* {"stats": [every label, sorted, once]} */
+int mmash_json_labels(const struct mmash_set *set, struct buf *out);
+
+/* {"files": [every file that has fields]} */
+int mmash_json_files(const struct mmash_set *set, struct buf *out);
+
+/*
+ * {label: [values...]} for the labels starting with `prefix` (equal to it
+ * when `exact`), keys sorted; with an aggregator, {label: value}.
+ * -EINVAL when the aggregator cannot combine some label's values.
+ */
+int mmash_json_values(const struct mmash_set *set, const char *prefix,
+		      bool exact, int aggr, struct buf *out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * mmash_routes.h - what mmash answers, apart from HTTP itself, so the
+ * routes can be tested without a socket.
+ *
+ *	/                  index page
+ *	/graph/            live graphs
+ *	/stats/            {"stats": [labels]}
+ *	/stats/PREFIX      {label: [values]}; ?exact=1 ?aggr=NAME ?glob=G
+ *	/values/           the same for every label (used by /graph/)
+ *	/files/[GLOB]      {"files": [paths]}
+ *	/metrics           Prometheus text format 0.0.4
+ */
+#ifndef TOOLS_MMASH_ROUTES_H
+#define TOOLS_MMASH_ROUTES_H
+
+#include <stddef.h>
+
+#include "mmash_data.h"
+
+struct mmash_request {
+	const char *path;	/* decoded, without the query */
+	/* A query argument's decoded value, or NULL. */
+	const char *(*arg)(void *ctx, const char *name);
+	void *ctx;
+};
+
+struct mmash_reply {
+	unsigned status;
+	const char *type;	/* Content-Type */
+	char *body;		/* malloc'd, owned by the reply */
+	size_t len;
+};
+
+void mmash_route(const struct mmash_conf *conf,
+		 const struct mmash_request *req, struct mmash_reply *rep);
+void mmash_reply_free(struct mmash_reply *rep);
+
+#endif

@@ -1,0 +1,477 @@
+/*
+ * pollstats - a vmstat/dstat-like view of mmstats fields: every interval,
+ * one line with the change of each listed field, summed over the files.
+ *
+ * Files are tracked by inode.  A file seen before contributes the change
+ * since the last sample; a file that appears contributes its whole value
+ * (its counters started at zero when it was created); a file that is gone
+ * contributes nothing more.  Directories and globs are looked at again
+ * every interval, so writers may come and go.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common.h"
+#include "files.h"
+#include "filter.h"
+#include "mmstats.h"
+#include "snapshot.h"
+
+#define COLUMN_WIDTH	20
+#define ANSI_BOLD	"\033[1m"
+#define ANSI_YELLOW	"\033[1;33m"
+#define ANSI_DEFAULT	"\033[0;0m"
+
+struct poll_opts {
+	long count;		/* samples to print; 0: until interrupted */
+	double delay;		/* seconds between samples */
+	long headers;		/* header every N lines; 0: only once */
+	const char *prefix;
+	int color;
+	int verbose;
+	struct filter filter;
+	char **fields;		/* prefix + name */
+	size_t nfields;
+	char **args;		/* FILE|DIR|GLOB */
+	size_t nargs;
+};
+
+/* A file being followed: its last values, by field. */
+struct tracked {
+	dev_t dev;
+	ino_t ino;
+	bool seen;		/* in the current sample */
+	long double *last;
+	bool *has;
+};
+
+struct poller {
+	const struct poll_opts *o;
+	struct tracked *files;
+	size_t nfiles;
+	long double *delta;
+	bool *floating;		/* a field holds floats: print decimals */
+	struct pathlist warned;	/* unreadable files already reported */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void usage(void)
+{
+	printf("Usage: %s [OPTION]... FIELDS [FILE|DIR|GLOB]...\n"
+	       "Every DELAY seconds print the change of each of the "
+	       "comma-separated\nFIELDS, summed over the files "
+	       "(default: $MMSTATS_GLOB or $MMSTATS_PATH/*.mmstats).\n\n"
+	       "  -c, --count=N       print N samples, then exit\n"
+	       "  -d, --delay=SECS    seconds between samples (default 1)\n"
+	       "  -n, --headers=N     repeat the header every N lines "
+	       "(default 20, 0: once)\n"
+	       "  -p, --prefix=P      prepend P to every field name\n"
+	       "  -f, --filter=F      also sum files with a label starting "
+	       "with F,\n"
+	       "                      or, for F=KEY=VALUE, whose KEY is VALUE "
+	       "(repeatable)\n"
+	       "      --color=WHEN    auto (default), always or never\n"
+	       "  -v, --verbose       report files that cannot be read\n"
+	       "  -h, --help          show this help and exit\n"
+	       "  -V, --version       show the version and exit\n\n"
+	       "Exit status: 0 done or interrupted, 1 error, 2 usage error.\n",
+	       tool_name);
+}
+
+/* Python's str.center(): the odd space goes right for an even width. */
+static void print_centered(const char *s, size_t width)
+{
+	size_t len = strlen(s), left, right;
+
+	if (len > width)
+		len = width;
+	left = (width - len) / 2 + ((width - len) & width & 1);
+	right = width - len - left;
+	printf("%*s%.*s%*s", (int)left, "", (int)len, s, (int)right, "");
+}
+
+static void print_headers(const struct poll_opts *o)
+{
+	size_t i, plen = strlen(o->prefix);
+
+	for (i = 0; i < o->nfields; i++) {
+		if (i)
+			putchar('|');
+		fputs(o->color ? ANSI_BOLD : "", stdout);
+		print_centered(o->fields[i] + plen, COLUMN_WIDTH);
+		fputs(o->color ? ANSI_DEFAULT : "", stdout);
+	}
+	putchar('\n');
+}
+
+static void print_values(const struct poller *p)
+{
+	const struct poll_opts *o = p->o;
+	size_t i;
+
+	for (i = 0; i < o->nfields; i++) {
+		if (i)
+			putchar('|');
+		printf("%s%*.*Lf%s ", o->color ? ANSI_YELLOW : "",
+		       COLUMN_WIDTH - 1, p->floating[i] ? 3 : 0, p->delta[i],
+		       o->color ? ANSI_DEFAULT : "");
+	}
+	putchar('\n');
+}
+
+static bool numeric_value(const struct mmstats_value *v, long double *out,
+			  bool *floating)
+{
+	switch (v->kind) {
+	case MMSTATS_KIND_INT:   *out = (long double)v->v.i; return true;
+	case MMSTATS_KIND_UINT:  *out = (long double)v->v.u; return true;
+	case MMSTATS_KIND_BOOL:  *out = v->v.b; return true;
+	case MMSTATS_KIND_FLOAT:
+		*out = v->v.d;
+		*floating = true;
+		return isfinite(v->v.d);
+	default:
+		return false;
+	}
+}
+
+static const struct mmstats_stat *find_exact(const struct mmstats_snapshot *s,
+					     const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < s->nstats; i++)
+		if (strcmp(s->stats[i].label, label) == 0)
+			return &s->stats[i];
+	return NULL;
+}
+
+static struct tracked *track(struct poller *p, const struct stat *st)
+{
+	size_t nf = p->o->nfields, i;
+	struct tracked *t;
+
+	for (i = 0; i < p->nfiles; i++)
+		if (p->files[i].dev == st->st_dev && p->files[i].ino == st->st_ino)
+			return &p->files[i];
+	t = reallocarray(p->files, p->nfiles + 1, sizeof(*t));
+	if (!t)
+		return NULL;
+	p->files = t;
+	t = &p->files[p->nfiles];
+	memset(t, 0, sizeof(*t));
+	t->dev = st->st_dev;
+	t->ino = st->st_ino;
+	t->last = calloc(nf, sizeof(*t->last));
+	t->has = calloc(nf, sizeof(*t->has));
+	if (!t->last || !t->has) {
+		free(t->last);
+		free(t->has);
+		return NULL;
+	}
+	p->nfiles++;
+	return t;
+}
+
+/* Add this file's changes since its last sample to the deltas. */
+static void account(struct poller *p, struct tracked *t,
+		    const struct mmstats_snapshot *snap)
+{
+	const struct mmstats_stat *st;
+	long double now;
+	size_t i;
+
+	t->seen = true;
+	for (i = 0; i < p->o->nfields; i++) {
+		st = find_exact(snap, p->o->fields[i]);
+		if (!st || !numeric_value(&st->value, &now, &p->floating[i])) {
+			t->has[i] = false;
+			continue;
+		}
+		p->delta[i] += t->has[i] ? now - t->last[i] : now;
+		t->last[i] = now;
+		t->has[i] = true;
+	}
+}
+
+static void warn_once(struct poller *p, const char *path, const char *why)
+{
+	size_t i;
+
+	if (!p->o->verbose)
+		return;
+	for (i = 0; i < p->warned.n; i++)
+		if (strcmp(p->warned.v[i], path) == 0)
+			return;
+	tool_warn("skipping %s: %s", path, why);
+	pathlist_add(&p->warned, path);
+}
+
+static void sample_file(struct poller *p, const char *path)
+{
+	struct mmstats_snapshot snap;
+	struct tracked *t;
+	struct stat st;
+	bool partial;
+	char why[256];
+	int err;
+
+	err = snap_read(path, &snap, why, sizeof(why), &partial);
+	if (err < 0 && !partial) {
+		/* A writer that exited between listing and reading is normal. */
+		if (err != -ENOENT)
+			warn_once(p, path, why);
+		goto out;
+	}
+	/* The inode the name has now; a replaced file is a new file. */
+	if (lstat(path, &st) < 0 || !filter_match(&p->o->filter, &snap))
+		goto out;
+	t = track(p, &st);
+	if (t)
+		account(p, t, &snap);
+out:
+	mmstats_snapshot_free(&snap);
+}
+
+/* Forget the files that were not there this time. */
+static void forget_gone(struct poller *p)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < p->nfiles; i++) {
+		if (!p->files[i].seen) {
+			free(p->files[i].last);
+			free(p->files[i].has);
+			continue;
+		}
+		p->files[i].seen = false;
+		p->files[j++] = p->files[i];
+	}
+	p->nfiles = j;
+}
+
+static int sample(struct poller *p)
+{
+	struct pathlist paths = PATHLIST_INIT;
+	size_t i;
+	int err;
+
+	err = files_expand_args(p->o->args, p->o->nargs, &paths);
+	for (i = 0; i < p->o->nfields; i++)
+		p->delta[i] = 0;
+	for (i = 0; i < paths.n; i++)
+		sample_file(p, paths.v[i]);
+	forget_gone(p);
+	pathlist_free(&paths);
+	return err;
+}
+
+static void sleep_until(struct timespec *next, double delay)
+{
+	long long ns = next->tv_nsec + (long long)(delay * 1e9);
+
+	next->tv_sec += (time_t)(ns / 1000000000);
+	next->tv_nsec = (long)(ns % 1000000000);
+	while (!interrupted &&
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+		;
+}
+
+static int run(struct poller *p)
+{
+	const struct poll_opts *o = p->o;
+	struct timespec next;
+	long n, since_header = 0;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	print_headers(o);
+	for (n = 0; !interrupted && (o->count == 0 || n < o->count); n++) {
+		if (n > 0)
+			sleep_until(&next, o->delay);
+		if (interrupted)
+			break;
+		if (o->headers > 0 && since_header == o->headers) {
+			print_headers(o);
+			since_header = 0;
+		}
+		err = sample(p);
+		if (err) {
+			tool_warn("%s", strerror(-err));
+			return 1;
+		}
+		print_values(p);
+		since_header++;
+		tool_flush();
+	}
+	return 0;
+}
+
+static long parse_long(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0) {
+		tool_warn("invalid %s: '%s'", what, s);
+		tool_usage_error();
+	}
+	return v;
+}
+
+static double parse_delay(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 86400) {
+		tool_warn("invalid delay: '%s'", s);
+		tool_usage_error();
+	}
+	return v;
+}
+
+/* FIELDS is "a,b,c": each gets the prefix; empty names are refused. */
+static void parse_fields(struct poll_opts *o, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+
+	if (!copy)
+		exit(1);
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		o->fields = reallocarray(o->fields, o->nfields + 1,
+					 sizeof(*o->fields));
+		if (!o->fields ||
+		    asprintf(&o->fields[o->nfields], "%s%s", o->prefix, tok) < 0)
+			exit(1);
+		/* Fields are key filters too, as in the reference. */
+		if (filter_add(&o->filter, o->fields[o->nfields]) < 0)
+			exit(1);
+		o->nfields++;
+	}
+	free(copy);
+	if (o->nfields == 0) {
+		tool_warn("no field given");
+		tool_usage_error();
+	}
+}
+
+static void poller_free(struct poller *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfiles; i++) {
+		free(p->files[i].last);
+		free(p->files[i].has);
+	}
+	free(p->files);
+	free(p->delta);
+	free(p->floating);
+	pathlist_free(&p->warned);
+}
+
+static void opts_free(struct poll_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nfields; i++)
+		free(o->fields[i]);
+	free(o->fields);
+	filter_free(&o->filter);
+}
+
+enum { OPT_COLOR = 256 };
+
+static void parse_args(int argc, char **argv, struct poll_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "headers", required_argument, NULL, 'n' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *color = "auto";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:d:n:p:f:vhV", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c': o->count = parse_long(optarg, "count"); break;
+		case 'd': o->delay = parse_delay(optarg); break;
+		case 'n': o->headers = parse_long(optarg, "headers"); break;
+		case 'p': o->prefix = optarg; break;
+		case 'f':
+			if (filter_add(&o->filter, optarg) < 0) {
+				tool_warn("invalid filter: '%s'", optarg);
+				tool_usage_error();
+			}
+			break;
+		case OPT_COLOR: color = optarg; break;
+		case 'v': o->verbose++; break;
+		case 'h': usage(); tool_flush(); exit(0);
+		case 'V': tool_version();
+		default:  tool_usage_error();
+		}
+	}
+	o->color = tool_color_mode(color);
+	if (o->color < 0) {
+		tool_warn("invalid --color: '%s'", color);
+		tool_usage_error();
+	}
+	if (optind >= argc) {
+		tool_warn("no FIELDS given");
+		tool_usage_error();
+	}
+	parse_fields(o, argv[optind++]);
+	o->args = argv + optind;
+	o->nargs = (size_t)(argc - optind);
+}
+
+int main(int argc, char **argv)
+{
+	struct poll_opts o = { .delay = 1, .headers = 20, .prefix = "" };
+	struct poller p = { .o = &o };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int rc;
+
+	tool_init("pollstats");
+	parse_args(argc, argv, &o);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	p.delta = calloc(o.nfields, sizeof(*p.delta));
+	p.floating = calloc(o.nfields, sizeof(*p.floating));
+	if (!p.delta || !p.floating) {
+		tool_warn("%s", strerror(ENOMEM));
+		return 1;
+	}
+	rc = run(&p);
+	tool_flush();
+	poller_free(&p);
+	opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,185 @@
+/*
+ * slurpstats - print every field of mmstats files, as the reference does:
+ *
+ *	==> FILE
+ *	  label  value
+ *
+ * or as JSON.  A file that cannot be read is reported on stderr and the
+ * rest is still printed; the exit status says whether anything failed.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "common.h"
+#include "files.h"
+#include "json.h"
+#include "mmstats.h"
+#include "snapshot.h"
+
+struct slurp_opts {
+	bool json;
+	bool live_only;		/* skip files whose writer is gone */
+	bool mark_stale;	/* " (stale)" after the ==> line's name */
+};
+
+static void usage(void)
+{
+	printf("Usage: %s [OPTION]... [FILE|DIR|GLOB]...\n"
+	       "Print every field of mmstats files (default: %s).\n\n"
+	       "  -j, --json         print JSON instead of text\n"
+	       "  -l, --live         skip files whose writer is gone\n"
+	       "  -m, --mark-stale   add \" (stale)\" to the ==> line of such files\n"
+	       "  -h, --help         show this help and exit\n"
+	       "  -V, --version      show the version and exit\n\n"
+	       "Exit status: 0 all read, 1 some file failed, 2 usage error.\n",
+	       tool_name, "$MMSTATS_GLOB or $MMSTATS_PATH/*.mmstats");
+}
+
+static void print_text(const char *path, const struct mmstats_snapshot *snap,
+		       bool stale)
+{
+	struct buf line = BUF_INIT;
+	size_t i, width = 0, w;
+
+	printf("==> %s%s\n", path, stale ? " (stale)" : "");
+	for (i = 0; i < snap->nstats; i++) {
+		w = utf8_width(snap->stats[i].label);
+		if (w > width)
+			width = w;
+	}
+	for (i = 0; i < snap->nstats; i++) {
+		const struct mmstats_stat *st = &snap->stats[i];
+
+		line.len = 0;
+		buf_puts(&line, "  ");
+		buf_puts(&line, st->label);
+		for (w = utf8_width(st->label); w < width; w++)
+			buf_putc(&line, ' ');
+		buf_putc(&line, ' ');
+		snap_render(&line, &st->value);
+		buf_putc(&line, '\n');
+		if (!line.failed)
+			fwrite(line.data, 1, line.len, stdout);
+	}
+	putchar('\n');
+	buf_free(&line);
+}
+
+static void json_file(struct buf *b, const char *path,
+		      const struct mmstats_snapshot *snap, const char *why)
+{
+	pid_t pid = mmstats_snapshot_pid(snap);
+	size_t i;
+
+	buf_puts(b, "{\"file\": ");
+	json_cstring(b, path);
+	buf_puts(b, ", \"liveness\": ");
+	json_cstring(b, snap_liveness_name(mmstats_liveness(snap)));
+	if (pid >= 0)
+		buf_printf(b, ", \"pid\": %d", (int)pid);
+	else
+		buf_puts(b, ", \"pid\": null");
+	buf_printf(b, ", \"size\": %zu", snap->size);
+	if (why) {
+		buf_puts(b, ", \"error\": ");
+		json_cstring(b, why);
+	}
+	buf_puts(b, ", \"fields\": [");
+	for (i = 0; i < snap->nstats; i++) {
+		const struct mmstats_stat *st = &snap->stats[i];
+
+		buf_puts(b, i ? ",\n  {\"label\": " : "\n  {\"label\": ");
+		json_cstring(b, st->label);
+		buf_puts(b, ", \"type\": ");
+		json_cstring(b, st->type);
+		buf_printf(b, ", \"buffered\": %s, \"value\": ",
+			   st->buffered ? "true" : "false");
+		json_value(b, &st->value);
+		buf_putc(b, '}');
+	}
+	buf_puts(b, snap->nstats ? "\n ]}" : "]}");
+}
+
+/* Print one file; false if it could not be read completely. */
+static bool slurp_one(const struct slurp_opts *o, const char *path,
+		      bool *first)
+{
+	struct mmstats_snapshot snap;
+	struct buf b = BUF_INIT;
+	bool partial, stale;
+	char why[256];
+	int err;
+
+	err = snap_read(path, &snap, why, sizeof(why), &partial);
+	if (err && !partial)
+		goto report;
+	stale = mmstats_liveness(&snap) == MMSTATS_STALE;
+	if (o->live_only && stale)
+		goto out;
+	if (o->json) {
+		json_file(&b, path, &snap, err ? why : NULL);
+		printf("%s%s", *first ? "[\n" : ",\n", b.failed ? "{}" : b.data);
+		*first = false;
+	} else {
+		print_text(path, &snap, o->mark_stale && stale);
+	}
+	tool_flush();
+report:
+	if (err)
+		tool_warn("%s: %s", path, why);
+out:
+	buf_free(&b);
+	mmstats_snapshot_free(&snap);
+	return err == 0;
+}
+
+static void parse_args(int argc, char **argv, struct slurp_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "live", no_argument, NULL, 'l' },
+		{ "mark-stale", no_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jlmhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': o->json = true; break;
+		case 'l': o->live_only = true; break;
+		case 'm': o->mark_stale = true; break;
+		case 'h': usage(); tool_flush(); exit(0);
+		case 'V': tool_version();
+		default:  tool_usage_error();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct slurp_opts o = { 0 };
+	struct pathlist files = PATHLIST_INIT;
+	bool ok = true, first = true;
+	size_t i;
+	int err;
+
+	tool_init("slurpstats");
+	parse_args(argc, argv, &o);
+	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files);
+	if (err) {
+		tool_warn("%s", strerror(-err));
+		ok = false;
+	}
+	for (i = 0; i < files.n; i++)
+		ok &= slurp_one(&o, files.v[i], &first);
+	if (o.json)
+		fputs(first ? "[]\n" : "\n]\n", stdout);
+	tool_flush();
+	pathlist_free(&files);
+	return ok ? 0 : 1;
+}
