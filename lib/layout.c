@@ -114,7 +114,7 @@ int mms_layout_plan(enum mmstats_type type, uint32_t size, size_t label_len,
 	out->end = base + pad + nvalues * vsize;
 	out->sig_len = (uint16_t)(pad + (uint32_t)core_len);
 	memset(out->sig, ' ', pad);
-	memcpy(out->sig + pad, core, (size_t)core_len);
+	memcpy(out->sig + pad, core, (size_t)core_len + 1);
 	return 0;
 }
 

@@ -27,7 +27,7 @@ struct mms_layout {
 	uint32_t end;		/* first byte after the field; always even */
 	bool buffered;
 	uint16_t sig_len;
-	char sig[MMS_SIG_MAX];	/* padded with leading spaces */
+	char sig[MMS_SIG_MAX];	/* padded with leading spaces; NUL-ended */
 };
 
 /* The type signature character, or 0 for strings ("Ns"). */

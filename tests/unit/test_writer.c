@@ -1,0 +1,680 @@
+/*
+ * test_writer.c - the writer: field layout, every setter's bytes in the
+ * file, average, moving average and timer math, strings, dynamic fields
+ * (with a concurrent reader), flush, close, remove and remove_all.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mmstats.h"
+#include "layout.h"
+#include "test_writer_parse.h"
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/test_writer.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static struct mmstats *open_in_dir(const struct mmstats_field_def *defs,
+				   size_t n, const char *prefix, unsigned flags)
+{
+	struct mmstats_options o = {
+		.path = dir, .filename = "t-{TID}.mmstats",
+		.label_prefix = prefix, .flags = flags,
+	};
+	struct mmstats *s = NULL;
+	int err = mmstats_open(defs, n, &o, &s);
+
+	if (err)
+		fail_msg("mmstats_open: %d %s", err, mmstats_last_error());
+	return s;
+}
+
+/* ---- layout --------------------------------------------------------- */
+
+static void test_layout_alignment(void **state)
+{
+	struct mms_layout l;
+	uint32_t offsets[] = { 1, 2, 4, 6, 8, 10, 12, 14, 1000, 4094 };
+
+	(void)state;
+	for (int t = 0; t < MMSTATS_TYPE_COUNT; t++) {
+		uint32_t vs = mms_type_value_size(t, 0);
+		uint32_t align = mms_type_is_string(t) ? 1 : vs;
+
+		for (size_t o = 0; o < sizeof(offsets) / sizeof(*offsets); o++) {
+			assert_int_equal(mms_layout_plan(t, 0, 0, offsets[o], &l),
+					 -EINVAL);
+			for (size_t len = 1; len <= 20; len++) {
+				size_t pad;
+
+				assert_int_equal(mms_layout_plan(t, 0, len,
+						 offsets[o], &l), 0);
+				assert_int_equal(l.value_off % align, 0);
+				assert_int_equal(l.end % 2, 0);
+				assert_true(l.end > l.value_off);
+				pad = strspn(l.sig, " ");
+				assert_true(pad < 9);
+				assert_true(tsig_size(l.sig) == vs);
+				/* the value follows the header directly */
+				assert_int_equal(l.value_off - (l.buffered ? vs : 0),
+						 offsets[o] + 2 + len + 2 +
+						 l.sig_len + 1);
+				assert_int_equal(l.end, l.value_off + vs);
+			}
+		}
+	}
+}
+
+static void test_layout_signatures(void **state)
+{
+	struct mms_layout l;
+	static const char *const want[MMSTATS_TYPE_COUNT] = {
+		"Q", "d", "d", "d", "Q", "I", "i", "h", "H", "b", "f", "f",
+		"d", "d", "?", "255s", "I", "q", "Q", "256s",
+	};
+
+	(void)state;
+	for (int t = 0; t < MMSTATS_TYPE_COUNT; t++) {
+		assert_int_equal(mms_layout_plan(t, 0, 3, 2, &l), 0);
+		assert_string_equal(l.sig + strspn(l.sig, " "), want[t]);
+	}
+	assert_int_equal(mms_layout_plan(MMSTATS_STRING, 32, 3, 2, &l), 0);
+	assert_string_equal(l.sig + strspn(l.sig, " "), "32s");
+	assert_int_equal(mms_layout_plan(MMSTATS_TYPE_COUNT, 0, 3, 2, &l),
+			 -EINVAL);
+	assert_int_equal(mms_layout_plan(MMSTATS_STRING, MMS_STRING_MAX + 1,
+					 3, 2, &l), -EINVAL);
+	assert_int_equal(mms_layout_plan(MMSTATS_BYTE, 0, 65536, 2, &l),
+			 -EINVAL);
+}
+
+/*
+ * Where no padding is needed our bytes are the reference's, but for
+ * the unread slot 0, which the reference leaves at an older value.
+ */
+static void test_layout_matches_reference(void **state)
+{
+	static const struct mmstats_field_def defs[] = {
+		MMSTATS_DEF_STATIC_U("counter", MMSTATS_COUNTER, 1005),
+	};
+	char path[512];
+	const char *vec = getenv("MMSTATS_VECTORS");
+	unsigned char *ref, *ours;
+	size_t rlen = 0, olen = 0;
+	struct mmstats *s;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/all_types.mmstats",
+		 vec ? vec : "tests/vectors");
+	ref = tread(path, &rlen);
+	if (!ref)
+		skip();
+	s = open_in_dir(defs, 1, "web.stats.", MMSTATS_NO_DEFAULT_FIELDS);
+	ours = tread(mmstats_filename(s), &olen);
+	assert_non_null(ours);
+	assert_memory_equal(ours, ref, 0x18);		/* up to slot 0 */
+	assert_memory_equal(ours + 0x20, ref + 0x20, 8);	/* slot 1 */
+	assert_int_equal(olen, 4096);
+	free(ref);
+	free(ours);
+	mmstats_remove(s);
+}
+
+/* ---- setters -------------------------------------------------------- */
+
+static const struct mmstats_field_def all_defs[] = {
+	MMSTATS_DEF("counter", MMSTATS_COUNTER),
+	MMSTATS_DEF("average", MMSTATS_AVERAGE),
+	MMSTATS_DEF_SIZED("mavg", MMSTATS_MOVING_AVERAGE, 3),
+	MMSTATS_DEF("timer", MMSTATS_TIMER),
+	MMSTATS_DEF("u64", MMSTATS_UINT64),
+	MMSTATS_DEF("u32", MMSTATS_UINT32),
+	MMSTATS_DEF("i32", MMSTATS_INT32),
+	MMSTATS_DEF("i16", MMSTATS_INT16),
+	MMSTATS_DEF("u16", MMSTATS_UINT16),
+	MMSTATS_DEF("byte", MMSTATS_BYTE),
+	MMSTATS_DEF("float", MMSTATS_FLOAT),
+	MMSTATS_DEF_STATIC_D("sfloat", MMSTATS_STATIC_FLOAT, 0.5),
+	MMSTATS_DEF("double", MMSTATS_DOUBLE),
+	MMSTATS_DEF_STATIC_D("sdouble", MMSTATS_STATIC_DOUBLE, -2.75),
+	MMSTATS_DEF("bool", MMSTATS_BOOL),
+	MMSTATS_DEF_SIZED("string", MMSTATS_STRING, 8),
+	MMSTATS_DEF_STATIC_U("su32", MMSTATS_STATIC_UINT32, 4000000001u),
+	MMSTATS_DEF_STATIC_I("si64", MMSTATS_STATIC_INT64, -9),
+	MMSTATS_DEF_STATIC_U("su64", MMSTATS_STATIC_UINT64, UINT64_MAX - 1),
+	MMSTATS_DEF_STATIC_S("text", MMSTATS_STATIC_TEXT, "r\xc3\xa9plica"),
+};
+#define NALL (sizeof(all_defs) / sizeof(all_defs[0]))
+
+static void expect_bytes(struct mmstats *s, const char *label,
+			 const void *want, size_t n)
+{
+	struct tfield f;
+	unsigned char *d;
+
+	if (tfind(mmstats_filename(s), label, &f, &d))
+		fail_msg("no field %s", label);
+	assert_int_equal(f.value_size, n);
+	assert_memory_equal(d + f.value_off, want, n);
+	free(d);
+}
+
+#define EXPECT(s, label, type, v) do {			\
+	type v_ = (v);					\
+	expect_bytes((s), (label), &v_, sizeof(v_));	\
+} while (0)
+
+static void test_setters_bytes(void **state)
+{
+	struct mmstats *s = open_in_dir(all_defs, NALL, "p.", 0);
+
+	(void)state;
+	mmstats_incr(mmstats_field_by_label(s, "p.counter"), 7);
+	mmstats_incr(mmstats_field_by_label(s, "p.counter"), 3);
+	mmstats_set_u64(mmstats_field_by_label(s, "p.u64"), UINT64_MAX - 5);
+	mmstats_set_u32(mmstats_field_by_label(s, "p.u32"), 4294967291u);
+	mmstats_set_i32(mmstats_field_by_label(s, "p.i32"), -2147483601);
+	mmstats_set_i16(mmstats_field_by_label(s, "p.i16"), -32001);
+	mmstats_set_u16(mmstats_field_by_label(s, "p.u16"), 65001);
+	mmstats_set_byte(mmstats_field_by_label(s, "p.byte"), -101);
+	mmstats_set_float(mmstats_field_by_label(s, "p.float"), 0.1f);
+	mmstats_set_double(mmstats_field_by_label(s, "p.double"), M_PI);
+	mmstats_set_bool(mmstats_field_by_label(s, "p.bool"), true);
+	mmstats_set_string(mmstats_field_by_label(s, "p.string"), "abc");
+
+	EXPECT(s, "p.counter", uint64_t, 10);
+	assert_int_equal(mmstats_get_u64(mmstats_field_by_label(s, "p.counter")),
+			 10);
+	EXPECT(s, "p.u64", uint64_t, UINT64_MAX - 5);
+	EXPECT(s, "p.u32", uint32_t, 4294967291u);
+	EXPECT(s, "p.i32", int32_t, -2147483601);
+	EXPECT(s, "p.i16", int16_t, -32001);
+	EXPECT(s, "p.u16", uint16_t, 65001);
+	EXPECT(s, "p.byte", int8_t, -101);
+	EXPECT(s, "p.float", float, 0.1f);
+	EXPECT(s, "p.sfloat", float, 0.5f);
+	EXPECT(s, "p.double", double, M_PI);
+	EXPECT(s, "p.sdouble", double, -2.75);
+	EXPECT(s, "p.bool", uint8_t, 1);
+	expect_bytes(s, "p.string", "abc\0\0\0\0\0", 8);
+	EXPECT(s, "p.su32", uint32_t, 4000000001u);
+	EXPECT(s, "p.si64", int64_t, -9);
+	EXPECT(s, "p.su64", uint64_t, UINT64_MAX - 1);
+	mmstats_set_bool(mmstats_field_by_label(s, "p.bool"), false);
+	EXPECT(s, "p.bool", uint8_t, 0);
+	assert_int_equal(mmstats_remove(s), 0);
+}
+
+/* Buffered fields: write buffer 0, slot 0 never written. */
+static void test_buffered_slots(void **state)
+{
+	struct mmstats *s = open_in_dir(all_defs, NALL, "", 0);
+	struct tfield f;
+	unsigned char *d;
+	uint64_t zero = 0;
+
+	(void)state;
+	mmstats_incr(mmstats_field_by_label(s, "counter"), 42);
+	assert_int_equal(tfind(mmstats_filename(s), "counter", &f, &d), 0);
+	assert_int_equal(f.wb, 0);
+	assert_memory_equal(d + f.value_off - 8, &zero, 8);
+	free(d);
+	assert_int_equal(tfind(mmstats_filename(s), "byte", &f, &d), 0);
+	assert_int_equal(f.wb, 0xff);
+	free(d);
+	mmstats_remove(s);
+}
+
+/* ---- math ------------------------------------------------------------ */
+
+static double field_double(struct mmstats_field *f)
+{
+	double d;
+
+	memcpy(&d, f->value, sizeof(d));
+	return d;
+}
+
+static void test_average(void **state)
+{
+	struct mmstats *s = open_in_dir(all_defs, NALL, "", 0);
+	struct mmstats_field *f = mmstats_field_by_label(s, "average");
+
+	(void)state;
+	assert_true(field_double(f) == 0.0);
+	mmstats_average_add(f, 1);
+	assert_true(field_double(f) == 1.0);
+	mmstats_average_add(f, 2);
+	mmstats_average_add(f, 3);
+	mmstats_average_add(f, 4);
+	assert_true(field_double(f) == 2.5);
+	EXPECT(s, "average", double, 2.5);
+	mmstats_remove(s);
+}
+
+static void test_moving_average_small(void **state)
+{
+	struct mmstats *s = open_in_dir(all_defs, NALL, "", 0);
+	struct mmstats_field *f = mmstats_field_by_label(s, "mavg");
+
+	(void)state;
+	mmstats_moving_average_add(f, 1);
+	assert_true(field_double(f) == 1.0);
+	mmstats_moving_average_add(f, 2);
+	assert_true(field_double(f) == 1.5);
+	mmstats_moving_average_add(f, 3);
+	assert_true(field_double(f) == 2.0);
+	mmstats_moving_average_add(f, 4);	/* 1 leaves the window */
+	assert_true(field_double(f) == 3.0);
+	mmstats_moving_average_add(f, 11);
+	assert_true(field_double(f) == 6.0);
+	EXPECT(s, "mavg", double, 6.0);
+	mmstats_remove(s);
+}
+
+/* Default window 100, long runs: no drift, an inf that left is gone. */
+static void test_moving_average_window(void **state)
+{
+	static const struct mmstats_field_def d[] = {
+		MMSTATS_DEF("m", MMSTATS_MOVING_AVERAGE),
+	};
+	struct mmstats *s = open_in_dir(d, 1, "", MMSTATS_NO_DEFAULT_FIELDS);
+	struct mmstats_field *f = mmstats_field(s, 0);
+	double v[100000];
+	int n = 100000;
+
+	(void)state;
+	assert_int_equal(f->state.mavg.len, 100);
+	srand(7);
+	for (int i = 0; i < n; i++) {
+		v[i] = (double)rand() / RAND_MAX * 1e6 - 3e5;
+		mmstats_moving_average_add(f, i == 500 ? INFINITY : v[i]);
+		if (i == 500)
+			assert_true(isinf(field_double(f)));
+		if (i < 99)
+			continue;
+		double sum = 0;
+
+		for (int k = i - 99; k <= i; k++)
+			sum += k == 500 ? INFINITY : v[k];
+		if (i >= 500 && i < 600)
+			assert_true(isinf(field_double(f)) || isnan(field_double(f)));
+		else if (i >= 700)
+			assert_true(fabs(field_double(f) - sum / 100) < 1e-6);
+	}
+	mmstats_remove(s);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void test_timer(void **state)
+{
+	struct mmstats *s = open_in_dir(all_defs, NALL, "", 0);
+	struct mmstats_field *f = mmstats_field_by_label(s, "timer");
+	double first;
+
+	(void)state;
+	mmstats_timer_stop(f);		/* never started: no sample */
+	assert_true(field_double(f) == 0.0);
+	mmstats_timer_start(f);
+	sleep_ms(20);
+	mmstats_timer_stop(f);
+	first = field_double(f);
+	assert_true(first >= 0.019 && first < 1.0);
+	mmstats_timer_stop(f);		/* stopped twice: still one sample */
+	assert_true(field_double(f) == first);
+	mmstats_timer_start(f);
+	mmstats_timer_stop(f);
+	assert_true(field_double(f) < first && field_double(f) > first / 2 - 1e-3);
+	mmstats_remove(s);
+}
+
+/* ---- strings ----------------------------------------------------------- */
+
+static void test_string_utf8(void **state)
+{
+	static const struct mmstats_field_def d[] = {
+		MMSTATS_DEF_SIZED("s5", MMSTATS_STRING, 5),
+		MMSTATS_DEF_SIZED("s4", MMSTATS_STRING, 4),
+		MMSTATS_DEF("s", MMSTATS_STRING),
+	};
+	struct mmstats *s = open_in_dir(d, 3, "", MMSTATS_NO_DEFAULT_FIELDS);
+	struct mmstats_field *s5 = mmstats_field(s, 0), *s4 = mmstats_field(s, 1);
+	char big[300];
+
+	(void)state;
+	assert_int_equal(mmstats_field(s, 2)->size, 255);
+	mmstats_set_string(s5, "h\xc3\xa9\xc3\xa9llo");	/* hééllo */
+	expect_bytes(s, "s5", "h\xc3\xa9\xc3\xa9", 5);
+	mmstats_set_string(s4, "h\xc3\xa9\xc3\xa9llo");	/* é cut: hé */
+	expect_bytes(s, "s4", "h\xc3\xa9\0", 4);
+	mmstats_set_string(s4, "a\xf0\x9f\x98\x80");	/* emoji cut */
+	expect_bytes(s, "s4", "a\0\0\0", 4);
+	mmstats_set_string(s4, "\xf0\x9f\x98\x80");	/* fits exactly */
+	expect_bytes(s, "s4", "\xf0\x9f\x98\x80", 4);
+	mmstats_set_string(s5, "abcdefgh");
+	expect_bytes(s, "s5", "abcde", 5);
+	mmstats_set_string(s5, "x");			/* tail cleared */
+	expect_bytes(s, "s5", "x\0\0\0\0", 5);
+	mmstats_set_string(s5, NULL);
+	expect_bytes(s, "s5", "\0\0\0\0\0", 5);
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	mmstats_set_string(mmstats_field(s, 2), big);
+	expect_bytes(s, "s", big, 255);
+	mmstats_remove(s);
+}
+
+/* ---- instances ------------------------------------------------------- */
+
+static void test_fields_and_defaults(void **state)
+{
+	struct mmstats *s = open_in_dir(all_defs, NALL, "web.stats.", 0);
+	unsigned long long start;
+	char want[256];
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(mmstats_field_count(s), NALL + 6);
+	assert_ptr_equal(mmstats_field(s, 0),
+			 mmstats_field_by_label(s, "web.stats.counter"));
+	assert_null(mmstats_field(s, NALL + 6));
+	assert_null(mmstats_field_by_label(s, "counter"));
+	assert_int_equal(mmstats_field(s, NALL)->type, MMSTATS_STATIC_UINT32);
+	EXPECT(s, "web.stats.sys.pid", uint32_t, (uint32_t)getpid());
+	EXPECT(s, "web.stats.sys.tid", int64_t, gettid());
+	EXPECT(s, "web.stats.sys.uid", uint64_t, getuid());
+	EXPECT(s, "web.stats.sys.gid", uint64_t, getgid());
+	fp = fopen("/proc/self/stat", "r");
+	assert_non_null(fp);
+	assert_int_equal(fscanf(fp, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u "
+				"%*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+				"%*d %llu", &start), 1);
+	fclose(fp);
+	EXPECT(s, "web.stats.sys.starttime", uint64_t, start);
+	double created = field_double(mmstats_field_by_label(s,
+					"web.stats.sys.created"));
+	assert_true(fabs(created - (double)time(NULL)) < 5);
+	snprintf(want, sizeof(want), "%s/t-%d.mmstats", dir, gettid());
+	assert_string_equal(mmstats_filename(s), want);
+	mmstats_remove(s);
+
+	s = open_in_dir(all_defs, NALL, NULL, MMSTATS_NO_DEFAULT_FIELDS);
+	assert_int_equal(mmstats_field_count(s), NALL);
+	assert_non_null(mmstats_field_by_label(s, "counter"));
+	mmstats_remove(s);
+}
+
+static void test_bad_defs(void **state)
+{
+	struct mmstats_field_def dup[] = {
+		MMSTATS_DEF("a", MMSTATS_COUNTER),
+		MMSTATS_DEF("a", MMSTATS_BYTE),
+	};
+	struct mmstats_field_def bad[] = {
+		{ .label = "x", .type = (enum mmstats_type)99 },
+	};
+	struct mmstats_field_def empty[] = { MMSTATS_DEF("", MMSTATS_BYTE) };
+	struct mmstats_options o = { .path = dir, .filename = "bad.mmstats" };
+	struct mmstats *s;
+
+	(void)state;
+	assert_int_equal(mmstats_open(dup, 2, &o, &s), -EEXIST);
+	assert_null(s);
+	assert_non_null(strstr(mmstats_last_error(), "duplicate"));
+	assert_int_equal(mmstats_open(bad, 1, &o, &s), -EINVAL);
+	assert_int_equal(mmstats_open(empty, 1, &o, &s), -EINVAL);
+	assert_int_equal(access("/tmp/bad.mmstats", F_OK), -1);
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static void test_add_field_grows(void **state)
+{
+	static const struct mmstats_field_def d[] = {
+		MMSTATS_DEF("first", MMSTATS_COUNTER),
+	};
+	struct mmstats *s = open_in_dir(d, 1, "g.", 0);
+	struct mmstats_field *first = mmstats_field(s, 0), *f;
+	struct mmstats_field_def def = MMSTATS_DEF("x", MMSTATS_BYTE);
+	char label[32];
+	struct stat st;
+
+	(void)state;
+	mmstats_incr(first, 5);
+	for (int i = 0; i < 400; i++) {
+		snprintf(label, sizeof(label), "dyn.%d", i);
+		struct mmstats_field_def nd = MMSTATS_DEF_STATIC_U(label,
+				MMSTATS_STATIC_UINT64, (uint64_t)i * 3);
+
+		assert_int_equal(mmstats_add_field(s, &nd, &f), 0);
+		assert_ptr_equal(mmstats_field_by_label(s, "g.dyn.0"),
+				 mmstats_field(s, 7));
+	}
+	assert_int_equal(stat(mmstats_filename(s), &st), 0);
+	assert_true(st.st_size > 4096 && st.st_size % 4096 == 0);
+	/* the handle of a field made before the file grew still works */
+	mmstats_incr(first, 1);
+	EXPECT(s, "g.first", uint64_t, 6);
+	EXPECT(s, "g.dyn.399", uint64_t, 399 * 3);
+	assert_int_equal(mmstats_field_count(s), 407);
+	assert_int_equal(mmstats_add_field(s, &def, NULL), 0);
+	assert_int_equal(mmstats_add_field(s, &def, &f), -EEXIST);
+	assert_null(f);
+	mmstats_remove(s);
+}
+
+/* A field added to an instance without fields starts at offset 1. */
+static void test_add_field_first(void **state)
+{
+	struct mmstats *s = open_in_dir(NULL, 0, "", MMSTATS_NO_DEFAULT_FIELDS);
+	struct mmstats_field_def def = MMSTATS_DEF("c", MMSTATS_COUNTER);
+	struct mmstats_field *f;
+	struct tfield tf;
+	unsigned char *d;
+	size_t len = 0;
+
+	(void)state;
+	d = tread(mmstats_filename(s), &len);
+	assert_int_equal(len, 4096);
+	assert_int_equal(tparse(d, len, &tf, 1), 0);
+	free(d);
+	assert_int_equal(mmstats_add_field(s, &def, &f), 0);
+	mmstats_incr(f, 9);
+	EXPECT(s, "c", uint64_t, 9);
+	mmstats_remove(s);
+}
+
+/* ---- a reader racing mmstats_add_field() ------------------------------ */
+
+#define RACE_FIELDS 3000
+
+struct race {
+	const char *path;
+	int done;
+	int reads, max_seen;
+	char error[200];
+};
+
+static void *race_reader(void *arg)
+{
+	static struct tfield f[RACE_FIELDS + 8];
+	struct race *r = arg;
+	char want[32];
+
+	while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && !r->error[0]) {
+		size_t len = 0;
+		unsigned char *d = tread(r->path, &len);
+		int n = d ? tparse(d, len, f, RACE_FIELDS + 8) : -1;
+
+		if (n < 0)
+			snprintf(r->error, sizeof(r->error),
+				 "malformed after %d fields", -1 - n);
+		for (int i = 0; i < n && !r->error[0]; i++) {
+			uint64_t v;
+
+			snprintf(want, sizeof(want), "dyn.%d", i);
+			memcpy(&v, d + f[i].value_off, 8);
+			if (strcmp(f[i].label, want) || v != (uint64_t)i * 7 ||
+			    strcmp(f[i].sig + strspn(f[i].sig, " "), "Q"))
+				snprintf(r->error, sizeof(r->error),
+					 "half field %d: %.40s", i, f[i].label);
+		}
+		if (n >= 0 && n < r->max_seen)
+			snprintf(r->error, sizeof(r->error), "fields vanished");
+		if (n > r->max_seen)
+			r->max_seen = n;
+		r->reads++;
+		free(d);
+	}
+	return NULL;
+}
+
+static void test_add_field_concurrent_reader(void **state)
+{
+	struct mmstats *s = open_in_dir(NULL, 0, "", MMSTATS_NO_DEFAULT_FIELDS);
+	struct race r = { .path = mmstats_filename(s) };
+	pthread_t t;
+	char label[32];
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, race_reader, &r), 0);
+	for (int i = 0; i < RACE_FIELDS && !r.error[0]; i++) {
+		struct mmstats_field_def def = MMSTATS_DEF_STATIC_U(label,
+				MMSTATS_STATIC_UINT64, (uint64_t)i * 7);
+
+		snprintf(label, sizeof(label), "dyn.%d", i);
+		assert_int_equal(mmstats_add_field(s, &def, NULL), 0);
+		if (i % 64 == 0)
+			sched_yield();
+	}
+	__atomic_store_n(&r.done, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	if (r.error[0])
+		fail_msg("reader: %s", r.error);
+	print_message("reader: %d reads, up to %d fields seen\n", r.reads,
+		      r.max_seen);
+	assert_true(r.reads > 1);
+	mmstats_remove(s);
+}
+
+/* ---- flush, close, remove --------------------------------------------- */
+
+static void test_flush_close_remove(void **state)
+{
+	struct mmstats *s = open_in_dir(all_defs, NALL, "", 0);
+	char path[256];
+
+	(void)state;
+	mmstats_incr(mmstats_field(s, 0), 1);
+	assert_int_equal(mmstats_flush(s, false), 0);
+	assert_int_equal(mmstats_flush(s, true), 0);
+	snprintf(path, sizeof(path), "%s", mmstats_filename(s));
+	mmstats_close(s);
+	assert_true(exists(path));		/* close keeps the file */
+	EXPECT(s = open_in_dir(all_defs, NALL, "", 0), "counter", uint64_t, 0);
+	assert_string_equal(mmstats_filename(s), path);	/* replaced */
+	assert_int_equal(mmstats_remove(s), 0);
+	assert_false(exists(path));
+}
+
+/* remove() never deletes a file that took our name meanwhile. */
+static void test_remove_replaced(void **state)
+{
+	struct mmstats *s = open_in_dir(NULL, 0, "", 0);
+	char path[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", mmstats_filename(s));
+	assert_int_equal(unlink(path), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(mmstats_remove(s), -ESTALE);
+	assert_true(exists(path));
+	unlink(path);
+}
+
+static void test_remove_all(void **state)
+{
+	struct mmstats_options o1 = { .path = dir, .filename = "one.mmstats" };
+	struct mmstats_options o2 = { .path = dir, .filename = "two.mmstats",
+				      .flags = MMSTATS_KEEP_AT_EXIT };
+	struct mmstats *a, *b;
+	char pa[256], pb[256];
+
+	(void)state;
+	assert_int_equal(mmstats_open(all_defs, NALL, &o1, &a), 0);
+	assert_int_equal(mmstats_open(all_defs, NALL, &o2, &b), 0);
+	snprintf(pa, sizeof(pa), "%s", mmstats_filename(a));
+	snprintf(pb, sizeof(pb), "%s", mmstats_filename(b));
+	assert_true(exists(pa) && exists(pb));
+	assert_int_equal(mmstats_remove_all(), 0);
+	assert_false(exists(pa));
+	assert_false(exists(pb));
+	/* the mappings stay usable: other threads may still be writing */
+	mmstats_incr(mmstats_field(a, 0), 1);
+	assert_int_equal(mmstats_remove_all(), 0);
+	assert_int_equal(mmstats_remove(a), 0);
+	mmstats_close(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_alignment),
+		cmocka_unit_test(test_layout_signatures),
+		cmocka_unit_test(test_layout_matches_reference),
+		cmocka_unit_test(test_setters_bytes),
+		cmocka_unit_test(test_buffered_slots),
+		cmocka_unit_test(test_average),
+		cmocka_unit_test(test_moving_average_small),
+		cmocka_unit_test(test_moving_average_window),
+		cmocka_unit_test(test_timer),
+		cmocka_unit_test(test_string_utf8),
+		cmocka_unit_test(test_fields_and_defaults),
+		cmocka_unit_test(test_bad_defs),
+		cmocka_unit_test(test_add_field_grows),
+		cmocka_unit_test(test_add_field_first),
+		cmocka_unit_test(test_add_field_concurrent_reader),
+		cmocka_unit_test(test_flush_close_remove),
+		cmocka_unit_test(test_remove_replaced),
+		cmocka_unit_test(test_remove_all),
+	};
+
+	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
