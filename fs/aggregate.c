@@ -1,0 +1,75 @@
+/*
+ * aggregate.c - sum a label over the files of one process.
+ *
+ * Only buffered integers are summed: those are what a writer updates
+ * (counters and gauges); unbuffered integers are the static fields (pid,
+ * tid, uid, sizes) whose sum means nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aggregate.h"
+
+static bool summable(const struct mmstats_stat *st)
+{
+	return st->buffered && (st->value.kind == MMSTATS_KIND_INT ||
+				st->value.kind == MMSTATS_KIND_UINT);
+}
+
+static int render_i128(__int128 v, char *buf, size_t len)
+{
+	char tmp[48];
+	unsigned __int128 u = v < 0 ? -(unsigned __int128)v :
+				      (unsigned __int128)v;
+	size_t i = sizeof(tmp);
+
+	tmp[--i] = '\0';
+	do {
+		tmp[--i] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	return snprintf(buf, len, "%s", tmp + i);
+}
+
+/* The file that speaks for the process: main thread, else the oldest. */
+static const struct mmstats_stat *representative(const struct mfs_agg_input *in,
+						 size_t n)
+{
+	const struct mfs_agg_input *best = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!in[i].stat)
+			continue;
+		if (in[i].main)
+			return in[i].stat;
+		if (!best || in[i].created < best->created)
+			best = &in[i];
+	}
+	return best ? best->stat : NULL;
+}
+
+int mfs_aggregate(const struct mfs_agg_input *in, size_t n, char *buf,
+		  size_t len)
+{
+	const struct mmstats_stat *rep = representative(in, n);
+	__int128 sum = 0;
+	size_t i;
+
+	if (!rep)
+		return -ENOENT;
+	for (i = 0; i < n; i++) {
+		if (!in[i].stat)
+			continue;
+		if (!summable(in[i].stat))
+			return mmstats_render(&rep->value, buf, len);
+		if (in[i].stat->value.kind == MMSTATS_KIND_INT)
+			sum += in[i].stat->value.v.i;
+		else
+			sum += in[i].stat->value.v.u;
+	}
+	return render_i128(sum, buf, len);
+}

@@ -1,0 +1,32 @@
+/* aggregate.h - the process-wide value of a label. */
+#ifndef MFS_AGGREGATE_H
+#define MFS_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mmstats.h"
+
+/* One file of the process, and its field of the label (or NULL). */
+struct mfs_agg_input {
+	const struct mmstats_stat *stat;
+	bool main;		/* the main thread's file: sys.tid == pid */
+	double created;		/* sys.created, to find the oldest file */
+};
+
+/*
+ * Render the process-wide value of one label into buf, as
+ * mmstats_render() does (no newline):
+ *  - when every file that has the field holds a buffered integer (a
+ *    counter, uint64, int32, ...), their exact sum: computed in 128 bits,
+ *    so it never wraps, and printed in full even past 64 bits;
+ *  - otherwise (static fields such as sys.pid, floats, strings, bools, or
+ *    types that differ between files) the value of the main thread's file,
+ *    else of the oldest file that has the field.
+ * Returns the length needed (like snprintf), -ENOENT when no file has the
+ * field, or another -errno.
+ */
+int mfs_aggregate(const struct mfs_agg_input *in, size_t n, char *buf,
+		  size_t len);
+
+#endif

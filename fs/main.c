@@ -1,0 +1,126 @@
+/*
+ * mmstatsfs - mount live mmstats metrics as a tree of text files.
+ *
+ *	mmstatsfs [SOURCE] MOUNTPOINT [-f] [-d] [-s] [-o OPTION,...]
+ *
+ * See mmstatsfs(8).  Exit status: 0 after a clean unmount, 1 on error.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mmstats.h"
+#include "mmstatsfs.h"
+#include "opts.h"
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [SOURCE] MOUNTPOINT [options]\n\n"
+	       "Mount the mmstats files of SOURCE (default: $MMSTATS_PATH, "
+	       "else /tmp)\nas /<pid>/<label> text files; see "
+	       "mmstatsfs(8).\n\n", prog);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+static int check_mountpoint(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int loop(struct fuse_session *se, const struct mfs_opts *o)
+{
+	struct fuse_loop_config *cfg;
+	int ret;
+
+	if (o->cmd.singlethread)
+		return fuse_session_loop(se);
+	if (!(cfg = fuse_loop_cfg_create()))
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)o->cmd.clone_fd);
+	fuse_loop_cfg_set_max_threads(cfg, o->cmd.max_threads);
+	if (o->cmd.max_idle_threads != UINT_MAX)	/* UINT_MAX: not given */
+		fuse_loop_cfg_set_idle_threads(cfg, o->cmd.max_idle_threads);
+	ret = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return ret;
+}
+
+/* Mount, serve until unmounted or signalled, unmount. */
+static int serve(struct mfs *fs, struct mfs_opts *o)
+{
+	struct fuse_session *se;
+	int ret = 1, err;
+
+	se = fuse_session_new(&o->args, &mfs_ops, sizeof(mfs_ops), fs);
+	if (!se)
+		return 1;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, o->cmd.mountpoint) != 0)
+		goto out_signals;
+	fs->se = se;
+	fuse_daemonize(o->cmd.foreground);
+	if (!o->cmd.foreground)
+		mfs_log_to_syslog();
+	err = mfs_watch_start(fs);
+	if (err) {
+		mfs_log(LOG_ERR, "watcher: %s", strerror(-err));
+	} else {
+		ret = loop(se, o) ? 1 : 0;
+		mfs_watch_stop(fs);
+	}
+	fs->se = NULL;
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct mfs_opts o;
+	struct mfs fs;
+	int err, ret;
+
+	if (mfs_opts_parse(argc, argv, &o) < 0) {
+		mfs_opts_free(&o);
+		return 1;
+	}
+	if (o.cmd.show_help || o.cmd.show_version) {
+		if (o.cmd.show_help)
+			usage(argv[0]);
+		else
+			printf("mmstatsfs %s (libmmstats, FUSE %s)\n",
+			       MMSTATS_VERSION, fuse_pkgversion());
+		mfs_opts_free(&o);
+		return 0;
+	}
+	mfs_log_init(true, o.cmd.debug);
+	if ((err = mfs_init(&fs, o.source)) < 0) {
+		fprintf(stderr, "mmstatsfs: %s: %s\n", o.source, strerror(-err));
+		mfs_opts_free(&o);
+		return 1;
+	}
+	if ((err = check_mountpoint(o.cmd.mountpoint)) < 0) {
+		fprintf(stderr, "mmstatsfs: %s: %s\n", o.cmd.mountpoint,
+			strerror(-err));
+		ret = 1;
+	} else {
+		mfs_rescan(&fs);	/* the tree is whole before the mount */
+		ret = serve(&fs, &o);
+	}
+	mfs_destroy(&fs);
+	mfs_opts_free(&o);
+	return ret;
+}

@@ -1,0 +1,103 @@
+/*
+ * model.h - the source files and their processes, and the tree they make.
+ *
+ * Every change to a source file or a process goes through here, under the
+ * caller's lock; the tree is brought up to date at once and the changes
+ * the kernel must hear of are appended to a struct mfs_changes, to be sent
+ * once the lock is dropped.
+ */
+#ifndef MFS_MODEL_H
+#define MFS_MODEL_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "source.h"
+#include "tree.h"
+
+#define MFS_SRC_BUCKETS		1024
+#define MFS_PROC_BUCKETS	256
+
+/* How long a file that cannot be parsed yet is retried before logged. */
+#define MFS_PENDING_SECS	3
+
+enum mfs_src_state {
+	MFS_SRC_BAD,		/* nothing readable (yet) */
+	MFS_SRC_STALE,		/* its writer is gone */
+	MFS_SRC_ALIVE,		/* its writer runs: /<pid> and /files */
+	MFS_SRC_UNKNOWN,	/* no sys.pid: /files only */
+};
+
+struct mfs_proc;
+
+struct mfs_src {
+	char *name;
+	struct mfs_srcinfo info;
+	enum mfs_src_state state;
+	struct timespec bad_since;	/* CLOCK_MONOTONIC */
+	bool logged;			/* its current error was logged */
+	int logged_err;
+	ino_t logged_ino;
+	unsigned seen;			/* rescan generation */
+	struct mfs_proc *proc;
+	struct mfs_src *hash_next, *proc_next;
+};
+
+struct mfs_proc {
+	pid_t pid;
+	int pidfd;			/* -1: not watched */
+	struct mfs_src *srcs;
+	struct mfs_proc *hash_next;
+};
+
+struct mfs_model {
+	struct mfs_tree *tree;
+	struct mfs_node *files_dir;
+	int epfd;			/* pidfds go here; -1: none */
+	unsigned generation;
+	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
+	struct mfs_proc *proc_hash[MFS_PROC_BUCKETS];
+};
+
+/* One file of a process, for rendering its labels. */
+struct mfs_fileref {
+	char *name;
+	bool main;
+	double created;
+};
+
+int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd);
+void mfs_model_destroy(struct mfs_model *m);
+
+/*
+ * Record what reading `name` gave: err < 0 when it could not be read (it
+ * is then forgotten), else *si, which the model takes over.
+ */
+void mfs_model_update(struct mfs_model *m, const char *name, int err,
+		      struct mfs_srcinfo *si, struct mfs_changes *ch);
+void mfs_model_remove(struct mfs_model *m, const char *name,
+		      struct mfs_changes *ch);
+/* The process behind pidfd events has exited. */
+void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
+			 struct mfs_changes *ch);
+/* Forget every source not updated since generation was last bumped. */
+void mfs_model_prune(struct mfs_model *m, struct mfs_changes *ch);
+
+struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name);
+struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid);
+
+/*
+ * Names of the sources to read again: those still unreadable and young
+ * (`pending`), or those of process pid (pid > 0).  NULL-terminated array
+ * to free with mfs_strv_free(); *n gets the count.
+ */
+char **mfs_model_pending(struct mfs_model *m, size_t *n);
+char **mfs_model_proc_names(const struct mfs_model *m, pid_t pid, size_t *n);
+void mfs_strv_free(char **v);
+
+/* The files of a process, for aggregation; free with mfs_filerefs_free. */
+struct mfs_fileref *mfs_model_proc_files(const struct mfs_model *m, pid_t pid,
+					 size_t *n);
+void mfs_filerefs_free(struct mfs_fileref *v, size_t n);
+
+#endif

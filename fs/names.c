@@ -1,0 +1,225 @@
+/*
+ * names.c - label -> file name mapping.
+ *
+ * A label is whatever bytes a writer put in its file; a file name must not
+ * contain '/' or NUL, must not be "." or "..", and should not hide control
+ * characters or broken UTF-8 from a terminal.  Percent-encoding of exactly
+ * the offending bytes keeps ordinary labels readable and stays reversible.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "names.h"
+
+#define HASH_TAIL	18	/* "%~" and 16 hex digits */
+
+static const char hexdigits[] = "0123456789ABCDEF";
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
+static size_t utf8_seq_len(const unsigned char *s, size_t len)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * How many bytes of label make the next token and whether they are kept
+ * as they are (else each is percent-encoded).
+ */
+static size_t next_token(const unsigned char *s, size_t len, int *literal)
+{
+	size_t n = utf8_seq_len(s, len);
+
+	*literal = 1;
+	if (n == 0) {
+		*literal = 0;
+		return 1;
+	}
+	if (n == 1 && (s[0] < 0x20 || s[0] == 0x7f || s[0] == '/' ||
+		       s[0] == '%'))
+		*literal = 0;
+	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)	/* C1 controls */
+		*literal = 0;
+	return n;
+}
+
+/* Width of a token in the name. */
+static size_t token_width(size_t n, int literal)
+{
+	return literal ? n : 3 * n;
+}
+
+static size_t put_token(char *out, const unsigned char *s, size_t n,
+			int literal)
+{
+	size_t i, o = 0;
+
+	if (literal) {
+		memcpy(out, s, n);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		out[o++] = '%';
+		out[o++] = hexdigits[s[i] >> 4];
+		out[o++] = hexdigits[s[i] & 15];
+	}
+	return o;
+}
+
+/* Encode as much of label as fits in max bytes; *all says whether all did. */
+static size_t encode_body(const unsigned char *label, size_t len, char *out,
+			  size_t max, int *all)
+{
+	size_t i = 0, o = 0, n, w;
+	int literal;
+
+	while (i < len) {
+		n = next_token(label + i, len - i, &literal);
+		w = token_width(n, literal);
+		if (o + w > max) {
+			*all = 0;
+			return o;
+		}
+		o += put_token(out + o, label + i, n, literal);
+		i += n;
+	}
+	*all = 1;
+	return o;
+}
+
+/* 64-bit FNV-1a: only disambiguates truncated names, no secret needed. */
+static uint64_t fnv1a(const unsigned char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (len--) {
+		h ^= *s++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* The forms that would otherwise be reserved or special. */
+static const char *special_form(const unsigned char *label, size_t len)
+{
+	if (len == 0)
+		return "%";
+	if (len == 1 && label[0] == '.')
+		return "%2E";
+	if (len == 2 && !memcmp(label, "..", 2))
+		return "%2E%2E";
+	if (len == 4 && !memcmp(label, "task", 4))
+		return "%74ask";
+	return NULL;
+}
+
+size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
+		       char *out)
+{
+	char suffix[16] = "";
+	const char *special;
+	size_t budget, o;
+	int all;
+
+	if (dup)
+		snprintf(suffix, sizeof(suffix), "%%#%u", dup + 1);
+	budget = MFS_NAME_MAX - strlen(suffix);
+	special = special_form(label, len);
+	if (special) {
+		o = strlen(special);
+		memcpy(out, special, o);
+	} else {
+		o = encode_body(label, len, out, budget, &all);
+		if (!all) {
+			o = encode_body(label, len, out, budget - HASH_TAIL,
+					&all);
+			o += (size_t)sprintf(out + o, "%%~%016llx",
+				(unsigned long long)fnv1a(label, len));
+		}
+	}
+	strcpy(out + o, suffix);
+	return o + strlen(suffix);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Strip a "%#n" suffix (n >= 2, no leading zero) into *dup. */
+static size_t strip_dup(const char *name, size_t len, unsigned *dup)
+{
+	size_t i = len, k;
+	unsigned long n = 0;
+
+	*dup = 0;
+	while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+		i--;
+	if (i == len || i < 2 || name[i - 2] != '%' || name[i - 1] != '#' ||
+	    name[i] == '0' || len - i > 9)
+		return len;
+	for (k = i; k < len; k++)
+		n = n * 10 + (unsigned long)(name[k] - '0');
+	if (n < 2)
+		return len;
+	*dup = (unsigned)(n - 1);
+	return i - 2;
+}
+
+int mfs_name_decode(const char *name, unsigned char *out, size_t cap,
+		    unsigned *dup)
+{
+	size_t len = strlen(name), i, o = 0;
+	int hi, lo;
+
+	len = strip_dup(name, len, dup);
+	if (len == 1 && name[0] == '%')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (o == cap)
+			return -ENOBUFS;
+		if (name[i] != '%') {
+			out[o++] = (unsigned char)name[i];
+			continue;
+		}
+		if (i + 1 < len && name[i + 1] == '~')
+			return -ENAMETOOLONG;
+		if (i + 2 >= len)
+			return -EINVAL;
+		hi = hexval(name[i + 1]);
+		lo = hexval(name[i + 2]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[o++] = (unsigned char)(hi << 4 | lo);
+		i += 2;
+	}
+	return (int)o;
+}

@@ -1,0 +1,24 @@
+/* opts.h - the command line of mmstatsfs. */
+#ifndef MFS_OPTS_H
+#define MFS_OPTS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+struct mfs_opts {
+	char *source;		/* SOURCE, else $MMSTATS_PATH, else /tmp */
+	struct fuse_cmdline_opts cmd;	/* mountpoint, -f, -d, -s, ... */
+	struct fuse_args args;	/* what fuse_session_new() gets */
+};
+
+/*
+ * Parse `mmstatsfs [SOURCE] MOUNTPOINT [options]`.  Mount options that
+ * only mean something to mount(8) or fstab (defaults, auto, noauto, user,
+ * nouser, users, _netdev, nofail, x-*, comment=*) are dropped; ro and
+ * default_permissions are always added.  Returns 0, or -EINVAL after
+ * printing why to stderr.  mfs_opts_free() in both cases.
+ */
+int mfs_opts_parse(int argc, char **argv, struct mfs_opts *o);
+void mfs_opts_free(struct mfs_opts *o);
+
+#endif

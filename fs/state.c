@@ -1,0 +1,115 @@
+/*
+ * state.c - the daemon's descriptors, and delivery of cache changes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mmstatsfs.h"
+
+void mfs_kick(struct mfs *fs)
+{
+	uint64_t one = 1;
+
+	if (fs->wakefd >= 0 && write(fs->wakefd, &one, sizeof(one)) < 0)
+		mfs_log(LOG_DEBUG, "wake: %s", strerror(errno));
+}
+
+void mfs_send_changes(struct mfs *fs)
+{
+	struct mfs_changes ch;
+	struct mfs_change *c;
+	size_t i;
+
+	pthread_mutex_lock(&fs->lock);
+	ch = fs->changes;
+	memset(&fs->changes, 0, sizeof(fs->changes));
+	pthread_mutex_unlock(&fs->lock);
+	for (i = 0; fs->se && i < ch.n; i++) {
+		c = &ch.v[i];
+		if (c->name)
+			fuse_lowlevel_notify_delete(fs->se, c->parent, c->ino,
+						    c->name, strlen(c->name));
+		else
+			fuse_lowlevel_notify_inval_inode(fs->se, c->ino, -1, 0);
+	}
+	if (ch.oom)
+		mfs_log(LOG_ERR, "out of memory: kernel caches may be stale "
+			"for up to %g s", fs->timeout);
+	mfs_changes_free(&ch);
+}
+
+/* inotify on the directory as opened, even if its path changes. */
+static int watch_dir(struct mfs *fs)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fs->srcfd);
+	return inotify_add_watch(fs->inofd, path, IN_CREATE | IN_MOVED_TO |
+				 IN_DELETE | IN_MOVED_FROM | IN_ATTRIB |
+				 IN_CLOSE_WRITE | IN_MODIFY | IN_ONLYDIR |
+				 IN_DELETE_SELF | IN_MOVE_SELF);
+}
+
+int mfs_init(struct mfs *fs, const char *source)
+{
+	int err;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->inofd = fs->wakefd = fs->timerfd = fs->epfd = -1;
+	fs->timeout = 1.0;
+	fs->generation = (uint64_t)time(NULL);
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->srcfd = open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fs->srcfd < 0)
+		return -errno;
+	fs->epfd = epoll_create1(EPOLL_CLOEXEC);
+	fs->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	fs->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fs->timerfd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fs->epfd < 0 || fs->inofd < 0 || fs->wakefd < 0 ||
+	    fs->timerfd < 0 || watch_dir(fs) < 0) {
+		err = -errno;
+		mfs_destroy(fs);
+		return err;
+	}
+	err = mfs_tree_init(&fs->tree, 0555);
+	if (!err && (err = mfs_model_init(&fs->model, &fs->tree,
+					  fs->epfd)) < 0)
+		mfs_tree_destroy(&fs->tree);
+	if (err) {
+		fs->tree.root = NULL;
+		mfs_destroy(fs);
+	}
+	return err;
+}
+
+void mfs_destroy(struct mfs *fs)
+{
+	if (fs->tree.root) {
+		mfs_model_destroy(&fs->model);
+		mfs_tree_destroy(&fs->tree);
+	}
+	mfs_changes_free(&fs->changes);
+	if (fs->srcfd >= 0)
+		close(fs->srcfd);
+	if (fs->epfd >= 0)
+		close(fs->epfd);
+	if (fs->inofd >= 0)
+		close(fs->inofd);
+	if (fs->wakefd >= 0)
+		close(fs->wakefd);
+	if (fs->timerfd >= 0)
+		close(fs->timerfd);
+	pthread_mutex_destroy(&fs->lock);
+	fs->srcfd = fs->epfd = fs->inofd = fs->wakefd = fs->timerfd = -1;
+}

@@ -1,0 +1,178 @@
+/*
+ * watch.c - the watcher thread: one epoll loop over the source directory's
+ * inotify descriptor, a pidfd per writing process, a wake-up eventfd and a
+ * retry timer.
+ *
+ * Events drive everything: a file that appears is read at once, a process
+ * that exits is removed at once, and only a lost event (IN_Q_OVERFLOW)
+ * costs a full rescan.  Files that cannot be parsed yet (the reference
+ * writer fills its file in after creating it, with no event) are retried
+ * every RETRY_MS for MFS_PENDING_SECS.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mmstatsfs.h"
+
+#define RETRY_MS	20
+#define TAG		(1ull << 62)	/* pidfd events carry the bare pid */
+#define TAG_INOTIFY	(TAG | 1)
+#define TAG_WAKE	(TAG | 2)
+#define TAG_TIMER	(TAG | 3)
+
+static void arm_retry(struct mfs *fs)
+{
+	struct itimerspec its = {
+		.it_value.tv_nsec = RETRY_MS * 1000000L,
+	};
+
+	timerfd_settime(fs->timerfd, 0, &its, NULL);
+}
+
+static void on_event(struct mfs *fs, const struct inotify_event *ev,
+		     bool *rescan)
+{
+	if (ev->mask & IN_Q_OVERFLOW) {
+		*rescan = true;
+		return;
+	}
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+		mfs_log(LOG_WARNING, "source directory was removed or moved");
+		return;
+	}
+	if (!ev->len || !mfs_source_name_ok(ev->name))
+		return;
+	if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
+		pthread_mutex_lock(&fs->lock);
+		mfs_model_remove(&fs->model, ev->name, &fs->changes);
+		pthread_mutex_unlock(&fs->lock);
+	} else {
+		mfs_refresh_one(fs, ev->name);
+	}
+}
+
+static void drain_inotify(struct mfs *fs)
+{
+	char buf[64 * 1024]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	bool rescan = false;
+	ssize_t n;
+	char *p;
+
+	while ((n = read(fs->inofd, buf, sizeof(buf))) > 0) {
+		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			on_event(fs, ev, &rescan);
+		}
+	}
+	if (rescan) {
+		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
+		mfs_rescan(fs);
+	}
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof(v)) > 0)
+		;
+}
+
+static void on_pid_exit(struct mfs *fs, pid_t pid)
+{
+	pthread_mutex_lock(&fs->lock);
+	mfs_model_proc_exit(&fs->model, pid, &fs->changes);
+	pthread_mutex_unlock(&fs->lock);
+}
+
+static bool any_pending(struct mfs *fs)
+{
+	char **names;
+	size_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	names = mfs_model_pending(&fs->model, &n);
+	pthread_mutex_unlock(&fs->lock);
+	mfs_strv_free(names);
+	return n > 0;
+}
+
+static void *watcher(void *arg)
+{
+	struct mfs *fs = arg;
+	struct epoll_event evs[64];
+	bool check_pending;
+	int n, i;
+
+	while (!fs->stopping) {
+		n = epoll_wait(fs->epfd, evs, 64, -1);
+		if (n < 0 && errno != EINTR) {
+			mfs_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		check_pending = false;
+		for (i = 0; i < n; i++) {
+			switch (evs[i].data.u64) {
+			case TAG_INOTIFY:
+				drain_inotify(fs);
+				check_pending = true;
+				break;
+			case TAG_WAKE:
+				drain(fs->wakefd);
+				break;
+			case TAG_TIMER:
+				drain(fs->timerfd);
+				mfs_refresh_pending(fs);
+				check_pending = true;
+				break;
+			default:
+				on_pid_exit(fs, (pid_t)evs[i].data.u64);
+			}
+		}
+		if (check_pending && any_pending(fs))
+			arm_retry(fs);
+		mfs_send_changes(fs);
+	}
+	return NULL;
+}
+
+static int add_fd(struct mfs *fs, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(fs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int mfs_watch_start(struct mfs *fs)
+{
+	int err;
+
+	if ((err = add_fd(fs, fs->inofd, TAG_INOTIFY)) < 0 ||
+	    (err = add_fd(fs, fs->wakefd, TAG_WAKE)) < 0 ||
+	    (err = add_fd(fs, fs->timerfd, TAG_TIMER)) < 0)
+		return err;
+	if (any_pending(fs))
+		arm_retry(fs);
+	err = -pthread_create(&fs->watcher, NULL, watcher, fs);
+	fs->watching = !err;
+	return err;
+}
+
+void mfs_watch_stop(struct mfs *fs)
+{
+	if (!fs->watching)
+		return;
+	fs->stopping = true;
+	mfs_kick(fs);
+	pthread_join(fs->watcher, NULL);
+	fs->watching = false;
+}
