@@ -129,7 +129,8 @@ static int path_cmp(const void *a, const void *b)
 /* Sort the entries added since `from`. */
 static void pathlist_sort_from(struct pathlist *l, size_t from)
 {
-	qsort(l->v + from, l->n - from, sizeof(*l->v), path_cmp);
+	if (l->n - from > 1)
+		qsort(l->v + from, l->n - from, sizeof(*l->v), path_cmp);
 }
 
 static int expand_glob(const char *pattern, struct pathlist *out)

@@ -282,7 +282,8 @@ char *prom_render(struct prom *p, size_t *len)
 
 	if (p->failed)
 		return NULL;
-	qsort(p->v, p->n, sizeof(*p->v), sample_cmp);
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof(*p->v), sample_cmp);
 	for (from = 0; from < p->n; from = to) {
 		to = from + 1;
 		while (to < p->n && strcmp(p->v[to].name, p->v[from].name) == 0)

@@ -1,0 +1,175 @@
+/*
+ * test_tools_files.c - which files the tools read: the default glob,
+ * argument expansion, and the safety of globs sent by web clients
+ * (no '..', no '/', never a symlink, never a directory).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../tools/files.h"
+
+static char dir[64];
+
+static void touch(const char *name)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	char path[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_tools_files.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	touch("b.mmstats");
+	touch("a.mmstats");
+	touch(".hidden.mmstats");
+	touch("other.txt");
+	snprintf(path, sizeof(path), "%s/sub.mmstats", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/link.mmstats", dir);
+	if (symlink("/etc/passwd", path) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static void test_default_glob(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	unsetenv("MMSTATS_GLOB");
+	unsetenv("MMSTATS_PATH");
+	assert_string_equal(files_default_glob(buf, sizeof(buf)),
+			    "/tmp/*.mmstats");
+	assert_string_equal(files_stats_dir(), "/tmp");
+	setenv("MMSTATS_PATH", "/var/stats", 1);
+	assert_string_equal(files_default_glob(buf, sizeof(buf)),
+			    "/var/stats/*.mmstats");
+	setenv("MMSTATS_GLOB", "/x/app-*.mmstats", 1);
+	assert_string_equal(files_default_glob(buf, sizeof(buf)),
+			    "/x/app-*.mmstats");
+	assert_null(files_default_glob(buf, 5));	/* too long: refused */
+	setenv("MMSTATS_GLOB", "", 1);	/* empty counts as unset */
+	assert_string_equal(files_default_glob(buf, sizeof(buf)),
+			    "/var/stats/*.mmstats");
+	unsetenv("MMSTATS_GLOB");
+	unsetenv("MMSTATS_PATH");
+}
+
+static void test_client_glob_checks(void **state)
+{
+	(void)state;
+	assert_int_equal(files_check_client_glob("web-*.mmstats"), 0);
+	assert_int_equal(files_check_client_glob("*"), 0);
+	assert_int_equal(files_check_client_glob(""), -EINVAL);
+	assert_int_equal(files_check_client_glob(".."), -EINVAL);
+	assert_int_equal(files_check_client_glob("../etc/*"), -EINVAL);
+	assert_int_equal(files_check_client_glob("a..b"), -EINVAL);
+	assert_int_equal(files_check_client_glob("/etc/passwd"), -EINVAL);
+	assert_int_equal(files_check_client_glob("sub/*"), -EINVAL);
+	assert_int_equal(files_check_client_glob("a\\b"), -EINVAL);
+	assert_int_equal(files_check_client_glob("a\nb"), -EINVAL);
+}
+
+static void test_match_dir_skips_links_dirs_dotfiles(void **state)
+{
+	struct pathlist l = PATHLIST_INIT;
+
+	(void)state;
+	assert_int_equal(files_match_dir(dir, "*.mmstats", &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(base(l.v[0]), "a.mmstats");
+	assert_string_equal(base(l.v[1]), "b.mmstats");
+	assert_memory_equal(l.v[0], dir, strlen(dir));
+	pathlist_free(&l);
+	assert_int_equal(files_match_dir(dir, "link*", &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(files_match_dir("/nonexistent.dir", "*", &l), -ENOENT);
+}
+
+static void test_expand_args(void **state)
+{
+	struct pathlist l = PATHLIST_INIT;
+	char pattern[128], file[128];
+	char *args[4];
+
+	(void)state;
+	snprintf(pattern, sizeof(pattern), "%s/*.mmstats", dir);
+	snprintf(file, sizeof(file), "%s/a.mmstats", dir);
+	args[0] = file;
+	args[1] = dir;		/* its *.mmstats: a, b (a again: dropped) */
+	args[2] = pattern;	/* a, b, link (not sub, a directory) */
+	args[3] = "missing.mmstats";	/* kept, reported when read */
+	assert_int_equal(files_expand_args(args, 4, &l), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(base(l.v[0]), "a.mmstats");
+	assert_string_equal(base(l.v[1]), "b.mmstats");
+	assert_string_equal(base(l.v[2]), "link.mmstats");
+	assert_string_equal(l.v[3], "missing.mmstats");
+	pathlist_free(&l);
+	assert_true(files_is_dynamic(dir));
+	assert_true(files_is_dynamic(pattern));
+	assert_false(files_is_dynamic(file));
+}
+
+static void test_expand_default(void **state)
+{
+	struct pathlist l = PATHLIST_INIT;
+
+	(void)state;
+	setenv("MMSTATS_PATH", dir, 1);
+	assert_int_equal(files_expand_args(NULL, 0, &l), 0);
+	/* glob(3) skips the dotfile; the symlink is refused when read. */
+	assert_int_equal(l.n, 3);
+	pathlist_free(&l);
+	unsetenv("MMSTATS_PATH");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_glob),
+		cmocka_unit_test(test_client_glob_checks),
+		cmocka_unit_test(test_match_dir_skips_links_dirs_dotfiles),
+		cmocka_unit_test(test_expand_args),
+		cmocka_unit_test(test_expand_default),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
