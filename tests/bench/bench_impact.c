@@ -1,0 +1,221 @@
+/*
+ * bench_impact - what readers of mmstatsfs cost a writer.
+ *
+ *	bench_impact -d SOURCE_DIR -m MOUNT [READERS...]
+ *
+ * A writer (this process) opens an instance in SOURCE_DIR, mmstatsfs shows
+ * it as MOUNT/<pid>/bench.counter, and the writer times counter updates
+ * while 0 and then each number of READERS (default 1 4) processes read
+ * that file in a loop, open, read to the end, close, as fast as they can
+ * (a harder hammer than cat in a shell loop).  Phases alternate several
+ * times so drift hits all of them alike.
+ *
+ * The writer is pinned to CPU 0 and the readers to the last CPU, so the
+ * figure is what the readers' page reads do to the writer's cache line,
+ * not two processes queueing for one core (run.sh pins the daemon too).
+ * Each figure is the median ns/op over many short batches.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+#include "bench.h"
+
+#define MAX_PHASES	4
+#define MAX_READERS	16
+#define BATCH_OPS	100000
+#define CYCLES		4
+
+static const struct mmstats_field_def defs[] = {
+	MMSTATS_DEF("bench.counter", MMSTATS_COUNTER),
+};
+
+struct phase {
+	int readers;
+	double *samples;	/* ns/op of each batch */
+	int n;
+	uint64_t reads;		/* done by the readers meanwhile */
+	double seconds;
+};
+
+static __attribute__((noinline)) void incr_loop(struct mmstats_field *f,
+						uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		mmstats_incr(f, 1);
+	bench_barrier();
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* A reader: read `path` whole, forever, counting reads in *count. */
+static __attribute__((noreturn)) void reader_main(const char *path,
+						  uint64_t *count)
+{
+	char buf[4096];
+
+	pin_to((int)sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	for (;;) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			_exit(1);
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		__atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n ? v[n / 2] : 0;
+}
+
+/* One turn of a phase: start its readers, time `batches`, stop them. */
+static int run_phase(struct phase *ph, struct mmstats_field *f,
+		     const char *path, uint64_t *count, int batches)
+{
+	pid_t pids[MAX_READERS];
+	uint64_t t0, reads0 = __atomic_load_n(count, __ATOMIC_RELAXED);
+	int r, status, err = 0;
+
+	for (r = 0; r < ph->readers; r++) {
+		pids[r] = fork();
+		if (pids[r] == 0)
+			reader_main(path, count);
+	}
+	t0 = bench_now_ns();
+	for (int b = 0; b < batches; b++) {
+		uint64_t b0 = bench_now_ns();
+
+		incr_loop(f, BATCH_OPS);
+		ph->samples[ph->n++] =
+			(double)(bench_now_ns() - b0) / BATCH_OPS;
+	}
+	ph->seconds += (double)(bench_now_ns() - t0) / 1e9;
+	ph->reads += __atomic_load_n(count, __ATOMIC_RELAXED) - reads0;
+	for (r = 0; r < ph->readers; r++) {
+		kill(pids[r], SIGKILL);
+		waitpid(pids[r], &status, 0);
+		/* A reader that gave up by itself could not read the file. */
+		if (WIFEXITED(status))
+			err = -EIO;
+	}
+	return err;
+}
+
+static int wait_for(const char *path)
+{
+	struct stat st;
+	struct timespec ms = { 0, 1000000 };
+
+	for (int i = 0; i < 10000; i++) {
+		if (stat(path, &st) == 0)
+			return 0;
+		nanosleep(&ms, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = NULL, *mount = NULL;
+	struct phase ph[MAX_PHASES] = { { .readers = 0 } };
+	int nph = 1, batches = 400, opt, err;
+	struct mmstats_options opts = { .filename = "bench_impact-{PID}.mmstats" };
+	struct mmstats *s;
+	char path[PATH_MAX];
+	uint64_t *count;
+
+	while ((opt = getopt(argc, argv, "d:m:")) != -1) {
+		switch (opt) {
+		case 'd': dir = optarg; break;
+		case 'm': mount = optarg; break;
+		default: dir = NULL; optind = argc; break;
+		}
+	}
+	for (; optind < argc && nph < MAX_PHASES; optind++)
+		ph[nph++].readers = atoi(argv[optind]);
+	if (nph == 1) {
+		ph[nph++].readers = 1;
+		ph[nph++].readers = 4;
+	}
+	if (dir == NULL || mount == NULL) {
+		fprintf(stderr, "usage: bench_impact -d SOURCE_DIR -m MOUNT "
+			"[READERS...]\n");
+		return 2;
+	}
+	if (bench_env_long("BENCH_QUICK", 0))
+		batches = 100;
+	opts.path = dir;
+	err = mmstats_open(defs, 1, &opts, &s);
+	if (err) {
+		fprintf(stderr, "bench_impact: %s\n", mmstats_last_error());
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/%d/bench.counter", mount,
+		 (int)getpid());
+	if (wait_for(path)) {
+		fprintf(stderr, "bench_impact: %s never appeared\n", path);
+		mmstats_remove(s);
+		return 1;
+	}
+	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (int i = 0; i < nph; i++)
+		ph[i].samples = calloc(CYCLES * (size_t)batches,
+				       sizeof(double));
+	pin_to(0);
+	for (int c = 0; c < CYCLES && !err; c++)
+		for (int i = 0; i < nph && !err; i++)
+			err = run_phase(&ph[i], mmstats_field(s, 0), path,
+					count, batches);
+	mmstats_remove(s);
+	if (err) {
+		fprintf(stderr, "bench_impact: a reader failed to read %s\n",
+			path);
+		return 1;
+	}
+	double base = median(ph[0].samples, ph[0].n);
+
+	for (int i = 1; i < nph; i++) {
+		char figure[64];
+
+		snprintf(figure, sizeof(figure), "writer incr, %d reader%s",
+			 ph[i].readers, ph[i].readers == 1 ? "" : "s");
+		bench_row(figure, median(ph[i].samples, ph[i].n), "ns/op",
+			  "no reader", base, "1.02");
+		snprintf(figure, sizeof(figure), "  reads/s by %d reader%s",
+			 ph[i].readers, ph[i].readers == 1 ? "" : "s");
+		bench_row(figure, (double)ph[i].reads / ph[i].seconds,
+			  "reads/s", "-", 0, "-");
+	}
+	return 0;
+}

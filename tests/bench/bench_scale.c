@@ -1,0 +1,428 @@
+/*
+ * bench_scale - mmstatsfs over many writers: grep -r and ls -R of the whole
+ * mount against floorfs serving a tree of the same shape, the daemon's
+ * memory, and how soon a writer's directory appears and vanishes.
+ *
+ *	bench_scale -s SOURCE_DIR -m MOUNT -p DAEMON_PID -F FLOOR_MOUNT
+ *		    [-l LABELS] N...
+ *
+ * Every writer is a real process of its own, a child that opens one file
+ * with mmstats_open() (LABELS labels, default fields included) and sleeps
+ * until its lifeline pipe closes: when this program ends, however it ends,
+ * the children remove their files and exit.  Sizes grow in the order given,
+ * adding writers to those already running.  floorfs (from the directory of
+ * this program) is mounted on FLOOR_MOUNT anew for each size.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+#include "bench.h"
+
+extern char **environ;
+
+struct scale {
+	const char *src, *mount, *floor_mount;
+	char floorfs[PATH_MAX];
+	pid_t daemon;
+	unsigned labels;	/* per writer, default fields included */
+	unsigned extra;		/* counters added to the default fields */
+	int lifeline[2];	/* children read; EOF means exit */
+	int ready[2];		/* children report here */
+	unsigned nwriters;
+	int samples;		/* appear/vanish probes per size */
+	int runs;		/* of each tree walk; the best counts */
+};
+
+/* What a child reports once its file exists. */
+struct ready_msg {
+	pid_t pid;
+	int err;
+	uint64_t created_ns;
+	char name[200];
+};
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_scale: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Writers                                                             */
+/* ------------------------------------------------------------------ */
+
+static int open_writer(const struct scale *sc, struct mmstats **out)
+{
+	struct mmstats_field_def defs[64];
+	char labels[64][16];
+	struct mmstats_options opts = { .path = sc->src };
+
+	for (unsigned i = 0; i < sc->extra; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "bench.c%02u", i);
+		defs[i] = (struct mmstats_field_def)
+			MMSTATS_DEF(labels[i], MMSTATS_COUNTER);
+	}
+	return mmstats_open(defs, sc->extra, &opts, out);
+}
+
+static __attribute__((noreturn)) void writer_main(struct scale *sc)
+{
+	struct ready_msg msg = { .pid = getpid() };
+	struct mmstats *s = NULL;
+	char c;
+
+	close(sc->lifeline[1]);
+	close(sc->ready[0]);
+	msg.err = open_writer(sc, &s);
+	msg.created_ns = bench_now_ns();
+	if (msg.err == 0)
+		snprintf(msg.name, sizeof(msg.name), "%s",
+			 mmstats_filename(s));
+	if (write(sc->ready[1], &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.err)
+		_exit(1);
+	while (read(sc->lifeline[0], &c, 1) < 0 && errno == EINTR)
+		;
+	mmstats_remove(s);
+	_exit(0);
+}
+
+static pid_t spawn_writer(struct scale *sc)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0)
+		writer_main(sc);
+	return pid;
+}
+
+static void read_ready(struct scale *sc, struct ready_msg *msg)
+{
+	ssize_t n;
+
+	do {
+		n = read(sc->ready[0], msg, sizeof(*msg));
+	} while (n < 0 && errno == EINTR);
+	if (n != sizeof(*msg))
+		die("a writer did not report", n < 0 ? errno : EPIPE);
+	if (msg->err)
+		die("mmstats_open in a writer", -msg->err);
+}
+
+/* Start writers until there are n; they stay until we exit. */
+static void grow_writers(struct scale *sc, unsigned n)
+{
+	struct ready_msg msg;
+	unsigned started = 0;
+
+	for (; sc->nwriters + started < n; started++)
+		spawn_writer(sc);
+	while (started--)
+		read_ready(sc, &msg);
+	sc->nwriters = n;
+}
+
+/* Numbered directories at the top of the mount: the writers it shows. */
+static long count_pid_dirs(const char *mount)
+{
+	DIR *d = opendir(mount);
+	struct dirent *e;
+	long n = 0;
+
+	if (d == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] >= '1' && e->d_name[0] <= '9';
+	closedir(d);
+	return n;
+}
+
+/* Seconds until the mount shows at least n writers, or -1. */
+static double wait_visible(const struct scale *sc, unsigned n, int limit_s)
+{
+	uint64_t t0 = bench_now_ns();
+
+	while (count_pid_dirs(sc->mount) < (long)n) {
+		if (bench_now_ns() - t0 > (uint64_t)limit_s * 1000000000u)
+			return -1;
+		sleep_ms(5);
+	}
+	return (double)(bench_now_ns() - t0) / 1e9;
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands and the floor                                              */
+/* ------------------------------------------------------------------ */
+
+/* Run argv with output to /dev/null; seconds it took, or -1 if it failed. */
+static double time_command(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	uint64_t t0;
+	pid_t pid;
+	int status, err;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	t0 = bench_now_ns();
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err)
+		return -1;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	return (double)(bench_now_ns() - t0) / 1e9;
+}
+
+/* Best of `runs` runs of "grep -r . DIR" (walk "grep") or "ls -R DIR". */
+static double time_walk(const char *walk, const char *dir, int runs)
+{
+	char *grep[] = { "grep", "-r", ".", (char *)dir, NULL };
+	char *ls[] = { "ls", "-R", (char *)dir, NULL };
+	double best = 1e30;
+
+	for (int i = 0; i < runs; i++) {
+		double t = time_command(strcmp(walk, "grep") ? ls : grep);
+
+		if (t < 0) {
+			fprintf(stderr, "bench_scale: %s over %s failed\n",
+				walk, dir);
+			return -1;
+		}
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+static pid_t mount_floor(struct scale *sc, unsigned dirs)
+{
+	char opt[64], probe[PATH_MAX];
+	char *argv[] = { sc->floorfs, "-f", "-o", opt,
+			 (char *)sc->floor_mount, NULL };
+	struct stat st;
+	pid_t pid;
+
+	snprintf(opt, sizeof(opt), "dirs=%u,files=%u", dirs, sc->labels);
+	snprintf(probe, sizeof(probe), "%s/files", sc->floor_mount);
+	if (posix_spawn(&pid, sc->floorfs, NULL, NULL, argv, environ))
+		die("floorfs", errno);
+	for (int i = 0; i < 5000 && stat(probe, &st) != 0; i++)
+		sleep_ms(1);
+	return pid;
+}
+
+static void unmount_floor(const struct scale *sc, pid_t pid)
+{
+	char *argv[] = { "fusermount3", "-u", (char *)sc->floor_mount, NULL };
+
+	if (time_command(argv) < 0)
+		kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Appear and vanish                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Poll stat() of path every millisecond until it exists (or not). */
+static uint64_t poll_until(const char *path, int want_exists)
+{
+	struct stat st;
+
+	for (int i = 0; i < 10000; i++) {
+		if ((stat(path, &st) == 0) == want_exists)
+			return bench_now_ns();
+		sleep_ms(1);
+	}
+	return 0;
+}
+
+/* One writer more: ms until it shows, then ms from its death until gone. */
+static int probe_once(struct scale *sc, double *appear_ms, double *vanish_ms)
+{
+	struct ready_msg msg;
+	char path[PATH_MAX], file[PATH_MAX];
+	uint64_t seen, killed, gone;
+	pid_t pid = spawn_writer(sc);
+
+	read_ready(sc, &msg);
+	snprintf(path, sizeof(path), "%s/%d", sc->mount, (int)pid);
+	seen = poll_until(path, 1);
+	killed = bench_now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);	/* a zombie still has a /proc entry */
+	gone = poll_until(path, 0);
+	snprintf(file, sizeof(file), "%s/%s", sc->src, msg.name);
+	unlink(file);
+	if (!seen || !gone)
+		return -ETIMEDOUT;
+	*appear_ms = (double)(seen - msg.created_ns) / 1e6;
+	*vanish_ms = (double)(gone - killed) / 1e6;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* One size                                                            */
+/* ------------------------------------------------------------------ */
+
+static long daemon_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static void row_n(const char *what, unsigned n, double v, const char *unit,
+		  const char *base_name, double base, const char *target)
+{
+	char figure[96];
+
+	snprintf(figure, sizeof(figure), "%s, %u writers", what, n);
+	bench_row(figure, v, unit, base_name, base, target);
+}
+
+static void walks(struct scale *sc, unsigned n)
+{
+	const char *target = n == 1000 ? "1.5" : "-";
+	double grep, ls, fgrep, fls;
+	pid_t floor = mount_floor(sc, n);
+
+	fgrep = time_walk("grep", sc->floor_mount, sc->runs);
+	fls = time_walk("ls", sc->floor_mount, sc->runs);
+	unmount_floor(sc, floor);
+	grep = time_walk("grep", sc->mount, sc->runs);
+	ls = time_walk("ls", sc->mount, sc->runs);
+	row_n("grep -r", n, grep, "s", "floorfs same tree", fgrep, target);
+	row_n("ls -R", n, ls, "s", "floorfs same tree", fls, "-");
+}
+
+static void probes(struct scale *sc, unsigned n)
+{
+	double appear = 0, vanish = 0, a, v;
+
+	for (int i = 0; i < sc->samples; i++) {
+		if (probe_once(sc, &a, &v)) {
+			fprintf(stderr, "bench_scale: a probe writer never "
+				"appeared or vanished in 10 s\n");
+			a = v = 1e4;
+		}
+		appear = a > appear ? a : appear;
+		vanish = v > vanish ? v : vanish;
+	}
+	row_n("appear (worst)", n, appear, "ms", "limit", 100, "1");
+	row_n("vanish (worst)", n, vanish, "ms", "limit", 100, "1");
+}
+
+static void bench_size(struct scale *sc, unsigned n, double rss0)
+{
+	double visible;
+
+	grow_writers(sc, n);
+	visible = wait_visible(sc, n, 300);
+	if (visible < 0) {
+		fprintf(stderr, "bench_scale: %u writers started, the mount "
+			"shows %ld\n", n, count_pid_dirs(sc->mount));
+		exit(1);
+	}
+	row_n("all visible after start", n, visible, "s", "-", 0, "-");
+	walks(sc, n);
+	row_n("daemon RSS", n, daemon_rss_kib(sc->daemon) / 1024.0, "MiB",
+	      "RSS, no writer", rss0, "-");
+	probes(sc, n);
+}
+
+/* How many default fields an instance has: the rest of LABELS are ours. */
+static unsigned default_fields(const char *dir)
+{
+	struct mmstats_options opts = { .path = dir };
+	struct mmstats *s;
+	unsigned n;
+	int err = mmstats_open(NULL, 0, &opts, &s);
+
+	if (err)
+		die("mmstats_open", -err);
+	n = (unsigned)mmstats_field_count(s);
+	mmstats_remove(s);
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_scale -s SOURCE -m MOUNT -p PID "
+		"-F FLOOR_MOUNT [-l LABELS] N...\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct scale sc = { .labels = 20, .samples = 5, .runs = 3 };
+	char *slash;
+	double rss0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:m:p:F:l:")) != -1) {
+		switch (opt) {
+		case 's': sc.src = optarg; break;
+		case 'm': sc.mount = optarg; break;
+		case 'p': sc.daemon = (pid_t)atoi(optarg); break;
+		case 'F': sc.floor_mount = optarg; break;
+		case 'l': sc.labels = (unsigned)atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!sc.src || !sc.mount || sc.daemon <= 0 || !sc.floor_mount ||
+	    optind == argc || sc.labels == 0 || sc.labels > 64)
+		usage();
+	if (bench_env_long("BENCH_QUICK", 0)) {
+		sc.samples = 3;
+		sc.runs = 1;
+	}
+	snprintf(sc.floorfs, sizeof(sc.floorfs), "%s", argv[0]);
+	slash = strrchr(sc.floorfs, '/');
+	snprintf(slash ? slash + 1 : sc.floorfs,
+		 sizeof(sc.floorfs) - (size_t)(slash ? slash + 1 - sc.floorfs : 0),
+		 "floorfs");
+	sc.extra = default_fields(sc.src);
+	sc.extra = sc.labels > sc.extra ? sc.labels - sc.extra : 0;
+	if (pipe2(sc.lifeline, O_CLOEXEC) || pipe2(sc.ready, O_CLOEXEC))
+		die("pipe", errno);
+	signal(SIGPIPE, SIG_IGN);
+	rss0 = daemon_rss_kib(sc.daemon) / 1024.0;
+	for (int i = optind; i < argc; i++)
+		bench_size(&sc, (unsigned)atoi(argv[i]), rss0);
+	return 0;
+}
