@@ -64,8 +64,10 @@ static const char graph_js[] =
 	"  return chart;\n"
 	"}\n"
 	"function fmt(n) {\n"
-	"  return Number.isInteger(n) ? String(n) : n.toPrecision(6);\n"
+	"  return Number.isInteger(n) ? String(n) : String(+n.toPrecision(6));\n"
 	"}\n"
+	"/* Who wrote a file (sys.pid, sys.created...) is no quantity to sum. */\n"
+	"const identity = /(^|\\.)sys\\./;\n"
 	"function draw(chart) {\n"
 	"  const c = chart.canvas, ctx = c.getContext('2d'), p = chart.points;\n"
 	"  const w = c.width, h = c.height, pad = 4;\n"
@@ -102,7 +104,7 @@ static const char graph_js[] =
 	"function update(data) {\n"
 	"  const max = +$('points').value || 120, want = $('filter').value;\n"
 	"  for (const [label, values] of Object.entries(data)) {\n"
-	"    const n = combine(values);\n"
+	"    const n = identity.test(label) ? null : combine(values);\n"
 	"    if (n === null) { showString(label, values); continue; }\n"
 	"    const chart = charts.get(label) || card(label);\n"
 	"    chart.points.push(n);\n"
@@ -226,7 +228,8 @@ int mmash_page_graph(const struct mmash_conf *conf, struct buf *out)
 		 "<main>\n<p id=\"empty\" class=\"error\" hidden>No stats "
 		 "found</p>\n<h2>Numeric values (sum over files)</h2>\n"
 		 "<div id=\"charts\" class=\"grid\"></div>\n"
-		 "<h2>Other values</h2>\n<table id=\"strings\"></table>\n"
+		 "<h2>Other values (one per file)</h2>\n"
+		 "<table id=\"strings\"></table>\n"
 		 "</main>\n<script>\n");
 	buf_puts(out, graph_js);
 	buf_puts(out, "</script>\n</body>\n</html>\n");

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""mmash on 127.0.0.1 with an ephemeral port, real writers, real HTTP:
+the reference's JSON routes and aggregators, glob safety, /metrics in
+the Prometheus text format (checked by promtool when installed), the
+pages rendered by headless Chromium (when installed), HTTP errors."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+
+from tools_common import (Writer, check, finish, need_writer, run, text,
+                          tmpdir, tool)
+
+MMASH = tool("mmash")
+
+
+def start(args):
+    p = subprocess.Popen([MMASH, "-p", "0"] + args, stdout=subprocess.PIPE,
+                         text=True)
+    line = p.stdout.readline()
+    check(line.startswith("mmash: serving "), "startup line: %r" % line)
+    url = line.split(" on ")[-1].strip()
+    check(url.startswith("http://127.0.0.1:"), "bound to 127.0.0.1 by default")
+    return p, url.rstrip("/")
+
+
+def get(url, method="GET"):
+    req = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def get_json(url):
+    status, headers, body = get(url)
+    check(status == 200, "200 for %s (got %d: %r)" % (url, status, body[:200]))
+    check(headers["Content-Type"] == "application/json", "JSON content type")
+    return json.loads(body)
+
+
+def json_routes(base, w1, w2):
+    labels = get_json(base + "/stats/")["stats"]
+    check(labels == sorted(set(labels)), "/stats/: sorted, unique")
+    for want in ("web.requests.count", "web.latency", "web.name", "sys.pid"):
+        check(want in labels, "/stats/ lists %s" % want)
+    got = get_json(base + "/stats/web.requests")
+    check(got == {"web.requests.count": [0, 6]} or
+          got == {"web.requests.count": [6, 0]}, "prefix: every file's value: %r" % got)
+    check(get_json(base + "/stats/web.requests?exact=1") == {},
+          "exact: no label is exactly the prefix")
+    check(list(get_json(base + "/stats/web.requests.count?exact=1")) ==
+          ["web.requests.count"], "exact: the label itself")
+    stat = base + "/stats/web.requests.count?aggr="
+    expect = {"sum": 6, "avg": 3.0, "max": 6, "min": 0, "nonzero-avg": 6.0,
+              "nonzero-min": 6}
+    for name, value in expect.items():
+        got = get_json(stat + name)["web.requests.count"]
+        check(got == value and type(got) == type(value),
+              "aggr=%s: %r (got %r)" % (name, value, got))
+    check(get_json(stat + "one")["web.requests.count"] in (0, 6), "aggr=one")
+    for bad in ("median", "SUM"):
+        check(get(stat + bad)[0] == 400, "unknown aggr %s: 400" % bad)
+    check(get(base + "/stats/web.name?aggr=sum")[0] == 400,
+          "a sum of strings: 400, as the reference")
+    check(get(base + "/stats/web.requests.count?aggr=nonzero-avg&glob=" +
+              os.path.basename(w1.paths[0]))[0] == 400,
+          "nonzero-avg of only zeros: 400")
+    one = os.path.basename(w2.paths[0])
+    check(get_json(base + "/stats/web.requests.count?glob=" + one) ==
+          {"web.requests.count": [6]}, "glob: only the matching file")
+    files = get_json(base + "/files/")["files"]
+    check(sorted(files) == sorted(w1.paths + w2.paths), "/files/: %r" % files)
+    check(get_json(base + "/files/" + one)["files"] == w2.paths, "/files/GLOB")
+    for evil in ("..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "..", "a%2F*"):
+        check(get(base + "/stats/x?glob=" + evil)[0] == 400,
+              "glob %s refused with 400" % evil)
+        check(get(base + "/files/" + evil)[0] in (400, 404),
+              "/files/%s refused" % evil)
+
+
+def metrics(base, w1):
+    status, headers, body = get(base + "/metrics")
+    check(status == 200, "/metrics: 200")
+    check(headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8",
+          "/metrics content type")
+    out = body.decode()
+    check("# TYPE web_requests_count_total counter\n" in out, "counter, _total")
+    check("# TYPE web_latency gauge\n" in out, "double: gauge")
+    check('web_latency{pid="%d",tid="%d",file="%s"} 0.25\n'
+          % (w1.pid, w1.pid, w1.paths[0]) in out, "labels pid, tid, file")
+    check('value="say \\"hi\\" \\\\o/"} 1\n' in out, "string: _info, escaped: %r"
+          % [l for l in out.splitlines() if "web_name" in l])
+    check(out.count("# TYPE web_requests_count_total") == 1,
+          "one family per metric, series grouped")
+    if shutil.which("promtool"):
+        p = subprocess.run(["promtool", "check", "metrics"], input=body,
+                           capture_output=True)
+        check(p.returncode == 0, "promtool check metrics: %r %r"
+              % (p.stdout[:500], p.stderr[:500]))
+    else:
+        print("promtool not installed: format not checked by it")
+
+
+def http_errors(base):
+    check(get(base + "/nope")[0] == 404, "unknown page: 404")
+    status, headers, _ = get(base + "/stats/", method="POST")
+    check(status == 405 and "GET" in headers.get("Allow", ""), "POST: 405 + Allow")
+    status, headers, body = get(base + "/stats/", method="HEAD")
+    check(status == 200 and body == b"", "HEAD: 200, no body")
+
+
+def pages(base):
+    status, headers, body = get(base + "/")
+    check(status == 200 and headers["Content-Type"] == "text/html; charset=utf-8",
+          "index: HTML")
+    check(b'href="/stats/web.requests.count?exact=1"' in body, "index links stats")
+    status, headers, body = get(base + "/graph/")
+    check(status == 200 and b"getContext('2d')" in body,
+          "graph page: canvas drawing")
+    check(b"src=\"http" not in body and b"<script src" not in body,
+          "graph page is self-contained")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        print("chromium not installed: pages not rendered")
+        return
+    profile = tempfile.mkdtemp(prefix="mmash-chromium.")
+    try:
+        p = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + profile, "--virtual-time-budget=3000",
+             "--dump-dom", base + "/graph/"],
+            capture_output=True, timeout=120)
+        dom = p.stdout.decode()
+        check('data-label="web.requests.count"' in dom, "graph: a card per stat")
+        check('<span class="value">6</span>' in dom,
+              "graph: the summed value is shown after the JS ran")
+        check('data-points="' in dom, "graph: a canvas was drawn")
+        check("say \"hi\" \\o/" in dom.replace("&quot;", '"'),
+              "graph: strings shown as text")
+        shot = os.environ.get("MMASH_SCREENSHOT")
+        if shot:
+            subprocess.run(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                 "--user-data-dir=" + profile, "--virtual-time-budget=4000",
+                 "--window-size=1200,800", "--screenshot=" + shot,
+                 base + "/graph/"], capture_output=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def usage():
+    r = run([MMASH, "--help"])
+    check(r.returncode == 0 and b"Usage: mmash" in r.stdout, "--help")
+    r = run([MMASH, "--version"])
+    check(r.returncode == 0 and r.stdout.startswith(b"mmash "), "--version")
+    for args in (["-p", "70000"], ["-a", "not-an-address"], ["extra"]):
+        check(run([MMASH] + args).returncode == 2, "usage error %r: 2" % args)
+
+
+def main():
+    need_writer()
+    d = tmpdir("mmash")
+    spec = ["web.requests.count=counter:%d", "web.latency=double:0.25",
+            'web.name=string:say "hi" \\o/']
+    w1 = Writer(d, [spec[0] % 0] + spec[1:])
+    w2 = Writer(d, [spec[0] % 6] + spec[1:])
+    os.symlink("/etc/passwd", os.path.join(d, "evil.mmstats"))
+    p, base = start(["-g", os.path.join(d, "*.mmstats"), "-d", d])
+    try:
+        json_routes(base, w1, w2)
+        metrics(base, w1)
+        http_errors(base)
+        pages(base)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        check(p.returncode == 0, "SIGTERM: exit 0")
+        w1.stop()
+        w2.stop()
+        shutil.rmtree(d)
+    usage()
+
+
+main()
+finish()
