@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,7 +76,10 @@ static int serve(struct mfs *fs, struct mfs_opts *o)
 	if (err) {
 		mfs_log(LOG_ERR, "watcher: %s", strerror(-err));
 	} else {
-		ret = loop(se, o) ? 1 : 0;
+		ret = loop(se, o);
+		/* a signal that asks us to stop is a clean end */
+		ret = ret == 0 || ret == SIGTERM || ret == SIGINT ||
+		      ret == SIGHUP ? 0 : 1;
 		mfs_watch_stop(fs);
 	}
 	fs->se = NULL;

@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""test_fs_mount.py - mmstatsfs on a real FUSE mount, with real writers.
+
+Mounts a temporary source directory, runs tests/helpers/mmstats-writer
+processes, copies in the reference vectors and hostile files, and checks
+what cat, grep, ls, stat, head and Python see through the mount.  Needs
+root and /dev/fuse (exit 77 otherwise).  Every mount is unmounted at the
+end, also when a check fails.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BUILD = os.environ.get("MMSTATS_BUILD", "")
+VECTORS = os.environ.get("MMSTATS_VECTORS", "")
+FS = os.path.join(BUILD, "mmstatsfs")
+WRITER = os.path.join(BUILD, "helpers", "mmstats-writer")
+DAEMONS = []          # (Popen or None, mountpoint)
+WRITERS = []
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def skip(why):
+    print("skip:", why)
+    sys.exit(77)
+
+
+def wait_for(pred, timeout=5.0, step=0.002):
+    """Poll pred until true; returns the seconds it took, or None."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if pred():
+            return time.monotonic() - start
+        time.sleep(step)
+    return None
+
+
+def mount(src, mnt, *opts, foreground=True):
+    cmd = [FS, src, mnt] + list(opts) + (["-f"] if foreground else [])
+    log = open(os.path.join(os.path.dirname(mnt), os.path.basename(mnt)
+                            + ".log"), "w+")
+    p = subprocess.Popen(cmd, stderr=log, stdout=log)
+    DAEMONS.append((p, mnt, log))
+    if wait_for(lambda: os.path.ismount(mnt)) is None:
+        raise AssertionError("mount did not appear: %s" % cmd)
+    return p, log
+
+
+def unmount_all():
+    for p, mnt, log in DAEMONS:
+        if os.path.ismount(mnt):
+            subprocess.run(["fusermount3", "-u", "-z", mnt],
+                           stderr=subprocess.DEVNULL, timeout=10)
+        if p and p.poll() is None:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        log.close()
+
+
+def start_writer(src, *specs, threads=1, interval=None):
+    cmd = [WRITER, "-d", src, "-T", str(threads)]
+    if interval:
+        cmd += ["-i", str(interval)]
+    p = subprocess.Popen(cmd + list(specs), stdout=subprocess.PIPE,
+                         text=True)
+    WRITERS.append(p)
+    paths = []
+    for line in p.stdout:
+        line = line.strip()
+        if line == "ready":
+            break
+        paths.append(line)
+    return p, paths, time.monotonic()
+
+
+def stop_writers():
+    for p in WRITERS:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def sh(*cmd, user=None, check=True):
+    if user:
+        cmd = ("setpriv", "--reuid=nobody", "--regid=nogroup",
+               "--clear-groups") + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+    if check and r.returncode != 0:
+        raise AssertionError("%s: exit %d: %s" % (cmd, r.returncode,
+                                                  r.stderr))
+    return r
+
+
+def check(name, fn, *args):
+    try:
+        fn(*args)
+    except Exception as e:  # a failed check must not stop the others
+        RESULTS["failed"] += 1
+        print("FAIL", name, "-", type(e).__name__, e)
+        traceback.print_exc(file=sys.stdout)
+        return
+    RESULTS["passed"] += 1
+    print("ok  ", name)
+
+
+def slurpstats_lines(path):
+    """label -> value, from a reference slurpstats output."""
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"^  (\S+) +(.*)$", line.rstrip("\n"))
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+# ---------------------------------------------------------------- checks
+
+def t_vectors(src, mnt):
+    for name in ("many_fields.mmstats", "buffered_flip_states.mmstats"):
+        want = slurpstats_lines(os.path.join(VECTORS, name
+                                             + ".slurpstats.txt"))
+        assert want, name
+        for label, value in want.items():
+            got = read(os.path.join(mnt, "files", name, label))
+            assert got == value + "\n", (name, label, got, value)
+        listed = sorted(os.listdir(os.path.join(mnt, "files", name)))
+        assert listed == sorted(want), name
+    # the writer of all_types is long gone: neither /files nor /<pid>
+    assert "all_types.mmstats" not in os.listdir(os.path.join(mnt, "files"))
+    meta = json.load(open(os.path.join(VECTORS,
+                                       "all_types.mmstats.expected.json")))
+    pid = [f["value"] for f in meta["fields"]
+           if f["label"].endswith("sys.pid")][0]
+    assert str(pid) not in os.listdir(mnt)
+
+
+def t_writer_values(src, mnt):
+    w, paths, ready = start_writer(
+        src, "web.stats.status.2XX=counter", "a/b=uint64:5",
+        "task=uint64:1", "..=string/16:dots", "ratio=double:0.1",
+        interval=5)
+    pid = str(w.pid)
+    d = os.path.join(mnt, pid)
+    took = wait_for(lambda: os.path.isdir(d))
+    assert took is not None, "pid dir never appeared"
+    print("     appear latency after 'ready': %.1f ms" % (took * 1000))
+    names = sorted(os.listdir(d))
+    for n in ("web.stats.status.2XX", "a%2Fb", "%74ask", "%2E%2E",
+              "ratio", "sys.pid", "task"):
+        assert n in names, (n, names)
+    assert read(os.path.join(d, "a%2Fb")) == "5\n"
+    assert read(os.path.join(d, "%74ask")) == "1\n"
+    assert read(os.path.join(d, "%2E%2E")) == "dots\n"
+    assert read(os.path.join(d, "ratio")) == "0.1\n"
+    assert read(os.path.join(d, "sys.pid")) == pid + "\n"
+    p = os.path.join(d, "web.stats.status.2XX")
+    first = int(read(p))
+    wait_for(lambda: int(read(p)) > first + 3, timeout=2)
+    assert int(read(p)) > first, "counter did not move"
+    # cat, grep -r, ls -l, stat, head -c
+    assert sh("cat", p).stdout.strip().isdigit()
+    g = sh("grep", "-r", ".", d).stdout
+    assert "%s/a%%2Fb:5" % d in g, g
+    assert "%s/task/%s/a%%2Fb:5" % (d, pid) in g, g
+    ls = sh("ls", "-l", d).stdout
+    assert re.search(r"^-r--r--r-- .* a%2Fb$", ls, re.M), ls
+    st = os.stat(p)
+    assert stat.S_ISREG(st.st_mode) and st.st_mode & 0o777 == 0o444
+    assert os.stat(d).st_mode & 0o777 == 0o555
+    assert sh("stat", "-c", "%A %U", p).stdout.strip() == "-r--r--r-- root"
+    assert sh("head", "-c", "3", os.path.join(d, "ratio")).stdout == "0.1"
+    assert sh("head", "-c", "1", os.path.join(d, "ratio")).stdout == "0"
+    # one open, one snapshot: reads in pieces and again from 0 agree
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        a = os.read(fd, 2)
+        time.sleep(0.05)
+        a += os.read(fd, 100)
+        time.sleep(0.05)
+        b = os.pread(fd, 100, 0)
+        assert a == b, (a, b)
+    finally:
+        os.close(fd)
+    assert int(read(p)) > int(a), "a new open sees a new value"
+    sub = subprocess.run([sys.executable, "-c",
+                          "print(open(%r).read(), end='')" % p],
+                         capture_output=True, text=True, timeout=10)
+    assert sub.stdout.strip().isdigit(), sub
+    # writes are refused
+    try:
+        open(p, "w")
+        raise AssertionError("opened for writing")
+    except OSError:
+        pass
+    # the same fields are in /files/<name>/
+    f = os.path.join(mnt, "files", os.path.basename(paths[0]))
+    assert read(os.path.join(f, "a%2Fb")) == "5\n"
+
+
+def t_threads_and_kill(src, mnt):
+    w, paths, ready = start_writer(src, "hits=counter:5", "name=string/8:x",
+                                   threads=3)
+    assert len(paths) == 3, paths
+    pid = str(w.pid)
+    d = os.path.join(mnt, pid)
+    assert wait_for(lambda: os.path.isdir(d)) is not None
+    tids = sorted(os.listdir(os.path.join(d, "task")))
+    assert len(tids) == 3 and pid in tids, tids
+    assert read(os.path.join(d, "hits")) == "15\n"
+    for t in tids:
+        assert read(os.path.join(d, "task", t, "hits")) == "5\n"
+        assert read(os.path.join(d, "task", t, "sys.tid")) == t + "\n"
+    assert read(os.path.join(d, "sys.pid")) == pid + "\n"   # not summed
+    assert read(os.path.join(d, "sys.tid")) == pid + "\n"   # main thread
+    assert read(os.path.join(d, "name")) == "x\n"
+    w.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    w.wait()
+    took = wait_for(lambda: not os.path.exists(d), timeout=2)
+    assert took is not None, "pid dir still there 2 s after SIGKILL"
+    print("     vanish latency after SIGKILL: %.1f ms"
+          % ((time.monotonic() - killed) * 1000))
+    for path in paths:     # files stay (SIGKILL), but are stale now
+        assert os.path.exists(path)
+        assert os.path.basename(path) not in os.listdir(
+            os.path.join(mnt, "files"))
+    assert pid not in os.listdir(mnt)
+
+
+def t_hostile(src, mnt, log):
+    good, _, _ = start_writer(src, "good=uint64:7")
+    d = os.path.join(mnt, str(good.pid))
+    assert wait_for(lambda: os.path.isdir(d)) is not None
+    many = open(os.path.join(VECTORS, "many_fields.mmstats"), "rb").read()
+    with open(os.path.join(src, "truncated.mmstats"), "wb") as f:
+        f.write(many[:100])
+    with open(os.path.join(src, "garbage.mmstats"), "wb") as f:
+        f.write(b"\x01" + os.urandom(8191))
+    open(os.path.join(src, "empty.mmstats"), "wb").close()
+    os.symlink("/etc/shadow", os.path.join(src, "shadow.mmstats"))
+    os.mkfifo(os.path.join(src, "fifo.mmstats"))
+    with open(os.path.join(src, "huge.mmstats"), "wb") as f:
+        f.write(many)
+        f.truncate(100 << 20)
+    with open(os.path.join(src, "nosuffix"), "wb") as f:
+        f.write(many)
+    # the files arrive by events; wait past the retry window for logs
+    time.sleep(3.5)
+    for n in ("garbage.mmstats", "truncated.mmstats"):
+        os.utime(os.path.join(src, n))      # IN_ATTRIB: read again
+    time.sleep(0.2)
+    listed = os.listdir(os.path.join(mnt, "files"))
+    for n in ("shadow.mmstats", "fifo.mmstats", "empty.mmstats",
+              "huge.mmstats", "nosuffix", "garbage.mmstats"):
+        assert n not in listed, (n, listed)
+    assert read(os.path.join(d, "good")) == "7\n"
+    sh("grep", "-r", ".", mnt)              # reads everything, no hang
+    if "truncated.mmstats" in listed:       # fields before the cut
+        os.listdir(os.path.join(mnt, "files", "truncated.mmstats"))
+    log.flush()
+    text = open(log.name).read()
+    assert text.count("garbage.mmstats") == 1, text
+    assert "shadow" not in text or "shadow.mmstats:" not in text
+
+
+def t_permissions(src, mnt):
+    secret, spaths, _ = start_writer(src, "secret=uint64:42")
+    public, ppaths, _ = start_writer(src, "public=uint64:43")
+    os.chmod(spaths[0], 0o600)
+    os.chmod(ppaths[0], 0o644)
+    sd = os.path.join(mnt, str(secret.pid))
+    pd = os.path.join(mnt, str(public.pid))
+    assert wait_for(lambda: os.path.isdir(sd) and os.path.isdir(pd))
+    assert wait_for(lambda: os.stat(sd).st_mode & 0o777 == 0o500)
+    r = sh("cat", os.path.join(pd, "public"), user="nobody", check=False)
+    assert r.returncode == 0 and r.stdout == "43\n", r
+    r = sh("cat", os.path.join(sd, "secret"), user="nobody", check=False)
+    assert r.returncode != 0 and r.stdout == "", r
+    r = sh("cat", os.path.join(mnt, "files", os.path.basename(spaths[0]),
+                               "secret"), user="nobody", check=False)
+    assert r.returncode != 0 and r.stdout == "", r
+    assert read(os.path.join(sd, "secret")) == "42\n"      # root may
+    # made private while the attributes are cached: open checks again
+    os.chmod(ppaths[0], 0o600)
+    r = sh("cat", os.path.join(pd, "public"), user="nobody", check=False)
+    assert r.returncode != 0 and r.stdout == "", r
+
+
+def t_errors(tmp):
+    r = subprocess.run([FS, os.path.join(tmp, "nope"), tmp, "-f"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "nope" in r.stderr, r
+    r = subprocess.run([FS, tmp, os.path.join(tmp, "nomnt"), "-f"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "nomnt" in r.stderr, r
+    r = subprocess.run([FS, "--version"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 0 and "mmstatsfs" in r.stdout, r
+    r = subprocess.run([FS, "--help"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 0 and "MOUNTPOINT" in r.stdout, r
+
+
+def t_unmount_and_signals(tmp):
+    src = tempfile.mkdtemp(dir=tmp)
+    for how in ("fusermount", "sigterm"):
+        mnt = tempfile.mkdtemp(dir=tmp)
+        p, _ = mount(src, mnt)
+        if how == "fusermount":
+            sh("fusermount3", "-u", mnt)
+        else:
+            p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=5) == 0, how
+        assert not os.path.ismount(mnt), how
+
+
+def t_fstab_style(tmp):
+    """As mount.fuse3 runs it from fstab: options, then daemonized."""
+    src = tempfile.mkdtemp(dir=tmp)
+    mnt = tempfile.mkdtemp(dir=tmp)
+    r = subprocess.run([FS, src, mnt, "-o",
+                        "rw,allow_other,dev,suid,defaults,_netdev,nofail,"
+                        "x-systemd.automount"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r
+    DAEMONS.append((None, mnt, open(os.devnull)))
+    assert os.path.ismount(mnt)
+    assert os.listdir(mnt) == ["files"]
+    mounts = open("/proc/self/mounts").read()
+    line = [l for l in mounts.splitlines() if " %s " % mnt in l][0]
+    assert "fuse.mmstatsfs" in line and "ro," in line, line
+    assert "default_permissions" in line and "allow_other" in line, line
+    sh("fusermount3", "-u", mnt)
+    assert not os.path.ismount(mnt)
+
+
+def main():
+    if os.geteuid() != 0:
+        skip("needs root")
+    if not os.path.exists("/dev/fuse") or not shutil.which("fusermount3"):
+        skip("no FUSE here")
+    for prog in (FS, WRITER):
+        if not os.access(prog, os.X_OK):
+            skip("not built: " + prog)
+    tmp = tempfile.mkdtemp(prefix="mmstatsfs-test-")
+    os.chmod(tmp, 0o755)
+    src = os.path.join(tmp, "src")
+    mnt = os.path.join(tmp, "mnt")
+    os.mkdir(src)
+    os.mkdir(mnt)
+    os.chmod(src, 0o755)
+    for name in ("all_types.mmstats", "many_fields.mmstats",
+                 "buffered_flip_states.mmstats"):
+        shutil.copy(os.path.join(VECTORS, name), src)
+    try:
+        _, log = mount(src, mnt, "-o", "allow_other")
+        check("reference vectors", t_vectors, src, mnt)
+        check("live writer values", t_writer_values, src, mnt)
+        check("threads, aggregation, SIGKILL", t_threads_and_kill, src, mnt)
+        check("permissions", t_permissions, src, mnt)
+        check("hostile files", t_hostile, src, mnt, log)
+        check("errors and --help", t_errors, tmp)
+        check("unmount and SIGTERM", t_unmount_and_signals, tmp)
+        check("fstab-style options, daemon", t_fstab_style, tmp)
+    finally:
+        stop_writers()
+        unmount_all()
+        for p, m, log in DAEMONS:
+            if p and p.returncode not in (0, None):
+                print("daemon for %s exited %s" % (m, p.returncode))
+        shutil.rmtree(tmp, ignore_errors=True)
+    alive = DAEMONS[0][0].returncode
+    if alive != 0:
+        RESULTS["failed"] += 1
+        print("FAIL main daemon exit status", alive)
+    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
+    sys.exit(1 if RESULTS["failed"] else 0)
+
+
+if __name__ == "__main__":
+    main()
