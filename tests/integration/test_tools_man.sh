@@ -1,0 +1,25 @@
+#!/bin/sh
+# The reader tools' man pages render without a warning, and each documents
+# every long option its --help lists.
+top=${MMSTATS_TOP:-.}
+build=${MMSTATS_BUILD:-build}
+command -v man >/dev/null 2>&1 || { echo "man not installed"; exit 77; }
+fail=0
+for t in slurpstats pollstats cleanstats mmash; do
+	page="$top/tools/$t.1"
+	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+	if [ -n "$warn" ]; then
+		echo "FAIL: $page: $warn"
+		fail=1
+	fi
+	text=$(MANWIDTH=200 man -l "$page" 2>/dev/null | col -b 2>/dev/null ||
+	       MANWIDTH=200 man -l "$page")
+	for opt in $("$build/$t" --help | grep -o -- '--[a-z-]*' | sort -u); do
+		case $text in
+		*"$opt"*) ;;
+		*) echo "FAIL: $page does not document $opt"; fail=1 ;;
+		esac
+	done
+done
+[ $fail -eq 0 ] && echo "all man pages fine"
+exit $fail
