@@ -74,7 +74,7 @@ enum mmstats_type {
 	MMSTATS_STATIC_UINT32,	 /* I     set once */
 	MMSTATS_STATIC_INT64,	 /* q     set once */
 	MMSTATS_STATIC_UINT64,	 /* Q     set once */
-	MMSTATS_STATIC_TEXT,	 /* Ns    set once (default 255) */
+	MMSTATS_STATIC_TEXT,	 /* Ns    set once (default 256, as the reference) */
 	MMSTATS_TYPE_COUNT
 };
 
@@ -114,7 +114,7 @@ struct mmstats_field {
 			double sum;
 			uint32_t len, next, used;
 		} mavg;
-		struct timespec started;	/* timer: start(), or 0 */
+		struct timespec started;	/* unused: timers keep it after the window */
 	} state;
 	struct mmstats_field *timer_next;	/* private */
 };
