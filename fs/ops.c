@@ -380,15 +380,31 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		free(tx);
 }
 
+/*
+ * Reply with a copy: the kernel may finish the read, and the file be
+ * released and its buffer freed by another thread, before the write to
+ * /dev/fuse returns here (sanitizers then see a use after free).
+ */
 static void reply_slice(fuse_req_t req, const char *data, size_t len,
 			size_t size, off_t off)
 {
-	if (off < 0 || (size_t)off >= len)
+	char stackbuf[4096], *copy = stackbuf;
+
+	if (off < 0 || (size_t)off >= len) {
 		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, data + off,
-			       size < len - (size_t)off ? size :
-			       len - (size_t)off);
+		return;
+	}
+	len -= (size_t)off;
+	if (size < len)
+		len = size;
+	if (len > sizeof(stackbuf) && !(copy = malloc(len))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(copy, data + off, len);
+	fuse_reply_buf(req, copy, len);
+	if (copy != stackbuf)
+		free(copy);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

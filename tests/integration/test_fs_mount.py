@@ -387,6 +387,9 @@ def main():
         for p, m, log in DAEMONS:
             if p and p.returncode not in (0, None):
                 print("daemon for %s exited %s" % (m, p.returncode))
+            if RESULTS["failed"] and os.path.exists(log.name):
+                print("--- daemon log %s:" % log.name)
+                print(open(log.name, errors="replace").read()[-4000:])
         shutil.rmtree(tmp, ignore_errors=True)
     alive = DAEMONS[0][0].returncode
     if alive != 0:
