@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snapshot.h"
+
 enum prom_type { PROM_COUNTER, PROM_GAUGE };
 
 struct prom_sample {
@@ -43,18 +45,29 @@ void prom_name(struct buf *b, const char *label)
 		buf_putc(b, prom_name_char(*p, false) ? (char)*p : '_');
 }
 
+/* Label values must be UTF-8: a byte that is not becomes U+FFFD. */
 void prom_label_value(struct buf *b, const char *s, size_t len)
 {
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
 
-	for (i = 0; i < len; i++) {
+	while (i < len) {
 		switch (s[i]) {
 		case '\\': buf_puts(b, "\\\\"); break;
 		case '"':  buf_puts(b, "\\\""); break;
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\0': break;
-		default:   buf_putc(b, s[i]); break;
+		default:
+			n = utf8_seq_len(u + i, len - i);
+			if (n == 0) {
+				buf_puts(b, "\xef\xbf\xbd");
+				break;
+			}
+			buf_add(b, s + i, n);
+			i += n;
+			continue;
 		}
+		i++;
 	}
 }
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""mmash's pages in headless Chromium against a real server and a live
+writer: the index lists the stats, and the graph page's JavaScript polls,
+shows the current values and draws its canvases.  Skipped (77) when
+Chromium is not installed.  MMASH_SCREENSHOT=FILE.png also saves a
+picture of the graph page."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+from tools_common import Writer, check, finish, need_writer, tmpdir, tool
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium(profile, url, *extra):
+    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--user-data-dir=" + profile] + list(extra) + [url]
+    return subprocess.run(args, capture_output=True, timeout=120)
+
+
+def main():
+    if not CHROMIUM:
+        print("chromium not installed")
+        sys.exit(77)
+    need_writer()
+    d = tmpdir("mmash-browser")
+    profile = tempfile.mkdtemp(prefix="mmash-chromium.")
+    w = Writer(d, ["jobs.done.count=counter:100", "queue.depth=double:2.5",
+                   "build.tag=string:v1<b>&"], threads=2, interval_ms=20)
+    p = subprocess.Popen([tool("mmash"), "-p", "0", "-g",
+                          os.path.join(d, "*.mmstats")],
+                         stdout=subprocess.PIPE, text=True)
+    base = p.stdout.readline().split(" on ")[-1].strip().rstrip("/")
+    try:
+        dom = chromium(profile, base + "/", "--dump-dom").stdout.decode()
+        check('href="/stats/jobs.done.count?exact=1"' in dom, "index: stats listed")
+        check("v1&lt;b&gt;&amp;" not in dom, "index: labels only, no values")
+
+        dom = chromium(profile, base + "/graph/", "--virtual-time-budget=3000",
+                       "--dump-dom").stdout.decode()
+        check('data-label="jobs.done.count"' in dom, "graph: a card per number")
+        check('data-label="sys.pid"' not in dom, "graph: sys.* not summed")
+        value = re.search(r'data-label="jobs\.done\.count".*?<span class="value">'
+                          r'(\d+)</span>', dom)
+        check(value and int(value.group(1)) >= 200,
+              "graph: the sum over both threads is shown: %r"
+              % (value and value.group(1)))
+        points = re.search(r'data-label="jobs\.done\.count".*?data-points="(\d+)"', dom)
+        check(points and int(points.group(1)) >= 2,
+              "graph: several samples drawn: %r" % (points and points.group(1)))
+        check('<span class="value">5</span>' in dom, "graph: 2.5 + 2.5")
+        check("v1&lt;b&gt;&amp;" in dom, "graph: strings shown as text, escaped")
+        check(re.search(r'id="status">updated ', dom), "graph: status says updated")
+        shot = os.environ.get("MMASH_SCREENSHOT")
+        if shot:
+            chromium(profile, base + "/graph/", "--virtual-time-budget=6000",
+                     "--window-size=1200,700", "--screenshot=" + shot)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        w.stop()
+        shutil.rmtree(d)
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+main()
+finish()
