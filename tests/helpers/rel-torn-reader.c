@@ -1,15 +1,16 @@
 /*
  * rel-torn-reader - read the values of rel-torn-writer and check each one.
  *
- *	rel-torn-reader lib   [-n MIN] [-t SECONDS] FILE
- *	rel-torn-reader mount [-n MIN] [-t SECONDS] DIR
+ *	rel-torn-reader lib   [-s] [-n MIN] [-t SECONDS] FILE
+ *	rel-torn-reader mount [-s] [-n MIN] [-t SECONDS] DIR
  *
  * lib: reads FILE again and again with mmstats_read_fd() and checks every
  * torn.* value of each snapshot.  mount: DIR is the writer's directory in
  * an mmstatsfs mount; opens, preads and closes each torn.* file in turn
  * and checks the value its text holds.  One checked value is one "read".
  *
- * Stops after MIN values (default 10^7) or SECONDS (default 60).  Exit 0
+ * Stops after MIN values (default 10^7) or SECONDS (default 60); with -s
+ * runs for SECONDS whatever the count.  Exit 0
  * only if no value was torn or unparsable, at least MIN values were
  * checked, and the values changed while we read (else nothing raced).
  */
@@ -23,6 +24,8 @@
 
 #include "mmstats.h"
 #include "rel-pattern.h"
+
+static bool for_time;	/* -s: read for the whole time given */
 
 struct tally {
 	uint64_t checked;	/* values checked */
@@ -125,7 +128,7 @@ static int run_lib(const char *path, struct tally *t, uint64_t min,
 		fprintf(stderr, "%s: no torn.* fields\n", path);
 		return -1;
 	}
-	while (t->checked < min && now() < deadline)
+	while ((for_time || t->checked < min) && now() < deadline)
 		read_lib_once(fd, t, last, &n);
 	free(last);
 	close(fd);
@@ -219,7 +222,7 @@ static int run_mount(const char *dir, struct tally *t, uint64_t min,
 		fprintf(stderr, "%s: no torn.* files\n", dir);
 		return -1;
 	}
-	while (t->checked < min && now() < deadline)
+	while ((for_time || t->checked < min) && now() < deadline)
 		for (size_t i = 0; i < n; i++)
 			read_mount_file(dirfd, &f[i], t);
 	close(dirfd);
@@ -230,7 +233,7 @@ static int run_mount(const char *dir, struct tally *t, uint64_t min,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rel-torn-reader lib|mount [-n MIN] "
+	fprintf(stderr, "usage: rel-torn-reader lib|mount [-s] [-n MIN] "
 		"[-t SECONDS] FILE|DIR\n");
 	exit(2);
 }
@@ -247,8 +250,9 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "n:t:")) != -1) {
+	while ((c = getopt(argc, argv, "sn:t:")) != -1) {
 		switch (c) {
+		case 's': for_time = true; break;
 		case 'n': min = strtoull(optarg, NULL, 10); break;
 		case 't': secs = atof(optarg); break;
 		default: usage();

@@ -1,0 +1,191 @@
+#!/bin/sh
+# A hostile source directory under a real mount.  Next to a live writer
+# and good files without a pid, the directory holds: files cut inside a
+# field, a label size past the end, garbage, version 2, an empty file, a
+# sparse file past MMSTATS_MAX_FILE_SIZE, symlinks (to /etc/shadow, to a
+# directory, to itself, to a good file outside), a FIFO, devices like
+# /dev/null (1:3) and /dev/zero (1:5), a directory, another user's 0600
+# file, a name with a newline, and a file cut and rewritten in a loop
+# while readers read it.  The daemon must keep serving the good files,
+# never show what lies outside, never hang, and never open anything but
+# regular files in the source directory: the daemon runs under
+# `strace -f -y -e trace=open,openat,openat2` and every open is checked.
+. "$MMSTATS_TOP/tests/helpers/rel-common.sh"
+rel_require_fuse
+V=${MMSTATS_VECTORS:-$MMSTATS_TOP/tests/vectors}
+
+src=$T/src mnt=$T/mnt out=$T/outside
+mkdir "$src" "$out"
+good=$V/many_fields.mmstats	# 500 counters, bulk.counter.NNN = NNN * 7
+
+# --- the hostile directory -------------------------------------------------
+cp "$good" "$src/nopid.mmstats"
+cp "$good" "$src/nobody.mmstats"
+chown nobody:nogroup "$src/nobody.mmstats"
+chmod 0600 "$src/nobody.mmstats"
+cp "$good" "$src/new
+line.mmstats"
+cp "$good" "$src/shrink.mmstats"
+python3 - "$good" "$src" "$out" <<'EOF' || fail "cannot craft files"
+import os, random, struct, sys
+good, src, out = sys.argv[1:]
+data = open(good, 'rb').read()
+def put(name, b, where=src):
+    with open(os.path.join(where, name), 'wb') as f:
+        f.write(b)
+put('trunc-mid.mmstats', data[:1001])
+put('trunc-label.mmstats', data[:1 + 2 + 5])
+put('labelpast.mmstats', b'\x01' + struct.pack('<H', 0xfff0) + b'abc' * 10)
+put('typepast.mmstats', b'\x01' + struct.pack('<H', 3) + b'abc' +
+    struct.pack('<H', 0xfff0) + b'Q')
+put('v2.mmstats', b'\x02' + data[1:])
+put('empty.mmstats', b'')
+random.seed(7)
+put('garbage.mmstats', bytes(random.randrange(256) for _ in range(8192)))
+put('garbage1.mmstats', b'\x01' + bytes(random.randrange(256) for _ in range(8191)))
+# A valid file outside the source directory, reachable only by a symlink.
+marker = b'outside.marker'
+field = struct.pack('<H', len(marker)) + marker + struct.pack('<H', 1) + \
+    b'I' + b'\xff' + struct.pack('<I', 1234)
+put('marker.mmstats', (b'\x01' + field).ljust(4096, b'\0'), out)
+EOF
+# Sparse, a valid start, past the limit.
+cp "$good" "$src/huge.mmstats"
+truncate -s 128M "$src/huge.mmstats"
+ln -s /etc/shadow "$src/shadow.mmstats"
+ln -s /etc "$src/etc.mmstats"
+ln -s loop.mmstats "$src/loop.mmstats"
+ln -s "$out/marker.mmstats" "$src/outside.mmstats"
+ln -s ../outside/marker.mmstats "$src/relative.mmstats"
+mkfifo "$src/fifo.mmstats"
+mknod "$src/null.mmstats" c 1 3
+mknod "$src/zero.mmstats" c 1 5
+mkdir "$src/dir.mmstats"
+cp "$good" "$src/dir.mmstats/inside.mmstats"
+chmod 1777 "$src"
+start_writer "$T/w.out" -d "$src" -k good.value=uint32:42
+wpid=$WRITER_PID
+
+# --- the mount, under strace when there is one ----------------------------
+if command -v strace >/dev/null; then
+	REL_WRAP="strace -f -y -qq -o $T/strace.log -e trace=open,openat,openat2"
+else
+	echo "no strace: the open checks are skipped"
+fi
+mount_fs "$src" "$mnt"
+wait_until 10 test -e "$mnt/$wpid/good.value" ||
+	fail "the live writer does not show: $(ls -la "$mnt" 2>&1)"
+
+# --- readers while a file is cut and rewritten ----------------------------
+python3 - "$good" "$src/shrink.mmstats" 4 <<'EOF' &
+import os, random, sys, time
+data = open(sys.argv[1], 'rb').read()
+end = time.time() + float(sys.argv[3])
+fd = os.open(sys.argv[2], os.O_RDWR)
+random.seed(3)
+while time.time() < end:
+    os.pwrite(fd, data, 0)
+    os.ftruncate(fd, random.randrange(len(data) + 1))
+    if random.randrange(8) == 0:
+        os.ftruncate(fd, 0)
+EOF
+shrinker=$!
+rel_track $shrinker
+readers=""
+for r in 1 2; do
+	(
+		end=$(($(date +%s) + 4))
+		while [ "$(date +%s)" -lt "$end" ]; do
+			cat "$mnt"/files/*/bulk.counter.00* >/dev/null 2>&1
+			grep -r -s . "$mnt/files" >/dev/null
+		done
+	) &
+	readers="$readers $!"
+	rel_track $!
+done
+wait $shrinker
+for r in $readers; do wait "$r"; done
+daemon_alive || fail "mmstatsfs died while a file was cut under its readers"
+
+# --- what the mount shows ---------------------------------------------------
+timeout 60 grep -r . "$mnt" >"$T/grep.out" 2>"$T/grep.err"
+rc=$?
+[ $rc -eq 124 ] && fail "grep -r of the mount hung"
+grep -i "input/output\|transport" "$T/grep.err" && fail "I/O errors reading the mount"
+[ -s "$T/grep.err" ] && { echo "grep -r errors:"; cat "$T/grep.err"; }
+daemon_alive || fail "mmstatsfs died"
+[ "$(cat "$mnt/$wpid/good.value")" = 42 ] || fail "good.value is not 42"
+
+# nopid, nobody and the newline name hold all 500 fields, once each.
+complete=$(grep -c "/bulk.counter.499:3493$" "$T/grep.out")
+[ "$complete" -eq 3 ] || {
+	grep "/bulk.counter.499:" "$T/grep.out"
+	ls -la "$mnt/files" 2>&1
+	fail "expected 3 complete files without pid in /files, got $complete"
+}
+grep -q "outside.marker\|:1234$" "$T/grep.out" &&
+	fail "a file outside the source directory shows through a symlink"
+grep -q "inside.mmstats" "$T/grep.out" &&
+	fail "a file inside a subdirectory of the source shows"
+note "$(wc -l <"$T/grep.out") values served; good files intact"
+
+# --- every open the daemon made -------------------------------------------
+if [ -n "${REL_WRAP:-}" ]; then
+	unmount_fs "$mnt"
+	python3 - "$T/strace.log" "$src" <<'EOF' || fail "the daemon opened what it must not"
+import re, sys
+log, src = sys.argv[1:]
+never = ('fifo.mmstats', 'null.mmstats', 'zero.mmstats', 'dir.mmstats',
+         'shadow.mmstats', 'etc.mmstats', 'loop.mmstats', 'outside.mmstats',
+         'relative.mmstats', 'inside.mmstats', '/etc/shadow', 'marker.mmstats')
+# Absolute paths a FUSE daemon opens for itself: its libraries and locale
+# at start, /dev/fuse and the mount table, and /proc to tell liveness.
+allowed = ('/proc/', '/dev/fuse', '/etc/ld.so', '/lib/', '/usr/lib/',
+           '/lib64/', '/etc/mtab', '/usr/share/locale', '/etc/localtime',
+           '/etc/fuse.conf', '/sys/', '/dev/null', '/dev/urandom',
+           '/usr/lib/locale', '/etc/nsswitch.conf', '/etc/passwd',
+           '/etc/group')
+bad, n, ours = [], 0, 0
+call = re.compile(r'open(?:at2?)?\((?:(AT_FDCWD(?:<[^>]*>)?|\d+<[^>]*>), )?'
+                  r'"((?:[^"\\]|\\.)*)"')
+for line in open(log, errors='replace'):
+    m = call.search(line)
+    if not m:
+        continue
+    n += 1
+    where, path = m.group(1) or '', m.group(2)
+    if any(x in path for x in never):
+        bad.append(line.strip())
+    elif path.startswith('/'):
+        if path.rstrip('/') != src and not path.startswith(allowed):
+            bad.append(line.strip())
+    elif where.startswith('AT_FDCWD') or where == '':
+        bad.append(line.strip())	# relative to the cwd
+    else:
+        dirpath = where[where.index('<') + 1:-1]
+        ours += dirpath == src
+        if dirpath.startswith('/proc/') or dirpath == '/proc':
+            continue
+        if dirpath != src or '/' in path:
+            bad.append(line.strip())
+print(f"{n} opens checked, {ours} relative to the source directory, "
+      f"{n - ours} others all allowed" if not bad else "")
+for b in bad[:20]:
+    print("BAD OPEN:", b)
+sys.exit(1 if bad or ours == 0 else 0)
+EOF
+else
+	unmount_fs "$mnt"
+fi
+
+note "the file cut in a loop was reported $(grep -cF shrink.mmstats: "$mnt.log") times"
+# Each bad file reported at most once, however often it was rescanned.
+for f in trunc-mid labelpast garbage v2 huge; do
+	n=$(grep -cF "$f.mmstats:" "$mnt.log")
+	[ "$n" -le 1 ] || {
+		grep -F "$f.mmstats:" "$mnt.log" | head -5
+		fail "$f.mmstats reported $n times in the daemon's log"
+	}
+done
+echo "ok"
+exit 0
