@@ -112,15 +112,6 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-bool files_is_dynamic(const char *arg)
-{
-	struct stat st;
-
-	if (is_dir(arg))
-		return true;
-	return has_glob_chars(arg) && lstat(arg, &st) != 0;
-}
-
 static int path_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

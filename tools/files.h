@@ -28,9 +28,6 @@ const char *files_stats_dir(void);
 /* The default glob into buf; returns buf (truncated paths fail: NULL). */
 const char *files_default_glob(char *buf, size_t len);
 
-/* Whether an argument names a set that may change: a directory or glob. */
-bool files_is_dynamic(const char *arg);
-
 /*
  * Expand one argument: a directory gives its *.mmstats files, a pattern
  * that is not an existing file gives its matches (not directories), and

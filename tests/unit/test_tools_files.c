@@ -143,9 +143,6 @@ static void test_expand_args(void **state)
 	assert_string_equal(base(l.v[2]), "link.mmstats");
 	assert_string_equal(l.v[3], "missing.mmstats");
 	pathlist_free(&l);
-	assert_true(files_is_dynamic(dir));
-	assert_true(files_is_dynamic(pattern));
-	assert_false(files_is_dynamic(file));
 }
 
 static void test_expand_default(void **state)
