@@ -243,11 +243,9 @@ int main(int argc, char **argv)
 
 	tool_init("cleanstats");
 	parse_args(argc, argv, &o);
-	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files);
-	if (err) {
-		tool_warn("%s", strerror(-err));
-		c.failed = true;
-	}
+	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files,
+				tool_report);
+	c.failed = err != 0;
 	for (i = 0; i < files.n; i++)
 		clean_one(&o, files.v[i], &c);
 	printf("%s %u  -  %u alive\n", o.dry_run ? "Would remove" : "Removed",

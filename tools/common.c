@@ -29,6 +29,11 @@ void tool_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void tool_report(const char *arg, int err)
+{
+	tool_warn("%s: %s", arg, strerror(-err));
+}
+
 void tool_flush(void)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))

@@ -21,6 +21,9 @@ void tool_init(const char *name);
 /* "NAME: MESSAGE" on stderr. */
 void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "NAME: ARG: strerror(-err)" on stderr, for a failed argument. */
+void tool_report(const char *arg, int err);
+
 /* Flush stdout; exit quietly on a closed pipe, loudly on other errors. */
 void tool_flush(void);
 

@@ -156,24 +156,32 @@ int files_expand(const char *arg, struct pathlist *out)
 	return pathlist_add(out, arg);
 }
 
-int files_expand_args(char *const *args, size_t nargs, struct pathlist *out)
+int files_expand_args(char *const *args, size_t nargs, struct pathlist *out,
+		      files_report_fn report)
 {
 	char pattern[4096];
 	size_t i;
-	int err;
+	int err, first = 0;
 
 	if (nargs == 0) {
-		if (!files_default_glob(pattern, sizeof(pattern)))
-			return -ENAMETOOLONG;
-		return expand_glob(pattern, out);
+		err = files_default_glob(pattern, sizeof(pattern)) ?
+		      expand_glob(pattern, out) : -ENAMETOOLONG;
+		if (err && report)
+			report("the default glob", err);
+		return err;
 	}
-	for (i = 0; i < nargs; i++) {
+	/* One unreadable directory must not hide the other arguments. */
+	for (i = 0; i < nargs && first != -ENOMEM; i++) {
 		err = files_expand(args[i], out);
-		if (err)
-			return err;
+		if (!err)
+			continue;
+		if (report)
+			report(args[i], err);
+		if (!first)
+			first = err;
 	}
 	pathlist_uniq(out);
-	return 0;
+	return first;
 }
 
 int files_check_client_glob(const char *pattern)

@@ -36,8 +36,15 @@ const char *files_default_glob(char *buf, size_t len);
  */
 int files_expand(const char *arg, struct pathlist *out);
 
-/* Expand each argument, or the default glob when there is none. */
-int files_expand_args(char *const *args, size_t nargs, struct pathlist *out);
+typedef void (*files_report_fn)(const char *arg, int err);
+
+/*
+ * Expand each argument, or the default glob when there is none.  An
+ * argument that fails is passed to `report` (may be NULL) and the rest
+ * are still expanded; returns the first error, or 0.
+ */
+int files_expand_args(char *const *args, size_t nargs, struct pathlist *out,
+		      files_report_fn report);
 
 /*
  * A glob sent by a client names files inside `dir` only: one path

@@ -35,7 +35,9 @@ static int list_files(const struct mmash_conf *conf, const char *client_glob,
 
 	if (!client_glob || !*client_glob) {
 		arg = (char *)conf->glob;
-		return files_expand_args(&arg, 1, paths);
+		err = files_expand_args(&arg, 1, paths, NULL);
+		/* A glob that cannot be listed simply serves nothing. */
+		return err == -ENOMEM ? err : 0;
 	}
 	err = files_check_client_glob(client_glob);
 	if (err)

@@ -270,7 +270,10 @@ static int sample(struct poller *p)
 	size_t i;
 	int err;
 
-	err = files_expand_args(p->o->args, p->o->nargs, &paths);
+	/* A directory that cannot be listed now may be readable later. */
+	err = files_expand_args(p->o->args, p->o->nargs, &paths, NULL);
+	if (err != -ENOMEM)
+		err = 0;
 	for (i = 0; i < p->o->nfields; i++)
 		p->delta[i] = 0;
 	for (i = 0; i < paths.n; i++)

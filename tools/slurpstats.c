@@ -170,11 +170,9 @@ int main(int argc, char **argv)
 
 	tool_init("slurpstats");
 	parse_args(argc, argv, &o);
-	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files);
-	if (err) {
-		tool_warn("%s", strerror(-err));
-		ok = false;
-	}
+	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files,
+				tool_report);
+	ok = err == 0;
 	for (i = 0; i < files.n; i++)
 		ok &= slurp_one(&o, files.v[i], &first);
 	if (o.json)

@@ -136,7 +136,7 @@ static void test_expand_args(void **state)
 	args[1] = dir;		/* its *.mmstats: a, b (a again: dropped) */
 	args[2] = pattern;	/* a, b, link (not sub, a directory) */
 	args[3] = "missing.mmstats";	/* kept, reported when read */
-	assert_int_equal(files_expand_args(args, 4, &l), 0);
+	assert_int_equal(files_expand_args(args, 4, &l, NULL), 0);
 	assert_int_equal(l.n, 4);
 	assert_string_equal(base(l.v[0]), "a.mmstats");
 	assert_string_equal(base(l.v[1]), "b.mmstats");
@@ -151,7 +151,7 @@ static void test_expand_default(void **state)
 
 	(void)state;
 	setenv("MMSTATS_PATH", dir, 1);
-	assert_int_equal(files_expand_args(NULL, 0, &l), 0);
+	assert_int_equal(files_expand_args(NULL, 0, &l, NULL), 0);
 	/* glob(3) skips the dotfile; the symlink is refused when read. */
 	assert_int_equal(l.n, 3);
 	pathlist_free(&l);
