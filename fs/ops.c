@@ -178,6 +178,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 	(void)fi;
 	pthread_mutex_lock(&fs->lock);
 	n = mfs_tree_get(&fs->tree, ino);
+	if (n && !n->linked)	/* gone: its removal is on its way */
+		n = NULL;
 	if (n)
 		fill_attr(n, &st);
 	pthread_mutex_unlock(&fs->lock);
