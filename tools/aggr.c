@@ -84,7 +84,8 @@ static int str_cmp(const struct mmstats_value *a, const struct mmstats_value *b)
 }
 
 /* <0, 0, >0 like strcmp; -EINVAL-worthy pairs are rejected beforehand. */
-static int value_cmp(const struct mmstats_value *a, const struct mmstats_value *b)
+static int value_cmp(const struct mmstats_value *a,
+		     const struct mmstats_value *b)
 {
 	long double x, y;
 
@@ -95,7 +96,10 @@ static int value_cmp(const struct mmstats_value *a, const struct mmstats_value *
 	return (x > y) - (x < y);
 }
 
-/* Python's max/min keep the first of equal values and skip nan oddly; so do we. */
+/*
+ * Python's max/min: the first of equal values wins, and nan, which never
+ * compares greater or less, wins only when it comes first.
+ */
 static int pick_extreme(const struct mmstats_value *vals, size_t n, int sign,
 			bool nonzero, struct mmstats_value *out)
 {

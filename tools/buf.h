@@ -9,7 +9,7 @@ struct buf {
 	char *data;	/* NUL-terminated once anything was added */
 	size_t len;
 	size_t cap;
-	bool failed;	/* an allocation failed: the content is incomplete */
+	bool failed;	/* an allocation failed: content incomplete */
 };
 
 #define BUF_INIT { NULL, 0, 0, false }

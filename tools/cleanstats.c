@@ -168,7 +168,8 @@ static void judge(const struct clean_opts *o, struct target *t,
 		return;
 	case MMSTATS_ALIVE:
 		if (o->verbose)
-			printf("PID %d is alive. Keeping %s\n", (int)pid, t->path);
+			printf("PID %d is alive. Keeping %s\n", (int)pid,
+			       t->path);
 		c->alive++;
 		return;
 	case MMSTATS_STALE:

@@ -60,7 +60,8 @@ void pathlist_uniq(struct pathlist *l)
 			continue;
 		free(l->v[idx[i]]);
 		l->v[idx[i]] = NULL;
-		idx[i] = idx[i - 1];	/* compare the next one to the kept one */
+		/* Compare the next one with the one kept. */
+		idx[i] = idx[i - 1];
 	}
 	free(idx);
 	for (i = j = 0; i < l->n; i++)

@@ -74,7 +74,8 @@ static bool value_is(const struct mmstats_stat *st, const char *want)
 	return same;
 }
 
-static bool has_pair(const struct filter *f, const struct mmstats_snapshot *snap)
+static bool has_pair(const struct filter *f,
+		     const struct mmstats_snapshot *snap)
 {
 	size_t i, k;
 

@@ -66,7 +66,8 @@ int mmash_set_load(const struct mmash_conf *conf, const char *client_glob,
 	for (i = 0; i < all.n && !err; i++) {
 		struct mmstats_snapshot *s = &set->snaps[set->n];
 
-		/* Fields before a corrupt one are served, as the reference does. */
+		/* The fields before a corrupt one are served, as by the
+		 * reference. */
 		memset(s, 0, sizeof(*s));
 		mmstats_read_at(AT_FDCWD, all.v[i], s);
 		if (s->nstats == 0) {

@@ -22,7 +22,8 @@ static void reply_take(struct mmash_reply *rep, unsigned status,
 	if (!rep->body) {
 		status = 500;
 		type = TYPE_TEXT;
-		rep->body = strdup("500 Internal Server Error: out of memory\n");
+		rep->body = strdup("500 Internal Server Error: "
+				   "out of memory\n");
 		rep->len = rep->body ? strlen(rep->body) : 0;
 	}
 	rep->status = status;

@@ -57,7 +57,7 @@ struct poller {
 	struct tracked *files;
 	size_t nfiles;
 	long double *delta;
-	bool *floating;		/* a field holds floats: print decimals */
+	bool *floating;		/* a field holds floats: decimals */
 	struct pathlist warned;	/* unreadable files already reported */
 };
 
@@ -166,7 +166,8 @@ static struct tracked *track(struct poller *p, const struct stat *st)
 	struct tracked *t;
 
 	for (i = 0; i < p->nfiles; i++)
-		if (p->files[i].dev == st->st_dev && p->files[i].ino == st->st_ino)
+		if (p->files[i].dev == st->st_dev &&
+		    p->files[i].ino == st->st_ino)
 			return &p->files[i];
 	t = reallocarray(p->files, p->nfiles + 1, sizeof(*t));
 	if (!t)
@@ -232,7 +233,7 @@ static void sample_file(struct poller *p, const char *path)
 
 	err = snap_read(path, &snap, why, sizeof(why), &partial);
 	if (err < 0 && !partial) {
-		/* A writer that exited between listing and reading is normal. */
+		/* A writer may exit between listing and reading. */
 		if (err != -ENOENT)
 			warn_once(p, path, why);
 		goto out;
@@ -290,7 +291,8 @@ static void sleep_until(struct timespec *next, double delay)
 	next->tv_sec += (time_t)(ns / 1000000000);
 	next->tv_nsec = (long)(ns % 1000000000);
 	while (!interrupted &&
-	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
+	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next,
+			       NULL) == EINTR)
 		;
 }
 
@@ -364,7 +366,8 @@ static void parse_fields(struct poll_opts *o, const char *list)
 		o->fields = reallocarray(o->fields, o->nfields + 1,
 					 sizeof(*o->fields));
 		if (!o->fields ||
-		    asprintf(&o->fields[o->nfields], "%s%s", o->prefix, tok) < 0)
+		    asprintf(&o->fields[o->nfields], "%s%s", o->prefix,
+			     tok) < 0)
 			exit(1);
 		/* Fields are key filters too, as in the reference. */
 		if (filter_add(&o->filter, o->fields[o->nfields]) < 0)

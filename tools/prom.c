@@ -17,7 +17,7 @@ struct prom_sample {
 	enum prom_type type;
 	char *labels;	/* {...} text, escaped */
 	char *value;
-	size_t seq;	/* insertion order: the first sample names the type */
+	size_t seq;	/* insertion order: the first names the type */
 };
 
 struct prom {

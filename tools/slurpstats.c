@@ -31,7 +31,8 @@ static void usage(void)
 	       "Print every field of mmstats files (default: %s).\n\n"
 	       "  -j, --json         print JSON instead of text\n"
 	       "  -l, --live         skip files whose writer is gone\n"
-	       "  -m, --mark-stale   add \" (stale)\" to the ==> line of such files\n"
+	       "  -m, --mark-stale   add \" (stale)\" to the ==> line "
+	       "of such files\n"
 	       "  -h, --help         show this help and exit\n"
 	       "  -V, --version      show the version and exit\n\n"
 	       "Exit status: 0 all read, 1 some file failed, 2 usage error.\n",
@@ -121,7 +122,8 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 		goto out;
 	if (o->json) {
 		json_file(&b, path, &snap, err ? why : NULL);
-		printf("%s%s", *first ? "[\n" : ",\n", b.failed ? "{}" : b.data);
+		printf("%s%s", *first ? "[\n" : ",\n",
+		       b.failed ? "{}" : b.data);
 		*first = false;
 	} else {
 		print_text(path, &snap, o->mark_stale && stale);
