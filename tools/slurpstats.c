@@ -115,7 +115,8 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 	int err;
 
 	err = snap_read(path, &snap, why, sizeof(why), &partial);
-	if (err && !partial)
+	/* Show what was good in a bad file, if anything was. */
+	if (err && (!partial || snap.nstats == 0))
 		goto report;
 	stale = mmstats_liveness(&snap) == MMSTATS_STALE;
 	if (o->live_only && stale)
