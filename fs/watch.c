@@ -36,47 +36,75 @@ static void arm_retry(struct mfs *fs)
 	timerfd_settime(fs->timerfd, 0, &its, NULL);
 }
 
-static void on_event(struct mfs *fs, const struct inotify_event *ev,
-		     bool *rescan)
+/* The names one read of the inotify descriptor touched, each once. */
+struct batch {
+	char **names;
+	size_t n, cap;
+	bool rescan;
+};
+
+static void batch_add(struct batch *b, const char *name)
 {
-	if (ev->mask & IN_Q_OVERFLOW) {
-		*rescan = true;
-		return;
+	char **v;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (!strcmp(b->names[i], name))
+			return;
+	if (b->n == b->cap) {
+		v = realloc(b->names, (b->cap ? b->cap * 2 : 16) * sizeof(*v));
+		if (!v) {
+			b->rescan = true;
+			return;
+		}
+		b->names = v;
+		b->cap = b->cap ? b->cap * 2 : 16;
 	}
-	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
-		mfs_log(LOG_WARNING, "source directory was removed or moved");
-		return;
-	}
-	if (!ev->len || !mfs_source_name_ok(ev->name))
-		return;
-	if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) {
-		pthread_mutex_lock(&fs->lock);
-		mfs_model_remove(&fs->model, ev->name, &fs->changes);
-		pthread_mutex_unlock(&fs->lock);
-	} else {
-		mfs_refresh_one(fs, ev->name);
-	}
+	if (!(b->names[b->n] = strdup(name)))
+		b->rescan = true;
+	else
+		b->n++;
 }
 
+static void on_event(const struct inotify_event *ev, struct batch *b)
+{
+	if (ev->mask & IN_Q_OVERFLOW)
+		b->rescan = true;
+	else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
+		mfs_log(LOG_WARNING, "source directory was removed or moved");
+	else if (ev->len && mfs_source_name_ok(ev->name))
+		batch_add(b, ev->name);
+}
+
+/*
+ * Whatever happened to a name (made, written, renamed, removed), reading
+ * it again tells its state now: a burst of events costs one read.
+ */
 static void drain_inotify(struct mfs *fs)
 {
 	char buf[64 * 1024]
 		__attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
-	bool rescan = false;
+	struct batch b = { 0 };
 	ssize_t n;
+	size_t i;
 	char *p;
 
 	while ((n = read(fs->inofd, buf, sizeof(buf))) > 0) {
 		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
-			on_event(fs, ev, &rescan);
+			on_event(ev, &b);
 		}
 	}
-	if (rescan) {
+	if (b.rescan) {
 		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
 		mfs_rescan(fs);
+	} else if (b.n) {
+		mfs_refresh(fs, b.names, b.n);
 	}
+	for (i = 0; i < b.n; i++)
+		free(b.names[i]);
+	free(b.names);
 }
 
 static void drain(int fd)

@@ -225,7 +225,10 @@ def t_threads_and_kill(src, mnt):
     assert len(paths) == 3, paths
     pid = str(w.pid)
     d = os.path.join(mnt, pid)
-    assert wait_for(lambda: os.path.isdir(d)) is not None
+    # the three files arrive by three events: wait for the last
+    assert wait_for(lambda: os.path.isdir(d) and
+                    len(os.listdir(os.path.join(d, "task"))) == 3,
+                    timeout=2) is not None
     tids = sorted(os.listdir(os.path.join(d, "task")))
     assert len(tids) == 3 and pid in tids, tids
     assert read(os.path.join(d, "hits")) == "15\n"
