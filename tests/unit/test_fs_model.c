@@ -1,0 +1,277 @@
+/*
+ * test_fs_model.c - mmstatsfs's model on real files: which tree the files
+ * of a source directory make (live writers, files without a pid, stale
+ * and bad files), stable inode numbers across re-reads, thread files,
+ * process exit and removal, and the changes reported for the kernel.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../fs/model.h"
+#include "mmstats.h"
+
+struct fixture {
+	char dir[64];
+	int dirfd;
+	struct mfs_tree tree;
+	struct mfs_model model;
+	struct mfs_changes ch;
+};
+
+static const struct mmstats_field_def defs[] = {
+	MMSTATS_DEF("hits", MMSTATS_COUNTER),
+	MMSTATS_DEF("a/b", MMSTATS_UINT64),
+};
+
+static void copy_vector(struct fixture *f, const char *name)
+{
+	const char *v = getenv("MMSTATS_VECTORS");
+	char src[512], buf[65536];
+	int in, out;
+	ssize_t n;
+
+	snprintf(src, sizeof(src), "%s/%s", v ? v : "tests/vectors", name);
+	in = open(src, O_RDONLY);
+	assert_true(in >= 0);
+	out = openat(f->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+static void update(struct fixture *f, const char *name)
+{
+	struct mfs_srcinfo si;
+	int err = mfs_source_read(f->dirfd, name, &si);
+
+	mfs_model_update(&f->model, name, err, &si, &f->ch);
+	mfs_srcinfo_free(&si);
+}
+
+static struct mfs_node *at(struct fixture *f, const char *path)
+{
+	char buf[512], *save, *part;
+	struct mfs_node *n = f->tree.root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (part = strtok_r(buf, "/", &save); part && n;
+	     part = strtok_r(NULL, "/", &save))
+		n = mfs_tree_lookup(&f->tree, n->ino, part);
+	return n;
+}
+
+static size_t nchildren(const struct mfs_node *d)
+{
+	size_t n = 0;
+
+	for (d = d->children; d; d = d->sib_next)
+		n++;
+	return n;
+}
+
+static struct mmstats *open_stats(struct fixture *f)
+{
+	struct mmstats_options o = { .path = f->dir };
+	struct mmstats *s;
+
+	assert_int_equal(mmstats_open(defs, 2, &o, &s), 0);
+	return s;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_fs_model.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(mfs_tree_init(&f->tree, 0555), 0);
+	assert_int_equal(mfs_model_init(&f->model, &f->tree, -1), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	mfs_changes_free(&f->ch);
+	mfs_model_destroy(&f->model);
+	mfs_tree_destroy(&f->tree);
+	close(f->dirfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void test_files_make_the_tree(void **state)
+{
+	struct fixture *f = *state;
+	struct mmstats *s = open_stats(f);
+	const char *mine = strrchr(mmstats_filename(s), '/') + 1;
+	char path[256];
+	struct mfs_node *n;
+
+	copy_vector(f, "many_fields.mmstats");
+	copy_vector(f, "all_types.mmstats");
+	update(f, "many_fields.mmstats");
+	update(f, "all_types.mmstats");
+	update(f, mine);
+	snprintf(path, sizeof(path), "%d", (int)getpid());
+	n = at(f, path);
+	assert_non_null(n);
+	assert_int_equal(n->kind, MFS_PID_DIR);
+	assert_int_equal(n->mode & 0777, 0555);
+	snprintf(path, sizeof(path), "%d/hits", (int)getpid());
+	assert_non_null(n = at(f, path));
+	assert_int_equal(n->kind, MFS_PID_LABEL);
+	assert_int_equal(n->mode, S_IFREG | 0444);
+	snprintf(path, sizeof(path), "%d/a%%2Fb", (int)getpid());
+	assert_non_null(at(f, path));
+	snprintf(path, sizeof(path), "%d/task/%d/hits", (int)getpid(),
+		 (int)gettid());
+	assert_non_null(n = at(f, path));
+	assert_string_equal(n->source, mine);
+	/* no pid: /files only; stale: nowhere */
+	assert_non_null(at(f, "files/many_fields.mmstats/bulk.counter.499"));
+	assert_null(at(f, "files/all_types.mmstats"));
+	snprintf(path, sizeof(path), "files/%s/hits", mine);
+	assert_non_null(at(f, path));
+	assert_int_equal(nchildren(f->tree.root), 2);	/* files, pid */
+	mmstats_remove(s);
+}
+
+static void test_reread_keeps_inodes(void **state)
+{
+	struct fixture *f = *state;
+	struct mmstats *s = open_stats(f);
+	const char *mine = strrchr(mmstats_filename(s), '/') + 1;
+	struct mfs_node *d;
+	uint64_t dino, lino;
+	char path[64];
+
+	update(f, mine);
+	snprintf(path, sizeof(path), "%d", (int)getpid());
+	d = at(f, path);
+	assert_non_null(d);
+	mfs_tree_ref(d);
+	dino = d->ino;
+	snprintf(path, sizeof(path), "%d/hits", (int)getpid());
+	lino = at(f, path)->ino;
+	update(f, mine);
+	update(f, mine);
+	assert_int_equal(at(f, path)->ino, lino);
+	snprintf(path, sizeof(path), "%d", (int)getpid());
+	assert_int_equal(at(f, path)->ino, dino);
+	assert_int_equal(f->ch.n, 0);	/* nothing the kernel must drop */
+	mmstats_remove(s);
+}
+
+static void *thread_open(void *arg)
+{
+	return open_stats(arg);
+}
+
+static void test_threads_and_exit(void **state)
+{
+	struct fixture *f = *state;
+	struct mmstats *s = open_stats(f), *t;
+	char path[600], mine[256], theirs[256];
+	struct mfs_fileref *refs;
+	struct mfs_node *d;
+	pthread_t th;
+	size_t n;
+
+	assert_int_equal(pthread_create(&th, NULL, thread_open, f), 0);
+	assert_int_equal(pthread_join(th, (void **)&t), 0);
+	snprintf(mine, sizeof(mine), "%s", strrchr(mmstats_filename(s), '/') + 1);
+	snprintf(theirs, sizeof(theirs), "%s",
+		 strrchr(mmstats_filename(t), '/') + 1);
+	update(f, mine);
+	update(f, theirs);
+	snprintf(path, sizeof(path), "%d/task", (int)getpid());
+	assert_int_equal(nchildren(at(f, path)), 2);
+	refs = mfs_model_proc_files(&f->model, getpid(), &n);
+	assert_int_equal(n, 2);
+	assert_true(refs[0].main != refs[1].main);	/* one main thread */
+	mfs_filerefs_free(refs, n);
+	/* one file goes: the thread's directory goes with it */
+	mfs_model_remove(&f->model, theirs, &f->ch);
+	assert_int_equal(nchildren(at(f, path)), 1);
+	/* the process ends: /<pid> and its /files entries go */
+	snprintf(path, sizeof(path), "%d", (int)getpid());
+	d = at(f, path);
+	mfs_tree_ref(d);
+	mfs_model_proc_exit(&f->model, getpid(), &f->ch);
+	assert_null(at(f, path));
+	snprintf(path, sizeof(path), "files/%s", mine);
+	assert_null(at(f, path));
+	assert_int_equal(f->ch.n, 1);
+	assert_int_equal(f->ch.v[0].ino, d->ino);
+	assert_int_equal(f->ch.v[0].parent, MFS_ROOT_INO);
+	assert_null(mfs_model_proc(&f->model, getpid()));
+	mfs_tree_forget(&f->tree, d, 1);
+	mmstats_remove(t);
+	mmstats_remove(s);
+}
+
+static void test_bad_and_vanished_files(void **state)
+{
+	struct fixture *f = *state;
+	size_t n;
+	char **pending;
+	int fd;
+
+	fd = openat(f->dirfd, "bad.mmstats", O_WRONLY | O_CREAT, 0644);
+	assert_int_equal(write(fd, "\x01\xff\xff", 3), 3);
+	close(fd);
+	assert_int_equal(symlinkat("/etc/passwd", f->dirfd, "link.mmstats"), 0);
+	update(f, "bad.mmstats");
+	update(f, "link.mmstats");
+	update(f, "gone.mmstats");
+	assert_null(at(f, "files/bad.mmstats"));
+	assert_null(at(f, "files/link.mmstats"));
+	assert_non_null(mfs_model_src(&f->model, "bad.mmstats"));
+	assert_null(mfs_model_src(&f->model, "link.mmstats"));
+	assert_null(mfs_model_src(&f->model, "gone.mmstats"));
+	pending = mfs_model_pending(&f->model, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(pending[0], "bad.mmstats");
+	mfs_strv_free(pending);
+	/* a rescan that no longer sees it forgets it */
+	f->model.generation++;
+	mfs_model_prune(&f->model, &f->ch);
+	assert_null(mfs_model_src(&f->model, "bad.mmstats"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_files_make_the_tree,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reread_keeps_inodes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_and_exit,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_and_vanished_files,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
