@@ -179,7 +179,12 @@ static void parse_args(int argc, char **argv, struct mmash_opts *o)
 
 static struct MHD_Daemon *start(struct mmash_opts *o)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/*
+	 * A thread per connection: reading many files for one client must
+	 * not stall the others.  Handlers share only the read-only conf.
+	 */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	struct sockaddr_storage ss;
 
 	if (parse_address(o->address, o->port, &ss) < 0) {
