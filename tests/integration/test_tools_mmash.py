@@ -126,6 +126,17 @@ def pages(base):
           "graph page is self-contained")
 
 
+def concurrent(base):
+    """Parallel clients (bounded: 8 threads, 80 requests) all get answers."""
+    from concurrent.futures import ThreadPoolExecutor
+    urls = [base + "/metrics", base + "/stats/web", base + "/"] * 27
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(get, urls[:80]))
+    check(all(r[0] == 200 for r in results), "80 parallel requests: all 200")
+    metrics = {r[2] for u, r in zip(urls, results) if u.endswith("/metrics")}
+    check(len(metrics) == 1, "the same files give the same metrics")
+
+
 def usage():
     r = run([MMASH, "--help"])
     check(r.returncode == 0 and b"Usage: mmash" in r.stdout, "--help")
@@ -149,6 +160,7 @@ def main():
         metrics(base, w1)
         http_errors(base)
         pages(base)
+        concurrent(base)
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
