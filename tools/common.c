@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -34,14 +35,29 @@ void tool_report(const char *arg, int err)
 	tool_warn("%s: %s", arg, strerror(-err));
 }
 
+/* Whether stdout is a pipe or socket whose reader has gone away. */
+static bool reader_gone(int err)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	if (err == EPIPE)
+		return true;
+	/* errno may be stale by now: ask the descriptor itself. */
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 void tool_flush(void)
 {
+	int err;
+
+	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return;
+	err = errno;
 	/* A reader that went away (head, a closed pager) is not an error. */
-	if (errno == EPIPE)
+	if (reader_gone(err))
 		_exit(0);
-	tool_warn("stdout: %s", strerror(errno));
+	tool_warn("stdout: %s", strerror(err ? err : EIO));
 	_exit(1);
 }
 

@@ -149,6 +149,12 @@ def closed_pipe():
         check(err == b"", "closed pipe: nothing on stderr (%r)" % err)
         r = run(["sh", "-c", "'%s' '%s' | head -1" % (SLURP, d)])
         check(r.returncode == 0 and r.stderr == b"", "slurpstats | head -1")
+        if os.path.exists("/dev/full"):
+            with open("/dev/full", "wb") as full:
+                r = run([SLURP, d], capture_output=False, stdout=full,
+                        stderr=subprocess.PIPE)
+            check(r.returncode == 1 and b"slurpstats: stdout: " in r.stderr,
+                  "a full disk is an error, not a closed pipe: %r" % r.stderr)
     finally:
         shutil.rmtree(d)
 
