@@ -322,17 +322,17 @@ static enum mfs_src_state classify(const struct mfs_srcinfo *si)
 	return si->live == MMSTATS_ALIVE ? MFS_SRC_ALIVE : MFS_SRC_STALE;
 }
 
-/* Log a file's trouble once, not at every rescan; young files wait. */
+/*
+ * Log a file's trouble once per file (inode), not at every rescan, nor
+ * every time a file being rewritten is caught half done; young files
+ * that are still being filled in wait until they had their chance.
+ */
 static void log_trouble(struct mfs_src *s)
 {
 	struct timespec now;
 
-	if (!s->info.err) {
-		s->logged = false;
-		return;
-	}
-	if (s->logged && s->logged_err == s->info.err &&
-	    s->logged_ino == s->info.st.st_ino)
+	if (!s->info.err ||
+	    (s->logged && s->logged_ino == s->info.st.st_ino))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (s->state == MFS_SRC_BAD &&
@@ -342,7 +342,6 @@ static void log_trouble(struct mfs_src *s)
 		s->state == MFS_SRC_BAD ? " (ignored)" :
 		" (fields before it shown)");
 	s->logged = true;
-	s->logged_err = s->info.err;
 	s->logged_ino = s->info.st.st_ino;
 }
 

@@ -35,8 +35,7 @@ struct mfs_src {
 	struct mfs_srcinfo info;
 	enum mfs_src_state state;
 	struct timespec bad_since;	/* CLOCK_MONOTONIC */
-	bool logged;			/* its current error was logged */
-	int logged_err;
+	bool logged;			/* trouble with this inode logged */
 	ino_t logged_ino;
 	unsigned seen;			/* rescan generation */
 	struct mfs_proc *proc;
