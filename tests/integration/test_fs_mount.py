@@ -421,6 +421,34 @@ def t_fstab_style(tmp):
     assert not os.path.ismount(mnt)
 
 
+def t_mount_fuse3(tmp):
+    """mount(8) -> mount.fuse3 -> mmstatsfs, as an fstab line does."""
+    if not shutil.which("mount.fuse3"):
+        print("     (no mount.fuse3: not checked)")
+        return
+    src = tempfile.mkdtemp(dir=tmp)
+    mnt = tempfile.mkdtemp(dir=tmp)
+    shutil.copy(os.path.join(VECTORS, "many_fields.mmstats"), src)
+    sh("mount", "-t", "fuse", "%s#%s" % (FS, src), mnt, "-o",
+       "allow_other,nofail,_netdev")
+    DAEMONS.append((None, mnt, open(os.devnull)))
+    assert read(os.path.join(mnt, "files", "many_fields.mmstats",
+                             "bulk.counter.010")) == "70\n"
+    def daemon_running():
+        for pid in os.listdir("/proc"):
+            try:
+                cmd = open("/proc/%s/cmdline" % pid, "rb").read()
+            except OSError:
+                continue
+            if cmd.startswith(FS.encode()) and mnt.encode() in cmd:
+                return True
+        return False
+    assert daemon_running()
+    sh("umount", mnt)
+    assert wait_for(lambda: not daemon_running()) is not None, \
+        "the daemon outlived umount"
+
+
 def main():
     if os.geteuid() != 0:
         skip("needs root")
@@ -451,6 +479,7 @@ def main():
         check("errors and --help", t_errors, tmp)
         check("unmount and SIGTERM", t_unmount_and_signals, tmp)
         check("fstab-style options, daemon", t_fstab_style, tmp)
+        check("mount -t fuse via mount.fuse3", t_mount_fuse3, tmp)
     finally:
         stop_writers()
         unmount_all()
