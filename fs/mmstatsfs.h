@@ -27,7 +27,7 @@ struct mfs {
 	int srcfd;			/* the source directory */
 	int epfd;			/* watcher: inotify, pidfds, wake, timer */
 	int inofd, wakefd, timerfd;
-	volatile bool stopping;
+	bool stopping;			/* __atomic: watcher, stop now */
 	bool watching;
 	pthread_t watcher;
 	struct fuse_session *se;

@@ -86,9 +86,10 @@ struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name);
 struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid);
 
 /*
- * Names of the sources to read again: those still unreadable and young
- * (`pending`), or those of process pid (pid > 0).  NULL-terminated array
- * to free with mfs_strv_free(); *n gets the count.
+ * Names of sources to read again, as a NULL-terminated array to free with
+ * mfs_strv_free(), *n their count: those still unreadable and younger
+ * than MFS_PENDING_SECS (older ones are logged, once, and dropped from
+ * this list), or those of process pid.
  */
 char **mfs_model_pending(struct mfs_model *m, size_t *n);
 char **mfs_model_proc_names(const struct mfs_model *m, pid_t pid, size_t *n);

@@ -17,9 +17,7 @@
 
 #include "aggregate.h"
 #include "fields.h"
-#include "log.h"
 #include "mmstatsfs.h"
-#include "names.h"
 
 #define VALUE_MAX	4096
 

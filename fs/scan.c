@@ -41,10 +41,12 @@ static void apply_all(struct mfs *fs, char *const *names, size_t n,
 
 void mfs_refresh(struct mfs *fs, char *const *names, size_t n)
 {
-	struct reading *r = read_all(fs, names, n);
+	struct reading *r;
 	size_t i;
 
-	if (!r) {
+	if (!n)
+		return;
+	if (!(r = read_all(fs, names, n))) {
 		mfs_log(LOG_ERR, "out of memory");
 		return;
 	}

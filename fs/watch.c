@@ -141,7 +141,7 @@ static void *watcher(void *arg)
 	bool check_pending;
 	int n, i;
 
-	while (!fs->stopping) {
+	while (!__atomic_load_n(&fs->stopping, __ATOMIC_ACQUIRE)) {
 		n = epoll_wait(fs->epfd, evs, 64, -1);
 		if (n < 0 && errno != EINTR) {
 			mfs_log(LOG_ERR, "epoll_wait: %s", strerror(errno));
@@ -199,7 +199,7 @@ void mfs_watch_stop(struct mfs *fs)
 {
 	if (!fs->watching)
 		return;
-	fs->stopping = true;
+	__atomic_store_n(&fs->stopping, true, __ATOMIC_RELEASE);
 	mfs_kick(fs);
 	pthread_join(fs->watcher, NULL);
 	fs->watching = false;
