@@ -118,6 +118,7 @@ int main(int argc, char **argv)
 		if (pids[i] < 0) {
 			perror("rel-spawn: fork");
 			kill_all(pids, i);
+			free(pids);
 			return 1;
 		}
 	}
@@ -132,9 +133,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rel-spawn: %u of %u children failed\n",
 			n - good, n);
 		kill_all(pids, n);
+		free(pids);
 		return 1;
 	}
 	sigwait(&set, &sig);
 	kill_all(pids, n);
+	free(pids);
 	return 0;
 }

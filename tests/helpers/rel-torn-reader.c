@@ -226,6 +226,9 @@ static int run_mount(const char *dir, struct tally *t, uint64_t min,
 		for (size_t i = 0; i < n; i++)
 			read_mount_file(dirfd, &f[i], t);
 	close(dirfd);
+	for (size_t i = 0; i < n; i++)
+		free(f[i].name);
+	free(f);
 	return 0;
 }
 

@@ -140,5 +140,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "rel-torn-writer: %llu rounds\n",
 		(unsigned long long)run(fields, n, deadline));
 	mmstats_remove(s);
+	for (unsigned i = 0; i < REL_NKINDS * n; i++)
+		free((char *)defs[i].label);
+	free(defs);
+	free(fields);
 	return 0;
 }

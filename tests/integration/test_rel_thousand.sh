@@ -67,6 +67,8 @@ note "daemon: $(grep VmRSS /proc/$FS_PID/status | tr -s '\t ' ' ')"
 t0=$(date +%s%N)
 kill -TERM $spawner
 wait $spawner
+rc=$?
+[ $rc -eq 0 ] || fail "rel-spawn exited with status $rc"
 wait_until 60 dirs_are 0 ||
 	fail "$(pid_dirs) directories left after the writers died"
 note "all $N directories vanished $(ms $t0) ms after the kill"
