@@ -14,8 +14,13 @@
  * figure is what the readers' page reads do to the writer's cache line,
  * not two processes queueing for one core (run.sh pins the daemon too).
  * Each figure is the median ns/op over many short batches.
+ *
+ * A control phase shows the measure can see an impact: a process on the
+ * last CPU loads the counter from the shared mapping in a tight loop, the
+ * worst any reader could do to the writer's cache line.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -32,7 +37,7 @@
 #include "mmstats.h"
 #include "bench.h"
 
-#define MAX_PHASES	4
+#define MAX_PHASES	5
 #define MAX_READERS	16
 #define BATCH_OPS	100000
 #define CYCLES		4
@@ -43,6 +48,7 @@ static const struct mmstats_field_def defs[] = {
 
 struct phase {
 	int readers;
+	bool spin;		/* the control: a core spinning on the line */
 	double *samples;	/* ns/op of each batch */
 	int n;
 	uint64_t reads;		/* done by the readers meanwhile */
@@ -85,6 +91,14 @@ static __attribute__((noreturn)) void reader_main(const char *path,
 	}
 }
 
+/* The control: load the counter's cache line, forever. */
+static __attribute__((noreturn)) void spinner_main(struct mmstats_field *f)
+{
+	pin_to((int)sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	for (;;)
+		(void)__atomic_load_n((uint64_t *)f->value, __ATOMIC_RELAXED);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -108,8 +122,11 @@ static int run_phase(struct phase *ph, struct mmstats_field *f,
 
 	for (r = 0; r < ph->readers; r++) {
 		pids[r] = fork();
-		if (pids[r] == 0)
+		if (pids[r] == 0) {
+			if (ph->spin)
+				spinner_main(f);
 			reader_main(path, count);
+		}
 	}
 	t0 = bench_now_ns();
 	for (int b = 0; b < batches; b++) {
@@ -122,6 +139,10 @@ static int run_phase(struct phase *ph, struct mmstats_field *f,
 	ph->seconds += (double)(bench_now_ns() - t0) / 1e9;
 	ph->reads += __atomic_load_n(count, __ATOMIC_RELAXED) - reads0;
 	for (r = 0; r < ph->readers; r++) {
+		if (pids[r] < 0) {
+			err = -EAGAIN;
+			continue;
+		}
 		kill(pids[r], SIGKILL);
 		waitpid(pids[r], &status, 0);
 		/* A reader that gave up by itself could not read the file. */
@@ -161,12 +182,14 @@ int main(int argc, char **argv)
 		default: dir = NULL; optind = argc; break;
 		}
 	}
-	for (; optind < argc && nph < MAX_PHASES; optind++)
+	for (; optind < argc && nph < MAX_PHASES - 1; optind++)
 		ph[nph++].readers = atoi(argv[optind]);
 	if (nph == 1) {
 		ph[nph++].readers = 1;
 		ph[nph++].readers = 4;
 	}
+	ph[nph].readers = 1;
+	ph[nph++].spin = true;
 	if (dir == NULL || mount == NULL) {
 		fprintf(stderr, "usage: bench_impact -d SOURCE_DIR -m MOUNT "
 			"[READERS...]\n");
@@ -208,6 +231,12 @@ int main(int argc, char **argv)
 	for (int i = 1; i < nph; i++) {
 		char figure[64];
 
+		if (ph[i].spin) {
+			bench_row("  control: a core loading the line",
+				  median(ph[i].samples, ph[i].n), "ns/op",
+				  "no reader", base, "-");
+			continue;
+		}
 		snprintf(figure, sizeof(figure), "writer incr, %d reader%s",
 			 ph[i].readers, ph[i].readers == 1 ? "" : "s");
 		bench_row(figure, median(ph[i].samples, ph[i].n), "ns/op",
