@@ -127,6 +127,7 @@ int mfs_tree_init(struct mfs_tree *t, mode_t root_mode)
 		return -ENOMEM;
 	}
 	t->root->ino = MFS_ROOT_INO;
+	t->root->children_tail = &t->root->children;
 	t->root->kind = MFS_ROOT;
 	t->root->mode = S_IFDIR | root_mode;
 	t->root->linked = true;
@@ -267,11 +268,11 @@ static struct mfs_node *add_child(struct mfs_tree *t, struct mfs_node *dir,
 	*ino_slot(t, node->ino) = node;
 	node->name_next = *name_slot(t, dir->ino, node->name);
 	*name_slot(t, dir->ino, node->name) = node;
-	node->sib_next = dir->children;
-	if (dir->children)
-		dir->children->sib_pprev = &node->sib_next;
-	node->sib_pprev = &dir->children;
-	dir->children = node;
+	/* appended: listings keep the order of the file's fields */
+	node->children_tail = &node->children;
+	node->sib_pprev = dir->children_tail;
+	*dir->children_tail = node;
+	dir->children_tail = &node->sib_next;
 	if (++t->nnodes > t->nbuckets)
 		grow(t);
 	return node;
@@ -295,12 +296,17 @@ struct mfs_node *mfs_tree_put(struct mfs_tree *t, struct mfs_node *dir,
 void mfs_tree_remove(struct mfs_tree *t, struct mfs_node *node,
 		     struct mfs_changes *ch)
 {
+	struct mfs_node *dir;
+
 	if (!node->linked || node == t->root)
 		return;
 	while (node->children)
 		mfs_tree_remove(t, node->children, ch);
 	note(ch, node, true);
 	unhash_name(t, node);
+	dir = mfs_tree_get(t, node->parent);
+	if (dir && dir->children_tail == &node->sib_next)
+		dir->children_tail = node->sib_pprev;
 	*node->sib_pprev = node->sib_next;
 	if (node->sib_next)
 		node->sib_next->sib_pprev = node->sib_pprev;

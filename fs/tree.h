@@ -44,7 +44,8 @@ struct mfs_node {
 	bool linked;		/* reachable by name */
 	bool mark;		/* scratch for mfs_tree_sync */
 
-	struct mfs_node *children;	/* directories */
+	struct mfs_node *children;	/* directories, in insertion order */
+	struct mfs_node **children_tail;
 	struct mfs_node *sib_next, **sib_pprev;
 	struct mfs_node *ino_next, *name_next;
 };

@@ -203,6 +203,39 @@ static void test_many_nodes(void **state)
 	assert_int_equal(t->nnodes, 1 + 1 + 10000);
 }
 
+static void assert_order(const struct mfs_node *dir, const char *want)
+{
+	char got[64] = "";
+	const struct mfs_node *c;
+
+	for (c = dir->children; c; c = c->sib_next)
+		strcat(got, c->name);
+	assert_string_equal(got, want);
+}
+
+static void test_children_keep_order(void **state)
+{
+	struct mfs_tree *t = *state;
+	struct mfs_want w[4] = {
+		want("a", S_IFREG | 0444), want("b", S_IFREG | 0444),
+		want("c", S_IFREG | 0444), want("d", S_IFREG | 0444),
+	};
+
+	assert_int_equal(mfs_tree_sync(t, t->root, w, 3, NULL), 0);
+	assert_order(t->root, "abc");
+	mfs_tree_remove(t, mfs_tree_lookup(t, 1, "c"), NULL);	/* the last */
+	assert_order(t->root, "ab");
+	assert_non_null(mfs_tree_put(t, t->root, &w[3], NULL));
+	assert_order(t->root, "abd");
+	mfs_tree_remove(t, mfs_tree_lookup(t, 1, "a"), NULL);	/* the first */
+	assert_non_null(mfs_tree_put(t, t->root, &w[0], NULL));
+	assert_order(t->root, "bda");
+	assert_int_equal(mfs_tree_sync(t, t->root, NULL, 0, NULL), 0);
+	assert_order(t->root, "");
+	assert_non_null(mfs_tree_put(t, t->root, &w[2], NULL));
+	assert_order(t->root, "c");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +250,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_nodes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_children_keep_order,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
