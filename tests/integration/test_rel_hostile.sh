@@ -91,6 +91,24 @@ while time.time() < end:
 EOF
 shrinker=$!
 rel_track $shrinker
+# And a name that flips between a good file and a symlink to /etc/shadow
+# (rename over it), so a check-then-open reader is raced.
+cp "$good" "$src/swap-good"
+python3 - "$src" 4 <<'EOF' &
+import os, sys, time
+src, end = sys.argv[1], time.time() + float(sys.argv[2])
+os.chdir(src)
+n = 0
+while time.time() < end:
+    os.link('swap-good', 'swap.tmp-r')
+    os.rename('swap.tmp-r', 'swap.mmstats')
+    os.symlink('/etc/shadow', 'swap.tmp-l')
+    os.rename('swap.tmp-l', 'swap.mmstats')
+    n += 1
+print(f"-- swap.mmstats flipped {n} times")
+EOF
+swapper=$!
+rel_track $swapper
 readers=""
 for r in 1 2; do
 	(
@@ -104,6 +122,7 @@ for r in 1 2; do
 	rel_track $!
 done
 wait $shrinker
+wait $swapper
 for r in $readers; do wait "$r"; done
 daemon_alive || fail "mmstatsfs died while a file was cut under its readers"
 
@@ -148,7 +167,15 @@ allowed = ('/proc/', '/dev/fuse', '/etc/ld.so', '/lib/', '/usr/lib/',
 bad, n, ours = [], 0, 0
 call = re.compile(r'open(?:at2?)?\((?:(AT_FDCWD(?:<[^>]*>)?|\d+<[^>]*>), )?'
                   r'"((?:[^"\\]|\\.)*)"')
+result = re.compile(r'open.*= \d+<(.*)>$')
 for line in open(log, errors='replace'):
+    # What each open returned: a file here, or one the daemon may use.
+    r = result.search(line.rstrip('\n'))
+    if r:
+        got = r.group(1)
+        if not (got == src or got.startswith(src + '/') or
+                got.startswith(allowed) or got.startswith('/usr/lib/')):
+            bad.append(line.strip())
     m = call.search(line)
     if not m:
         continue
