@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,31 +92,48 @@ static void strip_zeros(struct digits *g)
 }
 
 /*
+ * The `prec` digits nearest to a that read back as a, if any: the
+ * printf-rounded candidate, or else its neighbour on the other side of
+ * a, which may still hit where a power of two makes the interval of
+ * values that read back as a lopsided.
+ */
+static bool digits_at(double a, int prec, struct digits *g)
+{
+	struct digits other;
+	double got;
+
+	round_digits(a, prec, g);
+	got = digits_value(g);
+	if (got == a)
+		return true;
+	other = *g;
+	step(&other, got < a ? 1 : -1);
+	if (other.n > 0 && digits_value(&other) == a) {
+		*g = other;
+		return true;
+	}
+	return false;
+}
+
+/*
  * The shortest digits that read back as |d|, and of those the nearest,
- * as Python's repr (dtoa mode 0).  The printf-rounded candidate is the
- * nearest; when it misses, its neighbour on the other side of d may
- * still hit, because at a power of two the interval is lopsided.
+ * as Python's repr (dtoa mode 0).  If some prec-digit decimal reads back
+ * as d, so does a (prec+1)-digit one, and 17 digits always do: so the
+ * shortest is found by bisection.
  */
 static void shortest_digits(double d, struct digits *g)
 {
-	double a = fabs(d), got;
-	struct digits other;
-	int prec;
+	double a = fabs(d);
+	int lo = 1, hi = 17, mid;
 
-	for (prec = 1; prec < 17; prec++) {
-		round_digits(a, prec, g);
-		got = digits_value(g);
-		if (got == a)
-			break;
-		other = *g;
-		step(&other, got < a ? 1 : -1);
-		if (other.n > 0 && digits_value(&other) == a) {
-			*g = other;
-			break;
-		}
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (digits_at(a, mid, g))
+			hi = mid;
+		else
+			lo = mid + 1;
 	}
-	if (prec == 17)
-		round_digits(a, 17, g);
+	digits_at(a, lo, g);
 	strip_zeros(g);
 }
 
