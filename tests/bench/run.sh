@@ -15,7 +15,8 @@ build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd) || exit 2
 bench="$build/bench"
 work=$(mktemp -d /tmp/mmstats-bench.XXXXXX) || exit 2
 src="$work/src" mnt="$work/mnt" floor="$work/floor" floor2="$work/floor2"
-mkdir -p "$src" "$mnt" "$floor" "$floor2"
+mnt_s="$work/mnt-s"
+mkdir -p "$src" "$mnt" "$mnt_s" "$floor" "$floor2"
 rows="$work/rows"
 : >"$rows"
 status=0
@@ -31,7 +32,7 @@ cleanup() {
 	for p in $pids; do
 		kill "$p" 2>/dev/null
 	done
-	for m in "$mnt" "$floor" "$floor2"; do
+	for m in "$mnt" "$mnt_s" "$floor" "$floor2"; do
 		fusermount3 -u -z "$m" 2>/dev/null
 	done
 	for p in $pids; do
@@ -71,9 +72,11 @@ mount_fs() {	# logfile, program, args...: started in the foreground mode
 }
 
 fuse_benches() {
-	# The daemon under test, and the floor: one constant file.
+	# The daemon under test (and single-threaded, to tell its own work
+	# from its loop's), and the floor: one constant file.
 	mount_fs "$work/mmstatsfs.log" "$build/mmstatsfs" -f "$src" "$mnt"
 	daemon=$last_pid
+	mount_fs "$work/mmstatsfs-s.log" "$build/mmstatsfs" -f -s "$src" "$mnt_s"
 	mount_fs "$work/floorfs.log" "$bench/floorfs" -f -s "$floor"
 	mount_fs "$work/floorfs-mt.log" "$bench/floorfs" -f "$floor2"
 	if ! wait_path "$floor/value" || ! wait_path "$floor2/value"; then
@@ -88,7 +91,8 @@ fuse_benches() {
 	hold=$!
 	pids="$pids $hold"
 	stat_file="$mnt/$hold/bench.counter"
-	if ! wait_path "$stat_file"; then
+	if ! wait_path "$stat_file" || ! wait_path "$mnt_s/$hold/bench.counter"
+	then
 		echo "bench: mmstatsfs never showed $stat_file:" >&2
 		cat "$work/mmstatsfs.log" >&2
 		status=1
@@ -98,12 +102,14 @@ fuse_benches() {
 	collect read "$bench/bench_read" "minimal FUSE=$floor/value" \
 		"mmstatsfs stat file@1.3=$stat_file" \
 		"minimal FUSE, mt loop=$floor2/value" \
+		"mmstatsfs -s stat file=$mnt_s/$hold/bench.counter" \
 		"tmpfs file=/dev/shm/mmstats-bench.$$" \
 		"/proc/self/stat=/proc/self/stat"
 	rm -f /dev/shm/mmstats-bench.$$
 	kill "$hold"
 	wait "$hold" 2>/dev/null
 	fusermount3 -u "$floor2"
+	fusermount3 -u "$mnt_s"
 
 	# Reader impact: the daemon and the readers on the last CPU, the
 	# writer on the first.
