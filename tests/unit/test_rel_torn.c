@@ -113,7 +113,7 @@ static struct mmstats *open_instance(char *dir)
 static void test_torn_in_process(void **state)
 {
 	char dir[] = "/tmp/test_rel_torn.XXXXXX";
-	uint64_t target = getenv("MMSTATS_STRESS") ? 1000000000 : 10000000;
+	uint64_t target = getenv("MMSTATS_STRESS") ? 1000000000 : 2000000;
 	uint64_t checked = 0, torn = 0, reads = 0;
 	time_t deadline = time(NULL) + (getenv("MMSTATS_STRESS") ? 600 : 20);
 	struct writer w = { .stop = false };
