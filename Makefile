@@ -82,7 +82,7 @@ SYS_LIBS	= -lpthread -lm
 PROG_LIBS	= $(BSD_LIBS) $(SYS_LIBS)
 
 .PHONY: all check check-unit check-integration check-fuzz check-asan \
-	bench fuzz stress install uninstall clean
+	bench fuzz stress install uninstall clean check-packaging
 
 all: $(LIB_A) $(LIB_SO) $(B)/mmstats.pc $(PROGS)
 
@@ -101,9 +101,11 @@ $(LIB_SO): $(call obj,$(LIB_SRCS)) lib/libmmstats.map
 	ln -sf $(notdir $@) $(B)/libmmstats.so.$(SOVERSION)
 	ln -sf $(notdir $@) $(B)/libmmstats.so
 
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(LIBVERSION)|'
+
 $(B)/mmstats.pc: lib/mmstats.pc.in
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(LIBVERSION)|' $< > $@
+	$(PC_SUBST) $< > $@
 
 $(FS_A): $(call obj,$(FS_LIB_SRCS))
 	@rm -f $@
@@ -152,6 +154,11 @@ check-integration: all $(TEST_BINS)
 check-fuzz: $(FUZZ_BINS)
 	tests/run.sh $(B) fuzz
 
+# Build the Debian packages, install them here, check them, remove them
+# (root; see packaging/README.md).
+check-packaging:
+	packaging/test/check-packages.sh
+
 check-asan:
 	$(MAKE) B=build/asan SAN=1 all $(patsubst $(B)/%,build/asan/%,$(TEST_BINS))
 	tests/run.sh build/asan unit integration
@@ -174,7 +181,8 @@ install: all
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmmstats.so.$(SOVERSION)
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmmstats.so
 	install -m 644 lib/mmstats.h $(DESTDIR)$(INCDIR)/
-	install -m 644 $(B)/mmstats.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+# Not $(B)/mmstats.pc: that build may have been made for another PREFIX.
+	$(PC_SUBST) lib/mmstats.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/mmstats.pc
 	install -m 755 $(TOOLS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
 	install -m 755 $(B)/mmstatsfs $(DESTDIR)$(BINDIR)/
 	install -m 644 $(wildcard tools/*.1) $(DESTDIR)$(MANDIR)/man1/

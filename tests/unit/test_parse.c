@@ -627,8 +627,8 @@ static void test_file_shrinking_while_read(void **state)
 /*
  * A string rewritten byte by byte now and then, as a writer sets a
  * string field.  Reads compare the string with a second read and read
- * again on a difference, so nearly every read sees one whole value; a
- * mix only when it lost the race on every attempt.
+ * again on a difference, so most reads see one whole value; a mix when
+ * it lost the race on every attempt, or the writer stopped mid-string.
  */
 static void *string_loop(void *arg)
 {
@@ -679,7 +679,69 @@ static void test_string_rewritten_while_read(void **state)
 	pthread_join(t, NULL);
 	close(fd);
 	print_message("%d of 2000 reads saw a whole string\n", whole);
-	assert_true(whole > 1800);
+	/* A writer preempted mid-string leaves a torn string that stays
+	 * still, and rereads cannot see that: only a loose bound holds
+	 * on a loaded machine. */
+	assert_true(whole > 1000);
+}
+
+/*
+ * The library's own writer adding fields to a live file while we read
+ * it: every read sees whole fields, in order, and never fewer than the
+ * read before.
+ */
+#define ADDED_FIELDS	1500
+
+static void *add_fields(void *arg)
+{
+	struct mmstats *m = arg;
+	struct mmstats_field_def def = { .type = MMSTATS_STATIC_UINT64 };
+	char label[32];
+	int i;
+
+	def.label = label;
+	for (i = 0; i < ADDED_FIELDS; i++) {
+		snprintf(label, sizeof(label), "added.%04d", i);
+		def.value.u = (uint64_t)i * 3;
+		if (mmstats_add_field(m, &def, NULL) < 0)
+			break;
+	}
+	return NULL;
+}
+
+static void test_live_writer_adding_fields(void **state)
+{
+	struct mmstats_options opts = {
+		.path = tmpdir, .filename = "adding.mmstats",
+		.flags = MMSTATS_NO_DEFAULT_FIELDS | MMSTATS_KEEP_AT_EXIT,
+	};
+	struct mmstats_snapshot s;
+	struct mmstats *m;
+	pthread_t t;
+	size_t seen = 0, n, reads = 0;
+	char label[32];
+
+	(void)state;
+	if (mmstats_open(NULL, 0, &opts, &m) < 0)
+		fail_msg("mmstats_open: %s", mmstats_last_error());
+	assert_int_equal(pthread_create(&t, NULL, add_fields, m), 0);
+	while (seen < ADDED_FIELDS) {
+		if (mmstats_read_at(AT_FDCWD, mmstats_filename(m), &s) < 0)
+			fail_msg("read %zu: %s", reads, mmstats_last_error());
+		assert_true(s.nstats >= seen);
+		for (n = 0; n < s.nstats; n++) {
+			snprintf(label, sizeof(label), "added.%04zu", n);
+			assert_string_equal(s.stats[n].label, label);
+			assert_int_equal(s.stats[n].value.v.u, n * 3);
+		}
+		seen = s.nstats;
+		reads++;
+		mmstats_snapshot_free(&s);
+	}
+	pthread_join(t, NULL);
+	print_message("%zu reads while %d fields were added\n", reads,
+		      ADDED_FIELDS);
+	assert_int_equal(mmstats_remove(m), 0);
 }
 
 int main(void)
@@ -702,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_read_fd_errors),
 		cmocka_unit_test(test_file_shrinking_while_read),
 		cmocka_unit_test(test_string_rewritten_while_read),
+		cmocka_unit_test(test_live_writer_adding_fields),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

@@ -1,0 +1,406 @@
+#!/bin/bash
+# check-packages.sh - build the Debian packages of this tree, lint them,
+# install them on this machine, check that they work, then remove them.
+#
+#	make check-packaging		(or run this file directly)
+#
+# Needs root, dpkg-buildpackage, lintian, apt-get and /dev/fuse; without
+# them it says so and skips.  It changes the machine only while it runs:
+# on any exit it unmounts what it mounted, restores /etc/fstab, and
+# purges the packages it installed along with whatever apt-get pulled in
+# for them.  One PASS/FAIL/SKIP line per check, logs in $KEEP (when set)
+# or a temporary directory, and a last line "N passed, N failed, N
+# skipped"; exit status 1 when a check failed.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+version=$(sed -n '1s/.*(\(.*\)).*/\1/p' "$top/packaging/debian/changelog")
+packages=(libmmstats0 libmmstats-dev mmstats-tools mmstatsfs)
+tools=(slurpstats pollstats cleanstats mmash)
+label=ticker.ticks
+pass=0 fail=0 skip=0
+
+say() { printf '%s\n' "$*"; }
+
+skip_all() {
+	say "SKIP check-packages: $*"
+	say "0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (it installs packages)"
+for t in dpkg-buildpackage lintian apt-get fakeroot mount.fuse3 \
+	 fusermount3 pkg-config; do
+	command -v "$t" >/dev/null || skip_all "$t is not installed"
+done
+[ -c /dev/fuse ] || skip_all "no /dev/fuse"
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q installed &&
+		skip_all "$p is installed already; remove it first"
+done
+
+work=$(mktemp -d /tmp/mmstats-pkg.XXXXXX)
+logs=${KEEP:-$work/logs}
+mkdir -p "$logs" "$work/src" "$work/debs"
+src=$work/stats			# where the writer's file lives
+ticker_pid=
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+
+# ------------------------------------------------------------------
+# Leaving the machine as it was
+# ------------------------------------------------------------------
+
+our_mounts() {
+	awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo
+}
+
+cleanup() {
+	set +e
+	[ -n "$ticker_pid" ] && kill "$ticker_pid" 2>/dev/null &&
+		wait "$ticker_pid" 2>/dev/null
+	for m in $(our_mounts); do
+		fusermount3 -u -z "$m" 2>/dev/null || umount -l "$m"
+	done
+	if [ -f "$work/fstab" ] && ! cmp -s "$work/fstab" /etc/fstab; then
+		cat "$work/fstab" >/etc/fstab
+	fi
+	if [ -s "$work/added" ]; then
+		mapfile -t added <"$work/added"
+		apt-get purge -y -q "${added[@]}" >>"$logs/remove.log" 2>&1
+	fi
+	rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------------
+# Running checks
+# ------------------------------------------------------------------
+
+# check NAME FUNCTION: run FUNCTION in a subshell under `set -e`; its
+# output goes to a log that is shown when it fails.  Never call it as a
+# condition (if check ...): bash would then ignore set -e inside it.
+# passed tells whether it passed.
+check() {
+	local name=$1 log="$logs/$1.log" rc
+	shift
+	(set -e; "$@") >"$log" 2>&1
+	rc=$?
+	passed=false
+	case $rc in
+	0)  pass=$((pass + 1)); passed=true; say "PASS $name" ;;
+	77) skip=$((skip + 1)); say "SKIP $name: $(tail -n 1 "$log")" ;;
+	*)  fail=$((fail + 1)); say "FAIL $name, last lines of $log:"
+	    tail -n 25 "$log" | sed 's/^/    /' ;;
+	esac
+}
+
+die() {
+	echo "$*" >&2
+	exit 1
+}
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+	local tries=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+is_mounted() {
+	awk -v m="$1" '$5 == m { found = 1 } END { exit !found }' \
+		/proc/self/mountinfo
+}
+
+# ------------------------------------------------------------------
+# Building and installing
+# ------------------------------------------------------------------
+
+# dpkg-buildpackage wants debian/ at the top of the source: build a copy
+# of the tree where packaging/debian has moved there.
+build_packages() {
+	local tree=$work/src/mmstats-$version
+	mkdir -p "$tree"
+	tar -C "$top" --exclude=./build --exclude=./.git -cf - . |
+		tar -C "$tree" -xf -
+	mv "$tree/packaging/debian" "$tree/debian"
+	(cd "$tree" && dpkg-buildpackage -b -us -uc)
+	mv "$work/src"/*.deb "$work/src"/*.changes "$work/src"/*.buildinfo \
+		"$work/debs/"
+	ls -l "$work/debs"
+}
+
+lint_packages() {
+	lintian --fail-on error --info --display-level '>=pedantic' \
+		"$work/debs/mmstats_${version}_"*.changes
+}
+
+# deb_has DEB PATH...: the package holds each PATH.
+deb_has() {
+	local deb=$1 path
+	shift
+	dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$work/list"
+	for path; do
+		grep -qx "$path" "$work/list" || die "$(basename "$deb") lacks $path"
+	done
+}
+
+check_contents() {
+	local d=$work/debs ma=/usr/lib/$multiarch t
+	deb_has "$d"/libmmstats0_*.deb "$ma/libmmstats.so.0" \
+		"$ma/libmmstats.so.0.1.0"
+	deb_has "$d"/libmmstats-dev_*.deb "$ma/libmmstats.so" \
+		"$ma/libmmstats.a" "$ma/pkgconfig/mmstats.pc" \
+		/usr/include/mmstats.h /usr/share/man/man3/mmstats.3.gz
+	for t in "${tools[@]}"; do
+		deb_has "$d"/mmstats-tools_*.deb "/usr/bin/$t" \
+			"/usr/share/man/man1/$t.1.gz"
+	done
+	deb_has "$d"/mmstatsfs_*.deb /usr/bin/mmstatsfs \
+		/lib/systemd/system/mmstatsfs.service /sbin/mount.mmstatsfs \
+		/sbin/mount.fuse.mmstatsfs /usr/share/man/man8/mmstatsfs.8.gz
+	dpkg-deb -f "$d"/mmstatsfs_*.deb Depends | grep -qw fuse3 ||
+		die "mmstatsfs does not depend on fuse3"
+	dpkg-deb -e "$d"/libmmstats0_*.deb "$work/control"
+	grep -q mmstats_ "$work/control/symbols" || die "no symbols file"
+}
+
+installed_packages() {
+	dpkg-query -W -f='${db:Status-Status} ${Package}\n' |
+		awk '$1 == "installed" { print $2 }' | LC_ALL=C sort
+}
+
+install_packages() {
+	local p debs=()
+	installed_packages >"$work/before"
+	for p in "${packages[@]}"; do
+		debs+=("$work/debs/${p}_${version}_"*.deb)
+	done
+	# What gets purged at exit, even if the install breaks half way.
+	printf '%s\n' "${packages[@]}" >"$work/added"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${debs[@]}"
+	installed_packages | LC_ALL=C comm -13 "$work/before" - >"$work/added"
+	cat "$work/added"
+	for p in "${packages[@]}"; do
+		grep -qx "$p" "$work/added" || die "$p was not installed"
+	done
+}
+
+remove_packages() {
+	local added
+	mapfile -t added <"$work/added"
+	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${added[@]}"
+	: >"$work/added"
+	installed_packages | diff -u "$work/before" - ||
+		die "the set of installed packages changed"
+	for f in /usr/bin/mmstatsfs /sbin/mount.mmstatsfs \
+		 /sbin/mount.fuse.mmstatsfs /lib/systemd/system/mmstatsfs.service \
+		 /etc/systemd/system/multi-user.target.wants/mmstatsfs.service \
+		 "/usr/lib/$multiarch/libmmstats.so.0"; do
+		if [ -e "$f" ] || [ -L "$f" ]; then die "$f is left"; fi
+	done
+}
+
+# ------------------------------------------------------------------
+# What the installed packages do
+# ------------------------------------------------------------------
+
+check_library() {
+	# /lib and /usr/lib are one directory on bookworm: either will do.
+	ldconfig -p | grep -F "libmmstats.so.0 " |
+		grep -qF "lib/$multiarch/libmmstats.so.0" ||
+		die "ldconfig does not know libmmstats.so.0"
+	pkg-config --modversion mmstats | grep -qx 0.1.0
+	[ "$(pkg-config --variable=libdir mmstats)" = "/usr/lib/$multiarch" ]
+}
+
+# A program built as a user builds one; it stays running, as the live
+# writer the mounts below show.
+start_ticker() {
+	# shellcheck disable=SC2046 # flags are words
+	cc -o "$work/ticker" "$top/packaging/test/ticker.c" \
+		$(pkg-config --cflags --libs mmstats)
+	ldd "$work/ticker" | grep -F "lib/$multiarch/libmmstats.so.0"
+	mkdir -p "$src"
+	"$work/ticker" "$src" >"$work/ticker.out" 2>"$logs/ticker.err" &
+	echo $! >"$work/ticker.pid"
+	wait_for 5 test -s "$work/ticker.out" || die "ticker wrote no path"
+	ls -l "$(cat "$work/ticker.out")"
+}
+
+check_tools() {
+	local t file
+	file=$(cat "$work/ticker.out")
+	for t in "${tools[@]}"; do
+		"$t" --version | grep -F 0.1.0 || die "$t --version"
+		"$t" --help >/dev/null || die "$t --help"
+	done
+	slurpstats "$file" | tee "$work/slurp"
+	grep -q "$label" "$work/slurp" || die "slurpstats does not show $label"
+}
+
+# ticks MOUNTPOINT: the counter as the mounted tree shows it.
+ticks() {
+	local f
+	f=$1/files/$(basename "$(cat "$work/ticker.out")")/$label
+	timeout 5 cat "$f"
+}
+
+# shows_live MOUNTPOINT: the tree shows the counter, and it moves.
+shows_live() {
+	local a b
+	a=$(ticks "$1") || die "cannot read $label under $1"
+	sleep 0.3
+	b=$(ticks "$1")
+	echo "$label: $a, then $b"
+	[[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] || die "not a counter: '$a'"
+	[ "$b" -gt "$a" ] || die "$label did not move under $1"
+}
+
+unmount() {
+	timeout 10 umount "$1"
+	wait_for 5 sh -c "! grep -qF ' $1 ' /proc/self/mountinfo" ||
+		die "$1 still mounted"
+}
+
+mount_daemon() {
+	local mnt=$work/mnt-daemon
+	mkdir -p "$mnt"
+	timeout 20 mmstatsfs "$src" "$mnt"
+	is_mounted "$mnt" || die "mmstatsfs returned, $mnt is not mounted"
+	shows_live "$mnt"
+	unmount "$mnt"
+}
+
+mount_type() {		# TYPE
+	local mnt=$work/mnt-$1
+	mkdir -p "$mnt"
+	timeout 20 mount -t "$1" -o allow_other "$src" "$mnt"
+	awk -v m="$mnt" '$5 == m { print }' /proc/self/mountinfo |
+		grep -F fuse.mmstatsfs || die "no fuse.mmstatsfs at $mnt"
+	shows_live "$mnt"
+	unmount "$mnt"
+}
+
+# The fstab line of mount.mmstatsfs(8), but at a temporary directory that
+# X-mount.mkdir creates, and noauto: only `mount MOUNTPOINT` mounts it.
+mount_fstab() {
+	local mnt=$work/mnt-fstab
+	cp /etc/fstab "$work/fstab"
+	printf '%s %s fuse.mmstatsfs allow_other,noauto,nofail,X-mount.mkdir 0 0\n' \
+		"$src" "$mnt" >>/etc/fstab
+	timeout 20 mount "$mnt"
+	shows_live "$mnt"
+	unmount "$mnt"
+	cat "$work/fstab" >/etc/fstab
+	rm "$work/fstab"
+}
+
+check_unit_file() {
+	local unit=/lib/systemd/system/mmstatsfs.service
+	command -v systemd-analyze >/dev/null ||
+		{ echo "systemd-analyze is not installed"; exit 77; }
+	systemd-analyze verify "$unit" >"$work/verify" 2>&1 ||
+		{ cat "$work/verify"; die "systemd-analyze verify failed"; }
+	[ ! -s "$work/verify" ] || { cat "$work/verify"; die "verify warned"; }
+	[ -L /etc/systemd/system/multi-user.target.wants/mmstatsfs.service ] ||
+		die "the unit is not enabled"
+}
+
+# unit_command KEY MOUNTPOINT: the unit's command line, at MOUNTPOINT
+# instead of /run/mmstats, without systemd's "-" prefix, with "$$" the
+# shell's "$": to be run by eval, as systemd's quoting is the shell's.
+unit_command() {
+	sed -n "s|^$1=-\{0,1\}||p" /lib/systemd/system/mmstatsfs.service |
+		sed "s|/run/mmstats|$2|g; s|/tmp |$src |; s|\\$\\$|\\$|g"
+}
+
+# start_unit MOUNTPOINT: ExecStart in the background, as systemd runs it;
+# the daemon's pid in $pid.
+start_unit() {
+	$start &
+	pid=$!
+	wait_for 10 is_mounted "$1" || die "ExecStart did not mount"
+}
+
+# Without systemd to run it (a container), run what the unit runs, and do
+# what systemd does on stop and on a crash.
+check_unit_commands() {
+	local mnt=$work/mnt-unit start stop_post pid rc
+	start=$(unit_command ExecStart "$mnt")
+	stop_post=$(unit_command ExecStopPost "$mnt")
+	printf '%s\n' "start: $start" "stop-post: $stop_post"
+	[ -n "$start" ] && [ -n "$stop_post" ]
+	mkdir -p "$mnt"
+
+	# systemctl stop: SIGTERM; the daemon unmounts and exits 0, so the
+	# unit ends "inactive", not "failed".
+	start_unit "$mnt"
+	shows_live "$mnt"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ] || die "the daemon exited $rc on SIGTERM"
+	! is_mounted "$mnt" || die "still mounted after SIGTERM"
+
+	# A crash leaves a dead mount; ExecStopPost clears it for the restart.
+	start_unit "$mnt"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	is_mounted "$mnt" || die "SIGKILL unmounted: cannot test ExecStopPost"
+	eval "$stop_post"
+	! is_mounted "$mnt" || die "ExecStopPost left the dead mount"
+}
+
+check_man_pages() {
+	local page path warn
+	for page in 1:slurpstats 1:pollstats 1:cleanstats 1:mmash 3:mmstats \
+		    5:mmstats 8:mmstatsfs 8:mount.mmstatsfs \
+		    8:mount.fuse.mmstatsfs; do
+		path=$(man -w "${page%%:*}" "${page#*:}") ||
+			die "no manual page $page"
+		echo "$page: $path"
+		warn=$(MANWIDTH=80 man --warnings -l "$path" 2>&1 >/dev/null)
+		[ -z "$warn" ] || die "$path: $warn"
+	done
+}
+
+# `make install` and `make uninstall`, on the tree just packaged, built.
+check_make_install() {
+	local tree=$work/src/mmstats-$version
+	MMSTATS_TOP=$tree MMSTATS_BUILD=$tree/build/deb \
+		sh "$top/tests/integration/test_install.sh"
+}
+
+# ------------------------------------------------------------------
+
+say "check-packages: mmstats $version from $top"
+check build build_packages
+if $passed; then
+	check lintian lint_packages
+	check contents check_contents
+	check make-install check_make_install
+	check install install_packages
+	if $passed; then
+		check library check_library
+		check ticker start_ticker
+		if $passed; then
+			ticker_pid=$(cat "$work/ticker.pid")
+			check tools check_tools
+			check mount-daemon mount_daemon
+			check mount-type-mmstatsfs mount_type mmstatsfs
+			check mount-type-fuse.mmstatsfs mount_type fuse.mmstatsfs
+			check mount-fstab mount_fstab
+			check unit-file check_unit_file
+			check unit-commands check_unit_commands
+		fi
+		check man-pages check_man_pages
+	fi
+	check remove remove_packages
+fi
+say "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
