@@ -317,7 +317,7 @@ static enum mfs_src_state classify(const struct mfs_srcinfo *si)
 {
 	if (!si->usable)
 		return MFS_SRC_BAD;
-	if (!si->pid)
+	if (!si->pid || (si->live == MMSTATS_ALIVE && si->foreign))
 		return MFS_SRC_UNKNOWN;
 	return si->live == MMSTATS_ALIVE ? MFS_SRC_ALIVE : MFS_SRC_STALE;
 }
@@ -331,16 +331,21 @@ static void log_trouble(struct mfs_src *s)
 {
 	struct timespec now;
 
-	if (!s->info.err ||
+	if ((!s->info.err && !s->info.foreign) ||
 	    (s->logged && s->logged_ino == s->info.st.st_ino))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (s->state == MFS_SRC_BAD &&
 	    now.tv_sec - s->bad_since.tv_sec < MFS_PENDING_SECS)
 		return;
-	mfs_log(LOG_WARNING, "%s: %s%s", s->name, s->info.errmsg,
-		s->state == MFS_SRC_BAD ? " (ignored)" :
-		" (fields before it shown)");
+	if (s->info.foreign)
+		mfs_log(LOG_WARNING, "%s: owned by uid %u, but its sys.pid %d "
+			"runs as another user (shown in /files only)", s->name,
+			(unsigned)s->info.st.st_uid, (int)s->info.pid);
+	else
+		mfs_log(LOG_WARNING, "%s: %s%s", s->name, s->info.errmsg,
+			s->state == MFS_SRC_BAD ? " (ignored)" :
+			" (fields before it shown)");
 	s->logged = true;
 	s->logged_ino = s->info.st.st_ino;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "source.h"
 
@@ -49,6 +50,40 @@ static double number(const struct mmstats_stat *st)
 	}
 }
 
+/*
+ * Whether the process could have written a file owned by `owner`: root's
+ * files, or those of its real, effective, saved or filesystem uid.
+ * Anyone may write a file into /tmp that names another user's process;
+ * it must not add to that process's values.
+ */
+static bool owner_ok(pid_t pid, uid_t owner)
+{
+	char path[64], buf[4096], *p;
+	unsigned long uid[4];
+	ssize_t n;
+	int fd, i;
+
+	if (owner == 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "\nUid:");
+	if (!p || sscanf(p + 5, "%lu %lu %lu %lu", &uid[0], &uid[1], &uid[2],
+			 &uid[3]) != 4)
+		return false;
+	for (i = 0; i < 4; i++)
+		if (uid[i] == owner)
+			return true;
+	return false;
+}
+
 static void describe(const struct mmstats_snapshot *snap,
 		     struct mfs_srcinfo *si)
 {
@@ -63,6 +98,8 @@ static void describe(const struct mmstats_snapshot *snap,
 	st = mmstats_snapshot_find(snap, "sys.created");
 	si->created = st ? number(st) : 0;
 	si->live = si->pid ? mmstats_liveness(snap) : MMSTATS_UNKNOWN;
+	si->foreign = si->live == MMSTATS_ALIVE &&
+		      !owner_ok(si->pid, si->st.st_uid);
 }
 
 int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)

@@ -18,6 +18,7 @@ struct mfs_srcinfo {
 	pid_t tid;		/* sys.tid, or pid */
 	double created;		/* sys.created, or 0 */
 	enum mmstats_liveness live;
+	bool foreign;		/* owned by a user the process is not */
 	struct mfs_fieldnames names;
 };
 

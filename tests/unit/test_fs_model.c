@@ -260,6 +260,34 @@ static void test_bad_and_vanished_files(void **state)
 	assert_null(mfs_model_src(&f->model, "bad.mmstats"));
 }
 
+/* A file another user put there cannot speak for this process. */
+static void test_foreign_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct mmstats *s;
+	const char *mine;
+	char path[300];
+
+	if (geteuid() != 0)
+		skip();
+	s = open_stats(f);
+	mine = strrchr(mmstats_filename(s), '/') + 1;
+	assert_int_equal(fchownat(f->dirfd, mine, 65534, 65534, 0), 0);
+	update(f, mine);
+	snprintf(path, sizeof(path), "%d", (int)getpid());
+	assert_null(at(f, path));
+	snprintf(path, sizeof(path), "files/%s/hits", mine);
+	assert_non_null(at(f, path));
+	assert_int_equal(mfs_model_src(&f->model, mine)->state,
+			 MFS_SRC_UNKNOWN);
+	/* given back to us, it does */
+	assert_int_equal(fchownat(f->dirfd, mine, 0, 0, 0), 0);
+	update(f, mine);
+	snprintf(path, sizeof(path), "%d/hits", (int)getpid());
+	assert_non_null(at(f, path));
+	mmstats_remove(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +298,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads_and_exit,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_and_vanished_files,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_owner,
 						setup, teardown),
 	};
 
