@@ -294,6 +294,7 @@ static struct mfs_proc *get_proc(struct mfs_model *m, pid_t pid)
 	}
 	p->hash_next = m->proc_hash[(size_t)pid % MFS_PROC_BUCKETS];
 	m->proc_hash[(size_t)pid % MFS_PROC_BUCKETS] = p;
+	mfs_log(LOG_DEBUG, "pid %d appeared", (int)pid);
 	return p;
 }
 
@@ -442,6 +443,7 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 
 	if (!p)
 		return;
+	mfs_log(LOG_DEBUG, "pid %d exited", (int)pid);
 	while ((s = p->srcs)) {
 		p->srcs = s->proc_next;
 		s->proc = NULL;

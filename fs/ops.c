@@ -113,6 +113,16 @@ static int lookup_locked(struct mfs *fs, fuse_ino_t parent, const char *name,
 	return 0;
 }
 
+static void forget_one(struct mfs *fs, fuse_ino_t ino, uint64_t n)
+{
+	struct mfs_node *node;
+
+	pthread_mutex_lock(&fs->lock);
+	if ((node = mfs_tree_get(&fs->tree, ino)))
+		mfs_tree_forget(&fs->tree, node, n);
+	pthread_mutex_unlock(&fs->lock);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct mfs *fs = fs_of(req);
@@ -135,19 +145,13 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	free(di.source);
 	if (err)
 		fuse_reply_err(req, -err);
-	else
-		fuse_reply_entry(req, &e);
+	else if (fuse_reply_entry(req, &e) < 0)
+		forget_one(fs, e.ino, 1);	/* the kernel never got it */
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	struct mfs *fs = fs_of(req);
-	struct mfs_node *n;
-
-	pthread_mutex_lock(&fs->lock);
-	if ((n = mfs_tree_get(&fs->tree, ino)))
-		mfs_tree_forget(&fs->tree, n, nlookup);
-	pthread_mutex_unlock(&fs->lock);
+	forget_one(fs_of(req), ino, nlookup);
 	fuse_reply_none(req);
 }
 
