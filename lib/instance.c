@@ -80,7 +80,7 @@ static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
 	struct mms_slot *slot;
 	int err;
 
-	if (!def->label)
+	if (!def || !def->label)
 		return mms_error(-EINVAL, "mmstats: a field has no label");
 	slot = calloc(1, sizeof(*slot));
 	if (!slot || asprintf(&slot->label, "%s%s", s->prefix, def->label) < 0) {
@@ -101,6 +101,13 @@ static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
 	}
 	slot->field.type = def->type;
 	slot->field.size = slot->layout.value_size;
+	/* Readers refuse bigger files; it also keeps offsets in 32 bits. */
+	if (slot->layout.end + 2 > MMSTATS_MAX_FILE_SIZE) {
+		err = mms_error(-EFBIG, "mmstats: field \"%s\": the file "
+				"would pass %u MiB", slot->label,
+				MMSTATS_MAX_FILE_SIZE >> 20);
+		goto fail;
+	}
 	err = slot_init_state(slot, def->size);
 	if (err) {
 		err = mms_error(err, "mmstats: out of memory");

@@ -458,6 +458,32 @@ static void test_bad_defs(void **state)
 	assert_int_equal(access("/tmp/bad.mmstats", F_OK), -1);
 }
 
+/* Past what readers accept (64 MiB), at open or when adding. */
+static void test_too_big(void **state)
+{
+	struct mmstats_field_def big[70];
+	char labels[70][8];
+	struct mmstats *s;
+
+	(void)state;
+	for (int i = 0; i < 70; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "s%d", i);
+		big[i] = (struct mmstats_field_def)MMSTATS_DEF_SIZED(labels[i],
+				MMSTATS_STRING, MMS_STRING_MAX);
+	}
+	s = open_in_dir(big, 60, "", 0);
+	assert_int_equal(mmstats_add_field(s, &big[60], NULL), 0);
+	for (int i = 61; i < 70; i++)
+		if (mmstats_add_field(s, &big[i], NULL) == -EFBIG)
+			break;
+	assert_non_null(strstr(mmstats_last_error(), "64 MiB"));
+	assert_true(mmstats_field_count(s) < 70);
+	assert_int_equal(mmstats_add_field(s, NULL, NULL), -EINVAL);
+	mmstats_remove(s);
+	assert_int_equal(mmstats_open(big, 70, NULL, &s), -EFBIG);
+	assert_null(s);
+}
+
 static bool exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -780,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_string_utf8),
 		cmocka_unit_test(test_fields_and_defaults),
 		cmocka_unit_test(test_bad_defs),
+		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_add_field_grows),
 		cmocka_unit_test(test_add_field_first),
 		cmocka_unit_test(test_add_field_mapping_reader),
