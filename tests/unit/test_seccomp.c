@@ -235,7 +235,7 @@ static void check_all(const char *path, const char *p, bool timers)
 	if (timers) {
 		double t = get_d(path, L("timer"));
 
-		assert_true(t >= 0.002 && t < 1.0);
+		assert_true(t >= 0.002 && t < 10.0);
 	}
 #undef L
 }
