@@ -66,11 +66,35 @@ chmod 1777 "$src"
 start_writer "$T/w.out" -d "$src" -k good.value=uint32:42
 wpid=$WRITER_PID
 
+# --- every open in the source and outside directories (inotify) ---------
+# IN_OPEN is reported for any open of a name in a watched directory,
+# FIFOs and devices included, by any process: a second witness, which
+# needs no strace.
+python3 - "$T/opens" "$src" "$out" <<'EOF' &
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(0)
+wds = {libc.inotify_add_watch(fd, d.encode(), 0x20): d for d in sys.argv[2:]}
+out = open(sys.argv[1], 'w', buffering=1)
+print('ready', file=out)
+while True:
+    buf = os.read(fd, 65536)
+    i = 0
+    while i < len(buf):
+        wd, mask, cookie, n = struct.unpack_from('iIII', buf, i)
+        name = buf[i + 16:i + 16 + n].rstrip(b'\0').decode(errors='replace')
+        print(f"{wds.get(wd)}/{name}", file=out)
+        i += 16 + n
+EOF
+watcher=$!
+rel_track $watcher
+wait_until 10 grep -qx ready "$T/opens" || fail "inotify watcher not ready"
+
 # --- the mount, under strace when there is one ----------------------------
 if command -v strace >/dev/null; then
 	REL_WRAP="strace -f -y -qq -o $T/strace.log -e trace=open,openat,openat2"
 else
-	echo "no strace: the open checks are skipped"
+	echo "no strace: opens checked by inotify only"
 fi
 mount_fs "$src" "$mnt"
 wait_until 10 test -e "$mnt/$wpid/good.value" ||
@@ -204,6 +228,18 @@ EOF
 else
 	unmount_fs "$mnt"
 fi
+
+kill $watcher
+wait $watcher 2>/dev/null
+for name in fifo null zero dir shadow etc loop outside relative; do
+	grep -qx "$src/$name.mmstats" "$T/opens" &&
+		fail "$name.mmstats was opened (inotify IN_OPEN)"
+done
+grep -q "^$out/." "$T/opens" &&
+	fail "a file outside the source directory was opened: $(grep "^$out/" "$T/opens")"
+grep -q "^$src/nopid.mmstats$" "$T/opens" ||
+	fail "inotify saw no open of nopid.mmstats: the watch does not work"
+note "inotify: $(($(wc -l <"$T/opens") - 1)) opens seen, none of a FIFO, device, directory or symlink"
 
 note "the file cut in a loop was reported $(grep -cF shrink.mmstats: "$mnt.log") times"
 # Each bad file reported at most once, however often it was rescanned.
