@@ -19,7 +19,7 @@ int mms_open_dir(const char *path);
 /* A file being built, invisible under its final name until published. */
 struct mms_newfile {
 	int fd;
-	bool named;		/* fallback: a temporary name in the directory */
+	bool named;		/* fallback: a temporary name in the dir */
 	char tmpname[40];
 };
 

@@ -83,7 +83,8 @@ static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
 	if (!def || !def->label)
 		return mms_error(-EINVAL, "mmstats: a field has no label");
 	slot = calloc(1, sizeof(*slot));
-	if (!slot || asprintf(&slot->label, "%s%s", s->prefix, def->label) < 0) {
+	if (!slot ||
+	    asprintf(&slot->label, "%s%s", s->prefix, def->label) < 0) {
 		free(slot);
 		return mms_error(-ENOMEM, "mmstats: out of memory");
 	}
@@ -139,8 +140,11 @@ static int slots_push(struct mmstats *s, struct mms_slot *slot)
 /* Point every field at its slot in the (new) mapping. */
 static void slots_rebase(struct mmstats *s)
 {
-	for (size_t i = 0; i < s->nslots; i++)
-		s->slots[i]->field.value = s->map + s->slots[i]->layout.value_off;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct mms_slot *slot = s->slots[i];
+
+		slot->field.value = s->map + slot->layout.value_off;
+	}
 }
 
 /* Averages start empty; every other field may start at a given value. */
@@ -305,8 +309,9 @@ fail:
 	return err;
 }
 
-static int open_instance(struct mmstats *s, const struct mmstats_field_def *defs,
-			 size_t ndefs, const struct mmstats_options *opts)
+static int open_instance(struct mmstats *s,
+			 const struct mmstats_field_def *defs, size_t ndefs,
+			 const struct mmstats_options *opts)
 {
 	const char *dir = setting(opts ? opts->path : NULL, MMSTATS_ENV_PATH,
 				  MMSTATS_DEFAULT_PATH);
