@@ -4,7 +4,8 @@
 # to be written by a root process P, with P's real sys.pid and
 # sys.starttime, and a field of the same label.  A file whose owner is
 # not the user the process runs as is not that process's file: /P/ must
-# show P's own value, not one A chose, nor one summed with A's.
+# show P's own value, not one A chose, nor one summed with A's, and a
+# forged 0600 file must not hide P's values from other users.
 . "$MMSTATS_TOP/tests/helpers/rel-common.sh"
 rel_require_fuse
 command -v setpriv >/dev/null || skip "no setpriv"
@@ -53,15 +54,15 @@ name=$(cat "$mnt/$p/name" 2>&1)
 tasks=$(ls "$mnt/$p/task" 2>&1 | tr '\n' ' ')
 note "/$p/hits: $hits, /$p/name: $name, /$p/task: $tasks"
 daemon_alive || fail "mmstatsfs died"
-if [ "$hits" != 5 ] || [ "$name" != real ]; then
-	echo "BUG (fs/source.c, fs/model.c): a file owned by uid $A is taken as"
-	echo "root process $p's: any user who can write the source directory"
-	echo "can change or hide (0600) another process's values.  Files whose"
-	echo "owner is not the process's uid (/proc/PID owner) should not be"
-	echo "attributed to it."
-	[ -n "${REL_STRICT:-}" ] && fail "forged file attributed to pid $p"
-	skip "known bug: forged file attributed to pid $p (hits=$hits name=$name)"
-fi
+[ "$hits" = 5 ] && [ "$name" = real ] ||
+	fail "a file owned by uid $A speaks for root process $p (hits=$hits name=$name)"
+[ "$tasks" = "$p " ] || fail "/$p/task lists a forged file: $tasks"
+
+# A forged 0600 file must not hide the process from other users either.
+chmod 600 "$src/forged-$p.mmstats"
+sleep 0.2
+got=$(setpriv --reuid=4343 --regid=4343 --clear-groups cat "$mnt/$p/hits" 2>&1)
+[ "$got" = 5 ] || fail "a forged 0600 file hides /$p/hits from uid 4343: $got"
 unmount_fs "$mnt"
 echo ok
 exit 0
