@@ -205,25 +205,23 @@ static double time_command(char *const argv[])
 	return (double)(bench_now_ns() - t0) / 1e9;
 }
 
-/* Best of `runs` runs of "grep -r . DIR" (walk "grep") or "ls -R DIR". */
-static double time_walk(const char *walk, const char *dir, int runs)
+/* One run of "grep -r . DIR" or "ls -R DIR", in seconds, or -1. */
+static double time_walk(bool grep, const char *dir)
 {
-	char *grep[] = { "grep", "-r", ".", (char *)dir, NULL };
-	char *ls[] = { "ls", "-R", (char *)dir, NULL };
-	double best = 1e30;
+	char *grep_argv[] = { "grep", "-r", ".", (char *)dir, NULL };
+	char *ls_argv[] = { "ls", "-R", (char *)dir, NULL };
+	double t = time_command(grep ? grep_argv : ls_argv);
 
-	for (int i = 0; i < runs; i++) {
-		double t = time_command(strcmp(walk, "grep") ? ls : grep);
+	if (t < 0)
+		fprintf(stderr, "bench_scale: %s over %s failed\n",
+			grep ? "grep -r" : "ls -R", dir);
+	return t;
+}
 
-		if (t < 0) {
-			fprintf(stderr, "bench_scale: %s over %s failed\n",
-				walk, dir);
-			return -1;
-		}
-		if (t < best)
-			best = t;
-	}
-	return best;
+static void keep_best(double *best, double t)
+{
+	if (t >= 0 && (*best < 0 || t < *best))
+		*best = t;
 }
 
 static pid_t mount_floor(struct scale *sc, unsigned dirs)
@@ -369,18 +367,21 @@ static void row_n(const char *what, unsigned n, double v, const char *unit,
 	bench_row(figure, v, unit, base_name, base, target);
 }
 
+/* Walks of the mount and of the floor alternate, so drift hits both. */
 static void walks(struct scale *sc, unsigned n)
 {
 	const char *target = n == 1000 ? "1.5" : "-";
 	int runs = n > 1000 ? 1 : sc->runs;	/* a minute a walk there */
-	double grep, ls, fgrep, fls;
+	double grep = -1, ls = -1, fgrep = -1, fls = -1;
 	pid_t floor = mount_floor(sc, n);
 
-	fgrep = time_walk("grep", sc->floor_mount, runs);
-	fls = time_walk("ls", sc->floor_mount, runs);
+	for (int r = 0; r < runs; r++) {
+		keep_best(&fgrep, time_walk(true, sc->floor_mount));
+		keep_best(&grep, time_walk(true, sc->mount));
+		keep_best(&fls, time_walk(false, sc->floor_mount));
+		keep_best(&ls, time_walk(false, sc->mount));
+	}
 	unmount_floor(sc, floor);
-	grep = time_walk("grep", sc->mount, runs);
-	ls = time_walk("ls", sc->mount, runs);
 	row_n("grep -r", n, grep, "s", "floorfs same tree", fgrep, target);
 	row_n("ls -R", n, ls, "s", "floorfs same tree", fls, "-");
 }
