@@ -43,6 +43,16 @@ put('empty.mmstats', b'')
 random.seed(7)
 put('garbage.mmstats', bytes(random.randrange(256) for _ in range(8192)))
 put('garbage1.mmstats', b'\x01' + bytes(random.randrange(256) for _ in range(8191)))
+# Labels that are no file names, or that collide once mapped: each field
+# holds its index, so the mapping must show every value exactly once.
+labels = [b'..', b'.', b'a/b', b'a%2Fb', b'../../etc/passwd', b'x' * 300,
+          b'x' * 299 + b'y', b'new\nline', b'dup', b'dup', b'\xff\xfe',
+          b'tab\there', b'sp ace', b'%', b'/']
+fields = b''
+for i, l in enumerate(labels):
+    fields += struct.pack('<H', len(l)) + l + struct.pack('<H', 1) + b'I' + \
+        b'\xff' + struct.pack('<I', i)
+put('labels.mmstats', (b'\x01' + fields).ljust(8192, b'\0'))
 # A valid file outside the source directory, reachable only by a symlink.
 marker = b'outside.marker'
 field = struct.pack('<H', len(marker)) + marker + struct.pack('<H', 1) + \
@@ -166,6 +176,20 @@ complete=$(grep -c "/bulk.counter.499:3493$" "$T/grep.out")
 	ls -la "$mnt/files" 2>&1
 	fail "expected 3 complete files without pid in /files, got $complete"
 }
+# Hostile labels: every value once, under names that stay in the tree.
+ldir=$mnt/files/labels.mmstats
+[ -d "$ldir" ] || fail "no $ldir: $(ls "$mnt/files")"
+find "$ldir" -mindepth 1 >"$T/labels.names"
+[ "$(wc -l <"$T/labels.names")" -eq 15 ] || {
+	cat "$T/labels.names"
+	fail "$(wc -l <"$T/labels.names") names for 15 hostile labels"
+}
+for f in "$ldir"/* "$ldir"/.[!.]* "$ldir"/..?*; do
+	[ -f "$f" ] && cat "$f"
+done | sort -n | tr '\n' ' ' >"$T/labels.values"
+[ "$(cat "$T/labels.values")" = "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 " ] ||
+	fail "hostile labels show values $(cat "$T/labels.values"), not 0..14 once each"
+note "hostile labels as names: $(sed "s|^$ldir/||" "$T/labels.names" | cut -c1-24 | tr '\n' ' ')"
 grep -q "outside.marker\|:1234$" "$T/grep.out" &&
 	fail "a file outside the source directory shows through a symlink"
 grep -q "inside.mmstats" "$T/grep.out" &&
