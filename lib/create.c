@@ -23,6 +23,7 @@
 #include "registry.h"
 
 bool mms_no_tmpfile;
+bool mms_no_renameat2;
 
 static int append(char *buf, size_t len, size_t *at, const char *s, size_t n)
 {
@@ -189,10 +190,12 @@ static int link_fd(int fd, int dirfd, const char *name)
 /* Move the temporary name to `name`, failing if `name` exists. */
 static int rename_noreplace(int dirfd, const char *tmp, const char *name)
 {
-	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
+	if (!mms_no_renameat2 &&
+	    renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
 		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
+	if (!mms_no_renameat2 && errno != EINVAL && errno != ENOSYS)
 		return -errno;
+	/* Old kernels and some filesystems: link() fails on EEXIST too. */
 	if (linkat(dirfd, tmp, dirfd, name, 0) < 0)
 		return -errno;
 	unlinkat(dirfd, tmp, 0);

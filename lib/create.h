@@ -42,7 +42,8 @@ int mms_newfile_publish(int dirfd, const char *dirpath, const char *name,
 /* Give up a file that was not published. */
 void mms_newfile_discard(int dirfd, struct mms_newfile *nf);
 
-/* Tests only: behave as if O_TMPFILE were unsupported. */
+/* Tests only: behave as if O_TMPFILE, or renameat2(), were unsupported. */
 extern bool mms_no_tmpfile;
+extern bool mms_no_renameat2;
 
 #endif

@@ -2,7 +2,7 @@
  * test_create.c - file names from templates, and safe creation: a
  * symlink or another user's file at the name is refused, a stale file
  * of ours replaced, a missing or unwritable directory reported, files
- * appear complete, and the same holds without O_TMPFILE.
+ * appear complete, and the same holds without O_TMPFILE or renameat2().
  */
 #include <dirent.h>
 #include <errno.h>
@@ -46,11 +46,12 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-/* Every test runs with and without O_TMPFILE. */
+/* Tests run with O_TMPFILE, without it, and without renameat2() too. */
 static int with_tmpfile(void **state)
 {
 	(void)state;
 	mms_no_tmpfile = false;
+	mms_no_renameat2 = false;
 	return 0;
 }
 
@@ -58,6 +59,16 @@ static int without_tmpfile(void **state)
 {
 	(void)state;
 	mms_no_tmpfile = true;
+	mms_no_renameat2 = false;
+	return 0;
+}
+
+/* As on a kernel or filesystem without renameat2(): link + unlink. */
+static int without_renameat2(void **state)
+{
+	(void)state;
+	mms_no_tmpfile = true;
+	mms_no_renameat2 = true;
 	return 0;
 }
 
@@ -369,6 +380,12 @@ int main(void)
 		cmocka_unit_test_setup(test_unwritable_directory, without_tmpfile),
 		cmocka_unit_test_setup(test_appears_complete, with_tmpfile),
 		cmocka_unit_test_setup(test_appears_complete, without_tmpfile),
+		cmocka_unit_test_setup(test_symlink_refused, without_renameat2),
+		cmocka_unit_test_setup(test_other_users_file_refused,
+				       without_renameat2),
+		cmocka_unit_test_setup(test_stale_file_replaced,
+				       without_renameat2),
+		cmocka_unit_test_setup(test_appears_complete, without_renameat2),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
