@@ -34,33 +34,25 @@ struct parser {
 	bool truncated;
 };
 
-static int vfail(struct parser *p, int err, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
-static int vfail(struct parser *p, int err, const char *fmt, va_list ap)
-{
-	struct mmstats_snapshot *s = p->snap;
-	int n;
-
-	n = snprintf(s->errmsg, sizeof(s->errmsg), "field %zu at offset %zu: ",
-		     s->nstats, p->off);
-	if (n > 0 && (size_t)n < sizeof(s->errmsg))
-		vsnprintf(s->errmsg + n, sizeof(s->errmsg) - (size_t)n, fmt,
-			  ap);
-	s->err = err;
-	return err;
-}
-
+/* Record why field p->off stopped parsing, with where, and return err. */
 static int fail(struct parser *p, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int fail(struct parser *p, int err, const char *fmt, ...)
 {
+	struct mmstats_snapshot *s = p->snap;
 	va_list ap;
+	int n;
 
-	va_start(ap, fmt);
-	err = vfail(p, err, fmt, ap);
-	va_end(ap);
+	n = snprintf(s->errmsg, sizeof(s->errmsg), "field %zu at offset %zu: ",
+		     s->nstats, p->off);
+	if (n > 0 && (size_t)n < sizeof(s->errmsg)) {
+		va_start(ap, fmt);
+		vsnprintf(s->errmsg + n, sizeof(s->errmsg) - (size_t)n, fmt,
+			  ap);
+		va_end(ap);
+	}
+	s->err = err;
 	return err;
 }
 
@@ -156,10 +148,23 @@ static int parse_label(struct parser *p, struct mmstats_stat *st,
 	return 0;
 }
 
+/* The start of a signature fit for a message: no control bytes. */
+static const char *printable(const char *sig, size_t n, char *buf,
+			     size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < len; i++)
+		buf[i] = sig[i] >= ' ' && sig[i] < 0x7f ? sig[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 static int parse_type(struct parser *p, struct mmstats_stat *st,
 		      struct mms_typesig *t, size_t *at)
 {
 	const char *sig, *why = "";
+	char shown[25];
 	size_t n;
 	int err;
 
@@ -172,8 +177,8 @@ static int parse_type(struct parser *p, struct mmstats_stat *st,
 	sig = (const char *)p->data + *at;
 	err = mms_typesig_parse(sig, n, t, &why);
 	if (err)
-		return fail(p, -EBADMSG, "type signature \"%.*s\": %s",
-			    (int)(n < 24 ? n : 24), sig, why);
+		return fail(p, -EBADMSG, "type signature \"%s\": %s",
+			    printable(sig, n, shown, sizeof(shown)), why);
 	if (mms_typesig_strip(sig, n, st->type, sizeof(st->type)) < 0)
 		return fail(p, -EBADMSG, "type signature longer than %zu "
 			    "characters", sizeof(st->type) - 1);

@@ -237,7 +237,8 @@ int mmstats_render(const struct mmstats_value *val, char *buf, size_t len)
 	case MMSTATS_KIND_STRING:
 		return render_string(val->v.str.ptr, val->v.str.len, buf, len);
 	case MMSTATS_KIND_UNSUPPORTED:
-		return mms_error(-EOPNOTSUPP, "a value mmstats does not render");
+		return mms_error(-EOPNOTSUPP,
+				 "a value mmstats does not render");
 	}
 	return mms_error(-EINVAL, "unknown value kind %d", (int)val->kind);
 }

@@ -131,6 +131,15 @@ static bool strings_changed(int fd, const struct mmstats_snapshot *s)
 	return false;
 }
 
+/* Whether what was read may be a torn view of a file being written. */
+static bool worth_rereading(int fd, int err, bool truncated, size_t len,
+			    const struct mmstats_snapshot *s)
+{
+	if (err == -EBADMSG && truncated && file_grew(fd, len))
+		return true;
+	return strings_changed(fd, s);
+}
+
 int mmstats_read_fd(int fd, struct mmstats_snapshot *snap)
 {
 	unsigned char *buf = NULL;
@@ -148,17 +157,11 @@ int mmstats_read_fd(int fd, struct mmstats_snapshot *snap)
 			return err;
 		}
 		err = mms_parse_owned(buf, len, snap, &truncated);
-		if (attempt == READ_ATTEMPTS)
-			break;
-		if (err == -EBADMSG && truncated && file_grew(fd, len))
-			goto again;
-		if (strings_changed(fd, snap))
-			goto again;
-		break;
-again:
+		if (attempt == READ_ATTEMPTS ||
+		    !worth_rereading(fd, err, truncated, len, snap))
+			return err;
 		mmstats_snapshot_free(snap);
 	}
-	return err;
 }
 
 static int check_regular(const char *name, const struct stat *st)

@@ -109,7 +109,8 @@ static int parse_count(const char *sig, size_t len, size_t *i, size_t *num,
 }
 
 static void note_first_item(struct mms_typesig *t, const struct code *e,
-			    size_t num, size_t itemsize, size_t offset, bool big)
+			    size_t num, size_t itemsize, size_t offset,
+			    bool big)
 {
 	t->has_item = true;
 	t->code = e->c;

@@ -18,7 +18,7 @@
 
 struct mms_typesig {
 	size_t size;		/* struct.calcsize() */
-	bool has_item;		/* false for "", "4x", "0i": unpack()[0] fails */
+	bool has_item;		/* false for "", "4x", "0i": no unpack()[0] */
 	char code;		/* format character of the first item */
 	enum mmstats_kind kind;	/* how its value decodes */
 	size_t item_offset;	/* where the first item starts */

@@ -89,9 +89,10 @@ static void stop_child(struct child *c)
 
 static void rename_child(struct child *c, const char *name)
 {
+	size_t n = strlen(name);
 	char ack;
 
-	assert_int_equal(write(c->to, name, strlen(name)), (ssize_t)strlen(name));
+	assert_int_equal(write(c->to, name, n), (ssize_t)n);
 	assert_int_equal(read(c->from, &ack, 1), 1);
 }
 

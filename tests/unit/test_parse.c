@@ -225,6 +225,10 @@ static void test_bad_type_signatures(void **state)
 		fb_field(&fb, "abc", bad[i], 0xff, v, sizeof(v));
 		expect_bad_third("type signature");
 	}
+	/* Control bytes never reach the message. */
+	build_two_good_fields();
+	fb_field(&fb, "abc", "Q\033[2J", 0xff, v, sizeof(v));
+	expect_bad_third("\"Q?[2J\"");
 	/* A NUL in the signature: CPython refuses it too. */
 	build_two_good_fields();
 	fb_u16(&fb, 3);

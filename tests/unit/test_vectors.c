@@ -357,7 +357,7 @@ static bool is_vector(const char *name)
 
 static void check_vector(const char *dir, const char *name)
 {
-	struct mmstats_snapshot snap;
+	struct mmstats_snapshot snap, again;
 	char path[2048];
 	int err;
 
@@ -369,13 +369,10 @@ static void check_vector(const char *dir, const char *name)
 	check_decoded(path, &snap);
 	check_slurpstats(path, name, &snap);
 	/* Parsing the bytes directly gives the same snapshot. */
-	{
-		struct mmstats_snapshot again;
-
-		assert_int_equal(mmstats_parse(snap.data, snap.size, &again), 0);
-		assert_int_equal(again.nstats, snap.nstats);
-		mmstats_snapshot_free(&again);
-	}
+	err = mmstats_parse(snap.data, snap.size, &again);
+	assert_int_equal(err, 0);
+	assert_int_equal(again.nstats, snap.nstats);
+	mmstats_snapshot_free(&again);
 	mmstats_snapshot_free(&snap);
 }
 
