@@ -111,7 +111,9 @@ wait_until 10 test -e "$mnt/$wpid/good.value" ||
 	fail "the live writer does not show: $(ls -la "$mnt" 2>&1)"
 
 # --- readers while a file is cut and rewritten ----------------------------
-python3 - "$good" "$src/shrink.mmstats" 4 <<'EOF' &
+race=4		# seconds
+[ -n "$STRESS" ] && race=120
+python3 - "$good" "$src/shrink.mmstats" $race <<'EOF' &
 import os, random, sys, time
 data = open(sys.argv[1], 'rb').read()
 end = time.time() + float(sys.argv[3])
@@ -128,7 +130,7 @@ rel_track $shrinker
 # And a name that flips between a good file and a symlink to /etc/shadow
 # (rename over it), so a check-then-open reader is raced.
 cp "$good" "$src/swap-good"
-python3 - "$src" 4 <<'EOF' &
+python3 - "$src" $race <<'EOF' &
 import os, sys, time
 src, end = sys.argv[1], time.time() + float(sys.argv[2])
 os.chdir(src)
@@ -146,7 +148,7 @@ rel_track $swapper
 readers=""
 for r in 1 2; do
 	(
-		end=$(($(date +%s) + 4))
+		end=$(($(date +%s) + race))
 		while [ "$(date +%s)" -lt "$end" ]; do
 			cat "$mnt"/files/*/bulk.counter.00* >/dev/null 2>&1
 			grep -r -s . "$mnt/files" >/dev/null

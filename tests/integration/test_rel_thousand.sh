@@ -117,13 +117,17 @@ cat "$T"/churn*.err | grep -v "No such file or directory" >"$T/churn.bad"
 # (mfs_model_proc_files() returns NULL for it): should be ENOENT.
 known=""
 if [ -s "$T/churn.bad" ] && ! grep -qv "Cannot allocate memory" "$T/churn.bad"; then
-	known="$(wc -l <"$T/churn.bad") opens of a dying writer's /PID/LABEL failed with ENOMEM, not ENOENT (fs/ops.c get_target)"
+	known="$(wc -l <"$T/churn.bad") opens of a dying writer's"
+	known="$known /PID/LABEL failed with ENOMEM, not ENOENT"
+	known="$known (fs/ops.c get_target)"
 	note "KNOWN BUG: $known"
 elif [ -s "$T/churn.bad" ]; then
 	fail "readers during churn: $(head -n 5 "$T/churn.bad")"
 fi
 daemon_alive || fail "mmstatsfs died during churn"
-note "churn: $waves waves of $wave writers; $(cat "$T"/churn*.err | grep -c "No such file") ENOENT races; daemon VmRSS $rss1 kB after wave 1, $rss2 kB after wave $waves"
+races=$(cat "$T"/churn*.err | grep -c "No such file")
+note "churn: $waves waves of $wave writers, $races ENOENT races;" \
+     "daemon VmRSS $rss1 kB after wave 1, $rss2 kB after wave $waves"
 [ "$rss2" -le $((rss1 * 2 + 4096)) ] ||
 	fail "daemon memory grew from $rss1 kB to $rss2 kB over $waves waves"
 unmount_fs "$mnt"
