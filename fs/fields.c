@@ -103,3 +103,45 @@ long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name)
 			return (long)i;
 	return -1;
 }
+
+/* The (dup + 1)-th field whose raw label is label[0..len). */
+static long nth_with_label(const struct mmstats_snapshot *snap,
+			   const unsigned char *label, size_t len,
+			   unsigned dup)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nstats; i++) {
+		const struct mmstats_stat *st = &snap->stats[i];
+
+		if (st->raw_label_len == len &&
+		    !memcmp(st->raw_label, label, len) && dup-- == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+long mfs_field_lookup(const struct mmstats_snapshot *snap, const char *name)
+{
+	unsigned char label[MFS_NAME_MAX];
+	struct mfs_fieldnames fn;
+	unsigned dup;
+	long i;
+	int len;
+
+	/*
+	 * A name that is not shortened says which label it is: encoding is
+	 * injective, and only that label's earlier fields can take the
+	 * names before it ("%#" and "%~" never come out of a label).
+	 */
+	len = mfs_name_decode(name, label, sizeof(label), &dup);
+	if (len >= 0)
+		return nth_with_label(snap, label, (size_t)len, dup);
+	if (len != -ENAMETOOLONG)
+		return -1;
+	if (mfs_fieldnames_make(snap, &fn) < 0)
+		return -ENOMEM;
+	i = mfs_fieldnames_find(&fn, name);
+	mfs_fieldnames_free(&fn);
+	return i;
+}

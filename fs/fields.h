@@ -22,4 +22,11 @@ void mfs_fieldnames_free(struct mfs_fieldnames *fn);
 /* Index of `name`, or -1. */
 long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name);
 
+/*
+ * Index of the field of snap named `name` (as mfs_fieldnames_make() would
+ * name it), or -1, or -ENOMEM.  Without allocating for names that decode
+ * back to a label: the n-th duplicate of a label is its n-th field.
+ */
+long mfs_field_lookup(const struct mmstats_snapshot *snap, const char *name);
+
 #endif

@@ -210,62 +210,46 @@ static int may_read(fuse_req_t req, const struct stat *st)
 	return st->st_mode & S_IROTH ? 0 : -EACCES;
 }
 
-/* One source file read for rendering, with the names of its fields. */
-struct reading {
-	struct mmstats_snapshot snap;
-	struct mfs_fieldnames names;
-};
-
 static int read_source(fuse_req_t req, const char *source,
-		       struct reading *r)
+		       struct mmstats_snapshot *snap)
 {
 	struct mfs *fs = fs_of(req);
 	struct stat st;
 	int err;
 
-	memset(r, 0, sizeof(*r));
-	err = mfs_source_snapshot(fs->srcfd, source, &r->snap, &st);
-	if (r->snap.nstats == 0)
+	err = mfs_source_snapshot(fs->srcfd, source, snap, &st);
+	if (snap->nstats == 0)
 		return err == -ENOENT || !err ? -ENOENT : -EIO;
-	if ((err = may_read(req, &st)) < 0 ||
-	    (err = mfs_fieldnames_make(&r->snap, &r->names)) < 0)
-		return err;
-	return 0;
+	return may_read(req, &st);
 }
 
-static void reading_free(struct reading *r)
-{
-	mfs_fieldnames_free(&r->names);
-	mmstats_snapshot_free(&r->snap);
-}
-
-static const struct mmstats_stat *field_of(const struct reading *r,
+static const struct mmstats_stat *field_of(const struct mmstats_snapshot *snap,
 					   const char *name)
 {
-	long i = mfs_fieldnames_find(&r->names, name);
+	long i = mfs_field_lookup(snap, name);
 
-	return i < 0 ? NULL : &r->snap.stats[i];
+	return i < 0 ? NULL : &snap->stats[i];
 }
 
 static int render_field(fuse_req_t req, const char *source, const char *name,
 			char *buf, size_t len)
 {
 	const struct mmstats_stat *st;
-	struct reading r;
+	struct mmstats_snapshot snap;
 	int n;
 
-	n = read_source(req, source, &r);
+	n = read_source(req, source, &snap);
 	if (!n)
-		n = (st = field_of(&r, name)) ?
+		n = (st = field_of(&snap, name)) ?
 		    mmstats_render(&st->value, buf, len) : -ENOENT;
-	reading_free(&r);
+	mmstats_snapshot_free(&snap);
 	return n;
 }
 
 static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
 			  size_t nrefs, const char *name, char *buf, size_t len)
 {
-	struct reading *r = calloc(nrefs ? nrefs : 1, sizeof(*r));
+	struct mmstats_snapshot *r = calloc(nrefs ? nrefs : 1, sizeof(*r));
 	struct mfs_agg_input *in = calloc(nrefs ? nrefs : 1, sizeof(*in));
 	size_t i;
 	int n = r && in ? 0 : -ENOMEM;
@@ -281,7 +265,7 @@ static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
 	if (!n)
 		n = mfs_aggregate(in, nrefs, buf, len);
 	for (i = 0; r && i < nrefs; i++)
-		reading_free(&r[i]);
+		mmstats_snapshot_free(&r[i]);
 	free(r);
 	free(in);
 	return n;
