@@ -186,7 +186,7 @@ void mmstats_timer_stop(struct mmstats_field *f);
 /*
  * String: copies at most the field's capacity, cut at a UTF-8 character
  * boundary, and zero-pads the rest.  A reader may see a string that is
- * being rewritten; mmstats_read() rereads it until two copies agree.
+ * being rewritten; mmstats_read_fd() rereads it until two copies agree.
  */
 void mmstats_set_string(struct mmstats_field *f, const char *s);
 
