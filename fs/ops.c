@@ -191,23 +191,35 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, ENOENT);
 }
 
-/* The kernel checked cached attributes; this checks the file as it is. */
-static int may_read(fuse_req_t req, const struct stat *st)
+static bool in_group(fuse_req_t req, gid_t gid)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	gid_t groups[256];
 	int n, i;
 
-	if (ctx->uid == 0)
+	if (fuse_req_ctx(req)->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 256, groups);
+	for (i = 0; i < n && i < 256; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The kernel checked cached attributes; this checks the file as it is. */
+static int may_read(fuse_req_t req, const struct stat *st)
+{
+	uid_t uid = fuse_req_ctx(req)->uid;
+	mode_t bit;
+
+	if (uid == 0)
 		return 0;
-	if (st->st_uid == ctx->uid)
-		return st->st_mode & S_IRUSR ? 0 : -EACCES;
-	n = st->st_gid == ctx->gid ? 0 : fuse_req_getgroups(req, 256, groups);
-	for (i = 0; i < n && i < 256 && groups[i] != st->st_gid; i++)
-		;
-	if (st->st_gid == ctx->gid || (i < n && i < 256))
-		return st->st_mode & S_IRGRP ? 0 : -EACCES;
-	return st->st_mode & S_IROTH ? 0 : -EACCES;
+	if (st->st_uid == uid)
+		bit = S_IRUSR;
+	else if (in_group(req, st->st_gid))
+		bit = S_IRGRP;
+	else
+		bit = S_IROTH;
+	return st->st_mode & bit ? 0 : -EACCES;
 }
 
 static int read_source(fuse_req_t req, const char *source,
@@ -283,18 +295,21 @@ static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
 {
 	struct mfs_node *n = mfs_tree_get(&fs->tree, ino);
 
-	if (!n)
+	if (!n || !n->linked)	/* its process or file is gone */
 		return -ENOENT;
 	if (is_dir(n))
 		return -EISDIR;
 	t->kind = n->kind;
 	t->name = strdup(n->name);
 	t->source = n->source ? strdup(n->source) : NULL;
-	if (n->kind == MFS_PID_LABEL)
-		t->refs = mfs_model_proc_files(&fs->model, n->pid, &t->nrefs);
-	if (!t->name || (n->source && !t->source) ||
-	    (n->kind == MFS_PID_LABEL && !t->refs))
+	if (!t->name || (n->source && !t->source))
 		return -ENOMEM;
+	if (n->kind == MFS_PID_LABEL) {
+		t->refs = mfs_model_proc_files(&fs->model, n->pid, &t->nrefs);
+		if (!t->refs)
+			return mfs_model_proc(&fs->model, n->pid) ? -ENOMEM :
+								  -ENOENT;
+	}
 	return 0;
 }
 
