@@ -31,23 +31,27 @@ static bool json_needs_escape(unsigned char c)
 void json_string(struct buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
+	size_t i = 0, run, n;
 
 	buf_putc(b, '"');
 	while (i < len) {
-		if (json_needs_escape(p[i])) {
+		/* Copy the longest run that needs nothing done in one go. */
+		for (run = i; run < len; run += n) {
+			if (json_needs_escape(p[run]))
+				break;
+			n = p[run] < 0x80 ? 1 : utf8_seq_len(p + run, len - run);
+			if (n == 0)
+				break;
+		}
+		buf_add(b, s + i, run - i);
+		if (run == len)
+			break;
+		i = run;
+		if (json_needs_escape(p[i]))
 			json_escape_byte(b, p[i]);
-			i++;
-			continue;
-		}
-		n = utf8_seq_len(p + i, len - i);
-		if (n == 0) {
+		else
 			buf_puts(b, "\\ufffd");
-			i++;
-			continue;
-		}
-		buf_add(b, s + i, n);
-		i += n;
+		i++;
 	}
 	buf_putc(b, '"');
 }

@@ -176,24 +176,31 @@ static void value_text(struct buf *b, const struct mmstats_value *v)
 	}
 }
 
-/* {pid="..",tid="..",file=".."} and, for strings, value="..". */
-static void series_labels(struct buf *b, const char *path,
-			  const struct mmstats_snapshot *snap,
-			  const struct mmstats_value *str)
+/* pid="..",tid="..",file="..": the same for every field of a file. */
+static char *file_labels(const char *path, const struct mmstats_snapshot *snap)
 {
 	const struct mmstats_stat *tid = mmstats_snapshot_find(snap, "sys.tid");
 	pid_t pid = mmstats_snapshot_pid(snap);
+	struct buf b = BUF_INIT;
 	char text[64];
 
-	buf_putc(b, '{');
 	if (pid >= 0)
-		buf_printf(b, "pid=\"%d\",", (int)pid);
+		buf_printf(&b, "pid=\"%d\",", (int)pid);
 	if (tid && tid->value.kind != MMSTATS_KIND_STRING &&
 	    mmstats_render(&tid->value, text, sizeof(text)) >= 0)
-		buf_printf(b, "tid=\"%s\",", text);
-	buf_puts(b, "file=\"");
-	prom_label_value(b, path, strlen(path));
-	buf_putc(b, '"');
+		buf_printf(&b, "tid=\"%s\",", text);
+	buf_puts(&b, "file=\"");
+	prom_label_value(&b, path, strlen(path));
+	buf_putc(&b, '"');
+	return buf_steal(&b, NULL);
+}
+
+/* {FILE_LABELS} and, for strings, {FILE_LABELS,value=".."}. */
+static void series_labels(struct buf *b, const char *file_labels,
+			  const struct mmstats_value *str)
+{
+	buf_putc(b, '{');
+	buf_puts(b, file_labels);
 	if (str) {
 		buf_puts(b, ",value=\"");
 		prom_label_value(b, str->v.str.ptr, str->v.str.len);
@@ -202,8 +209,7 @@ static void series_labels(struct buf *b, const char *path,
 	buf_putc(b, '}');
 }
 
-static void prom_add_stat(struct prom *p, const char *path,
-			  const struct mmstats_snapshot *snap,
+static void prom_add_stat(struct prom *p, const char *file_labels,
 			  const struct mmstats_stat *st)
 {
 	struct buf name = BUF_INIT, labels = BUF_INIT, value = BUF_INIT;
@@ -224,7 +230,7 @@ static void prom_add_stat(struct prom *p, const char *path,
 		}
 		value_text(&value, &st->value);
 	}
-	series_labels(&labels, path, snap, is_str ? &st->value : NULL);
+	series_labels(&labels, file_labels, is_str ? &st->value : NULL);
 	s.name = buf_steal(&name, NULL);
 	s.labels = buf_steal(&labels, NULL);
 	s.value = buf_steal(&value, NULL);
@@ -235,10 +241,16 @@ static void prom_add_stat(struct prom *p, const char *path,
 void prom_add_file(struct prom *p, const char *path,
 		   const struct mmstats_snapshot *snap)
 {
+	char *labels = file_labels(path, snap);
 	size_t i;
 
+	if (!labels) {
+		p->failed = true;
+		return;
+	}
 	for (i = 0; i < snap->nstats; i++)
-		prom_add_stat(p, path, snap, &snap->stats[i]);
+		prom_add_stat(p, labels, &snap->stats[i]);
+	free(labels);
 }
 
 static int sample_cmp(const void *a, const void *b)
