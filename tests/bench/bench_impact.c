@@ -165,21 +165,41 @@ static int wait_for(const char *path)
 	return -ETIMEDOUT;
 }
 
-int main(int argc, char **argv)
+static void report(struct phase *ph, int nph)
 {
-	const char *dir = NULL, *mount = NULL;
-	struct phase ph[MAX_PHASES] = { { .readers = 0 } };
-	int nph = 1, batches = 400, opt, err;
-	struct mmstats_options opts = { .filename = "bench_impact-{PID}.mmstats" };
-	struct mmstats *s;
-	char path[PATH_MAX];
-	uint64_t *count;
+	double base = median(ph[0].samples, ph[0].n);
+	char figure[64];
+
+	for (int i = 1; i < nph; i++) {
+		double ns = median(ph[i].samples, ph[i].n);
+		const char *plural = ph[i].readers == 1 ? "" : "s";
+
+		if (ph[i].spin) {
+			bench_row("  control: a core loading the line", ns,
+				  "ns/op", "no reader", base, "-");
+			continue;
+		}
+		snprintf(figure, sizeof(figure), "writer incr, %d reader%s",
+			 ph[i].readers, plural);
+		bench_row(figure, ns, "ns/op", "no reader", base, "1.02");
+		snprintf(figure, sizeof(figure), "  reads/s by %d reader%s",
+			 ph[i].readers, plural);
+		bench_row(figure, (double)ph[i].reads / ph[i].seconds,
+			  "reads/s", "-", 0, "-");
+	}
+}
+
+/* Phases: none, each READERS argument (default 1 and 4), the control. */
+static int parse_args(int argc, char **argv, const char **dir,
+		      const char **mount, struct phase *ph)
+{
+	int nph = 1, opt;
 
 	while ((opt = getopt(argc, argv, "d:m:")) != -1) {
 		switch (opt) {
-		case 'd': dir = optarg; break;
-		case 'm': mount = optarg; break;
-		default: dir = NULL; optind = argc; break;
+		case 'd': *dir = optarg; break;
+		case 'm': *mount = optarg; break;
+		default: return -1;
 		}
 	}
 	for (; optind < argc && nph < MAX_PHASES - 1; optind++)
@@ -190,16 +210,41 @@ int main(int argc, char **argv)
 	}
 	ph[nph].readers = 1;
 	ph[nph++].spin = true;
-	if (dir == NULL || mount == NULL) {
+	return *dir && *mount ? nph : -1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = NULL, *mount = NULL;
+	struct phase ph[MAX_PHASES] = { { .readers = 0 } };
+	struct mmstats_options opts = { .filename = "bench_impact-{PID}.mmstats" };
+	int nph, batches = 400, err = 0;
+	struct mmstats *s;
+	char path[PATH_MAX];
+	uint64_t *count;
+
+	nph = parse_args(argc, argv, &dir, &mount, ph);
+	if (nph < 0) {
 		fprintf(stderr, "usage: bench_impact -d SOURCE_DIR -m MOUNT "
 			"[READERS...]\n");
 		return 2;
 	}
 	if (bench_env_long("BENCH_QUICK", 0))
 		batches = 100;
+	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (int i = 0; i < nph; i++) {
+		ph[i].samples = calloc(CYCLES * (size_t)batches,
+				       sizeof(double));
+		if (ph[i].samples == NULL)
+			count = MAP_FAILED;
+	}
+	if (count == MAP_FAILED) {
+		fprintf(stderr, "bench_impact: out of memory\n");
+		return 1;
+	}
 	opts.path = dir;
-	err = mmstats_open(defs, 1, &opts, &s);
-	if (err) {
+	if (mmstats_open(defs, 1, &opts, &s) != 0) {
 		fprintf(stderr, "bench_impact: %s\n", mmstats_last_error());
 		return 1;
 	}
@@ -210,11 +255,6 @@ int main(int argc, char **argv)
 		mmstats_remove(s);
 		return 1;
 	}
-	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	for (int i = 0; i < nph; i++)
-		ph[i].samples = calloc(CYCLES * (size_t)batches,
-				       sizeof(double));
 	pin_to(0);
 	for (int c = 0; c < CYCLES && !err; c++)
 		for (int i = 0; i < nph && !err; i++)
@@ -226,25 +266,6 @@ int main(int argc, char **argv)
 			path);
 		return 1;
 	}
-	double base = median(ph[0].samples, ph[0].n);
-
-	for (int i = 1; i < nph; i++) {
-		char figure[64];
-
-		if (ph[i].spin) {
-			bench_row("  control: a core loading the line",
-				  median(ph[i].samples, ph[i].n), "ns/op",
-				  "no reader", base, "-");
-			continue;
-		}
-		snprintf(figure, sizeof(figure), "writer incr, %d reader%s",
-			 ph[i].readers, ph[i].readers == 1 ? "" : "s");
-		bench_row(figure, median(ph[i].samples, ph[i].n), "ns/op",
-			  "no reader", base, "1.02");
-		snprintf(figure, sizeof(figure), "  reads/s by %d reader%s",
-			 ph[i].readers, ph[i].readers == 1 ? "" : "s");
-		bench_row(figure, (double)ph[i].reads / ph[i].seconds,
-			  "reads/s", "-", 0, "-");
-	}
+	report(ph, nph);
 	return 0;
 }

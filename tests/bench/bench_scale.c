@@ -19,11 +19,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,39 +460,52 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+/* floorfs lives beside this program. */
+static void sibling_path(char *out, size_t len, const char *self,
+			 const char *name)
 {
-	struct scale sc = { .labels = 20, .samples = 7, .runs = 3 };
-	char *slash;
-	double rss0;
+	const char *slash = strrchr(self, '/');
+
+	if (slash)
+		snprintf(out, len, "%.*s/%s", (int)(slash - self), self, name);
+	else
+		snprintf(out, len, "%s", name);
+}
+
+static void parse_args(struct scale *sc, int argc, char **argv)
+{
 	int opt;
 
 	while ((opt = getopt(argc, argv, "s:m:p:F:l:w")) != -1) {
 		switch (opt) {
-		case 's': sc.src = optarg; break;
-		case 'm': sc.mount = optarg; break;
-		case 'p': sc.daemon = (pid_t)atoi(optarg); break;
-		case 'F': sc.floor_mount = optarg; break;
-		case 'l': sc.labels = (unsigned)atoi(optarg); break;
-		case 'w': sc.no_walks = true; break;
+		case 's': sc->src = optarg; break;
+		case 'm': sc->mount = optarg; break;
+		case 'p': sc->daemon = (pid_t)atoi(optarg); break;
+		case 'F': sc->floor_mount = optarg; break;
+		case 'l': sc->labels = (unsigned)atoi(optarg); break;
+		case 'w': sc->no_walks = true; break;
 		default: usage();
 		}
 	}
-	if (!sc.src || !sc.mount || sc.daemon <= 0 || !sc.floor_mount ||
-	    optind == argc || sc.labels == 0 || sc.labels > 64)
+	if (!sc->src || !sc->mount || sc->daemon <= 0 || !sc->floor_mount ||
+	    optind == argc || sc->labels == 0 || sc->labels > 64)
 		usage();
 	if (bench_env_long("BENCH_QUICK", 0)) {
-		sc.samples = 5;
-		sc.runs = 1;
+		sc->samples = 5;
+		sc->runs = 1;
 	}
-	sc.samples = (int)bench_env_long("BENCH_PROBES", sc.samples);
-	if (sc.samples > MAX_SAMPLES)
-		sc.samples = MAX_SAMPLES;
-	snprintf(sc.floorfs, sizeof(sc.floorfs), "%s", argv[0]);
-	slash = strrchr(sc.floorfs, '/');
-	snprintf(slash ? slash + 1 : sc.floorfs,
-		 sizeof(sc.floorfs) - (size_t)(slash ? slash + 1 - sc.floorfs : 0),
-		 "floorfs");
+	sc->samples = (int)bench_env_long("BENCH_PROBES", sc->samples);
+	if (sc->samples > MAX_SAMPLES)
+		sc->samples = MAX_SAMPLES;
+	sibling_path(sc->floorfs, sizeof(sc->floorfs), argv[0], "floorfs");
+}
+
+int main(int argc, char **argv)
+{
+	struct scale sc = { .labels = 20, .samples = 7, .runs = 3 };
+	double rss0;
+
+	parse_args(&sc, argc, argv);
 	sc.extra = default_fields(sc.src);
 	sc.extra = sc.labels > sc.extra ? sc.labels - sc.extra : 0;
 	if (pipe2(sc.lifeline, O_CLOEXEC) || pipe2(sc.ready, O_CLOEXEC))

@@ -64,7 +64,7 @@ wait_path() {
 	done
 }
 
-mount_fs() {	# logfile, program, args...: started in the foreground mode
+start_bg() {	# logfile, program, args...: a daemon in its foreground mode
 	log=$1; shift
 	"$@" >"$log" 2>&1 &
 	pids="$pids $!"
@@ -74,11 +74,11 @@ mount_fs() {	# logfile, program, args...: started in the foreground mode
 fuse_benches() {
 	# The daemon under test (and single-threaded, to tell its own work
 	# from its loop's), and the floor: one constant file.
-	mount_fs "$work/mmstatsfs.log" "$build/mmstatsfs" -f "$src" "$mnt"
+	start_bg "$work/mmstatsfs.log" "$build/mmstatsfs" -f "$src" "$mnt"
 	daemon=$last_pid
-	mount_fs "$work/mmstatsfs-s.log" "$build/mmstatsfs" -f -s "$src" "$mnt_s"
-	mount_fs "$work/floorfs.log" "$bench/floorfs" -f -s "$floor"
-	mount_fs "$work/floorfs-mt.log" "$bench/floorfs" -f "$floor2"
+	start_bg "$work/mmstatsfs-s.log" "$build/mmstatsfs" -f -s "$src" "$mnt_s"
+	start_bg "$work/floorfs.log" "$bench/floorfs" -f -s "$floor"
+	start_bg "$work/floorfs-mt.log" "$bench/floorfs" -f "$floor2"
 	if ! wait_path "$floor/value" || ! wait_path "$floor2/value"; then
 		echo "bench: floorfs did not mount:" >&2
 		cat "$work/floorfs.log" >&2
