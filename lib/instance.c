@@ -14,6 +14,7 @@
 #include "error.h"
 #include "create.h"
 #include "defaults.h"
+#include "dirs.h"
 #include "instance.h"
 #include "layout.h"
 #include "registry.h"
@@ -332,7 +333,7 @@ static int open_instance(struct mmstats *s,
 	if (!err)
 		err = set_names(s, dir, tmpl);
 	if (!err) {
-		s->dirfd = mms_open_dir(dir);
+		s->dirfd = mms_dir_get(dir);
 		if (s->dirfd < 0)
 			err = s->dirfd;
 	}
@@ -354,7 +355,7 @@ static void instance_free(struct mmstats *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	if (s->dirfd >= 0)
-		close(s->dirfd);
+		mms_dir_put(s->dirfd);
 	for (size_t i = 0; i < s->nslots; i++)
 		slot_free(s->slots[i]);
 	free(s->slots);

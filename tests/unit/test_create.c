@@ -309,6 +309,67 @@ static void test_unwritable_directory(void **state)
 	assert_entries(0);
 }
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Instances in one directory share its descriptor: one fd each. */
+static void test_shared_directory(void **state)
+{
+	struct mmstats *s[40];
+	int before = count_fds();
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "n%d.mmstats", i);
+		assert_int_equal(open_named(name, &s[i]), 0);
+	}
+	assert_int_equal(count_fds(), before + 41);
+	for (int i = 0; i < 40; i++)
+		mmstats_remove(s[i]);
+	assert_int_equal(count_fds(), before);
+	assert_entries(0);
+}
+
+/* A directory replaced under the same path is not the one shared. */
+static void test_replaced_directory(void **state)
+{
+	char sub[128], old[128], path[256];
+	struct mmstats_options o = { .path = sub, .filename = "r.mmstats" };
+	struct mmstats *a, *b;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(old, sizeof(old), "%s/old", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(mmstats_open(NULL, 0, &o, &a), 0);
+	assert_int_equal(rename(sub, old), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(mmstats_open(NULL, 0, &o, &b), 0);
+	snprintf(path, sizeof(path), "%s/r.mmstats", sub);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/r.mmstats", old);
+	assert_int_equal(access(path, F_OK), 0);
+	/* each removes its own file, through its own directory */
+	assert_int_equal(mmstats_remove(a), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(mmstats_remove(b), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(old), 0);
+	assert_entries(0);
+}
+
 /* ---- publication ---------------------------------------------------------- */
 
 /* A watcher sees each *.mmstats name only once the file is complete. */
@@ -376,6 +437,8 @@ int main(void)
 		cmocka_unit_test_setup(test_stale_file_replaced, with_tmpfile),
 		cmocka_unit_test_setup(test_stale_file_replaced, without_tmpfile),
 		cmocka_unit_test(test_missing_directory),
+		cmocka_unit_test_setup(test_shared_directory, with_tmpfile),
+		cmocka_unit_test_setup(test_replaced_directory, with_tmpfile),
 		cmocka_unit_test_setup(test_unwritable_directory, with_tmpfile),
 		cmocka_unit_test_setup(test_unwritable_directory, without_tmpfile),
 		cmocka_unit_test_setup(test_appears_complete, with_tmpfile),
