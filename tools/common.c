@@ -30,6 +30,12 @@ void tool_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void tool_oom(void)
+{
+	tool_warn("%s", strerror(ENOMEM));
+	exit(1);
+}
+
 void tool_report(const char *arg, int err)
 {
 	tool_warn("%s: %s", arg, strerror(-err));

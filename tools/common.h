@@ -24,6 +24,9 @@ void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "NAME: ARG: strerror(-err)" on stderr, for a failed argument. */
 void tool_report(const char *arg, int err);
 
+/* Report running out of memory and exit 1. */
+void tool_oom(void) __attribute__((noreturn));
+
 /* Flush stdout; exit quietly on a closed pipe, loudly on other errors. */
 void tool_flush(void);
 

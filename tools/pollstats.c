@@ -1,28 +1,20 @@
 /*
  * pollstats - a vmstat/dstat-like view of mmstats fields: every interval,
- * one line with the change of each listed field, summed over the files.
- *
- * Files are tracked by inode.  A file seen before contributes the change
- * since the last sample; a file that appears contributes its whole value
- * (its counters started at zero when it was created); a file that is gone
- * contributes nothing more.  Directories and globs are looked at again
- * every interval, so writers may come and go.
+ * one line with the change of each listed field, summed over the files
+ * (see poll.h for how files that come and go count).  This file is the
+ * command line and the reference's output format.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "common.h"
-#include "files.h"
 #include "filter.h"
-#include "mmstats.h"
-#include "snapshot.h"
+#include "poll.h"
 
 #define COLUMN_WIDTH	20
 #define ANSI_BOLD	"\033[1m"
@@ -41,24 +33,6 @@ struct poll_opts {
 	size_t nfields;
 	char **args;		/* FILE|DIR|GLOB */
 	size_t nargs;
-};
-
-/* A file being followed: its last values, by field. */
-struct tracked {
-	dev_t dev;
-	ino_t ino;
-	bool seen;		/* in the current sample */
-	long double *last;
-	bool *has;
-};
-
-struct poller {
-	const struct poll_opts *o;
-	struct tracked *files;
-	size_t nfiles;
-	long double *delta;
-	bool *floating;		/* a field holds floats: decimals */
-	struct pathlist warned;	/* unreadable files already reported */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -118,9 +92,8 @@ static void print_headers(const struct poll_opts *o)
 	putchar('\n');
 }
 
-static void print_values(const struct poller *p)
+static void print_values(const struct poll_opts *o, const struct poller *p)
 {
-	const struct poll_opts *o = p->o;
 	size_t i;
 
 	for (i = 0; i < o->nfields; i++) {
@@ -131,157 +104,6 @@ static void print_values(const struct poller *p)
 		       o->color ? ANSI_DEFAULT : "");
 	}
 	putchar('\n');
-}
-
-static bool numeric_value(const struct mmstats_value *v, long double *out,
-			  bool *floating)
-{
-	switch (v->kind) {
-	case MMSTATS_KIND_INT:   *out = (long double)v->v.i; return true;
-	case MMSTATS_KIND_UINT:  *out = (long double)v->v.u; return true;
-	case MMSTATS_KIND_BOOL:  *out = v->v.b; return true;
-	case MMSTATS_KIND_FLOAT:
-		*out = v->v.d;
-		*floating = true;
-		return isfinite(v->v.d);
-	default:
-		return false;
-	}
-}
-
-static const struct mmstats_stat *find_exact(const struct mmstats_snapshot *s,
-					     const char *label)
-{
-	size_t i;
-
-	for (i = 0; i < s->nstats; i++)
-		if (strcmp(s->stats[i].label, label) == 0)
-			return &s->stats[i];
-	return NULL;
-}
-
-static struct tracked *track(struct poller *p, const struct stat *st)
-{
-	size_t nf = p->o->nfields, i;
-	struct tracked *t;
-
-	for (i = 0; i < p->nfiles; i++)
-		if (p->files[i].dev == st->st_dev &&
-		    p->files[i].ino == st->st_ino)
-			return &p->files[i];
-	t = reallocarray(p->files, p->nfiles + 1, sizeof(*t));
-	if (!t)
-		return NULL;
-	p->files = t;
-	t = &p->files[p->nfiles];
-	memset(t, 0, sizeof(*t));
-	t->dev = st->st_dev;
-	t->ino = st->st_ino;
-	t->last = calloc(nf, sizeof(*t->last));
-	t->has = calloc(nf, sizeof(*t->has));
-	if (!t->last || !t->has) {
-		free(t->last);
-		free(t->has);
-		return NULL;
-	}
-	p->nfiles++;
-	return t;
-}
-
-/* Add this file's changes since its last sample to the deltas. */
-static void account(struct poller *p, struct tracked *t,
-		    const struct mmstats_snapshot *snap)
-{
-	const struct mmstats_stat *st;
-	long double now;
-	size_t i;
-
-	t->seen = true;
-	for (i = 0; i < p->o->nfields; i++) {
-		st = find_exact(snap, p->o->fields[i]);
-		if (!st || !numeric_value(&st->value, &now, &p->floating[i])) {
-			t->has[i] = false;
-			continue;
-		}
-		p->delta[i] += t->has[i] ? now - t->last[i] : now;
-		t->last[i] = now;
-		t->has[i] = true;
-	}
-}
-
-static void warn_once(struct poller *p, const char *path, const char *why)
-{
-	size_t i;
-
-	if (!p->o->verbose)
-		return;
-	for (i = 0; i < p->warned.n; i++)
-		if (strcmp(p->warned.v[i], path) == 0)
-			return;
-	tool_warn("skipping %s: %s", path, why);
-	pathlist_add(&p->warned, path);
-}
-
-static void sample_file(struct poller *p, const char *path)
-{
-	struct mmstats_snapshot snap;
-	struct tracked *t;
-	struct stat st;
-	bool partial;
-	char why[256];
-	int err;
-
-	err = snap_read(path, &snap, why, sizeof(why), &partial);
-	if (err < 0 && !partial) {
-		/* A writer may exit between listing and reading. */
-		if (err != -ENOENT)
-			warn_once(p, path, why);
-		goto out;
-	}
-	/* The inode the name has now; a replaced file is a new file. */
-	if (lstat(path, &st) < 0 || !filter_match(&p->o->filter, &snap))
-		goto out;
-	t = track(p, &st);
-	if (t)
-		account(p, t, &snap);
-out:
-	mmstats_snapshot_free(&snap);
-}
-
-/* Forget the files that were not there this time. */
-static void forget_gone(struct poller *p)
-{
-	size_t i, j;
-
-	for (i = j = 0; i < p->nfiles; i++) {
-		if (!p->files[i].seen) {
-			free(p->files[i].last);
-			free(p->files[i].has);
-			continue;
-		}
-		p->files[i].seen = false;
-		p->files[j++] = p->files[i];
-	}
-	p->nfiles = j;
-}
-
-static int sample(struct poller *p)
-{
-	struct pathlist paths = PATHLIST_INIT;
-	size_t i;
-	int err;
-
-	/* A directory that cannot be listed now may be readable later. */
-	err = files_expand_args(p->o->args, p->o->nargs, &paths, NULL);
-	if (err != -ENOMEM)
-		err = 0;
-	for (i = 0; i < p->o->nfields; i++)
-		p->delta[i] = 0;
-	for (i = 0; i < paths.n; i++)
-		sample_file(p, paths.v[i]);
-	forget_gone(p);
-	pathlist_free(&paths);
-	return err;
 }
 
 static void sleep_until(struct timespec *next, double delay)
@@ -296,9 +118,8 @@ static void sleep_until(struct timespec *next, double delay)
 		;
 }
 
-static int run(struct poller *p)
+static int run(const struct poll_opts *o, struct poller *p)
 {
-	const struct poll_opts *o = p->o;
 	struct timespec next;
 	long n, since_header = 0;
 	int err;
@@ -314,12 +135,12 @@ static int run(struct poller *p)
 			print_headers(o);
 			since_header = 0;
 		}
-		err = sample(p);
+		err = poll_sample(p);
 		if (err) {
 			tool_warn("%s", strerror(-err));
 			return 1;
 		}
-		print_values(p);
+		print_values(o, p);
 		since_header++;
 		tool_flush();
 	}
@@ -360,7 +181,7 @@ static void parse_fields(struct poll_opts *o, const char *list)
 	char *copy = strdup(list), *save = NULL, *tok;
 
 	if (!copy)
-		exit(1);
+		tool_oom();
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		o->fields = reallocarray(o->fields, o->nfields + 1,
@@ -368,10 +189,10 @@ static void parse_fields(struct poll_opts *o, const char *list)
 		if (!o->fields ||
 		    asprintf(&o->fields[o->nfields], "%s%s", o->prefix,
 			     tok) < 0)
-			exit(1);
+			tool_oom();
 		/* Fields are key filters too, as in the reference. */
 		if (filter_add(&o->filter, o->fields[o->nfields]) < 0)
-			exit(1);
+			tool_oom();
 		o->nfields++;
 	}
 	free(copy);
@@ -379,20 +200,6 @@ static void parse_fields(struct poll_opts *o, const char *list)
 		tool_warn("no field given");
 		tool_usage_error();
 	}
-}
-
-static void poller_free(struct poller *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nfiles; i++) {
-		free(p->files[i].last);
-		free(p->files[i].has);
-	}
-	free(p->files);
-	free(p->delta);
-	free(p->floating);
-	pathlist_free(&p->warned);
 }
 
 static void opts_free(struct poll_opts *o)
@@ -461,21 +268,21 @@ static void parse_args(int argc, char **argv, struct poll_opts *o)
 int main(int argc, char **argv)
 {
 	struct poll_opts o = { .delay = 1, .headers = 20, .prefix = "" };
-	struct poller p = { .o = &o };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct poller p;
 	int rc;
 
 	tool_init("pollstats");
 	parse_args(argc, argv, &o);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	p.delta = calloc(o.nfields, sizeof(*p.delta));
-	p.floating = calloc(o.nfields, sizeof(*p.floating));
-	if (!p.delta || !p.floating) {
+	if (poller_init(&p, o.fields, o.nfields, &o.filter, o.args,
+			o.nargs) < 0) {
 		tool_warn("%s", strerror(ENOMEM));
 		return 1;
 	}
-	rc = run(&p);
+	p.verbose = o.verbose > 0;
+	rc = run(&o, &p);
 	tool_flush();
 	poller_free(&p);
 	opts_free(&o);
