@@ -21,17 +21,20 @@ void mfs_log_to_syslog(void)
 
 void mfs_log(int prio, const char *fmt, ...)
 {
+	char msg[1024], *p;
 	va_list ap;
 
 	if (prio == LOG_DEBUG && !want_debug)
 		return;
 	va_start(ap, fmt);
-	if (use_stderr) {
-		fputs("mmstatsfs: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(prio, fmt, ap);
-	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* file names come from anyone: no forged lines, no escapes */
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (use_stderr)	/* one write per line: threads do not interleave */
+		fprintf(stderr, "mmstatsfs: %s\n", msg);
+	else
+		syslog(prio, "%s", msg);
 }
