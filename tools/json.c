@@ -1,12 +1,12 @@
 /* json.c - JSON escaping and values. */
 #include "json.h"
 
-#include "snapshot.h"
-
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "text.h"
 
 static void json_escape_byte(struct buf *b, unsigned char c)
 {
@@ -39,7 +39,7 @@ void json_string(struct buf *b, const char *s, size_t len)
 		for (run = i; run < len; run += n) {
 			if (json_needs_escape(p[run]))
 				break;
-			n = p[run] < 0x80 ? 1 : utf8_seq_len(p + run, len - run);
+			n = p[run] < 0x80 ? 1 : text_utf8_len(p + run, len - run);
 			if (n == 0)
 				break;
 		}

@@ -138,7 +138,7 @@ static const char graph_js[] =
 	"};\n"
 	"poll();\n";
 
-void html_escape(struct buf *b, const char *s)
+void mmash_html_escape(struct buf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -179,13 +179,13 @@ static void page_head(struct buf *b, const struct mmash_conf *conf,
 		    "<title>mmash ");
 	buf_puts(b, what);
 	buf_puts(b, " for ");
-	html_escape(b, conf->glob);
+	mmash_html_escape(b, conf->glob);
 	buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n"
 		      "<header><h1>mmash</h1>", page_css);
 	buf_puts(b, "<a href=\"/\">index</a><a href=\"/graph/\">graphs</a>"
 		    "<a href=\"/stats/\">stats</a><a href=\"/files/\">files</a>"
 		    "<a href=\"/metrics\">metrics</a><span>");
-	html_escape(b, conf->glob);
+	mmash_html_escape(b, conf->glob);
 	buf_puts(b, "</span>\n");
 }
 
@@ -205,7 +205,7 @@ int mmash_page_index(const struct mmash_conf *conf,
 		buf_puts(out, "<li><a href=\"/stats/");
 		url_escape(out, labels[i]);
 		buf_puts(out, "?exact=1\">");
-		html_escape(out, labels[i]);
+		mmash_html_escape(out, labels[i]);
 		buf_puts(out, "</a></li>\n");
 	}
 	buf_puts(out, "</ul>\n");

@@ -6,7 +6,7 @@
 #include "mmash_data.h"
 
 /* Text with &, <, >, " and ' escaped for HTML. */
-void html_escape(struct buf *b, const char *s);
+void mmash_html_escape(struct buf *b, const char *s);
 
 /* The index: every label, linking to its JSON, and links to the rest. */
 int mmash_page_index(const struct mmash_conf *conf,

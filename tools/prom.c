@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot.h"
+#include "text.h"
 
 enum prom_type { PROM_COUNTER, PROM_GAUGE };
 
@@ -58,7 +58,7 @@ void prom_label_value(struct buf *b, const char *s, size_t len)
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\0': break;
 		default:
-			n = utf8_seq_len(u + i, len - i);
+			n = text_utf8_len(u + i, len - i);
 			if (n == 0) {
 				buf_puts(b, "\xef\xbf\xbd");
 				break;

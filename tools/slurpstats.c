@@ -18,6 +18,7 @@
 #include "json.h"
 #include "mmstats.h"
 #include "snapshot.h"
+#include "text.h"
 
 struct slurp_opts {
 	bool json;
@@ -47,7 +48,7 @@ static void print_text(const char *path, const struct mmstats_snapshot *snap,
 
 	printf("==> %s%s\n", path, stale ? " (stale)" : "");
 	for (i = 0; i < snap->nstats; i++) {
-		w = utf8_width(snap->stats[i].label);
+		w = text_width(snap->stats[i].label);
 		if (w > width)
 			width = w;
 	}
@@ -57,7 +58,7 @@ static void print_text(const char *path, const struct mmstats_snapshot *snap,
 		line.len = 0;
 		buf_puts(&line, "  ");
 		buf_puts(&line, st->label);
-		for (w = utf8_width(st->label); w < width; w++)
+		for (w = text_width(st->label); w < width; w++)
 			buf_putc(&line, ' ');
 		buf_putc(&line, ' ');
 		snap_render(&line, &st->value);

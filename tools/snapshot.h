@@ -22,13 +22,4 @@ void snap_render(struct buf *b, const struct mmstats_value *v);
 /* "alive", "stale" or "unknown". */
 const char *snap_liveness_name(enum mmstats_liveness l);
 
-/* Display width of UTF-8 text in code points, as Python's len(str). */
-size_t utf8_width(const char *s);
-
-/*
- * Length (1..4) of the valid UTF-8 sequence at s, of at most len bytes;
- * 0 for an invalid byte, an overlong form, a surrogate or past U+10FFFF.
- */
-size_t utf8_seq_len(const unsigned char *s, size_t len);
-
 #endif

@@ -22,6 +22,7 @@
 #include "../../tools/mmash_data.c"
 #include "../../tools/prom.c"
 #include "../../tools/snapshot.c"
+#include "../../tools/text.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,7 +38,7 @@ static void check_utf8(const char *s, size_t len, bool json)
 	while (i < len) {
 		if (u[i] == 0 || (json && u[i] < 0x20 && u[i] != '\n'))
 			abort();
-		n = utf8_seq_len(u + i, len - i);
+		n = text_utf8_len(u + i, len - i);
 		if (n == 0)
 			abort();
 		i += n;

@@ -16,6 +16,7 @@
 #include "../../tools/json.h"
 #include "../../tools/mmash_pages.h"
 #include "../../tools/prom.h"
+#include "../../tools/text.h"
 
 static char *json_of(const char *s, size_t len)
 {
@@ -179,11 +180,23 @@ static void test_html_escape(void **state)
 	char *got;
 
 	(void)state;
-	html_escape(&b, "<a href=\"x\">&'</a>");
+	mmash_html_escape(&b, "<a href=\"x\">&'</a>");
 	got = buf_steal(&b, NULL);
 	assert_string_equal(got,
 		"&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
 	free(got);
+}
+
+static void test_text_width(void **state)
+{
+	(void)state;
+	/* slurpstats pads labels by code points, as Python's len(). */
+	assert_int_equal(text_width(""), 0);
+	assert_int_equal(text_width("web.stats"), 9);
+	assert_int_equal(text_width("h\xc3\xa9llo \xe2\x80\x94 \xf0\x9f\x98\x80"), 9);
+	assert_int_equal(text_utf8_len((const unsigned char *)"\xe2\x80\x94", 3), 3);
+	assert_int_equal(text_utf8_len((const unsigned char *)"\xe2\x80\x94", 2), 0);
+	assert_int_equal(text_utf8_len((const unsigned char *)"\xc1\xbf", 2), 0);
 }
 
 static void test_buf_grows(void **state)
@@ -219,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_prom_escapes),
 		cmocka_unit_test(test_prom_counter_guess),
 		cmocka_unit_test(test_html_escape),
+		cmocka_unit_test(test_text_width),
 		cmocka_unit_test(test_buf_grows),
 	};
 
