@@ -61,6 +61,11 @@ cleanup() {
 	for m in $(our_mounts); do
 		fusermount3 -u -z "$m" 2>/dev/null || umount -l "$m"
 	done
+	if [ -f "$work/local-installed" ]; then
+		make -s -C "$work/src/mmstats-$version" B=build/deb \
+			PREFIX=/usr/local uninstall >>"$logs/cleanup.log" 2>&1
+		remove_new_dirs >>"$logs/cleanup.log" 2>&1
+	fi
 	if [ -f "$work/fstab" ] && ! cmp -s "$work/fstab" /etc/fstab; then
 		cat "$work/fstab" >/etc/fstab
 	fi
@@ -82,15 +87,17 @@ trap 'exit 130' INT TERM
 # condition (if check ...): bash would then ignore set -e inside it.
 # passed tells whether it passed.
 check() {
-	local name=$1 log="$logs/$1.log" rc
+	local name=$1 log="$logs/$1.log" rc start secs
 	shift
+	start=$(date +%s)
 	(set -e; "$@") >"$log" 2>&1
 	rc=$?
+	secs=$(($(date +%s) - start))
 	passed=false
 	case $rc in
-	0)  pass=$((pass + 1)); passed=true; say "PASS $name" ;;
+	0)  pass=$((pass + 1)); passed=true; say "PASS $name (${secs}s)" ;;
 	77) skip=$((skip + 1)); say "SKIP $name: $(tail -n 1 "$log")" ;;
-	*)  fail=$((fail + 1)); say "FAIL $name, last lines of $log:"
+	*)  fail=$((fail + 1)); say "FAIL $name (${secs}s), last lines of $log:"
 	    tail -n 25 "$log" | sed 's/^/    /' ;;
 	esac
 }
@@ -290,9 +297,11 @@ mount_type() {		# TYPE
 # X-mount.mkdir creates, and noauto: only `mount MOUNTPOINT` mounts it.
 mount_fstab() {
 	local mnt=$work/mnt-fstab
+	local opts=allow_other,nofail,X-mount.mkdir,x-systemd.requires-mounts-for=/tmp
 	cp /etc/fstab "$work/fstab"
-	printf '%s %s fuse.mmstatsfs allow_other,noauto,nofail,X-mount.mkdir 0 0\n' \
-		"$src" "$mnt" >>/etc/fstab
+	printf '%s %s fuse.mmstatsfs noauto,%s 0 0\n' "$src" "$mnt" "$opts" \
+		>>/etc/fstab
+	[ ! -e "$mnt" ] || die "$mnt exists: X-mount.mkdir is not tested"
 	timeout 20 mount "$mnt"
 	shows_live "$mnt"
 	unmount "$mnt"
@@ -376,6 +385,53 @@ check_make_install() {
 		sh "$top/tests/integration/test_install.sh"
 }
 
+# make uninstall leaves the directories make install made, as is the
+# custom; take away those that were not there before, deepest first.
+remove_new_dirs() {
+	find /usr/local /sbin /lib/systemd/system -xdev -type d |
+		LC_ALL=C sort | LC_ALL=C comm -13 "$work/dirs-before" - |
+		sort -r | xargs -r rmdir --
+}
+
+# The other way in: `make install` as root into /usr/local, once the
+# packages are gone.  mount(8) must find the daemon through the helper
+# even with a PATH that lacks /usr/local/bin, as at boot.
+check_system_install() {
+	local tree=$work/src/mmstats-$version mnt=$work/mnt-local f
+	local boot_path=/usr/sbin:/usr/bin:/sbin:/bin
+	local files=(/usr/local/bin/mmstatsfs /usr/local/bin/slurpstats
+		/usr/local/lib/libmmstats.so.0 /usr/local/include/mmstats.h
+		/usr/local/lib/pkgconfig/mmstats.pc /sbin/mount.mmstatsfs
+		/sbin/mount.fuse.mmstatsfs /lib/systemd/system/mmstatsfs.service)
+	for f in "${files[@]}"; do
+		if [ -e "$f" ]; then echo "$f exists: not overwriting it"; exit 77; fi
+	done
+	find /usr/local /sbin /lib/systemd/system -xdev -type d |
+		LC_ALL=C sort >"$work/dirs-before"
+	touch "$work/local-installed"
+	make -s -C "$tree" B=build/deb PREFIX=/usr/local install
+	for f in "${files[@]}"; do
+		[ -e "$f" ] || die "make install did not install $f"
+	done
+	ldconfig -p | grep -qF /usr/local/lib/libmmstats.so.0 ||
+		die "make install did not run ldconfig"
+	mkdir -p "$mnt"
+	! env -i PATH="$boot_path" timeout 20 mount.fuse3 "$src" "$mnt" \
+		-t fuse.mmstatsfs 2>/dev/null ||
+		die "mount.fuse3 alone found mmstatsfs: the test proves nothing"
+	env -i PATH="$boot_path" timeout 20 mount -t mmstatsfs "$src" "$mnt"
+	shows_live "$mnt"
+	unmount "$mnt"
+	make -s -C "$tree" B=build/deb PREFIX=/usr/local uninstall
+	rm "$work/local-installed"
+	remove_new_dirs
+	for f in "${files[@]}"; do
+		if [ -e "$f" ] || [ -L "$f" ]; then die "$f is left"; fi
+	done
+	! ldconfig -p | grep -qF /usr/local/lib/libmmstats.so.0 ||
+		die "make uninstall did not run ldconfig"
+}
+
 # ------------------------------------------------------------------
 
 say "check-packages: mmstats $version from $top"
@@ -401,6 +457,9 @@ if $passed; then
 		check man-pages check_man_pages
 	fi
 	check remove remove_packages
+	if $passed && [ -n "$ticker_pid" ] && kill -0 "$ticker_pid"; then
+		check system-install check_system_install
+	fi
 fi
 say "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
