@@ -15,7 +15,7 @@ build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd) || exit 2
 bench="$build/bench"
 work=$(mktemp -d /tmp/mmstats-bench.XXXXXX) || exit 2
 src="$work/src" mnt="$work/mnt" floor="$work/floor" floor2="$work/floor2"
-mnt_s="$work/mnt-s"
+mnt_s="$work/mnt-s" shm_file=/dev/shm/mmstats-bench.$$
 mkdir -p "$src" "$mnt" "$mnt_s" "$floor" "$floor2"
 rows="$work/rows"
 : >"$rows"
@@ -38,7 +38,7 @@ cleanup() {
 	for p in $pids; do
 		wait "$p" 2>/dev/null
 	done
-	rm -rf "$work"
+	rm -rf "$work" "$shm_file"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -98,14 +98,13 @@ fuse_benches() {
 		status=1
 		return
 	fi
-	printf '1234567890123456789\n' >/dev/shm/mmstats-bench.$$
+	printf '1234567890123456789\n' >"$shm_file"
 	collect read "$bench/bench_read" "minimal FUSE=$floor/value" \
 		"mmstatsfs stat file@1.3=$stat_file" \
 		"minimal FUSE, mt loop=$floor2/value" \
 		"mmstatsfs -s stat file=$mnt_s/$hold/bench.counter" \
-		"tmpfs file=/dev/shm/mmstats-bench.$$" \
+		"tmpfs file=$shm_file" \
 		"/proc/self/stat=/proc/self/stat"
-	rm -f /dev/shm/mmstats-bench.$$
 	kill "$hold"
 	wait "$hold" 2>/dev/null
 	fusermount3 -u "$floor2"
