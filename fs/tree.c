@@ -293,15 +293,13 @@ struct mfs_node *mfs_tree_put(struct mfs_tree *t, struct mfs_node *dir,
 	return node;
 }
 
-void mfs_tree_remove(struct mfs_tree *t, struct mfs_node *node,
-		     struct mfs_changes *ch)
+static void unlink_node(struct mfs_tree *t, struct mfs_node *node,
+			struct mfs_changes *ch)
 {
 	struct mfs_node *dir;
 
-	if (!node->linked || node == t->root)
-		return;
 	while (node->children)
-		mfs_tree_remove(t, node->children, ch);
+		unlink_node(t, node->children, NULL);
 	note(ch, node, true);
 	unhash_name(t, node);
 	dir = mfs_tree_get(t, node->parent);
@@ -315,6 +313,18 @@ void mfs_tree_remove(struct mfs_tree *t, struct mfs_node *node,
 	node->linked = false;
 	if (node->nlookup == 0)
 		free_node(t, node);
+}
+
+/*
+ * Only the top of a removed subtree is reported: the kernel drops every
+ * dentry below a directory it invalidates, and knows no node whose
+ * parent it does not know.
+ */
+void mfs_tree_remove(struct mfs_tree *t, struct mfs_node *node,
+		     struct mfs_changes *ch)
+{
+	if (node->linked && node != t->root)
+		unlink_node(t, node, ch);
 }
 
 int mfs_tree_sync(struct mfs_tree *t, struct mfs_node *dir,

@@ -103,7 +103,10 @@ struct mfs_node *mfs_tree_put(struct mfs_tree *t, struct mfs_node *dir,
 			      const struct mfs_want *w,
 			      struct mfs_changes *ch);
 
-/* Unlink node and everything below it. */
+/*
+ * Unlink node and everything below it.  Only node goes to `ch`: the kernel
+ * drops the dentries below a directory it is told is gone.
+ */
 void mfs_tree_remove(struct mfs_tree *t, struct mfs_node *node,
 		     struct mfs_changes *ch);
 

@@ -238,6 +238,9 @@ def t_threads_and_kill(src, mnt):
     assert read(os.path.join(d, "sys.pid")) == pid + "\n"   # not summed
     assert read(os.path.join(d, "sys.tid")) == pid + "\n"   # main thread
     assert read(os.path.join(d, "name")) == "x\n"
+    for path in paths:
+        assert read(os.path.join(mnt, "files", os.path.basename(path),
+                                 "hits")) == "5\n"
     w.send_signal(signal.SIGKILL)
     killed = time.monotonic()
     w.wait()
@@ -248,6 +251,13 @@ def t_threads_and_kill(src, mnt):
     took = time.monotonic() - killed
     print("     vanish latency after SIGKILL: %.1f ms" % (took * 1000))
     assert took < 1.0, "slower than 1 s (aim: 100 ms)"
+    # what was looked up below it went with it (only the top was told)
+    for t in tids:
+        assert not os.path.exists(os.path.join(d, "task", t, "hits")), t
+    assert not os.path.exists(os.path.join(d, "hits"))
+    for path in paths:
+        assert not os.path.exists(os.path.join(
+            mnt, "files", os.path.basename(path), "hits")), path
     for path in paths:     # files stay (SIGKILL), but are stale now
         assert os.path.exists(path)
         assert os.path.basename(path) not in os.listdir(
