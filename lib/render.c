@@ -192,6 +192,9 @@ int mmstats_format_double(double d, char *buf, size_t len)
 		strcpy(p, "inf");
 	} else if (d == 0) {
 		strcpy(p, "0.0");
+	} else if (fabs(d) < 0x1p53 && d == trunc(d)) {
+		/* Exact integers: their digits are the shortest, and cheap. */
+		snprintf(p, sizeof(out) - 1, "%.0f.0", fabs(d));
 	} else {
 		shortest_digits(d, &g);
 		/* Python's repr switches to exponent form outside these. */

@@ -6,7 +6,7 @@ compares each line with repr() of the same value: random bit patterns
 (all exponents), random values of everyday magnitudes, every power of
 two and its neighbours (lopsided rounding intervals), powers of ten and
 their neighbours (where repr switches between fixed and exponent form),
-integers near 2**53, and float32 values widened to double as readers
+integers (exact below 2**53, rounded above), and float32 values widened to double as readers
 widen them.
 """
 import math
@@ -50,6 +50,10 @@ def values():
         yield -p
     for i in range(-1000, 1000):
         yield float(2**53 + i)
+        yield float(i)
+    for _ in range(20000):
+        yield float(rng.randint(-2**53, 2**53))
+        yield float(rng.randint(-2**63, 2**64))
     yield from (0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324,
                 1.7976931348623157e308, 0.1, 0.0001, 0.00001, 1e16, 1e15)
 
