@@ -43,10 +43,16 @@ v1=$(value "$mnt/$a/hits")
 sleep 0.1
 v2=$(value "$mnt/$a/hits")
 [ "$v2" -gt "$v1" ] || fail "/$a/hits does not increase ($v1, $v2)"
+exec 3<"$mnt/$a/hits"	# held open across the writer's death
 kill -KILL $a
 wait $a 2>/dev/null
 t=$(ms_until gone "$mnt/$a") || fail "/$a still there 5 s after SIGKILL"
 note "killed writer's directory vanished after $t ms"
+held=$(cat <&3)
+exec 3<&-
+[ "$held" -ge "$v2" ] 2>/dev/null ||
+	fail "a file held open across the death reads '$held', not its value"
+daemon_alive || fail "mmstatsfs died releasing a file of a vanished node"
 [ -f "$afile" ] || fail "the killed writer's file vanished with it"
 
 start_writer "$T/b.out" -d "$src" -k live=counter:7
