@@ -137,6 +137,15 @@ static bool worth_rereading(int fd, int err, bool truncated, size_t len,
 {
 	if (err == -EBADMSG && truncated && file_grew(fd, len))
 		return true;
+	/*
+	 * A field being added is published by its label size, but the
+	 * kernel's copy for pread() is not ordered: it may hold the new
+	 * size with older bytes after it.  A bad field in a file that
+	 * changed under us is read again; one that reads the same twice
+	 * is really bad.
+	 */
+	if (err == -EBADMSG && !same_bytes(fd, s->data, 0, len))
+		return true;
 	return strings_changed(fd, s);
 }
 
