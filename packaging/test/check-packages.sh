@@ -6,9 +6,9 @@
 #
 # Needs root, dpkg-buildpackage, lintian, apt-get and /dev/fuse; without
 # them it says so and skips.  It changes the machine only while it runs:
-# on any exit it unmounts what it mounted, restores /etc/fstab, and
-# purges the packages it installed along with whatever apt-get pulled in
-# for them.  One PASS/FAIL/SKIP line per check, logs in $KEEP (when set)
+# on any exit it unmounts what it mounted, restores /etc/fstab, purges
+# the packages it installed along with whatever apt-get pulled in for
+# them, and undoes its `make install` into /usr/local.  One PASS/FAIL/SKIP line per check, logs in $KEEP (when set)
 # or a temporary directory, and a last line "N passed, N failed, N
 # skipped"; exit status 1 when a check failed.
 set -u
@@ -30,7 +30,7 @@ skip_all() {
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (it installs packages)"
 for t in dpkg-buildpackage lintian apt-get fakeroot mount.fuse3 \
-	 fusermount3 pkg-config; do
+	 fusermount3 pkg-config curl; do
 	command -v "$t" >/dev/null || skip_all "$t is not installed"
 done
 [ -c /dev/fuse ] || skip_all "no /dev/fuse"
@@ -240,7 +240,7 @@ start_ticker() {
 }
 
 check_tools() {
-	local t file
+	local t file pid url
 	file=$(cat "$work/ticker.out")
 	for t in "${tools[@]}"; do
 		"$t" --version | grep -F 0.1.0 || die "$t --version"
@@ -248,6 +248,20 @@ check_tools() {
 	done
 	slurpstats "$file" | tee "$work/slurp"
 	grep -q "$label" "$work/slurp" || die "slurpstats does not show $label"
+
+	# The writer lives: cleanstats must leave its file alone.
+	cleanstats -v "$src"
+	[ -e "$file" ] || die "cleanstats removed a live writer's file"
+
+	# mmash on a free port (-p 0), which it prints.
+	mmash -p 0 -g "$src/*.mmstats" >"$work/mmash.out" 2>&1 &
+	pid=$!
+	wait_for 5 grep -q 'http://' "$work/mmash.out" || die "mmash did not start"
+	url=$(grep -o 'http://[^ ]*/' "$work/mmash.out" | head -n 1)
+	curl -sf --max-time 5 "${url}metrics" | tee "$work/metrics" | head
+	kill -TERM "$pid"
+	wait "$pid" || die "mmash did not exit 0 on SIGTERM"
+	grep -q "${label//./_}" "$work/metrics" || die "no $label in /metrics"
 }
 
 # ticks MOUNTPOINT: the counter as the mounted tree shows it.
@@ -268,14 +282,18 @@ shows_live() {
 	[ "$b" -gt "$a" ] || die "$label did not move under $1"
 }
 
+is_unmounted() {
+	! is_mounted "$1"
+}
+
 unmount() {
 	timeout 10 umount "$1"
-	wait_for 5 sh -c "! grep -qF ' $1 ' /proc/self/mountinfo" ||
-		die "$1 still mounted"
+	wait_for 5 is_unmounted "$1" || die "$1 still mounted"
 }
 
 mount_daemon() {
 	local mnt=$work/mnt-daemon
+	mmstatsfs --version | grep -F 0.1.0 || die "mmstatsfs --version"
 	mkdir -p "$mnt"
 	timeout 20 mmstatsfs "$src" "$mnt"
 	is_mounted "$mnt" || die "mmstatsfs returned, $mnt is not mounted"
