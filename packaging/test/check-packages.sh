@@ -71,7 +71,7 @@ cleanup() {
 	fi
 	if [ -s "$work/added" ]; then
 		mapfile -t added <"$work/added"
-		apt-get purge -y -q "${added[@]}" >>"$logs/remove.log" 2>&1
+		apt_get purge "${added[@]}" >>"$logs/remove.log" 2>&1
 	fi
 	rm -rf --one-file-system "$work"
 }
@@ -176,6 +176,12 @@ check_contents() {
 	grep -q mmstats_ "$work/control/symbols" || die "no symbols file"
 }
 
+# Wait for a dpkg lock that someone else holds rather than fail.
+apt_get() {
+	DEBIAN_FRONTEND=noninteractive apt-get -y -q \
+		-o DPkg::Lock::Timeout=120 "$@"
+}
+
 installed_packages() {
 	dpkg-query -W -f='${db:Status-Status} ${Package}\n' |
 		awk '$1 == "installed" { print $2 }' | LC_ALL=C sort
@@ -189,7 +195,7 @@ install_packages() {
 	done
 	# What gets purged at exit, even if the install breaks half way.
 	printf '%s\n' "${packages[@]}" >"$work/added"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${debs[@]}"
+	apt_get install "${debs[@]}"
 	installed_packages | LC_ALL=C comm -13 "$work/before" - >"$work/added"
 	cat "$work/added"
 	for p in "${packages[@]}"; do
@@ -200,7 +206,7 @@ install_packages() {
 remove_packages() {
 	local added
 	mapfile -t added <"$work/added"
-	DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${added[@]}"
+	apt_get purge "${added[@]}"
 	: >"$work/added"
 	installed_packages | diff -u "$work/before" - ||
 		die "the set of installed packages changed"
