@@ -126,6 +126,20 @@ check_helper() {
 	[ ! -e "$d/lib" ] || fail "UNITDIR= still installed the unit"
 }
 
+# An install that may not write /lib or /sbin (a user's, into $HOME)
+# leaves the unit and the mount helpers out, and uninstalls cleanly.
+check_user_install() {
+	d=$tmp/user
+	mk install DESTDIR="$d" PREFIX=/home/u/.local UNITDIR= MOUNTHELPERDIR=
+	[ -x "$d/home/u/.local/bin/mmstatsfs" ] || fail "user install: no daemon"
+	left=$(tree "$d" | grep -v '^home/u/\.local/' || true)
+	[ -z "$left" ] || fail "user install wrote outside PREFIX: $left"
+	! tree "$d" | grep -q mount || fail "user install: mount helper"
+	mk uninstall DESTDIR="$d" PREFIX=/home/u/.local UNITDIR= MOUNTHELPERDIR=
+	left=$(tree "$d")
+	[ -z "$left" ] || fail "left after user uninstall: $left"
+}
+
 check_uninstall() {	# destdir
 	mk uninstall DESTDIR="$1" PREFIX=/usr
 	left=$(tree "$1")
@@ -144,4 +158,5 @@ check_modes "$tmp/dest"
 check_contents "$tmp/dest"
 check_uninstall "$tmp/dest"
 check_helper
+check_user_install
 echo "install and uninstall: ok"
