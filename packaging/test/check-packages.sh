@@ -245,6 +245,28 @@ start_ticker() {
 	ls -l "$(cat "$work/ticker.out")"
 }
 
+# The same program linked with libmmstats.a and the system libraries
+# mmstats.pc names for static links: it runs, and removes its file on
+# SIGTERM.
+check_static_library() {
+	local dir=$work/static pid file libdir
+	libdir=$(pkg-config --variable=libdir mmstats)
+	pkg-config --static --libs mmstats | grep -F -- '-lpthread -lm'
+	cc -o "$work/ticker-static" "$top/packaging/test/ticker.c" \
+		"$libdir/libmmstats.a" -lpthread -lm
+	! ldd "$work/ticker-static" | grep -F libmmstats ||
+		die "linked with the shared library"
+	mkdir -p "$dir"
+	"$work/ticker-static" "$dir" >"$work/static.out" &
+	pid=$!
+	wait_for 5 test -s "$work/static.out" || die "no file"
+	file=$(cat "$work/static.out")
+	[ -f "$file" ] || die "$file does not exist"
+	kill -TERM "$pid"
+	wait "$pid" || die "ticker exited $? on SIGTERM"
+	[ ! -e "$file" ] || die "ticker left $file"
+}
+
 check_tools() {
 	local t file pid url
 	file=$(cat "$work/ticker.out")
@@ -473,6 +495,7 @@ if $passed; then
 	check install install_packages
 	if $passed; then
 		check library check_library
+		check static-library check_static_library
 		check ticker start_ticker
 		if $passed; then
 			ticker_pid=$(cat "$work/ticker.pid")
