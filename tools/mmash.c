@@ -4,6 +4,7 @@
  * reads the files afresh, so the answer is what they hold now.
  */
 #include <arpa/inet.h>
+#include <bsd/stdlib.h>
 #include <errno.h>
 #include <getopt.h>
 #include <microhttpd.h>
@@ -125,13 +126,11 @@ static int parse_address(const char *addr, unsigned port,
 
 static unsigned parse_port(const char *s)
 {
-	char *end;
-	long v;
+	const char *err;
+	long long v = strtonum(s, 0, 65535, &err);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > 65535) {
-		tool_warn("invalid port: '%s'", s);
+	if (err) {
+		tool_warn("invalid port '%s': %s", s, err);
 		tool_usage_error();
 	}
 	return (unsigned)v;

@@ -4,8 +4,10 @@
  * (see poll.h for how files that come and go count).  This file is the
  * command line and the reference's output format.
  */
+#include <bsd/stdlib.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,16 +151,14 @@ static int run(const struct poll_opts *o, struct poller *p)
 
 static long parse_long(const char *s, const char *what)
 {
-	char *end;
-	long v;
+	const char *err;
+	long long v = strtonum(s, 0, LONG_MAX, &err);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0) {
-		tool_warn("invalid %s: '%s'", what, s);
+	if (err) {
+		tool_warn("invalid %s '%s': %s", what, s, err);
 		tool_usage_error();
 	}
-	return v;
+	return (long)v;
 }
 
 static double parse_delay(const char *s)
