@@ -21,8 +21,10 @@ tree() {
 	(cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./||' | LC_ALL=C sort)
 }
 
+# Not the variables of a `make check PREFIX=...` that runs this test.
 mk() {
-	make -s -C "$top" B="$build" "$@" >"$tmp/make.log" 2>&1 ||
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -s -C "$top" B="$build" "$@" >"$tmp/make.log" 2>&1 ||
 		{ cat "$tmp/make.log" >&2; fail "make $*"; }
 }
 
