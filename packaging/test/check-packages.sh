@@ -12,6 +12,11 @@
 # or a temporary directory, and a last line "N passed, N failed, N
 # skipped"; exit status 1 when a check failed.
 set -u
+# Run from `make check-packaging PREFIX=...`: none of that make's jobs or
+# variables (which it exports) may leak into the package build or into
+# our own make calls.
+unset MAKEFLAGS MFLAGS MAKELEVEL B PREFIX BINDIR SBINDIR LIBDIR INCDIR \
+	MANDIR UNITDIR MOUNTHELPERDIR FUSERMOUNT DESTDIR
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(sed -n '1s/.*(\(.*\)).*/\1/p' "$top/packaging/debian/changelog")

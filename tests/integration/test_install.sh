@@ -5,6 +5,10 @@
 # temporary DESTDIR.  Also runs the installed mount helper against a
 # stand-in mount.fuse3 to check what it hands over.
 set -eu
+# What we install where comes from our command lines only: not from a
+# `make check PREFIX=...` that runs us (make exports such variables).
+unset MAKEFLAGS MFLAGS MAKELEVEL B PREFIX BINDIR SBINDIR LIBDIR INCDIR \
+	MANDIR UNITDIR MOUNTHELPERDIR FUSERMOUNT DESTDIR
 
 top=${MMSTATS_TOP:?}
 build=${MMSTATS_BUILD:?}
@@ -21,10 +25,8 @@ tree() {
 	(cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./||' | LC_ALL=C sort)
 }
 
-# Not the variables of a `make check PREFIX=...` that runs this test.
 mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-		make -s -C "$top" B="$build" "$@" >"$tmp/make.log" 2>&1 ||
+	make -s -C "$top" B="$build" "$@" >"$tmp/make.log" 2>&1 ||
 		{ cat "$tmp/make.log" >&2; fail "make $*"; }
 }
 
