@@ -166,7 +166,7 @@ check-asan:
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/run.sh $(B) fuzz
 
-stress: all $(TEST_BINS)
+stress: all $(TEST_BINS) $(FUZZ_BINS)
 	MMSTATS_STRESS=1 tests/run.sh $(B) unit integration
 
 bench: all $(BENCH_BINS)

@@ -4,7 +4,7 @@
 #   input of tests/fuzz/regressions/fuzz_NAME/ (inputs that once crashed
 #   it, or hostile ones) and must get through all of them.
 #   make stress (MMSTATS_STRESS=1): then fuzzes each target for
-#   MMSTATS_FUZZ_SECONDS (default 600) from its corpus and the regressions;
+#   MMSTATS_FUZZ_SECONDS (default 300) from its corpus and the regressions;
 #   any crash fails, its input kept in $B/fuzz-artifacts/.
 . "$MMSTATS_TOP/tests/helpers/rel-common.sh"
 R=$MMSTATS_TOP/tests/fuzz/regressions
@@ -32,7 +32,7 @@ if [ -z "$STRESS" ]; then
 	exit 0
 fi
 
-secs=${MMSTATS_FUZZ_SECONDS:-600}
+secs=${MMSTATS_FUZZ_SECONDS:-300}
 art=$B/fuzz-artifacts
 mkdir -p "$art"
 for t in "$B"/fuzz/fuzz_*; do
