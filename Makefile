@@ -2,7 +2,7 @@
 #
 #   make                 build everything into $(B) (default build/)
 #   make check           unit, integration and fuzz tests, then again
-#                        under ASan/UBSan (build/asan)
+#                        under ASan/UBSan ($(B)/asan)
 #   make bench           benchmarks (tests/bench), a table on stdout
 #   make install         PREFIX=/usr/local DESTDIR=
 #
@@ -136,7 +136,8 @@ $(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(LIB_A)
 
 # libFuzzer targets compile the sources they test themselves, with clang.
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(FUSE_CFLAGS)
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FS_LIB_SRCS) $(wildcard lib/*.h fs/*.h)
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FS_LIB_SRCS) $(TOOL_LIB_SRCS) \
+		$(wildcard lib/*.h fs/*.h tools/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(FS_LIB_SRCS) \
 		$(FUSE_LIBS) $(BSD_LIBS) $(SYS_LIBS)
@@ -160,8 +161,8 @@ check-packaging:
 	packaging/test/check-packages.sh
 
 check-asan:
-	$(MAKE) B=build/asan SAN=1 all $(patsubst $(B)/%,build/asan/%,$(TEST_BINS))
-	tests/run.sh build/asan unit integration
+	$(MAKE) B=$(B)/asan SAN=1 all $(patsubst $(B)/%,$(B)/asan/%,$(TEST_BINS))
+	tests/run.sh $(B)/asan unit integration
 
 fuzz: $(FUZZ_BINS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/run.sh $(B) fuzz
