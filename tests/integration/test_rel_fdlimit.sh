@@ -20,7 +20,7 @@ spawner=$!
 rel_track $spawner
 wait_until 60 grep -qx ready "$T/spawn.out" || fail "rel-spawn: $(tail -n 2 "$T/spawn.out")"
 dirs_are() { [ "$(ls "$mnt" | grep -c '^[0-9][0-9]*$')" -eq "$1" ]; }
-if ! wait_until 30 dirs_are $N; then
+if ! wait_until 5 dirs_are $N; then
 	# Known bug, reported: the daemon needs one pidfd per live process
 	# on top of the files it holds (budgeted at half the limit, fs/model.c
 	# mfs_model_init); past the limit a file is "ignored" (EMFILE), so
