@@ -2,14 +2,18 @@
 # A hostile source directory under a real mount.  Next to a live writer
 # and good files without a pid, the directory holds: files cut inside a
 # field, a label size past the end, garbage, version 2, an empty file, a
-# sparse file past MMSTATS_MAX_FILE_SIZE, symlinks (to /etc/shadow, to a
-# directory, to itself, to a good file outside), a FIFO, devices like
-# /dev/null (1:3) and /dev/zero (1:5), a directory, another user's 0600
-# file, a name with a newline, and a file cut and rewritten in a loop
-# while readers read it.  The daemon must keep serving the good files,
-# never show what lies outside, never hang, and never open anything but
-# regular files in the source directory: the daemon runs under
-# `strace -f -y -e trace=open,openat,openat2` and every open is checked.
+# sparse file past MMSTATS_MAX_FILE_SIZE, labels that are no file names,
+# symlinks (to /etc/shadow, to a directory, to itself, to a good file
+# outside), a FIFO, devices like /dev/null (1:3) and /dev/zero (1:5), a
+# directory, another user's 0600 file, a name with a newline; and while
+# readers read, a file cut and rewritten in a loop and a name flipping
+# between a file and a symlink.  The daemon must keep serving the good
+# files, never show what lies outside, never hang, and never open
+# anything but regular files of the source directory.  Two witnesses:
+# inotify IN_OPEN on the source and outside directories, always; and,
+# where strace is installed, the daemon runs under
+# `strace -f -y -e trace=open,openat,openat2`: every path it opened, and
+# every file it got, is checked.
 . "$MMSTATS_TOP/tests/helpers/rel-common.sh"
 rel_require_fuse
 V=${MMSTATS_VECTORS:-$MMSTATS_TOP/tests/vectors}
