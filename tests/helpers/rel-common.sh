@@ -88,4 +88,4 @@ daemon_alive() { kill -0 "$FS_PID" 2>/dev/null; }
 T=$(mktemp -d /tmp/rel-test.XXXXXX)
 chmod 755 "$T"
 trap rel_cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' HUP INT PIPE TERM
