@@ -4,13 +4,14 @@
  * A writer thread rewrites 64-bit integers, doubles, 32-bit integers and
  * floats of one instance with the self-checking patterns of rel-pattern.h
  * as fast as it can, while this thread reads the file with
- * mmstats_read_fd() and checks every value of every snapshot.  The
- * cross-process version, with the mount, is
+ * mmstats_read_fd() and checks every value of every snapshot; then the
+ * same for a string.  The cross-process version, with the mount, is
  * tests/integration/test_rel_torn.sh.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,11 +168,101 @@ static void test_torn_in_process(void **state)
 	assert_true(w.rounds > reads);
 }
 
+/*
+ * Strings are many bytes, stored one by one: the reader rereads a string
+ * until two copies agree (4 reads at most, see mmstats(5)).  A writer
+ * that rewrites a 64-byte string (all bytes equal, a new byte each time)
+ * with a pause between rewrites (nanosleep of 1 us: some 60 us here, far
+ * longer than a read) must never be seen half way; one that rewrites it
+ * without pause can be (documented), and how often is printed.
+ */
+struct string_writer {
+	struct mmstats_field *f;
+	long pause_ns;
+	volatile bool stop;
+	unsigned long rounds;
+};
+
+static void *string_loop(void *arg)
+{
+	struct string_writer *w = arg;
+	struct timespec ts = { 0, w->pause_ns };
+	char text[65] = "";
+
+	while (!w->stop) {
+		memset(text, 'a' + (int)(w->rounds++ % 26), 64);
+		mmstats_set_string(w->f, text);
+		if (w->pause_ns)
+			nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static unsigned long torn_strings(struct mmstats *s, int fd, long pause_ns,
+				  unsigned long reads)
+{
+	struct string_writer w = { .f = mmstats_field(s, 0),
+				   .pause_ns = pause_ns };
+	unsigned long torn = 0;
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, string_loop, &w), 0);
+	while (w.rounds == 0)
+		sched_yield();
+	for (unsigned long i = 0; i < reads; i++) {
+		struct mmstats_snapshot snap;
+		const struct mmstats_stat *st;
+
+		memset(&snap, 0, sizeof(snap));
+		assert_int_equal(mmstats_read_fd(fd, &snap), 0);
+		st = mmstats_snapshot_find(&snap, "text");
+		assert_non_null(st);
+		assert_int_equal(st->value.v.str.len, 64);
+		for (size_t k = 1; k < 64; k++)
+			if (st->value.v.str.ptr[k] != st->value.v.str.ptr[0]) {
+				torn++;
+				break;
+			}
+		mmstats_snapshot_free(&snap);
+	}
+	w.stop = true;
+	pthread_join(t, NULL);
+	print_message("string rewritten every %ld ns + its store: %lu of "
+		      "%lu reads torn, %lu rewrites\n", pause_ns, torn, reads,
+		      w.rounds);
+	return torn;
+}
+
+static void test_torn_strings(void **state)
+{
+	char dir[] = "/tmp/test_rel_torn.XXXXXX";
+	struct mmstats_field_def def =
+		MMSTATS_DEF_SIZED("text", MMSTATS_STRING, 64);
+	struct mmstats_options opts = { .path = dir };
+	unsigned long reads = getenv("MMSTATS_STRESS") ? 10000000 : 100000;
+	struct mmstats *s;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	if (mmstats_open(&def, 1, &opts, &s) < 0)
+		fail_msg("mmstats_open: %s", mmstats_last_error());
+	fd = open(mmstats_filename(s), O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	/* Documented: without pause a reader may keep a torn copy. */
+	(void)torn_strings(s, fd, 0, reads / 10);
+	assert_int_equal(torn_strings(s, fd, 1000, reads), 0);
+	close(fd);
+	assert_int_equal(mmstats_remove(s), 0);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patterns_detect_tearing),
 		cmocka_unit_test(test_torn_in_process),
+		cmocka_unit_test(test_torn_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
