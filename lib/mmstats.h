@@ -342,6 +342,21 @@ int mmstats_read_fd(int fd, struct mmstats_snapshot *snap);
  */
 int mmstats_read_at(int dirfd, const char *name, struct mmstats_snapshot *snap);
 
+/*
+ * For readers that keep files open and read them many times: open `name`
+ * as mmstats_read_at() does and return the descriptor (O_CLOEXEC), with
+ * its fstat() in *st, or -errno.
+ */
+struct stat;
+int mmstats_open_at(int dirfd, const char *name, struct stat *st);
+
+/*
+ * mmstats_read_fd() for a caller that has just fstat()ed fd: `size`, the
+ * st_size it saw, sizes the first read, which is then usually the only
+ * system call made.  Any size is safe, the file may have changed since.
+ */
+int mmstats_read_fd_sized(int fd, off_t size, struct mmstats_snapshot *snap);
+
 void mmstats_snapshot_free(struct mmstats_snapshot *snap);
 
 /* The stat whose label ends with `suffix` (e.g. "sys.pid"), or NULL. */

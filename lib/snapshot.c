@@ -37,21 +37,27 @@ static int grow(unsigned char **buf, size_t *cap)
 	return 0;
 }
 
-static size_t first_capacity(int fd)
+/*
+ * Room for `size` bytes, the size the caller's fstat() gave, and one more
+ * so that a file that has not changed since ends in the first read (a
+ * short read of a regular file is its end at that moment).  The size is
+ * a hint: the file may change meanwhile.
+ */
+static size_t first_capacity(off_t size)
 {
-	struct stat st;
-
-	/* The size fstat gives is a hint: the file may change meanwhile. */
-	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
-	    st.st_size <= MMSTATS_MAX_FILE_SIZE)
-		return (size_t)st.st_size + 1;
+	if (size > 0 && size <= MMSTATS_MAX_FILE_SIZE)
+		return (size_t)size + 1;
 	return FIRST_READ;
 }
 
-/* The whole file, up to EOF as pread() sees it, in a malloc'ed buffer. */
-static int slurp(int fd, unsigned char **out, size_t *outlen)
+/*
+ * The whole file, up to EOF as pread() sees it, in a malloc'ed buffer.
+ * A file that grows after the short read that ended this one is caught
+ * by the parser (a field cut by the end) and read again by the caller.
+ */
+static int slurp(int fd, off_t size, unsigned char **out, size_t *outlen)
 {
-	size_t cap = first_capacity(fd), len = 0;
+	size_t cap = first_capacity(size), len = 0;
 	unsigned char *buf = malloc(cap);
 	ssize_t n;
 	int err;
@@ -68,14 +74,14 @@ static int slurp(int fd, unsigned char **out, size_t *outlen)
 			err = mms_error(-errno, "read: %s", strerror(errno));
 			goto fail;
 		}
-		if (n == 0)
-			break;
 		len += (size_t)n;
 		if (len > MMSTATS_MAX_FILE_SIZE) {
 			err = mms_error(-EFBIG, "file larger than %u bytes",
 					MMSTATS_MAX_FILE_SIZE);
 			goto fail;
 		}
+		if (len < cap)
+			break;
 	}
 	*out = buf;
 	*outlen = len;
@@ -149,7 +155,7 @@ static bool worth_rereading(int fd, int err, bool truncated, size_t len,
 	return strings_changed(fd, s);
 }
 
-int mmstats_read_fd(int fd, struct mmstats_snapshot *snap)
+int mmstats_read_fd_sized(int fd, off_t size, struct mmstats_snapshot *snap)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0;
@@ -158,7 +164,8 @@ int mmstats_read_fd(int fd, struct mmstats_snapshot *snap)
 
 	memset(snap, 0, sizeof(*snap));
 	for (attempt = 1; ; attempt++) {
-		err = slurp(fd, &buf, &len);
+		err = slurp(fd, attempt == 1 ? size : (off_t)len, &buf,
+			    &len);
 		if (err) {
 			snap->err = err;
 			snprintf(snap->errmsg, sizeof(snap->errmsg), "%s",
@@ -173,6 +180,14 @@ int mmstats_read_fd(int fd, struct mmstats_snapshot *snap)
 	}
 }
 
+int mmstats_read_fd(int fd, struct mmstats_snapshot *snap)
+{
+	struct stat st;
+
+	return mmstats_read_fd_sized(fd, fstat(fd, &st) == 0 ? st.st_size : 0,
+				     snap);
+}
+
 static int check_regular(const char *name, const struct stat *st)
 {
 	if (S_ISREG(st->st_mode))
@@ -185,9 +200,14 @@ static int check_regular(const char *name, const struct stat *st)
 	return mms_error(-EINVAL, "%s: not a regular file, not opened", name);
 }
 
-static int open_regular(int dirfd, const char *name)
+/*
+ * The lstat before the open keeps FIFOs and devices from ever being
+ * opened (opening some devices has side effects); the fstat after it
+ * tells that the file opened is the one looked at.
+ */
+int mmstats_open_at(int dirfd, const char *name, struct stat *after)
 {
-	struct stat before, after;
+	struct stat before;
 	int fd, err;
 
 	if (fstatat(dirfd, name, &before, AT_SYMLINK_NOFOLLOW) < 0)
@@ -199,10 +219,10 @@ static int open_regular(int dirfd, const char *name)
 		    O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return mms_error(-errno, "%s: %s", name, strerror(errno));
-	if (fstat(fd, &after) < 0) {
+	if (fstat(fd, after) < 0) {
 		err = mms_error(-errno, "%s: %s", name, strerror(errno));
-	} else if (!S_ISREG(after.st_mode) || after.st_dev != before.st_dev ||
-		   after.st_ino != before.st_ino) {
+	} else if (!S_ISREG(after->st_mode) || after->st_dev != before.st_dev ||
+		   after->st_ino != before.st_ino) {
 		err = mms_error(-ESTALE, "%s: replaced while being opened",
 				name);
 	}
@@ -216,17 +236,18 @@ static int open_regular(int dirfd, const char *name)
 int mmstats_read_at(int dirfd, const char *name, struct mmstats_snapshot *snap)
 {
 	char why[sizeof(snap->errmsg)];
+	struct stat st;
 	int fd, err;
 
 	memset(snap, 0, sizeof(*snap));
-	fd = open_regular(dirfd, name);
+	fd = mmstats_open_at(dirfd, name, &st);
 	if (fd < 0) {
 		snap->err = fd;
 		snprintf(snap->errmsg, sizeof(snap->errmsg), "%s",
 			 mmstats_last_error());
 		return fd;
 	}
-	err = mmstats_read_fd(fd, snap);
+	err = mmstats_read_fd_sized(fd, st.st_size, snap);
 	close(fd);
 	if (err) {
 		snprintf(why, sizeof(why), "%s", mmstats_last_error());
