@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,22 @@ static int loop(struct fuse_session *se, const struct mfs_opts *o)
 	ret = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return ret;
+}
+
+/*
+ * Every source file shown is held open (see model.c): take all the
+ * descriptors we may.  Failing leaves the soft limit, and only means
+ * more files are opened at each read.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			mfs_log(LOG_DEBUG, "RLIMIT_NOFILE: %s", strerror(errno));
+	}
 }
 
 /* Mount, serve until unmounted or signalled, unmount. */
@@ -111,6 +128,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	mfs_log_init(true, o.cmd.debug);
+	raise_nofile();
 	if ((err = mfs_init(&fs, o.source)) < 0) {
 		fprintf(stderr, "mmstatsfs: %s: %s\n", o.source, strerror(-err));
 		mfs_opts_free(&o);

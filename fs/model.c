@@ -5,12 +5,20 @@
  * made; such a process gets a pidfd in the watcher's epoll set, so its
  * exit removes /<pid> at once.  The tree is kept in step here: each
  * change re-syncs only the directories of the source and process touched.
+ *
+ * The files shown (ALIVE and UNKNOWN) are held open, as read when last
+ * found, as many as descriptors allow; a file removed, replaced or whose
+ * writer exits is let go at once, so the daemon keeps no deleted file's
+ * storage.  A pidfd is worth more than a held file (without it a process
+ * is not shown at all), so a new process takes a held file's descriptor
+ * when the limit is near.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -44,9 +52,15 @@ int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd)
 		.mode = S_IFDIR | 0555,
 	};
 
+	struct rlimit rl;
+
 	memset(m, 0, sizeof(*m));
 	m->tree = t;
 	m->epfd = epfd;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		m->fd_limit = (size_t)rl.rlim_cur;
+	else
+		m->fd_limit = (size_t)1 << 20;
 	m->files_dir = mfs_tree_put(t, t->root, &w, NULL);
 	return m->files_dir ? 0 : -ENOMEM;
 }
@@ -59,6 +73,14 @@ struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name)
 		if (!strcmp(s->name, name))
 			return s;
 	return NULL;
+}
+
+struct mfs_handle *mfs_model_handle(const struct mfs_model *m,
+				    const char *name)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+
+	return s ? mfs_handle_get(s->info.handle) : NULL;
 }
 
 struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid)
@@ -209,8 +231,10 @@ static void free_proc(struct mfs_model *m, struct mfs_proc *p)
 	while (*pp != p)
 		pp = &(*pp)->hash_next;
 	*pp = p->hash_next;
-	if (p->pidfd >= 0)
+	if (p->pidfd >= 0) {
 		close(p->pidfd);	/* leaves the epoll set with it */
+		m->pidfds--;
+	}
 	free(p);
 }
 
@@ -262,6 +286,55 @@ oom:
 	free(lw);
 }
 
+/* Whether n more descriptors leave the reserve whole. */
+static bool fds_to_spare(const struct mfs_model *m, size_t n)
+{
+	return m->held + m->pidfds + MFS_FD_RESERVE + n <= m->fd_limit;
+}
+
+/* Close the file of s, unless a read in progress still holds it. */
+static void drop_handle(struct mfs_model *m, struct mfs_src *s)
+{
+	if (!s->info.handle)
+		return;
+	mfs_handle_put(s->info.handle);
+	s->info.handle = NULL;
+	m->held--;
+}
+
+/* Keep h, the file just read, open if it is shown and there is room. */
+static void keep_handle(struct mfs_model *m, struct mfs_src *s,
+			struct mfs_handle *h)
+{
+	if (!h)
+		return;
+	if ((s->state != MFS_SRC_ALIVE && s->state != MFS_SRC_UNKNOWN) ||
+	    !fds_to_spare(m, 1)) {
+		mfs_handle_put(h);
+		return;
+	}
+	s->info.handle = h;
+	m->held++;
+}
+
+/* Let go of one held file, to give its descriptor to a pidfd. */
+static void evict_one(struct mfs_model *m)
+{
+	struct mfs_src *s;
+	size_t i, b;
+
+	for (i = 0; i < MFS_SRC_BUCKETS && m->held; i++) {
+		b = (m->evict_bucket + i) % MFS_SRC_BUCKETS;
+		for (s = m->src_hash[b]; s; s = s->hash_next) {
+			if (s->info.handle) {
+				drop_handle(m, s);
+				m->evict_bucket = b;
+				return;
+			}
+		}
+	}
+}
+
 static int open_pidfd(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -280,6 +353,8 @@ static struct mfs_proc *get_proc(struct mfs_model *m, pid_t pid)
 	p->pid = pid;
 	p->pidfd = -1;
 	if (m->epfd >= 0) {
+		if (!fds_to_spare(m, 1))
+			evict_one(m);
 		p->pidfd = open_pidfd(pid);
 		if (p->pidfd < 0) {
 			free(p);
@@ -292,6 +367,8 @@ static struct mfs_proc *get_proc(struct mfs_model *m, pid_t pid)
 			return NULL;
 		}
 	}
+	if (p->pidfd >= 0)
+		m->pidfds++;
 	p->hash_next = m->proc_hash[(size_t)pid % MFS_PROC_BUCKETS];
 	m->proc_hash[(size_t)pid % MFS_PROC_BUCKETS] = p;
 	mfs_log(LOG_DEBUG, "pid %d appeared", (int)pid);
@@ -387,6 +464,7 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 {
 	struct mfs_src *s = mfs_model_src(m, name);
 	enum mfs_src_state was, state;
+	struct mfs_handle *h;
 
 	if (err < 0) {
 		mfs_model_remove(m, name, ch);
@@ -403,8 +481,11 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 	/* Keep /<pid> (and its inode numbers) while the file stays in it. */
 	if (s->proc && (state != MFS_SRC_ALIVE || si->pid != s->proc->pid))
 		detach(m, s, ch);
+	drop_handle(m, s);
 	mfs_srcinfo_free(&s->info);
 	s->info = *si;
+	h = si->handle;		/* counted once kept, below */
+	s->info.handle = NULL;
 	memset(si, 0, sizeof(*si));
 	s->state = state;
 	if (state == MFS_SRC_BAD && was != MFS_SRC_BAD)
@@ -413,6 +494,7 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 		sync_proc(m, s->proc, ch);
 	else if (state == MFS_SRC_ALIVE)
 		attach(m, s, ch);
+	keep_handle(m, s, h);
 	log_trouble(s);
 	sync_src(m, s, ch);
 }
@@ -430,6 +512,7 @@ void mfs_model_remove(struct mfs_model *m, const char *name,
 	detach(m, s, ch);
 	s->state = MFS_SRC_STALE;
 	sync_src(m, s, ch);
+	drop_handle(m, s);
 	mfs_srcinfo_free(&s->info);
 	free(s->name);
 	free(s);
@@ -449,6 +532,7 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 		s->proc = NULL;
 		s->proc_next = NULL;
 		s->state = MFS_SRC_STALE;
+		drop_handle(m, s);
 		sync_src(m, s, ch);
 	}
 	sync_proc(m, p, ch);	/* removes /<pid> and frees p */
@@ -548,6 +632,7 @@ struct mfs_fileref *mfs_model_proc_files(const struct mfs_model *m, pid_t pid,
 			break;
 		v[*n].main = s->info.tid == pid;
 		v[*n].created = s->info.created;
+		v[*n].handle = mfs_handle_get(s->info.handle);
 		++*n;
 	}
 	return v;
@@ -555,8 +640,10 @@ struct mfs_fileref *mfs_model_proc_files(const struct mfs_model *m, pid_t pid,
 
 void mfs_filerefs_free(struct mfs_fileref *v, size_t n)
 {
-	while (n--)
+	while (n--) {
 		free(v[n].name);
+		mfs_handle_put(v[n].handle);
+	}
 	free(v);
 }
 

@@ -18,6 +18,13 @@
 #define MFS_SRC_BUCKETS		1024
 #define MFS_PROC_BUCKETS	256
 
+/*
+ * Descriptors left to everything but held files and pidfds: the FUSE
+ * device, epoll, inotify, directories, and files opened by name while a
+ * request or a rescan reads them.
+ */
+#define MFS_FD_RESERVE		32
+
 /* How long a file that cannot be parsed yet is retried before logged. */
 #define MFS_PENDING_SECS	3
 
@@ -54,6 +61,10 @@ struct mfs_model {
 	struct mfs_node *files_dir;
 	int epfd;			/* pidfds go here; -1: none */
 	unsigned generation;
+	size_t held;			/* source files held open */
+	size_t pidfds;			/* processes watched */
+	size_t fd_limit;		/* RLIMIT_NOFILE, soft */
+	size_t evict_bucket;		/* where the next eviction looks */
 	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
 	struct mfs_proc *proc_hash[MFS_PROC_BUCKETS];
 };
@@ -63,8 +74,15 @@ struct mfs_fileref {
 	char *name;
 	bool main;
 	double created;
+	struct mfs_handle *handle;	/* a reference, or NULL */
 };
 
+/*
+ * Source files are held open while held + pidfds + MFS_FD_RESERVE stays
+ * under fd_limit (the soft RLIMIT_NOFILE at init); pidfds come first and
+ * take a held file's descriptor when there is no other.  Files not held
+ * are opened at each read instead.
+ */
 int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd);
 void mfs_model_destroy(struct mfs_model *m);
 
@@ -83,6 +101,9 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 void mfs_model_prune(struct mfs_model *m, struct mfs_changes *ch);
 
 struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name);
+/* A reference to the open file of source `name`, or NULL: read by name. */
+struct mfs_handle *mfs_model_handle(const struct mfs_model *m,
+				    const char *name);
 struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid);
 
 /*

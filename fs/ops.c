@@ -7,6 +7,7 @@
  * Permissions are checked by the kernel (default_permissions) against
  * attributes copied from the source files, and again at open against the
  * source file as it is now, since cached attributes may be stale.
+ * Source files are read through the descriptors the model holds open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -223,13 +224,13 @@ static int may_read(fuse_req_t req, const struct stat *st)
 }
 
 static int read_source(fuse_req_t req, const char *source,
-		       struct mmstats_snapshot *snap)
+		       struct mfs_handle *h, struct mmstats_snapshot *snap)
 {
 	struct mfs *fs = fs_of(req);
 	struct stat st;
 	int err;
 
-	err = mfs_source_snapshot(fs->srcfd, source, snap, &st);
+	err = mfs_source_snapshot(fs->srcfd, source, h, snap, &st);
 	if (snap->nstats == 0)
 		return err == -ENOENT || !err ? -ENOENT : -EIO;
 	return may_read(req, &st);
@@ -243,14 +244,15 @@ static const struct mmstats_stat *field_of(const struct mmstats_snapshot *snap,
 	return i < 0 ? NULL : &snap->stats[i];
 }
 
-static int render_field(fuse_req_t req, const char *source, const char *name,
-			char *buf, size_t len)
+static int render_field(fuse_req_t req, const char *source,
+			struct mfs_handle *h, const char *name, char *buf,
+			size_t len)
 {
 	const struct mmstats_stat *st;
 	struct mmstats_snapshot snap;
 	int n;
 
-	n = read_source(req, source, &snap);
+	n = read_source(req, source, h, &snap);
 	if (!n)
 		n = (st = field_of(&snap, name)) ?
 		    mmstats_render(&st->value, buf, len) : -ENOENT;
@@ -267,7 +269,7 @@ static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
 	int n = r && in ? 0 : -ENOMEM;
 
 	for (i = 0; i < nrefs && !n; i++) {
-		n = read_source(req, refs[i].name, &r[i]);
+		n = read_source(req, refs[i].name, refs[i].handle, &r[i]);
 		if (n == -ENOENT)	/* that thread's file just went */
 			n = 0;
 		in[i].stat = field_of(&r[i], name);
@@ -287,6 +289,7 @@ static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
 struct target {
 	enum mfs_kind kind;
 	char *name, *source;
+	struct mfs_handle *handle;	/* of source */
 	struct mfs_fileref *refs;
 	size_t nrefs;
 };
@@ -304,6 +307,8 @@ static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
 	t->source = n->source ? strdup(n->source) : NULL;
 	if (!t->name || (n->source && !t->source))
 		return -ENOMEM;
+	if (n->source)
+		t->handle = mfs_model_handle(&fs->model, n->source);
 	if (n->kind == MFS_PID_LABEL) {
 		t->refs = mfs_model_proc_files(&fs->model, n->pid, &t->nrefs);
 		if (!t->refs)
@@ -317,6 +322,7 @@ static void target_free(struct target *t)
 {
 	free(t->name);
 	free(t->source);
+	mfs_handle_put(t->handle);
 	mfs_filerefs_free(t->refs, t->nrefs);
 }
 
@@ -326,7 +332,7 @@ static int render_target(fuse_req_t req, const struct target *t, char *buf,
 	if (t->kind == MFS_PID_LABEL)
 		return render_process(req, t->refs, t->nrefs, t->name, buf,
 				      len);
-	return render_field(req, t->source, t->name, buf, len);
+	return render_field(req, t->source, t->handle, t->name, buf, len);
 }
 
 /* The value and a newline, in a buffer as long as it needs. */

@@ -1,9 +1,11 @@
 /*
  * source.c - read one file of the source directory.
  *
- * mmstats_read_at() opens with O_NOFOLLOW and refuses anything that is not
- * a regular file; the lstat before it keeps FIFOs and devices from ever
- * being opened at all (opening some devices has side effects).
+ * mmstats_open_at() opens with O_NOFOLLOW and never opens anything but a
+ * regular file (not even a FIFO or a device: opening some has side
+ * effects).  A file is opened so when it is found and then held open:
+ * rendering a value costs an fstat and a pread, where opening by name
+ * again costs an lstat, an open, an fstat, a pread and a close.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,17 +25,39 @@ bool mfs_source_name_ok(const char *name)
 	       !strcmp(name + len - sl, MMSTATS_SUFFIX) && !strchr(name, '/');
 }
 
-int mfs_source_snapshot(int dirfd, const char *name,
+static int snapshot_by_name(int dirfd, const char *name,
+			    struct mmstats_snapshot *snap, struct stat *st)
+{
+	int fd, err;
+
+	if (strchr(name, '/'))
+		return -EINVAL;
+	fd = mmstats_open_at(dirfd, name, st);
+	if (fd < 0)
+		return fd;
+	err = mmstats_read_fd_sized(fd, st->st_size, snap);
+	close(fd);
+	return err;
+}
+
+/*
+ * The fstat does three things for one system call: it checks the file
+ * still has a name, gives the owner and mode as they are now for the
+ * permission check at open, and sizes the read so that it needs one
+ * pread.
+ */
+int mfs_source_snapshot(int dirfd, const char *name, struct mfs_handle *h,
 			struct mmstats_snapshot *snap, struct stat *st)
 {
 	memset(snap, 0, sizeof(*snap));
-	if (strchr(name, '/'))
-		return -EINVAL;
-	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (!h)
+		return snapshot_by_name(dirfd, name, snap, st);
+	if (fstat(h->fd, st) < 0)
 		return -errno;
-	if (!S_ISREG(st->st_mode))
-		return -EPERM;
-	return mmstats_read_at(dirfd, name, snap);
+	/* Gone from the directory: what the name holds now, if anything. */
+	if (st->st_nlink == 0)
+		return snapshot_by_name(dirfd, name, snap, st);
+	return mmstats_read_fd_sized(h->fd, st->st_size, snap);
 }
 
 static double number(const struct mmstats_stat *st)
@@ -102,30 +126,49 @@ static void describe(const struct mmstats_snapshot *snap,
 		      !owner_ok(si->pid, si->st.st_uid);
 }
 
-int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
+/* Whether open failed because the name is no file we may open. */
+static bool not_ours(int err)
 {
-	struct mmstats_snapshot snap;
-	int err;
+	return err == -ENOENT || err == -EPERM || err == -EINVAL ||
+	       err == -ELOOP || err == -EISDIR || err == -ESTALE ||
+	       err == -EACCES;
+}
 
-	memset(si, 0, sizeof(*si));
-	err = mfs_source_snapshot(dirfd, name, &snap, &si->st);
-	if (err == -ENOENT || err == -EPERM || err == -EINVAL ||
-	    err == -ELOOP || err == -EISDIR || err == -ESTALE ||
-	    err == -EACCES) {	/* not a file we may open: no content */
-		mmstats_snapshot_free(&snap);
-		return err;
-	}
-	si->err = err < 0 ? err : snap.err;
+static void set_error(struct mfs_srcinfo *si, int err,
+		      const struct mmstats_snapshot *snap)
+{
+	si->err = err < 0 ? err : snap->err;
 	if (si->err)
 		snprintf(si->errmsg, sizeof(si->errmsg), "%s",
-			 snap.errmsg[0] ? snap.errmsg :
+			 snap->errmsg[0] ? snap->errmsg :
 			 err < 0 ? strerror(-err) : "bad file");
+}
+
+int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
+{
+	struct mmstats_snapshot snap = { 0 };
+	int fd, err;
+
+	memset(si, 0, sizeof(*si));
+	if (strchr(name, '/'))
+		return -EINVAL;
+	fd = mmstats_open_at(dirfd, name, &si->st);
+	if (fd < 0 && not_ours(fd))
+		return fd;
+	if (fd < 0) {		/* EMFILE and such: try again later */
+		set_error(si, fd, &snap);
+		return 0;
+	}
+	err = mmstats_read_fd_sized(fd, si->st.st_size, &snap);
+	si->handle = mfs_handle_new(fd);	/* NULL: read by name */
+	set_error(si, err, &snap);
 	si->usable = snap.nstats > 0;
 	if (si->usable) {
 		describe(&snap, si);
 		err = mfs_fieldnames_make(&snap, &si->names);
 		if (err < 0) {
 			mmstats_snapshot_free(&snap);
+			mfs_srcinfo_free(si);
 			return err;
 		}
 	}
@@ -136,4 +179,6 @@ int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
 void mfs_srcinfo_free(struct mfs_srcinfo *si)
 {
 	mfs_fieldnames_free(&si->names);
+	mfs_handle_put(si->handle);
+	si->handle = NULL;
 }

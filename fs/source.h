@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "fields.h"
+#include "handle.h"
 #include "mmstats.h"
 
 struct mfs_srcinfo {
@@ -20,23 +21,31 @@ struct mfs_srcinfo {
 	enum mmstats_liveness live;
 	bool foreign;		/* owned by a user the process is not */
 	struct mfs_fieldnames names;
+	struct mfs_handle *handle;	/* the file read, still open; or NULL */
 };
 
 /* Whether a directory entry is an mmstats file (the default "*.mmstats"). */
 bool mfs_source_name_ok(const char *name);
 
 /*
- * Read `name` in dirfd (never following a symlink, never opening anything
- * but a regular file) and describe it.  Returns 0 with si filled (si->err
- * tells whether the content was good), or -errno when the file could not
- * be read at all (-ENOENT: gone).
+ * Open `name` in dirfd (never following a symlink, never opening anything
+ * but a regular file), read it and describe it, keeping it open in
+ * si->handle.  Returns 0 with si filled (si->err tells whether the
+ * content was good), or -errno when the file could not be read at all
+ * (-ENOENT: gone).
  */
 int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si);
 
-/* Read only the fields, for rendering: snap must be freed by the caller. */
-int mfs_source_snapshot(int dirfd, const char *name,
+/*
+ * Read only the fields, for rendering, with *st the file as it is now:
+ * through h, the file held open, unless h is NULL or its file has lost
+ * its name (removed, or replaced by a rename), else by name in dirfd.
+ * snap must be freed by the caller.
+ */
+int mfs_source_snapshot(int dirfd, const char *name, struct mfs_handle *h,
 			struct mmstats_snapshot *snap, struct stat *st);
 
+/* Free what si holds, and let go of its file. */
 void mfs_srcinfo_free(struct mfs_srcinfo *si);
 
 #endif
