@@ -2,11 +2,14 @@
  * bench_read - microseconds to open, read to the end and close one file,
  * as cat or a monitoring agent does, for several files side by side.
  *
- *	bench_read BASELINE_NAME=PATH [NAME[@TARGET]=PATH ...]
+ *	bench_read [-c NAME:BASE ...] BASELINE_NAME=PATH [NAME[@TARGET]=PATH ...]
  *
  * Each NAME is timed against the first file (the baseline), in batches
  * interleaved round-robin so that every file sees the same machine; the
- * best batch counts.  TARGET, a ratio, is what run.sh checks.
+ * best batch counts.  TARGET, a ratio, is what run.sh checks.  Each -c
+ * adds a row of NAME against BASE, another of the files, without target:
+ * the same figures, compared another way (e.g. two daemons that run the
+ * same loop).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include "bench.h"
 
 #define MAX_FILES	8
+#define MAX_COMPARE	4
 
 struct subject {
 	char name[64];
@@ -75,20 +79,69 @@ static double time_batch(const char *path, int ops, int *err)
 	return (double)(bench_now_ns() - t0) / 1000.0 / ops;
 }
 
+static const struct subject *find_subject(const struct subject *subj,
+					  int n, const char *name, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(subj[i].name) == len &&
+		    !memcmp(subj[i].name, name, len))
+			return &subj[i];
+	return NULL;
+}
+
+/* The extra rows of "NAME:BASE" */
+static int compare_rows(const struct subject *subj, int n,
+			char *const *cmp, int ncmp)
+{
+	for (int i = 0; i < ncmp; i++) {
+		const char *colon = strchr(cmp[i], ':');
+		const struct subject *a, *b;
+		char figure[96];
+
+		a = colon ? find_subject(subj, n, cmp[i],
+					 (size_t)(colon - cmp[i])) : NULL;
+		b = colon ? find_subject(subj, n, colon + 1,
+					 strlen(colon + 1)) : NULL;
+		if (!a || !b) {
+			fprintf(stderr, "bench_read: -c %s: no such files\n",
+				cmp[i]);
+			return -EINVAL;
+		}
+		snprintf(figure, sizeof(figure), "read %s", a->name);
+		bench_row(figure, a->best_us, "us/op", b->name, b->best_us,
+			  "-");
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_read [-c NAME:BASE ...] BASE=PATH "
+		"[NAME[@TARGET]=PATH ...]\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct subject subj[MAX_FILES];
-	int n = argc - 1, ops = 200, rounds = 25, err = 0;
+	char *cmp[MAX_COMPARE];
+	int n, ncmp = 0, ops = 200, rounds = 25, err = 0, opt;
 
+	while ((opt = getopt(argc, argv, "c:")) != -1) {
+		if (opt != 'c' || ncmp == MAX_COMPARE) {
+			usage();
+			return 2;
+		}
+		cmp[ncmp++] = optarg;
+	}
+	n = argc - optind;
 	if (n < 1 || n > MAX_FILES) {
-		fprintf(stderr, "usage: bench_read BASE=PATH "
-			"[NAME[@TARGET]=PATH ...]\n");
+		usage();
 		return 2;
 	}
 	for (int i = 0; i < n; i++) {
-		if (parse_subject(argv[i + 1], &subj[i])) {
+		if (parse_subject(argv[optind + i], &subj[i])) {
 			fprintf(stderr, "bench_read: bad argument: %s\n",
-				argv[i + 1]);
+				argv[optind + i]);
 			return 2;
 		}
 	}
@@ -114,5 +167,5 @@ int main(int argc, char **argv)
 		bench_row(figure, subj[i].best_us, "us/op", subj[0].name,
 			  subj[0].best_us, subj[i].target);
 	}
-	return 0;
+	return compare_rows(subj, n, cmp, ncmp) ? 2 : 0;
 }

@@ -4,6 +4,8 @@
 #	tests/bench/run.sh build		(make bench)
 #	BENCH_QUICK=1 tests/bench/run.sh build	shorter, rougher, no 10,000
 #	BENCH_SIZES="10 100" tests/bench/run.sh build	other scale sizes
+#	BENCH_ONLY="read" tests/bench/run.sh build	some of: writer read
+#							impact scale
 #
 # Every figure is a ratio against a baseline measured in the same run, so
 # a busy machine moves both.  A missed target is reported, never fatal:
@@ -27,6 +29,15 @@ if [ -n "${BENCH_QUICK:-}" ]; then
 else
 	sizes=${BENCH_SIZES:-"10 100 1000 10000"}
 fi
+
+only=${BENCH_ONLY:-"writer read impact scale"}
+
+wanted() {
+	case " $only " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
 
 cleanup() {
 	for p in $pids; do
@@ -99,7 +110,11 @@ fuse_benches() {
 		return
 	fi
 	printf '1234567890123456789\n' >"$shm_file"
-	collect read "$bench/bench_read" "minimal FUSE=$floor/value" \
+	# Each daemon against the floor in the same loop too: what mmstatsfs
+	# itself costs, apart from libfuse's multi-threaded hand-off.
+	wanted read && collect read "$bench/bench_read" \
+		-c "mmstatsfs stat file:minimal FUSE, mt loop" \
+		"minimal FUSE=$floor/value" \
 		"mmstatsfs stat file@1.3=$stat_file" \
 		"minimal FUSE, mt loop=$floor2/value" \
 		"mmstatsfs -s stat file=$mnt_s/$hold/bench.counter" \
@@ -114,18 +129,19 @@ fuse_benches() {
 	# writer on the first.
 	last=$(($(nproc) - 1))
 	taskset -a -p -c "$last" "$daemon" >/dev/null 2>&1
-	collect impact "$bench/bench_impact" -d "$src" -m "$mnt" 1 4
+	wanted impact &&
+		collect impact "$bench/bench_impact" -d "$src" -m "$mnt" 1 4
 	taskset -a -p -c "0-$last" "$daemon" >/dev/null 2>&1
 
 	# Scale: many writers, each a process of its own.
-	collect scale "$bench/bench_scale" -s "$src" -m "$mnt" -p "$daemon" \
-		-F "$floor2" $sizes
+	wanted scale && collect scale "$bench/bench_scale" -s "$src" \
+		-m "$mnt" -p "$daemon" -F "$floor2" $sizes
 }
 
 echo "mmstats benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores," \
 	"$(uname -r)${BENCH_QUICK:+, BENCH_QUICK}"
 
-collect writer "$bench/bench_writer" -d "$src"
+wanted writer && collect writer "$bench/bench_writer" -d "$src"
 if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null; then
 	fuse_benches
 else
