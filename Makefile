@@ -4,7 +4,9 @@
 #   make check           unit, integration and fuzz tests, then again
 #                        under ASan/UBSan ($(B)/asan)
 #   make bench           benchmarks (tests/bench), a table on stdout
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (packaging/README.md)
+#   make check-packaging build, lint, install, check and remove the Debian
+#                        packages on this machine (root)
 #
 # Sources are found by convention, so adding a file needs no edit here:
 #   lib/*.c              libmmstats (static and shared)
