@@ -201,11 +201,12 @@ static int check_regular(const char *name, const struct stat *st)
 }
 
 /*
- * The lstat before the open keeps FIFOs and devices from ever being
- * opened (opening some devices has side effects); the fstat after it
- * tells that the file opened is the one looked at.
+ * Without /proc: the lstat before the open keeps FIFOs and devices named
+ * so from being opened, and the fstat after it tells the file opened is
+ * the one looked at.  One swapped in between the two is opened, then
+ * refused.
  */
-int mmstats_open_at(int dirfd, const char *name, struct stat *after)
+static int open_checked(int dirfd, const char *name, struct stat *after)
 {
 	struct stat before;
 	int fd, err;
@@ -231,6 +232,39 @@ int mmstats_open_at(int dirfd, const char *name, struct stat *after)
 		return err;
 	}
 	return fd;
+}
+
+/*
+ * An O_PATH descriptor names an inode without opening it (no FIFO
+ * rendezvous, no device driver's open): its fstat decides, and only
+ * then is that very inode opened, through /proc/self/fd, so nothing
+ * swapped in under the name meanwhile can be opened.
+ */
+int mmstats_open_at(int dirfd, const char *name, struct stat *st)
+{
+	char proc[32];
+	int path, fd, err;
+
+	path = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (path < 0)
+		return mms_error(-errno, "%s: %s", name, strerror(errno));
+	if (fstat(path, st) < 0)
+		err = mms_error(-errno, "%s: %s", name, strerror(errno));
+	else
+		err = check_regular(name, st);
+	if (err) {
+		close(path);
+		return err;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
+	fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	err = fd < 0 ? errno : 0;
+	close(path);
+	if (fd >= 0)
+		return fd;
+	if (err == ENOENT)	/* no /proc here */
+		return open_checked(dirfd, name, st);
+	return mms_error(-err, "%s: %s", name, strerror(err));
 }
 
 int mmstats_read_at(int dirfd, const char *name, struct mmstats_snapshot *snap)
