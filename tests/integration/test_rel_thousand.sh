@@ -112,18 +112,7 @@ touch "$T/stop"
 for r in $readers; do wait "$r"; done
 rss2=$(rss)
 cat "$T"/churn*.err | grep -v "No such file or directory" >"$T/churn.bad"
-# Known bug, reported: fs/ops.c get_target() answers ENOMEM when the
-# process of a /PID/LABEL node is already gone from the model
-# (mfs_model_proc_files() returns NULL for it): should be ENOENT.
-known=""
-if [ -s "$T/churn.bad" ] && ! grep -qv "Cannot allocate memory" "$T/churn.bad"; then
-	known="$(wc -l <"$T/churn.bad") opens of a dying writer's"
-	known="$known /PID/LABEL failed with ENOMEM, not ENOENT"
-	known="$known (fs/ops.c get_target)"
-	note "KNOWN BUG: $known"
-elif [ -s "$T/churn.bad" ]; then
-	fail "readers during churn: $(head -n 5 "$T/churn.bad")"
-fi
+[ -s "$T/churn.bad" ] && fail "readers during churn: $(head -n 5 "$T/churn.bad")"
 daemon_alive || fail "mmstatsfs died during churn"
 races=$(cat "$T"/churn*.err | grep -c "No such file")
 note "churn: $waves waves of $wave writers, $races ENOENT races;" \
@@ -131,7 +120,5 @@ note "churn: $waves waves of $wave writers, $races ENOENT races;" \
 [ "$rss2" -le $((rss1 * 2 + 4096)) ] ||
 	fail "daemon memory grew from $rss1 kB to $rss2 kB over $waves waves"
 unmount_fs "$mnt"
-[ -n "$known" ] && [ -z "${REL_STRICT:-}" ] && skip "known bug: $known"
-[ -n "$known" ] && fail "$known"
 echo ok
 exit 0
