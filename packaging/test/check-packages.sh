@@ -419,8 +419,8 @@ start_unit() {
 }
 
 # Without systemd to run it (a container), run what the unit runs, and do
-# what systemd does on stop and on a crash.  (The unit was also tried
-# under systemd 252 itself: see packaging/README.md.)
+# what systemd does on stop and on a crash.  (try-under-systemd.sh checks
+# the unit under systemd itself, by hand.)
 check_unit_commands() {
 	local mnt=$work/mnt-unit start_pre start stop_post pid rc
 	start_pre=$(unit_command ExecStartPre "$mnt")
