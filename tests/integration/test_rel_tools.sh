@@ -18,7 +18,7 @@ cp "$V/all_types.mmstats" "$src/stale.mmstats"		# its writer is gone
 cp "$V/all_types.mmstats" "$out/stale.mmstats"
 ln -s "$out/stale.mmstats" "$src/stale-link.mmstats"
 start_writer "$T/w.out" -d "$src" -k good.value=uint32:42
-listing() { ls -la "$src" | grep -v '^total'; }
+listing() { find "$src" -mindepth 1 -maxdepth 1 -printf '%M %U %s %P -> %l\n' | sort; }
 listing >"$T/before"
 rel_watch_opens "$T/opens" "$src" "$out"
 
@@ -81,12 +81,13 @@ wait $mpid
 
 # --- cleanstats -------------------------------------------------------------
 run cleandry "$B/cleanstats" -n "$src"
-listing | diff "$T/before" - || fail "cleanstats -n changed the directory"
+listing | diff "$T/before" - >"$T/diff" ||
+	fail "cleanstats -n changed the directory: $(cat "$T/diff")"
 run clean "$B/cleanstats" "$src"
 grep -i "removed\|deleting" "$T/clean.out"
 [ ! -e "$src/stale.mmstats" ] || fail "cleanstats left the stale file"
-listing | grep -v " stale.mmstats$" >"$T/after"
-grep -v " stale.mmstats$" "$T/before" | diff - "$T/after" ||
+listing | grep -v " stale.mmstats -> $" >"$T/after"
+grep -v " stale.mmstats -> $" "$T/before" | diff - "$T/after" ||
 	fail "cleanstats removed more than the stale file"
 [ -f "$out/stale.mmstats" ] || fail "cleanstats removed a file through a symlink"
 [ -f "$out/marker.mmstats" ] && [ -f /etc/shadow ] || fail "a symlink's target went"
