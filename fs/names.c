@@ -11,40 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mmstats.h"
 #include "names.h"
 
 #define HASH_TAIL	18	/* "%~" and 16 hex digits */
 
 static const char hexdigits[] = "0123456789ABCDEF";
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_seq_len(const unsigned char *s, size_t len)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
 
 /*
  * How many bytes of label make the next token and whether they are kept
@@ -52,7 +24,7 @@ static size_t utf8_seq_len(const unsigned char *s, size_t len)
  */
 static size_t next_token(const unsigned char *s, size_t len, int *literal)
 {
-	size_t n = utf8_seq_len(s, len);
+	size_t n = mmstats_utf8_len(s, len);
 
 	*literal = 1;
 	if (n == 0) {

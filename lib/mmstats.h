@@ -372,6 +372,14 @@ mmstats_snapshot_find(const struct mmstats_snapshot *snap, const char *suffix);
  */
 int mmstats_render(const struct mmstats_value *val, char *buf, size_t len);
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (1 to 4 bytes, at most
+ * len available), or 0 where none starts: overlong forms, surrogates and
+ * code points past U+10FFFF are not well-formed (RFC 3629, as Python's
+ * codec).  Labels and strings are decoded by this rule.
+ */
+size_t mmstats_utf8_len(const void *s, size_t len);
+
 /* Python repr() of a double, for anyone printing floats the same way. */
 int mmstats_format_double(double d, char *buf, size_t len);
 

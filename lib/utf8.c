@@ -2,19 +2,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mmstats.h"
 #include "utf8.h"
 
-/*
- * Length of the well-formed sequence at s (at most n bytes available),
- * or 0 if the bytes there do not start one.  Overlong forms, surrogates
- * and code points past U+10FFFF are rejected, as CPython does.
- */
-static size_t sequence_len(const unsigned char *s, size_t n)
+size_t mmstats_utf8_len(const void *p, size_t n)
 {
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
+	const unsigned char *s = p;
+	unsigned char c, lo = 0x80, hi = 0xbf;
 	size_t len, i;
 
+	if (n == 0)
+		return 0;
+	c = s[0];
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf)
@@ -25,6 +24,8 @@ static size_t sequence_len(const unsigned char *s, size_t n)
 		len = 4;
 	else
 		return 0;
+	/* The second byte's range rules out overlong forms, surrogates
+	 * and code points past U+10FFFF. */
 	if (c == 0xe0)
 		lo = 0xa0;
 	else if (c == 0xed)
@@ -46,7 +47,7 @@ size_t mms_utf8_clean(char *dst, const unsigned char *src, size_t len)
 	size_t in = 0, out = 0, n;
 
 	while (in < len) {
-		n = sequence_len(src + in, len - in);
+		n = mmstats_utf8_len(src + in, len - in);
 		if (n == 0) {
 			in++;
 			continue;
@@ -73,7 +74,7 @@ size_t mms_utf8_cut(const char *s, size_t max)
 			start--;
 		if (start > 0 && u[start - 1] >= 0x80) {
 			start--;
-			if (sequence_len(u + start, len - start) != len - start)
+			if (mmstats_utf8_len(u + start, len - start) != len - start)
 				len = start;
 		}
 	}

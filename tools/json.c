@@ -39,7 +39,7 @@ void json_string(struct buf *b, const char *s, size_t len)
 		for (run = i; run < len; run += n) {
 			if (json_needs_escape(p[run]))
 				break;
-			n = p[run] < 0x80 ? 1 : text_utf8_len(p + run, len - run);
+			n = p[run] < 0x80 ? 1 : mmstats_utf8_len(p + run, len - run);
 			if (n == 0)
 				break;
 		}

@@ -58,7 +58,7 @@ void prom_label_value(struct buf *b, const char *s, size_t len)
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\0': break;
 		default:
-			n = text_utf8_len(u + i, len - i);
+			n = mmstats_utf8_len(u + i, len - i);
 			if (n == 0) {
 				buf_puts(b, "\xef\xbf\xbd");
 				break;

@@ -38,7 +38,7 @@ static void check_utf8(const char *s, size_t len, bool json)
 	while (i < len) {
 		if (u[i] == 0 || (json && u[i] < 0x20 && u[i] != '\n'))
 			abort();
-		n = text_utf8_len(u + i, len - i);
+		n = mmstats_utf8_len(u + i, len - i);
 		if (n == 0)
 			abort();
 		i += n;

@@ -194,9 +194,9 @@ static void test_text_width(void **state)
 	assert_int_equal(text_width(""), 0);
 	assert_int_equal(text_width("web.stats"), 9);
 	assert_int_equal(text_width("h\xc3\xa9llo \xe2\x80\x94 \xf0\x9f\x98\x80"), 9);
-	assert_int_equal(text_utf8_len((const unsigned char *)"\xe2\x80\x94", 3), 3);
-	assert_int_equal(text_utf8_len((const unsigned char *)"\xe2\x80\x94", 2), 0);
-	assert_int_equal(text_utf8_len((const unsigned char *)"\xc1\xbf", 2), 0);
+	assert_int_equal(mmstats_utf8_len((const unsigned char *)"\xe2\x80\x94", 3), 3);
+	assert_int_equal(mmstats_utf8_len((const unsigned char *)"\xe2\x80\x94", 2), 0);
+	assert_int_equal(mmstats_utf8_len((const unsigned char *)"\xc1\xbf", 2), 0);
 }
 
 static void test_buf_grows(void **state)
