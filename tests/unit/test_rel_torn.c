@@ -170,17 +170,20 @@ static void test_torn_in_process(void **state)
 
 /*
  * Strings are many bytes, stored one by one: the reader rereads a string
- * until two copies agree (4 reads at most, see mmstats(5)).  A writer
- * that rewrites a 64-byte string (all bytes equal, a new byte each time)
- * with a pause between rewrites (nanosleep of 1 us: some 60 us here, far
- * longer than a read) must never be seen half way; one that rewrites it
- * without pause can be (documented), and how often is printed.
+ * until two copies agree (4 reads at most, see mmstats(5)).  That cannot
+ * make every copy whole: a writer descheduled in the middle of a store
+ * leaves a half-written string that any number of reads agree on, and
+ * format 1 has no version counter to tell.  So what is asserted is what
+ * must hold of every copy: the field's 64 bytes, each a letter the writer
+ * stored (never a zero, never a byte from elsewhere); how many copies
+ * were torn is printed, for a writer rewriting without pause and one
+ * pausing (nanosleep of 1 us: some 60 us here) between rewrites.
  */
 struct string_writer {
 	struct mmstats_field *f;
 	long pause_ns;
 	volatile bool stop;
-	unsigned long rounds;
+	volatile unsigned long rounds;
 };
 
 static void *string_loop(void *arg)
@@ -190,12 +193,26 @@ static void *string_loop(void *arg)
 	char text[65] = "";
 
 	while (!w->stop) {
-		memset(text, 'a' + (int)(w->rounds++ % 26), 64);
+		memset(text, 'a' + (int)(w->rounds % 26), 64);
 		mmstats_set_string(w->f, text);
+		w->rounds++;
 		if (w->pause_ns)
 			nanosleep(&ts, NULL);
 	}
 	return NULL;
+}
+
+/* Whether 64 bytes, all letters the writer stored, are not all the same. */
+static bool torn_copy(const char *p, size_t len)
+{
+	bool torn = false;
+
+	assert_int_equal(len, 64);
+	for (size_t k = 0; k < len; k++) {
+		assert_true(p[k] >= 'a' && p[k] <= 'z');
+		torn |= p[k] != p[0];
+	}
+	return torn;
 }
 
 static unsigned long torn_strings(struct mmstats *s, int fd, long pause_ns,
@@ -217,12 +234,7 @@ static unsigned long torn_strings(struct mmstats *s, int fd, long pause_ns,
 		assert_int_equal(mmstats_read_fd(fd, &snap), 0);
 		st = mmstats_snapshot_find(&snap, "text");
 		assert_non_null(st);
-		assert_int_equal(st->value.v.str.len, 64);
-		for (size_t k = 1; k < 64; k++)
-			if (st->value.v.str.ptr[k] != st->value.v.str.ptr[0]) {
-				torn++;
-				break;
-			}
+		torn += torn_copy(st->value.v.str.ptr, st->value.v.str.len);
 		mmstats_snapshot_free(&snap);
 	}
 	w.stop = true;
@@ -249,9 +261,8 @@ static void test_torn_strings(void **state)
 		fail_msg("mmstats_open: %s", mmstats_last_error());
 	fd = open(mmstats_filename(s), O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	/* Documented: without pause a reader may keep a torn copy. */
 	(void)torn_strings(s, fd, 0, reads / 10);
-	assert_int_equal(torn_strings(s, fd, 1000, reads), 0);
+	(void)torn_strings(s, fd, 1000, reads);
 	close(fd);
 	assert_int_equal(mmstats_remove(s), 0);
 	rmdir(dir);
