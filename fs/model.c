@@ -10,8 +10,12 @@
  * found, as many as descriptors allow; a file removed, replaced or whose
  * writer exits is let go at once, so the daemon keeps no deleted file's
  * storage.  A pidfd is worth more than a held file (without it a process
- * is not shown at all), so a new process takes a held file's descriptor
- * when the limit is near.
+ * is polled, which costs a system call or two every MFS_POLL_MS), so a
+ * new process takes a held file's descriptor when the limit is near, and
+ * a polled one as soon as one frees up.  Polling is the fallback that
+ * keeps every process shown however many there are: without it, anyone
+ * who can start processes could use up the descriptors and so hide other
+ * users' writers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +28,7 @@
 
 #include "log.h"
 #include "model.h"
+#include "pidstat.h"
 
 static size_t str_bucket(const char *s)
 {
@@ -235,6 +240,8 @@ static void free_proc(struct mfs_model *m, struct mfs_proc *p)
 		close(p->pidfd);	/* leaves the epoll set with it */
 		m->pidfds--;
 	}
+	if (p->polled)
+		m->polled--;
 	free(p);
 }
 
@@ -340,11 +347,55 @@ static int open_pidfd(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* A pidfd for p in the epoll set, if a descriptor is to spare. */
+static int watch_pidfd(struct mfs_model *m, struct mfs_proc *p)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN, .data.u64 = (uint64_t)p->pid,
+	};
+	int fd, err;
+
+	if (!fds_to_spare(m, 1))
+		evict_one(m);
+	if (!fds_to_spare(m, 1))
+		return -EMFILE;
+	if ((fd = open_pidfd(p->pid)) < 0)
+		return -errno;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	p->pidfd = fd;
+	m->pidfds++;
+	return 0;
+}
+
+/*
+ * Watch p by a pidfd, else by polling: whatever stands in the way of a
+ * pidfd (no descriptor, no memory, epoll's limit), the process is shown.
+ * Fails only when p has exited.
+ */
+static int watch(struct mfs_model *m, struct mfs_proc *p)
+{
+	int err = watch_pidfd(m, p);
+
+	if (!err || err == -ESRCH)
+		return err;
+	/* -errno (cannot tell now): its file just said it runs */
+	if (mfs_pid_runs(p->pid, &p->starttime) == 0)
+		return -ESRCH;
+	mfs_log(LOG_DEBUG, "pid %d: polled (pidfd: %s)", (int)p->pid,
+		strerror(-err));
+	p->polled = true;
+	m->polled++;
+	return 0;
+}
+
 /* The process record of pid, made and watched on first use. */
 static struct mfs_proc *get_proc(struct mfs_model *m, pid_t pid)
 {
 	struct mfs_proc *p = mfs_model_proc(m, pid);
-	struct epoll_event ev = { .events = EPOLLIN };
 
 	if (p)
 		return p;
@@ -352,23 +403,10 @@ static struct mfs_proc *get_proc(struct mfs_model *m, pid_t pid)
 		return NULL;
 	p->pid = pid;
 	p->pidfd = -1;
-	if (m->epfd >= 0) {
-		if (!fds_to_spare(m, 1))
-			evict_one(m);
-		p->pidfd = open_pidfd(pid);
-		if (p->pidfd < 0) {
-			free(p);
-			return NULL;	/* ESRCH: it has just exited */
-		}
-		ev.data.u64 = (uint64_t)pid;
-		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, p->pidfd, &ev) < 0) {
-			close(p->pidfd);
-			free(p);
-			return NULL;
-		}
+	if (m->epfd >= 0 && watch(m, p) < 0) {
+		free(p);
+		return NULL;	/* it has just exited */
 	}
-	if (p->pidfd >= 0)
-		m->pidfds++;
 	p->hash_next = m->proc_hash[(size_t)pid % MFS_PROC_BUCKETS];
 	m->proc_hash[(size_t)pid % MFS_PROC_BUCKETS] = p;
 	mfs_log(LOG_DEBUG, "pid %d appeared", (int)pid);
@@ -536,6 +574,32 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 		sync_src(m, s, ch);
 	}
 	sync_proc(m, p, ch);	/* removes /<pid> and frees p */
+}
+
+static void poll_one(struct mfs_model *m, struct mfs_proc *p,
+		     struct mfs_changes *ch)
+{
+	if (mfs_pid_runs(p->pid, &p->starttime) == 0) {
+		mfs_model_proc_exit(m, p->pid, ch);	/* frees p */
+	} else if (watch_pidfd(m, p) == 0) {
+		p->polled = false;
+		m->polled--;
+	}
+}
+
+size_t mfs_model_poll(struct mfs_model *m, struct mfs_changes *ch)
+{
+	struct mfs_proc *p, *next;
+	size_t b;
+
+	for (b = 0; b < MFS_PROC_BUCKETS && m->polled; b++) {
+		for (p = m->proc_hash[b]; p; p = next) {
+			next = p->hash_next;
+			if (p->polled)
+				poll_one(m, p, ch);
+		}
+	}
+	return m->polled;
 }
 
 void mfs_model_prune(struct mfs_model *m, struct mfs_changes *ch)

@@ -10,6 +10,7 @@
 #define MFS_MODEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "source.h"
@@ -24,6 +25,12 @@
  * request or a rescan reads them.
  */
 #define MFS_FD_RESERVE		32
+
+/*
+ * How often processes without a pidfd are checked: what their exit may
+ * take to show, instead of a pidfd's next to nothing.
+ */
+#define MFS_POLL_MS		50
 
 /* How long a file that cannot be parsed yet is retried before logged. */
 #define MFS_PENDING_SECS	3
@@ -51,7 +58,9 @@ struct mfs_src {
 
 struct mfs_proc {
 	pid_t pid;
-	int pidfd;			/* -1: not watched */
+	int pidfd;			/* -1: polled, or not watched */
+	bool polled;			/* no descriptor was left for a pidfd */
+	uint64_t starttime;		/* polled: clock ticks; 0: not known */
 	struct mfs_src *srcs;
 	struct mfs_proc *hash_next;
 };
@@ -62,7 +71,8 @@ struct mfs_model {
 	int epfd;			/* pidfds go here; -1: none */
 	unsigned generation;
 	size_t held;			/* source files held open */
-	size_t pidfds;			/* processes watched */
+	size_t pidfds;			/* processes watched by a pidfd */
+	size_t polled;			/* processes watched by polling */
 	size_t fd_limit;		/* RLIMIT_NOFILE, soft */
 	size_t evict_bucket;		/* where the next eviction looks */
 	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
@@ -81,7 +91,9 @@ struct mfs_fileref {
  * Source files are held open while held + pidfds + MFS_FD_RESERVE stays
  * under fd_limit (the soft RLIMIT_NOFILE at init); pidfds come first and
  * take a held file's descriptor when there is no other.  Files not held
- * are opened at each read instead.
+ * are opened at each read instead, and processes left without a pidfd
+ * are polled (mfs_model_poll), so that no number of processes can hide
+ * one.  With epfd -1, processes are not watched at all.
  */
 int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd);
 void mfs_model_destroy(struct mfs_model *m);
@@ -97,6 +109,12 @@ void mfs_model_remove(struct mfs_model *m, const char *name,
 /* The process behind pidfd events has exited. */
 void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 			 struct mfs_changes *ch);
+/*
+ * Check the processes watched without a pidfd: remove those that exited
+ * (zombies too) or whose pid was reused, and give the others a pidfd if
+ * descriptors have freed up.  Returns how many are still polled.
+ */
+size_t mfs_model_poll(struct mfs_model *m, struct mfs_changes *ch);
 /* Forget every source not updated since generation was last bumped. */
 void mfs_model_prune(struct mfs_model *m, struct mfs_changes *ch);
 

@@ -1,13 +1,16 @@
 /*
  * watch.c - the watcher thread: one epoll loop over the source directory's
  * inotify descriptor, a pidfd per writing process, a wake-up eventfd and a
- * retry timer.
+ * timer.
  *
  * Events drive everything: a file that appears is read at once, a process
  * that exits is removed at once, and only a lost event (IN_Q_OVERFLOW)
- * costs a full rescan.  Files that cannot be parsed yet (the reference
- * writer fills its file in after creating it, with no event) are retried
- * every RETRY_MS for MFS_PENDING_SECS.
+ * costs a full rescan.  The timer runs only while there is something to
+ * look at again: files that cannot be parsed yet (the reference writer
+ * fills its file in after creating it, with no event) are retried every
+ * RETRY_MS for MFS_PENDING_SECS, and processes left without a pidfd (no
+ * descriptor to spare) are polled every MFS_POLL_MS.  An idle daemon
+ * sleeps in epoll_wait.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,12 +30,20 @@
 #define TAG_WAKE	(TAG | 2)
 #define TAG_TIMER	(TAG | 3)
 
-static void arm_retry(struct mfs *fs)
+/*
+ * Have the timer fire within ms: a deadline already sooner stands, so a
+ * stream of events cannot keep pushing it back.
+ */
+static void arm_within(struct mfs *fs, long ms)
 {
-	struct itimerspec its = {
-		.it_value.tv_nsec = RETRY_MS * 1000000L,
+	struct itimerspec cur, its = {
+		.it_value.tv_nsec = ms * 1000000L,
 	};
 
+	if (timerfd_gettime(fs->timerfd, &cur) == 0 &&
+	    (cur.it_value.tv_sec || cur.it_value.tv_nsec) &&
+	    cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec <= ms * 1000000L)
+		return;
 	timerfd_settime(fs->timerfd, 0, &its, NULL);
 }
 
@@ -122,6 +133,27 @@ static void on_pid_exit(struct mfs *fs, pid_t pid)
 	pthread_mutex_unlock(&fs->lock);
 }
 
+static size_t poll_procs(struct mfs *fs)
+{
+	size_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	n = mfs_model_poll(&fs->model, &fs->changes);
+	pthread_mutex_unlock(&fs->lock);
+	return n;
+}
+
+/* Any request may have made a process that must be polled. */
+static bool any_polled(struct mfs *fs)
+{
+	size_t n;
+
+	pthread_mutex_lock(&fs->lock);
+	n = fs->model.polled;
+	pthread_mutex_unlock(&fs->lock);
+	return n > 0;
+}
+
 static bool any_pending(struct mfs *fs)
 {
 	char **names;
@@ -160,6 +192,7 @@ static void *watcher(void *arg)
 			case TAG_TIMER:
 				drain(fs->timerfd);
 				mfs_refresh_pending(fs);
+				poll_procs(fs);
 				check_pending = true;
 				break;
 			default:
@@ -167,7 +200,9 @@ static void *watcher(void *arg)
 			}
 		}
 		if (check_pending && any_pending(fs))
-			arm_retry(fs);
+			arm_within(fs, RETRY_MS);
+		if (any_polled(fs))
+			arm_within(fs, MFS_POLL_MS);
 		mfs_send_changes(fs);
 	}
 	return NULL;
@@ -189,7 +224,9 @@ int mfs_watch_start(struct mfs *fs)
 	    (err = add_fd(fs, fs->timerfd, TAG_TIMER)) < 0)
 		return err;
 	if (any_pending(fs))
-		arm_retry(fs);
+		arm_within(fs, RETRY_MS);
+	if (any_polled(fs))
+		arm_within(fs, MFS_POLL_MS);
 	err = -pthread_create(&fs->watcher, NULL, watcher, fs);
 	fs->watching = !err;
 	return err;

@@ -1,7 +1,8 @@
 /*
  * test_fs_watch.c - mmstatsfs without a mount: the full rescan (what an
  * inotify overflow costs) and the watcher thread driven by real events,
- * a real child process writing, and its death seen through its pidfd.
+ * a real child process writing, and its death seen through its pidfd, or
+ * by polling when no descriptor is left for a pidfd.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../../fs/mmstatsfs.h"
+#include "../../fs/pidstat.h"
 
 struct fixture {
 	char dir[64];
@@ -168,12 +171,148 @@ static void test_watcher_follows_processes(void **state)
 			       true) >= 0);
 }
 
+/* Descriptors for nothing but the reserve: no pidfd, no held file. */
+static void starve(struct fixture *f)
+{
+	pthread_mutex_lock(&f->fs.lock);
+	f->fs.model.fd_limit = MFS_FD_RESERVE;
+	pthread_mutex_unlock(&f->fs.lock);
+}
+
+static size_t polled(struct fixture *f)
+{
+	size_t n;
+
+	pthread_mutex_lock(&f->fs.lock);
+	n = f->fs.model.polled;
+	pthread_mutex_unlock(&f->fs.lock);
+	return n;
+}
+
+static int pidfd_of(struct fixture *f, pid_t pid)
+{
+	struct mfs_proc *p;
+	int fd;
+
+	pthread_mutex_lock(&f->fs.lock);
+	p = mfs_model_proc(&f->fs.model, pid);
+	fd = p ? p->pidfd : -2;
+	pthread_mutex_unlock(&f->fs.lock);
+	return fd;
+}
+
+static bool timer_armed(struct fixture *f)
+{
+	struct itimerspec its;
+
+	assert_int_equal(timerfd_gettime(f->fs.timerfd, &its), 0);
+	return its.it_value.tv_sec || its.it_value.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Shown and gone without a pidfd: the exit (a zombie's) seen by polling. */
+static void test_polled_processes(void **state)
+{
+	struct fixture *f = *state;
+	double ms[5];
+	char pidname[16];
+	size_t i;
+	pid_t pid;
+
+	starve(f);
+	assert_int_equal(mfs_watch_start(&f->fs), 0);
+	for (i = 0; i < 5; i++) {
+		pid = spawn_writer(f);
+		snprintf(pidname, sizeof(pidname), "%d", (int)pid);
+		assert_true(wait_until(f, pid_shown, pidname, true) >= 0);
+		assert_int_equal(pidfd_of(f, pid), -1);
+		assert_int_equal(polled(f), 1);
+		kill(pid, SIGKILL);
+		ms[i] = wait_until(f, pid_shown, pidname, false);
+		waitpid(pid, NULL, 0);
+		assert_true(ms[i] >= 0);
+		assert_int_equal(polled(f), 0);
+		print_message("polled pid vanished %.1f ms after SIGKILL\n",
+			      ms[i]);
+	}
+	qsort(ms, 5, sizeof(ms[0]), cmp_double);
+	assert_true(ms[2] < 100);	/* the median: MFS_POLL_MS and change */
+	/* nothing left to poll: the timer stops, the watcher sleeps */
+	usleep(3 * MFS_POLL_MS * 1000);
+	assert_false(timer_armed(f));
+}
+
+/* A polled process gets its pidfd once descriptors free up. */
+static void test_polled_gets_pidfd(void **state)
+{
+	struct fixture *f = *state;
+	char pidname[16];
+	pid_t pid;
+	int i;
+
+	starve(f);
+	assert_int_equal(mfs_watch_start(&f->fs), 0);
+	pid = spawn_writer(f);
+	snprintf(pidname, sizeof(pidname), "%d", (int)pid);
+	assert_true(wait_until(f, pid_shown, pidname, true) >= 0);
+	assert_int_equal(pidfd_of(f, pid), -1);
+	pthread_mutex_lock(&f->fs.lock);
+	f->fs.model.fd_limit = 1024;
+	pthread_mutex_unlock(&f->fs.lock);
+	for (i = 0; i < 200 && pidfd_of(f, pid) < 0; i++)
+		usleep(1000);
+	assert_true(pidfd_of(f, pid) >= 0);
+	assert_int_equal(polled(f), 0);
+	usleep(3 * MFS_POLL_MS * 1000);
+	assert_false(timer_armed(f));
+	kill(pid, SIGKILL);
+	assert_true(wait_until(f, pid_shown, pidname, false) >= 0);
+	waitpid(pid, NULL, 0);
+}
+
+/* What polling asks: runs, exited but not reaped, reaped, pid reused. */
+static void test_pid_runs(void **state)
+{
+	uint64_t t = 0, t2;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(mfs_pid_runs(getpid(), &t), 1);
+	assert_true(t > 0);
+	t2 = t;
+	assert_int_equal(mfs_pid_runs(getpid(), &t2), 1);
+	assert_true(t2 == t);
+	t2 = t + 1;		/* another process under our pid */
+	assert_int_equal(mfs_pid_runs(getpid(), &t2), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	t = 0;
+	for (int i = 0; i < 1000 && mfs_pid_runs(pid, &t) != 0; i++)
+		usleep(1000);
+	assert_int_equal(mfs_pid_runs(pid, &t), 0);	/* a zombie */
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(mfs_pid_runs(pid, &t), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rescan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watcher_follows_processes,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_polled_processes,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_polled_gets_pidfd,
+						setup, teardown),
+		cmocka_unit_test(test_pid_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
