@@ -3,6 +3,7 @@
 # can be chosen through /proc/sys/kernel/ns_last_pid:
 #   1. a writer killed with SIGKILL mid-update: its file stays, its
 #      directory vanishes, cleanstats removes the file and not a live one;
+#      the same for a writer of 4 threads (4 files);
 #   2. its pid reused by a plain process, then by another writer: the old
 #      file never shows as theirs, and cleanstats removes it;
 #   3. the daemon killed with SIGKILL: writers go on updating, the dead
@@ -54,6 +55,24 @@ exec 3<&-
 	fail "a file held open across the death reads '$held', not its value"
 daemon_alive || fail "mmstatsfs died releasing a file of a vanished node"
 [ -f "$afile" ] || fail "the killed writer's file vanished with it"
+
+# A writer of 4 threads (4 files) killed: all of it goes, files stay.
+start_writer "$T/t.out" -d "$src" -i 1 -k -T 4 beat=counter
+t4=$WRITER_PID
+tasks_are() { [ "$(ls "$mnt/$1/task" 2>/dev/null | wc -l)" -eq "$2" ]; }
+wait_until 5 tasks_are $t4 4 ||
+	fail "/$t4/task does not list 4 threads: $(ls "$mnt/$t4/task" 2>&1)"
+tfiles=$(grep -v '^ready$' "$T/t.out")
+kill -KILL $t4
+wait $t4 2>/dev/null
+wait_until 5 gone "$mnt/$t4" || fail "/$t4 (4 threads) still there after SIGKILL"
+for f in $tfiles; do
+	[ -f "$f" ] || fail "a thread file of the killed writer vanished: $f"
+done
+"$B/cleanstats" $tfiles >"$T/clean0.out" 2>&1
+for f in $tfiles; do
+	[ ! -e "$f" ] || fail "cleanstats left a thread file: $f"
+done
 
 start_writer "$T/b.out" -d "$src" -k live=counter:7
 b=$WRITER_PID bfile=$WRITER_FILE
