@@ -22,6 +22,7 @@
 #include "mmstats.h"
 #include "create.h"
 #include "test_writer_parse.h"
+#include "testdir.h"
 
 #define NOBODY 65534
 
@@ -30,8 +31,7 @@ static char dir[64];
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/test_create.XXXXXX");
-	if (!mkdtemp(dir))
+	if (testdir_make(dir, sizeof(dir), "test_create") < 0)
 		return -1;
 	/* let a child that dropped root look inside */
 	return chmod(dir, 0755);
@@ -39,11 +39,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_remove(dir);
 }
 
 /* Tests run with O_TMPFILE, without it, and without renameat2() too. */

@@ -17,23 +17,20 @@
 
 #include "mmstats.h"
 #include "test_writer_parse.h"
+#include "testdir.h"
 
 static char dir[64];
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/test_model.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return testdir_make(dir, sizeof(dir), "test_model");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_remove(dir);
 }
 
 static const struct mmstats_field_def table[] = {

@@ -20,6 +20,7 @@
 #include "mmstats.h"
 #include "parse.h"
 #include "reader_build.h"
+#include "testdir.h"
 
 static struct fbuild fb;
 
@@ -28,17 +29,13 @@ static char tmpdir[64];
 static int make_tmpdir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_parse.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return testdir_make(tmpdir, sizeof(tmpdir), "test_parse");
 }
 
 static int remove_tmpdir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testdir_remove(tmpdir);
 }
 
 static const char *tmp_path(const char *name)

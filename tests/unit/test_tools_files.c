@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../tools/files.h"
+#include "testdir.h"
 
 static char dir[64];
 
@@ -37,8 +38,7 @@ static int setup(void **state)
 	char path[128];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_tools_files.XXXXXX");
-	if (!mkdtemp(dir))
+	if (testdir_make(dir, sizeof(dir), "test_tools_files") < 0)
 		return -1;
 	touch("b.mmstats");
 	touch("a.mmstats");
@@ -54,11 +54,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testdir_remove(dir);
 }
 
 static const char *base(const char *path)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../tools/poll.h"
+#include "testdir.h"
 
 static char dir[64];
 
@@ -26,17 +27,13 @@ static const struct mmstats_field_def defs[] = {
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_tools_poll.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return testdir_make(dir, sizeof(dir), "test_tools_poll");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return testdir_remove(dir);
 }
 
 static struct mmstats *open_file(const char *name)

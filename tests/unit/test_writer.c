@@ -21,23 +21,20 @@
 #include "mmstats.h"
 #include "layout.h"
 #include "test_writer_parse.h"
+#include "testdir.h"
 
 static char dir[64];
 
 static int make_dir(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/test_writer.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return testdir_make(dir, sizeof(dir), "test_writer");
 }
 
 static int remove_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return testdir_remove(dir);
 }
 
 static struct mmstats *open_in_dir(const struct mmstats_field_def *defs,
