@@ -70,13 +70,14 @@ static void target_close(struct target *t)
 }
 
 /*
- * Open the file for judging.  -ENOTSUP: not a regular file (a symlink,
- * a directory, a fifo); -ESTALE: the name moved to another inode meanwhile.
+ * Open the file for judging, as the library opens any stats file: the
+ * inode looked at is the inode opened, so a FIFO or device swapped in
+ * under the name is never opened.  -ENOTSUP: not a regular file.
  */
 static int target_open(struct target *t, const char *path)
 {
 	char *d = strdup(path), *b = strdup(path);
-	struct stat named;
+	int fd;
 
 	t->path = path;
 	t->dirfd = t->fd = -1;
@@ -95,17 +96,13 @@ static int target_open(struct target *t, const char *path)
 	t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0)
 		return -errno;
-	if (fstatat(t->dirfd, t->base, &named, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (!S_ISREG(named.st_mode))
+	fd = mmstats_open_at(t->dirfd, t->base, &t->st);
+	if (fd == -ELOOP || fd == -EISDIR || fd == -EINVAL)
 		return -ENOTSUP;
-	t->fd = openat(t->dirfd, t->base,
-		       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (t->fd < 0)
-		return -errno;
-	if (fstat(t->fd, &t->st) < 0)
-		return -errno;
-	return same_inode(&named, &t->st) ? 0 : -ESTALE;
+	if (fd < 0)
+		return fd;
+	t->fd = fd;
+	return 0;
 }
 
 /* Unlink the name only if it still leads to the inode that was judged. */
@@ -227,7 +224,7 @@ static void parse_args(int argc, char **argv, struct clean_opts *o)
 		switch (ch) {
 		case 'n': o->dry_run = true; break;
 		case 'v': o->verbose = true; break;
-		case 'h': usage(); tool_flush(); exit(0);
+		case 'h': tool_help(usage);
 		case 'V': tool_version();
 		default:  tool_usage_error();
 		}
