@@ -576,27 +576,46 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 	sync_proc(m, p, ch);	/* removes /<pid> and frees p */
 }
 
-static void poll_one(struct mfs_model *m, struct mfs_proc *p,
-		     struct mfs_changes *ch)
+struct mfs_pollee *mfs_model_polled(const struct mfs_model *m, size_t *n)
 {
-	if (mfs_pid_runs(p->pid, &p->starttime) == 0) {
-		mfs_model_proc_exit(m, p->pid, ch);	/* frees p */
-	} else if (watch_pidfd(m, p) == 0) {
-		p->polled = false;
-		m->polled--;
-	}
-}
-
-size_t mfs_model_poll(struct mfs_model *m, struct mfs_changes *ch)
-{
-	struct mfs_proc *p, *next;
+	struct mfs_pollee *v;
+	struct mfs_proc *p;
 	size_t b;
 
-	for (b = 0; b < MFS_PROC_BUCKETS && m->polled; b++) {
-		for (p = m->proc_hash[b]; p; p = next) {
-			next = p->hash_next;
-			if (p->polled)
-				poll_one(m, p, ch);
+	*n = 0;
+	if (!m->polled || !(v = calloc(m->polled, sizeof(*v))))
+		return NULL;
+	for (b = 0; b < MFS_PROC_BUCKETS && *n < m->polled; b++) {
+		for (p = m->proc_hash[b]; p && *n < m->polled;
+		     p = p->hash_next) {
+			if (!p->polled)
+				continue;
+			v[*n].pid = p->pid;
+			v[(*n)++].starttime = p->starttime;
+		}
+	}
+	return v;
+}
+
+size_t mfs_model_poll(struct mfs_model *m, const struct mfs_pollee *v,
+		      size_t n, struct mfs_changes *ch)
+{
+	struct mfs_proc *p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p = mfs_model_proc(m, v[i].pid);
+		if (!p || !p->polled)
+			continue;	/* gone or watched meanwhile */
+		if (v[i].runs == 0) {
+			mfs_model_proc_exit(m, p->pid, ch);	/* frees p */
+			continue;
+		}
+		if (v[i].runs > 0)
+			p->starttime = v[i].starttime;
+		if (watch_pidfd(m, p) == 0) {
+			p->polled = false;
+			m->polled--;
 		}
 	}
 	return m->polled;

@@ -110,11 +110,22 @@ void mfs_model_remove(struct mfs_model *m, const char *name,
 void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 			 struct mfs_changes *ch);
 /*
- * Check the processes watched without a pidfd: remove those that exited
- * (zombies too) or whose pid was reused, and give the others a pidfd if
- * descriptors have freed up.  Returns how many are still polled.
+ * Processes watched without a pidfd are polled in two steps, so that the
+ * lock is not held while /proc is read: mfs_model_polled() lists them
+ * (free the array), mfs_pid_runs() checks each without the lock, and
+ * mfs_model_poll() applies the answers: removes those that exited
+ * (zombies too) or whose pid was reused, and gives the others a pidfd if
+ * descriptors have freed up.  It returns how many are still polled.
  */
-size_t mfs_model_poll(struct mfs_model *m, struct mfs_changes *ch);
+struct mfs_pollee {
+	pid_t pid;
+	uint64_t starttime;
+	int runs;		/* mfs_pid_runs(): 1, 0, or -errno */
+};
+
+struct mfs_pollee *mfs_model_polled(const struct mfs_model *m, size_t *n);
+size_t mfs_model_poll(struct mfs_model *m, const struct mfs_pollee *v,
+		      size_t n, struct mfs_changes *ch);
 /* Forget every source not updated since generation was last bumped. */
 void mfs_model_prune(struct mfs_model *m, struct mfs_changes *ch);
 

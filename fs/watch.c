@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "mmstatsfs.h"
+#include "pidstat.h"
 
 #define RETRY_MS	20
 #define TAG		(1ull << 62)	/* pidfd events carry the bare pid */
@@ -133,14 +134,23 @@ static void on_pid_exit(struct mfs *fs, pid_t pid)
 	pthread_mutex_unlock(&fs->lock);
 }
 
-static size_t poll_procs(struct mfs *fs)
+/* Check the processes left without a pidfd; /proc is read unlocked. */
+static void poll_procs(struct mfs *fs)
 {
-	size_t n;
+	struct mfs_pollee *v;
+	size_t n, i;
 
 	pthread_mutex_lock(&fs->lock);
-	n = mfs_model_poll(&fs->model, &fs->changes);
+	v = mfs_model_polled(&fs->model, &n);
 	pthread_mutex_unlock(&fs->lock);
-	return n;
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		v[i].runs = mfs_pid_runs(v[i].pid, &v[i].starttime);
+	pthread_mutex_lock(&fs->lock);
+	mfs_model_poll(&fs->model, v, n, &fs->changes);
+	pthread_mutex_unlock(&fs->lock);
+	free(v);
 }
 
 /* Any request may have made a process that must be polled. */

@@ -3,6 +3,14 @@
 # with RLIMIT_NOFILE 128 (soft and hard) and 300 writer processes come
 # and go.  Every one must still show with its own value, and vanish: a
 # process left without a descriptor for its pidfd is polled instead.
+#
+# In a mount namespace of its own: a process that unshares its mount
+# namespace meanwhile (test_rel_proclife.sh) would take a copy of the
+# mount, and the daemon would serve that copy on after our unmount.
+if [ -z "${REL_IN_NS:-}" ] && [ "$(id -u)" = 0 ] &&
+   command -v unshare >/dev/null; then
+	REL_IN_NS=1 exec unshare --mount --propagation private sh "$0" "$@"
+fi
 . "$MMSTATS_TOP/tests/helpers/rel-common.sh"
 rel_require_fuse
 N=300
