@@ -135,15 +135,15 @@ static void sample_file(struct poller *p, const char *path)
 	char why[256];
 	int err;
 
-	err = snap_read(path, &snap, why, sizeof(why), &partial);
+	err = snap_read(path, &snap, &st, why, sizeof(why), &partial);
 	if (err < 0 && !partial) {
 		/* A writer may exit between listing and reading. */
 		if (err != -ENOENT)
 			warn_once(p, path, why);
 		goto out;
 	}
-	/* The inode the name has now; a replaced file is a new file. */
-	if (lstat(path, &st) < 0 || !filter_match(p->filter, &snap))
+	/* Follow the inode read: a file replaced under its name is new. */
+	if (!filter_match(p->filter, &snap))
 		goto out;
 	t = track(p, &st);
 	if (t)

@@ -115,7 +115,7 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 	char why[256];
 	int err;
 
-	err = snap_read(path, &snap, why, sizeof(why), &partial);
+	err = snap_read(path, &snap, NULL, why, sizeof(why), &partial);
 	/* Show what was good in a bad file, if anything was. */
 	if (err && (!partial || snap.nstats == 0))
 		goto report;
@@ -157,7 +157,7 @@ static void parse_args(int argc, char **argv, struct slurp_opts *o)
 		case 'j': o->json = true; break;
 		case 'l': o->live_only = true; break;
 		case 'm': o->mark_stale = true; break;
-		case 'h': usage(); tool_flush(); exit(0);
+		case 'h': tool_help(usage);
 		case 'V': tool_version();
 		default:  tool_usage_error();
 		}

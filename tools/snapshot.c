@@ -5,29 +5,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Why `path` could not be read, without the path the message may hold. */
+static void explain(const char *path, const struct mmstats_snapshot *snap,
+		    int err, char *why, size_t whylen)
+{
+	const char *msg = snap->errmsg[0] ? snap->errmsg : mmstats_last_error();
+	size_t plen = strlen(path);
+
+	if (!msg || !*msg)
+		msg = strerror(-err);
+	/* Callers name the file themselves. */
+	if (strncmp(msg, path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
+		msg += plen + 2;
+	snprintf(why, whylen, "%s", msg);
+}
 
 int snap_read(const char *path, struct mmstats_snapshot *snap,
-	      char *why, size_t whylen, bool *partial)
+	      struct stat *st, char *why, size_t whylen, bool *partial)
 {
-	const char *msg;
-	size_t plen;
-	int err;
+	struct stat own;
+	int fd, err;
 
 	memset(snap, 0, sizeof(*snap));
 	*partial = false;
 	why[0] = '\0';
-	err = mmstats_read_at(AT_FDCWD, path, snap);
-	if (err >= 0)
+	if (!st)
+		st = &own;
+	fd = mmstats_open_at(AT_FDCWD, path, st);
+	if (fd < 0) {
+		explain(path, snap, fd, why, whylen);
+		return fd;
+	}
+	err = mmstats_read_fd_sized(fd, st->st_size, snap);
+	close(fd);
+	if (err == 0)
 		return 0;
 	*partial = snap->data != NULL;
-	msg = snap->errmsg[0] ? snap->errmsg : mmstats_last_error();
-	if (!msg || !*msg)
-		msg = strerror(-err);
-	/* Callers name the file themselves. */
-	plen = strlen(path);
-	if (strncmp(msg, path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
-		msg += plen + 2;
-	snprintf(why, whylen, "%s", msg);
+	explain(path, snap, err, why, whylen);
 	return err;
 }
 

@@ -8,13 +8,17 @@
 #include "buf.h"
 #include "mmstats.h"
 
+struct stat;
+
 /*
  * Read `path` (never through a symlink) into `snap`, which is always
  * left safe to free.  Returns 0, or -errno with the reason in `why`.
  * After a parse error the fields before it are in `snap` (*partial).
+ * `st` (may be NULL) gets the fstat of the very file read, which the
+ * name may no longer lead to.
  */
 int snap_read(const char *path, struct mmstats_snapshot *snap,
-	      char *why, size_t whylen, bool *partial);
+	      struct stat *st, char *why, size_t whylen, bool *partial);
 
 /* A value as the reference prints it, appended to `b`. */
 void snap_render(struct buf *b, const struct mmstats_value *v);
