@@ -67,6 +67,13 @@ void tool_flush(void)
 	_exit(1);
 }
 
+void tool_help(void (*usage)(void))
+{
+	usage();
+	tool_flush();
+	exit(0);
+}
+
 void tool_version(void)
 {
 	printf("%s %s\n", tool_name, MMSTATS_VERSION);

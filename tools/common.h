@@ -30,6 +30,9 @@ void tool_oom(void) __attribute__((noreturn));
 /* Flush stdout; exit quietly on a closed pipe, loudly on other errors. */
 void tool_flush(void);
 
+/* Print the help `usage` prints on stdout and exit 0. */
+void tool_help(void (*usage)(void)) __attribute__((noreturn));
+
 /* Print "NAME VERSION" on stdout and exit 0. */
 void tool_version(void) __attribute__((noreturn));
 

@@ -156,7 +156,7 @@ static void parse_args(int argc, char **argv, struct mmash_opts *o)
 		case 'p': o->port = parse_port(optarg); break;
 		case 'g': o->conf.glob = optarg; break;
 		case 'd': o->conf.dir = optarg; break;
-		case 'h': usage(); tool_flush(); exit(0);
+		case 'h': tool_help(usage);
 		case 'V': tool_version();
 		default:  tool_usage_error();
 		}

@@ -246,7 +246,7 @@ static void parse_args(int argc, char **argv, struct poll_opts *o)
 			break;
 		case OPT_COLOR: color = optarg; break;
 		case 'v': o->verbose++; break;
-		case 'h': usage(); tool_flush(); exit(0);
+		case 'h': tool_help(usage);
 		case 'V': tool_version();
 		default:  tool_usage_error();
 		}
