@@ -13,6 +13,12 @@ if [ -z "${REL_IN_NS:-}" ]; then
 	REL_IN_NS=1 exec unshare --pid --fork --mount-proc --mount \
 		sh "$0" "$@"
 fi
+# This namespace got a copy of every mount, FUSE mounts of tests running
+# at the same time included: let go of those, or their daemons could not
+# exit when unmounted (see unmount_fs).
+findmnt -rn -o TARGET -t fuse,fuse.mmstatsfs 2>/dev/null | while read -r m; do
+	umount -l "$m" 2>/dev/null
+done
 . "$MMSTATS_TOP/tests/helpers/rel-common.sh"
 rel_require_fuse
 [ -w /proc/sys/kernel/ns_last_pid ] || skip "no ns_last_pid"
