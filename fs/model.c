@@ -28,7 +28,6 @@
 
 #include "log.h"
 #include "model.h"
-#include "pidstat.h"
 
 static size_t str_bucket(const char *s)
 {
@@ -374,7 +373,8 @@ static int watch_pidfd(struct mfs_model *m, struct mfs_proc *p)
 /*
  * Watch p by a pidfd, else by polling: whatever stands in the way of a
  * pidfd (no descriptor, no memory, epoll's limit), the process is shown.
- * Fails only when p has exited.
+ * Fails only when p has exited.  Its start time is learnt at the first
+ * poll, without the lock: its file has just been found live.
  */
 static int watch(struct mfs_model *m, struct mfs_proc *p)
 {
@@ -382,9 +382,6 @@ static int watch(struct mfs_model *m, struct mfs_proc *p)
 
 	if (!err || err == -ESRCH)
 		return err;
-	/* -errno (cannot tell now): its file just said it runs */
-	if (mfs_pid_runs(p->pid, &p->starttime) == 0)
-		return -ESRCH;
 	mfs_log(LOG_DEBUG, "pid %d: polled (pidfd: %s)", (int)p->pid,
 		strerror(-err));
 	p->polled = true;
