@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "mmstats.h"
 #include "mmstatsfs.h"
 #include "opts.h"
@@ -45,6 +46,9 @@ static int loop(struct fuse_session *se, const struct mfs_opts *o)
 
 	if (o->cmd.singlethread)
 		return fuse_session_loop(se);
+	if (!o->cmd.clone_fd)	/* a lone client meets one hot thread */
+		return mfs_loop_hot(se, o->cmd.max_threads,
+				    o->cmd.max_idle_threads);
 	if (!(cfg = fuse_loop_cfg_create()))
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)o->cmd.clone_fd);
