@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,16 +109,49 @@ static void print_values(const struct poll_opts *o, const struct poller *p)
 	putchar('\n');
 }
 
-static void sleep_until(struct timespec *next, double delay)
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * Sleep until `next` (CLOCK_MONOTONIC) or a stop signal.  The signals
+ * are blocked from the test of `interrupted` until ppoll() unblocks
+ * them as it starts to sleep: one that came in between would otherwise
+ * be noticed only after the whole delay.
+ */
+static void sleep_until(const struct timespec *next)
+{
+	struct timespec now, left;
+	sigset_t stop, old;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	while (!interrupted) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!before(&now, next))
+			break;
+		left.tv_sec = next->tv_sec - now.tv_sec;
+		left.tv_nsec = next->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000;
+		}
+		if (ppoll(NULL, 0, &left, &old) == 0)
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void advance(struct timespec *next, double delay)
 {
 	long long ns = next->tv_nsec + (long long)(delay * 1e9);
 
 	next->tv_sec += (time_t)(ns / 1000000000);
 	next->tv_nsec = (long)(ns % 1000000000);
-	while (!interrupted &&
-	       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next,
-			       NULL) == EINTR)
-		;
 }
 
 static int run(const struct poll_opts *o, struct poller *p)
@@ -129,8 +163,10 @@ static int run(const struct poll_opts *o, struct poller *p)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	print_headers(o);
 	for (n = 0; !interrupted && (o->count == 0 || n < o->count); n++) {
-		if (n > 0)
-			sleep_until(&next, o->delay);
+		if (n > 0) {
+			advance(&next, o->delay);
+			sleep_until(&next);
+		}
 		if (interrupted)
 			break;
 		if (o->headers > 0 && since_header == o->headers) {
