@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
-#include "text.h"
 
 static void json_escape_byte(struct buf *b, unsigned char c)
 {

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
 
 enum prom_type { PROM_COUNTER, PROM_GAUGE };
 
