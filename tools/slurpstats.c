@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "common.h"
@@ -24,6 +25,7 @@ struct slurp_opts {
 	bool json;
 	bool live_only;		/* skip files whose writer is gone */
 	bool mark_stale;	/* " (stale)" after the ==> line's name */
+	bool terminal;		/* stdout is one: control characters as '?' */
 };
 
 static void usage(void)
@@ -40,29 +42,52 @@ static void usage(void)
 	       tool_name, "$MMSTATS_GLOB or $MMSTATS_PATH/*.mmstats");
 }
 
+/* Text from a file, with nothing a terminal would take as a command. */
+static void add_shown(struct buf *b, const char *s, size_t len, bool terminal)
+{
+	if (terminal)
+		text_add_printable(b, s, len);
+	else
+		buf_add(b, s, len);
+}
+
+static void print_field(struct buf *line, const struct mmstats_stat *st,
+			size_t width, bool terminal)
+{
+	struct buf value = BUF_INIT;
+	size_t w;
+
+	line->len = 0;
+	buf_puts(line, "  ");
+	add_shown(line, st->label, strlen(st->label), terminal);
+	for (w = text_width(st->label); w < width; w++)
+		buf_putc(line, ' ');
+	buf_putc(line, ' ');
+	snap_render(&value, &st->value);
+	add_shown(line, value.data ? value.data : "", value.len, terminal);
+	line->failed |= value.failed;
+	buf_putc(line, '\n');
+	buf_free(&value);
+}
+
 static void print_text(const char *path, const struct mmstats_snapshot *snap,
-		       bool stale)
+		       bool stale, bool terminal)
 {
 	struct buf line = BUF_INIT;
 	size_t i, width = 0, w;
 
-	printf("==> %s%s\n", path, stale ? " (stale)" : "");
+	buf_puts(&line, "==> ");
+	add_shown(&line, path, strlen(path), terminal);
+	buf_puts(&line, stale ? " (stale)\n" : "\n");
+	if (!line.failed)
+		fwrite(line.data, 1, line.len, stdout);
 	for (i = 0; i < snap->nstats; i++) {
 		w = text_width(snap->stats[i].label);
 		if (w > width)
 			width = w;
 	}
 	for (i = 0; i < snap->nstats; i++) {
-		const struct mmstats_stat *st = &snap->stats[i];
-
-		line.len = 0;
-		buf_puts(&line, "  ");
-		buf_puts(&line, st->label);
-		for (w = text_width(st->label); w < width; w++)
-			buf_putc(&line, ' ');
-		buf_putc(&line, ' ');
-		snap_render(&line, &st->value);
-		buf_putc(&line, '\n');
+		print_field(&line, &snap->stats[i], width, terminal);
 		if (!line.failed)
 			fwrite(line.data, 1, line.len, stdout);
 	}
@@ -128,7 +153,7 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 		       b.failed ? "{}" : b.data);
 		*first = false;
 	} else {
-		print_text(path, &snap, o->mark_stale && stale);
+		print_text(path, &snap, o->mark_stale && stale, o->terminal);
 	}
 	tool_flush();
 report:
@@ -174,6 +199,7 @@ int main(int argc, char **argv)
 
 	tool_init("slurpstats");
 	parse_args(argc, argv, &o);
+	o.terminal = isatty(STDOUT_FILENO);
 	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files,
 				tool_report);
 	ok = err == 0;

@@ -199,6 +199,31 @@ static void test_text_width(void **state)
 	assert_int_equal(mmstats_utf8_len((const unsigned char *)"\xc1\xbf", 2), 0);
 }
 
+static void assert_printable(const char *in, size_t len, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	text_add_printable(&b, in, len);
+	assert_false(b.failed);
+	assert_string_equal(b.data ? b.data : "", want);
+	buf_free(&b);
+}
+
+static void test_text_printable(void **state)
+{
+	(void)state;
+	/* Escape sequences (ESC, CSI as C1, BEL) reach no terminal. */
+	assert_printable("", 0, "");
+	assert_printable("plain text", 10, "plain text");
+	assert_printable("a\x1b[2Jb", 6, "a?[2Jb");
+	assert_printable("\x1b]0;t\x07", 6, "?]0;t?");
+	assert_printable("x\xc2\x9b" "31m", 6, "x?31m");
+	assert_printable("tab\there\nnl\x7f", 12, "tab?here?nl?");
+	/* Printable UTF-8 next to C1's lead byte stays whole. */
+	assert_printable("\xc2\xa0h\xc3\xa9 \xe2\x80\x94", 9,
+			 "\xc2\xa0h\xc3\xa9 \xe2\x80\x94");
+}
+
 static void test_buf_grows(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -233,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_prom_counter_guess),
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_text_width),
+		cmocka_unit_test(test_text_printable),
 		cmocka_unit_test(test_buf_grows),
 	};
 

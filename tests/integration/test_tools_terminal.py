@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""slurpstats on a terminal: a hostile file's labels, strings and name
+must not reach the terminal as escape sequences (they could retitle the
+window, clear the screen or fake output).  Piped, the bytes stay the
+reference's, untouched."""
+import os
+import pty
+import shutil
+import select
+import struct
+import subprocess
+
+from tools_common import check, finish, run, tmpdir, tool
+
+ESC_LABEL = b"esc\x1b[2Jlabel"
+BEL_VALUE = b"v\x1b]0;pwn\x07\xc2\x9b"
+
+
+def field(label, sig, value):
+    return (struct.pack("=H", len(label)) + label +
+            struct.pack("=H", len(sig)) + sig + b"\xff" + value)
+
+
+def hostile_file(directory):
+    path = os.path.join(directory, "x\x1b[31mred.mmstats")
+    data = b"\x01" + field(ESC_LABEL, b"11s", BEL_VALUE) + b"\0\0"
+    with open(path, "wb") as f:
+        f.write(data.ljust(4096, b"\0"))
+    return path
+
+
+def on_terminal(args):
+    """Run args with stdout on a pty; returns everything it printed."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, stdout=slave, stderr=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 10)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:		# EIO: the pty's other side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=10)
+    os.close(master)
+    return proc.returncode, out
+
+
+def main():
+    d = tmpdir("terminal")
+    path = hostile_file(d)
+    rc, out = on_terminal([tool("slurpstats"), path])
+    check(rc == 0, "slurpstats on a terminal exits 0 (%s)" % rc)
+    check(b"label" in out and b"pwn" in out,
+          "slurpstats on a terminal still shows the field: %r" % out)
+    check(b"\x1b" not in out and b"\x07" not in out and
+          b"\xc2\x9b" not in out,
+          "no control character reaches the terminal: %r" % out)
+    piped = run([tool("slurpstats"), path]).stdout
+    check(ESC_LABEL in piped and b"v\x1b]0;pwn\x07" in piped,
+          "piped output keeps the bytes as they are: %r" % piped)
+    shutil.rmtree(d)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
