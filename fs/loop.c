@@ -51,6 +51,7 @@ struct worker {
 	struct hot_loop *hl;
 	pthread_t thread;
 	enum slot_state state;		/* under hl->lock */
+	bool join;			/* by stop_all(), once stopping */
 	atomic_ulong reqs;		/* odd while serving a request */
 	atomic_bool deposed;		/* no longer the leader */
 	struct fuse_buf buf;
@@ -297,13 +298,15 @@ static void stop_all(struct hot_loop *hl)
 	hl->stopping = true;
 	pthread_cond_broadcast(&hl->standby_cv);
 	pthread_cond_broadcast(&hl->idle_cv);
-	for (i = 0; i < hl->max_threads; i++)
-		if (hl->slots[i].state != SLOT_FREE)
-			pthread_cancel(hl->slots[i].thread);
-	pthread_mutex_unlock(&hl->lock);
-	/* spawn() refuses now: the slots hold still */
 	for (i = 0; i < hl->max_threads; i++) {
-		if (hl->slots[i].state != SLOT_FREE)
+		hl->slots[i].join = hl->slots[i].state != SLOT_FREE;
+		if (hl->slots[i].join)
+			pthread_cancel(hl->slots[i].thread);
+	}
+	pthread_mutex_unlock(&hl->lock);
+	/* spawn() refuses now: no thread starts after this */
+	for (i = 0; i < hl->max_threads; i++) {
+		if (hl->slots[i].join)
 			pthread_join(hl->slots[i].thread, NULL);
 		free(hl->slots[i].buf.mem);
 	}

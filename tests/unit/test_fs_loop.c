@@ -143,6 +143,7 @@ static int mount_fs(struct mount *m)
 	strcpy(m->dir, "/tmp/test_fs_loop.XXXXXX");
 	assert_non_null(mkdtemp(m->dir));
 	m->se = fuse_session_new(&args, &test_ops, sizeof(test_ops), NULL);
+	fuse_opt_free_args(&args);
 	assert_non_null(m->se);
 	if (fuse_session_mount(m->se, m->dir) != 0) {
 		fuse_session_destroy(m->se);
@@ -152,9 +153,11 @@ static int mount_fs(struct mount *m)
 	return 0;
 }
 
+/* After the loop: the device reports the end, so this only frees. */
 static void unmount_fs(struct mount *m)
 {
 	umount2(m->dir, MNT_DETACH);
+	fuse_session_unmount(m->se);
 	fuse_session_destroy(m->se);
 	rmdir(m->dir);
 }
@@ -222,8 +225,7 @@ static int teardown(void **state)
 		umount2(live->dir, MNT_DETACH);
 		if (loop_ends_within(live, 5))
 			pthread_join(live->loop, NULL);
-		fuse_session_destroy(live->se);
-		rmdir(live->dir);
+		unmount_fs(live);
 		live = NULL;
 	}
 	return 0;
