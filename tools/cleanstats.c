@@ -18,13 +18,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "common.h"
 #include "files.h"
 #include "mmstats.h"
+#include "text.h"
 
 struct clean_opts {
 	bool dry_run;
 	bool verbose;
+	bool terminal;		/* stdout is one: control characters as '?' */
 };
 
 struct clean_count {
@@ -34,7 +37,7 @@ struct clean_count {
 
 /* A file opened in its directory, never through a symlink. */
 struct target {
-	const char *path;	/* as given, for messages */
+	const char *path;	/* for messages: see shown_name() */
 	char *dir, *base;	/* owned copies */
 	int dirfd, fd;
 	struct stat st;		/* of the open file */
@@ -74,12 +77,12 @@ static void target_close(struct target *t)
  * inode looked at is the inode opened, so a FIFO or device swapped in
  * under the name is never opened.  -ENOTSUP: not a regular file.
  */
-static int target_open(struct target *t, const char *path)
+static int target_open(struct target *t, const char *path, const char *shown)
 {
 	char *d = strdup(path), *b = strdup(path);
 	int fd;
 
-	t->path = path;
+	t->path = shown;
 	t->dirfd = t->fd = -1;
 	t->dir = t->base = NULL;
 	if (!d || !b) {
@@ -184,15 +187,35 @@ static void judge(const struct clean_opts *o, struct target *t,
 	}
 }
 
+/*
+ * A name as messages show it: on a terminal with control characters as
+ * '?', since anyone who can write to the directory chooses the names.
+ */
+static char *shown_name(const char *path, bool terminal)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+
+	if (terminal)
+		text_add_printable(&b, path, strlen(path));
+	else
+		buf_puts(&b, path);
+	s = buf_steal(&b, NULL);
+	if (!s)
+		tool_oom();
+	return s;
+}
+
 static void clean_one(const struct clean_opts *o, const char *path,
 		      struct clean_count *c)
 {
+	char *shown = shown_name(path, o->terminal);
 	struct mmstats_snapshot snap;
 	struct target t;
 	int err;
 
 	memset(&snap, 0, sizeof(snap));
-	err = target_open(&t, path);
+	err = target_open(&t, path, shown);
 	if (err) {
 		report_open_error(&t, err, c);
 		goto out;
@@ -200,13 +223,14 @@ static void clean_one(const struct clean_opts *o, const char *path,
 	err = mmstats_read_fd(t.fd, &snap);
 	/* Fields before a corrupt one still tell whose file it is. */
 	if (err == -EPROTONOSUPPORT || (err && snap.nstats == 0))
-		printf("Invalid file: %s\n", path);
+		printf("Invalid file: %s\n", shown);
 	else
 		judge(o, &t, &snap, c);
 out:
 	tool_flush();
 	mmstats_snapshot_free(&snap);
 	target_close(&t);
+	free(shown);
 }
 
 static void parse_args(int argc, char **argv, struct clean_opts *o)
@@ -241,6 +265,7 @@ int main(int argc, char **argv)
 
 	tool_init("cleanstats");
 	parse_args(argc, argv, &o);
+	o.terminal = isatty(STDOUT_FILENO);
 	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files,
 				tool_report);
 	c.failed = err != 0;

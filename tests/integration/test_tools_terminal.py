@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""slurpstats on a terminal: a hostile file's labels, strings and name
+"""slurpstats and cleanstats on a terminal: a hostile file's labels, strings and name
 must not reach the terminal as escape sequences (they could retitle the
 window, clear the screen or fake output).  Piped, the bytes stay the
 reference's, untouched."""
@@ -64,6 +64,12 @@ def main():
     piped = run([tool("slurpstats"), path]).stdout
     check(ESC_LABEL in piped and b"v\x1b]0;pwn\x07" in piped,
           "piped output keeps the bytes as they are: %r" % piped)
+    rc, out = on_terminal([tool("cleanstats"), "-n", path])
+    check(b"File has no sys.pid entry" in out,
+          "cleanstats on a terminal still names the file: %r" % out)
+    check(b"\x1b" not in out,
+          "no control character of a file name reaches the terminal: %r"
+          % out)
     shutil.rmtree(d)
     finish()
 
