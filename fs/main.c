@@ -46,7 +46,7 @@ static int loop(struct fuse_session *se, const struct mfs_opts *o)
 
 	if (o->cmd.singlethread)
 		return fuse_session_loop(se);
-	if (!o->cmd.clone_fd)	/* a lone client meets one hot thread */
+	if (o->hotloop && !o->cmd.clone_fd)
 		return mfs_loop_hot(se, o->cmd.max_threads,
 				    o->cmd.max_idle_threads);
 	if (!(cfg = fuse_loop_cfg_create()))

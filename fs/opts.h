@@ -4,11 +4,13 @@
 
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
+#include <stdbool.h>
 
 struct mfs_opts {
 	char *source;		/* SOURCE, else $MMSTATS_PATH, else /tmp */
 	struct fuse_cmdline_opts cmd;	/* mountpoint, -f, -d, -s, ... */
 	struct fuse_args args;	/* what fuse_session_new() gets */
+	bool hotloop;		/* -o hotloop: fs/loop.c, not libfuse's */
 };
 
 /*
