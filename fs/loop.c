@@ -41,6 +41,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "signals.h"
 
 #define CHECK_NS	1000000L	/* a request this slow is handed off */
 #define QUIET_CHECKS	10		/* then the standby sleeps for good */
@@ -349,15 +350,10 @@ static void hot_loop_fini(struct hot_loop *hl)
 /* The leader, and its standby if there may be one; signals stay here. */
 static int start(struct hot_loop *hl)
 {
-	sigset_t block, old;
+	sigset_t old;
 	int err;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	mfs_block_stop_signals(&old);
 	pthread_mutex_lock(&hl->lock);
 	err = spawn(hl);
 	if (!err && hl->max_threads > 1)

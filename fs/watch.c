@@ -24,6 +24,7 @@
 #include "log.h"
 #include "mmstatsfs.h"
 #include "pidstat.h"
+#include "signals.h"
 
 #define RETRY_MS	20
 #define TAG		(1ull << 62)	/* pidfd events carry the bare pid */
@@ -227,6 +228,7 @@ static int add_fd(struct mfs *fs, int fd, uint64_t tag)
 
 int mfs_watch_start(struct mfs *fs)
 {
+	sigset_t old;
 	int err;
 
 	if ((err = add_fd(fs, fs->inofd, TAG_INOTIFY)) < 0 ||
@@ -237,7 +239,9 @@ int mfs_watch_start(struct mfs *fs)
 		arm_within(fs, RETRY_MS);
 	if (any_polled(fs))
 		arm_within(fs, MFS_POLL_MS);
+	mfs_block_stop_signals(&old);
 	err = -pthread_create(&fs->watcher, NULL, watcher, fs);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	fs->watching = !err;
 	return err;
 }
