@@ -181,8 +181,11 @@ void mmstats_timer_stop(struct mmstats_field *f);
 
 /*
  * String: copies at most the field's capacity, cut at a UTF-8 character
- * boundary, and zero-pads the rest.  A reader may see a string that is
- * being rewritten; mmstats_read_fd() rereads it until two copies agree.
+ * boundary, and zero-pads the rest.  A string is many stores, and format
+ * 1 has no version counter: mmstats_read_fd() rereads a string that
+ * changed while it read (a few times), but a writer stopped in the middle
+ * of a store leaves a half-written string that reads the same twice.
+ * Numbers are never torn.
  */
 void mmstats_set_string(struct mmstats_field *f, const char *s);
 
