@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "mmstats.h"
+#include "text.h"
 
 const char *tool_name = "mmstats";
 
@@ -19,15 +21,31 @@ void tool_init(const char *name)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Messages name files anyone may have named: a terminal gets no escapes. */
 void tool_warn(const char *fmt, ...)
 {
+	struct buf shown = BUF_INIT;
+	char *msg;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s: ", tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s\n", tool_name, strerror(ENOMEM));
+		return;
+	}
+	if (isatty(STDERR_FILENO)) {
+		text_add_printable(&shown, msg, (size_t)n);
+		if (!shown.failed) {
+			free(msg);
+			msg = buf_steal(&shown, NULL);
+		}
+		buf_free(&shown);
+	}
+	fprintf(stderr, "%s: %s\n", tool_name, msg ? msg : strerror(ENOMEM));
+	free(msg);
 }
 
 void tool_oom(void)

@@ -29,10 +29,12 @@ def hostile_file(directory):
     return path
 
 
-def on_terminal(args):
-    """Run args with stdout on a pty; returns everything it printed."""
+def on_terminal(args, stream="stdout"):
+    """Run args with `stream` on a pty; returns everything it printed."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(args, stdout=slave, stderr=subprocess.DEVNULL)
+    where = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    where[stream] = slave
+    proc = subprocess.Popen(args, **where)
     os.close(slave)
     out = b""
     while True:
@@ -70,6 +72,12 @@ def main():
     check(b"\x1b" not in out,
           "no control character of a file name reaches the terminal: %r"
           % out)
+    missing = os.path.join(d, "gone\x1b]0;x\x07.mmstats")
+    rc, out = on_terminal([tool("slurpstats"), missing], "stderr")
+    check(rc == 1 and b"gone" in out,
+          "slurpstats reports the missing file on the terminal: %r" % out)
+    check(b"\x1b" not in out,
+          "no control character reaches the terminal on stderr: %r" % out)
     shutil.rmtree(d)
     finish()
 
