@@ -25,8 +25,14 @@ tree() {
 	(cd "$1" && find . \( -type f -o -type l \) | sed 's|^\./||' | LC_ALL=C sort)
 }
 
+# The sanitized build must be relinked, if at all, as it was built.
+case $build in
+*/asan) san=1 ;;
+*) san= ;;
+esac
+
 mk() {
-	make -s -C "$top" B="$build" "$@" >"$tmp/make.log" 2>&1 ||
+	make -s -C "$top" B="$build" SAN="$san" "$@" >"$tmp/make.log" 2>&1 ||
 		{ cat "$tmp/make.log" >&2; fail "make $*"; }
 }
 
