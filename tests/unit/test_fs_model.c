@@ -18,16 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../fs/model.h"
+#include "fs_fixture.h"
 #include "mmstats.h"
-
-struct fixture {
-	char dir[64];
-	int dirfd;
-	struct mfs_tree tree;
-	struct mfs_model model;
-	struct mfs_changes ch;
-};
 
 static const struct mmstats_field_def defs[] = {
 	MMSTATS_DEF("hits", MMSTATS_COUNTER),
@@ -93,31 +85,12 @@ static struct mmstats *open_stats(struct fixture *f)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_fs_model.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY);
-	assert_int_equal(mfs_tree_init(&f->tree, 0555), 0);
-	assert_int_equal(mfs_model_init(&f->model, &f->tree, -1), 0);
-	*state = f;
-	return 0;
+	return fixture_setup(state, "test_fs_model");
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	char cmd[128];
-
-	mfs_changes_free(&f->ch);
-	mfs_model_destroy(&f->model);
-	mfs_tree_destroy(&f->tree);
-	close(f->dirfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
+	return fixture_teardown(state);
 }
 
 static void test_files_make_the_tree(void **state)
