@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "loop.h"
 #include "mmstats.h"
 #include "mmstatsfs.h"
 #include "opts.h"
@@ -39,16 +38,20 @@ static int check_mountpoint(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+/*
+ * One thread by default: every request is a short computation on memory
+ * that never blocks, so more threads add only hand-offs.  libfuse's
+ * multi-threaded loop wakes the idle thread that has waited longest, so a
+ * client reading file after file meets a cold thread each time, and it
+ * costs a lone reader about a third more (see tests/bench/README.md).
+ */
 static int loop(struct fuse_session *se, const struct mfs_opts *o)
 {
 	struct fuse_loop_config *cfg;
 	int ret;
 
-	if (o->cmd.singlethread)
+	if (!o->multithread || o->cmd.singlethread)
 		return fuse_session_loop(se);
-	if (o->hotloop && !o->cmd.clone_fd)
-		return mfs_loop_hot(se, o->cmd.max_threads,
-				    o->cmd.max_idle_threads);
 	if (!(cfg = fuse_loop_cfg_create()))
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)o->cmd.clone_fd);

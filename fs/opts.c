@@ -17,7 +17,7 @@ struct parse_ctx {
 	char *pos[2];
 	int npos;
 	int err;
-	bool hotloop;
+	bool multithread;
 };
 
 /* Options for mount(8) and fstab that a FUSE mount must not see. */
@@ -57,8 +57,8 @@ static int opt_proc(void *data, const char *arg, int key,
 	}
 	if (key == FUSE_OPT_KEY_OPT && is_fstab_noise(arg))
 		return 0;
-	if (key == FUSE_OPT_KEY_OPT && !strcmp(arg, "hotloop")) {
-		c->hotloop = true;	/* ours, not the kernel's */
+	if (key == FUSE_OPT_KEY_OPT && !strcmp(arg, "multithread")) {
+		c->multithread = true;	/* ours, not the kernel's */
 		return 0;
 	}
 	return 1;
@@ -121,7 +121,7 @@ int mfs_opts_parse(int argc, char **argv, struct mfs_opts *o)
 		err = c.err ? c.err : -EINVAL;
 	} else {
 		o->args = in;
-		o->hotloop = c.hotloop;
+		o->multithread = c.multithread;
 		memset(&in, 0, sizeof(in));
 		err = finish(o, &c);
 	}

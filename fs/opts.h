@@ -10,7 +10,7 @@ struct mfs_opts {
 	char *source;		/* SOURCE, else $MMSTATS_PATH, else /tmp */
 	struct fuse_cmdline_opts cmd;	/* mountpoint, -f, -d, -s, ... */
 	struct fuse_args args;	/* what fuse_session_new() gets */
-	bool hotloop;		/* -o hotloop: fs/loop.c, not libfuse's */
+	bool multithread;	/* -o multithread: libfuse's mt loop */
 };
 
 /*

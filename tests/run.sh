@@ -1,5 +1,6 @@
 #!/bin/sh
-# Run test suites against build directory $1: unit, integration, fuzz.
+# Run test suites against build directory $1: unit, integration, fuzz,
+# or single integration tests given by their path.
 # Each test program is one line of the report; exit status 77 means
 # skipped.  The last line is "N passed, N failed, N skipped".
 set -u
@@ -44,6 +45,8 @@ for suite in "$@"; do
 			*.py) run "integration/${t##*/}" python3 "$t" ;;
 			esac
 		done ;;
+	*/test_*.sh) run "integration/${suite##*/}" sh "$suite" ;;
+	*/test_*.py) run "integration/${suite##*/}" python3 "$suite" ;;
 	fuzz)
 		for t in "$build"/fuzz/fuzz_*; do
 			[ -x "$t" ] || continue

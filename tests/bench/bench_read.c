@@ -2,18 +2,24 @@
  * bench_read - microseconds to open, read to the end and close one file,
  * as cat or a monitoring agent does, for several files side by side.
  *
- *	bench_read [-c NAME:BASE ...] BASELINE_NAME=PATH [NAME[@TARGET]=PATH ...]
+ *	bench_read [-x SUFFIX] [-f NFLOORS] [-c NAME:BASE ...]
+ *		   FLOOR=PATH ... [NAME[@TARGET]=PATH ...]
  *
- * Each NAME is timed against the first file (the baseline), in batches
- * interleaved round-robin so that every file sees the same machine; the
- * best batch counts.  TARGET, a ratio, is what run.sh checks.  Each -c
- * adds a row of NAME against BASE, another of the files, without target:
- * the same figures, compared another way (e.g. two daemons that run the
- * same loop).
+ * Every read is timed on its own and a figure is the median of all of a
+ * file's reads: on a VM one read in a few can pay for waking an idle
+ * vCPU, so the best batch would measure the scheduler's luck, not the
+ * file system.  Files take turns in batches so that all see the same
+ * machine.  The first NFLOORS files (default 1) are the floors, and every
+ * other file is compared with the fastest of them: the floor any daemon
+ * could reach here.  TARGET, a ratio, is what run.sh checks.  Each -c adds
+ * a row of NAME against BASE, two of the files, without target.  SUFFIX
+ * is appended to every figure and baseline name (run.sh runs one pass per
+ * placement of the reader on the CPUs).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,16 +27,21 @@
 
 #define MAX_FILES	8
 #define MAX_COMPARE	4
+#define OPS		200	/* reads per batch */
 
 struct subject {
 	char name[64];
 	char target[16];
 	const char *path;
-	double best_us;
+	double *us;		/* one time per read */
+	size_t n;
+	double median;
 };
 
+static const char *suffix = "";
+
 /* "name[@target]=path" */
-static int parse_subject(const char *arg, struct subject *s)
+static int parse_subject(const char *arg, struct subject *s, size_t reads)
 {
 	const char *eq = strchr(arg, '=');
 	const char *at;
@@ -47,7 +58,9 @@ static int parse_subject(const char *arg, struct subject *s)
 	snprintf(s->target, sizeof(s->target), "%.*s",
 		 at ? (int)(eq - at - 1) : 1, at ? at + 1 : "-");
 	s->path = eq + 1;
-	s->best_us = 1e30;
+	s->n = 0;
+	if (!(s->us = calloc(reads, sizeof(*s->us))))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -66,17 +79,41 @@ static int read_whole(const char *path)
 	return n < 0 ? -errno : 0;
 }
 
-/* Mean microseconds of `ops` reads, or -errno. */
-static double time_batch(const char *path, int ops, int *err)
+static int time_batch(struct subject *s)
 {
-	uint64_t t0 = bench_now_ns();
+	for (int i = 0; i < OPS; i++) {
+		uint64_t t0 = bench_now_ns();
+		int err = read_whole(s->path);
 
-	for (int i = 0; i < ops; i++) {
-		*err = read_whole(path);
-		if (*err)
-			return 0;
+		if (err)
+			return err;
+		s->us[s->n++] = (double)(bench_now_ns() - t0) / 1000.0;
 	}
-	return (double)(bench_now_ns() - t0) / 1000.0 / ops;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void take_median(struct subject *s)
+{
+	qsort(s->us, s->n, sizeof(*s->us), cmp_double);
+	s->median = s->n % 2 ? s->us[s->n / 2] :
+		    (s->us[s->n / 2 - 1] + s->us[s->n / 2]) / 2;
+}
+
+static void row(const struct subject *s, const struct subject *base,
+		const char *target)
+{
+	char figure[128], base_name[96];
+
+	snprintf(figure, sizeof(figure), "read %s%s", s->name, suffix);
+	snprintf(base_name, sizeof(base_name), "%s%s", base->name, suffix);
+	bench_row(figure, s->median, "us/op", base_name, base->median, target);
 }
 
 static const struct subject *find_subject(const struct subject *subj,
@@ -96,7 +133,6 @@ static int compare_rows(const struct subject *subj, int n,
 	for (int i = 0; i < ncmp; i++) {
 		const char *colon = strchr(cmp[i], ':');
 		const struct subject *a, *b;
-		char figure[96];
 
 		a = colon ? find_subject(subj, n, cmp[i],
 					 (size_t)(colon - cmp[i])) : NULL;
@@ -107,65 +143,71 @@ static int compare_rows(const struct subject *subj, int n,
 				cmp[i]);
 			return -EINVAL;
 		}
-		snprintf(figure, sizeof(figure), "read %s", a->name);
-		bench_row(figure, a->best_us, "us/op", b->name, b->best_us,
-			  "-");
+		row(a, b, "-");
 	}
 	return 0;
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_read [-c NAME:BASE ...] BASE=PATH "
-		"[NAME[@TARGET]=PATH ...]\n");
+	fprintf(stderr, "usage: bench_read [-x SUFFIX] [-f NFLOORS] "
+		"[-c NAME:BASE ...] FLOOR=PATH ... [NAME[@TARGET]=PATH ...]\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct subject subj[MAX_FILES];
+	const struct subject *floor;
 	char *cmp[MAX_COMPARE];
-	int n, ncmp = 0, ops = 200, rounds = 25, err = 0, opt;
+	int n, nfloors = 1, ncmp = 0, rounds = 25, opt;
 
-	while ((opt = getopt(argc, argv, "c:")) != -1) {
-		if (opt != 'c' || ncmp == MAX_COMPARE) {
+	while ((opt = getopt(argc, argv, "c:f:x:")) != -1) {
+		if (opt == 'x') {
+			suffix = optarg;
+		} else if (opt == 'f' && atoi(optarg) > 0) {
+			nfloors = atoi(optarg);
+		} else if (opt == 'c' && ncmp < MAX_COMPARE) {
+			cmp[ncmp++] = optarg;
+		} else {
 			usage();
 			return 2;
 		}
-		cmp[ncmp++] = optarg;
 	}
 	n = argc - optind;
-	if (n < 1 || n > MAX_FILES) {
+	if (n < nfloors || n > MAX_FILES) {
 		usage();
 		return 2;
 	}
+	if (bench_env_long("BENCH_QUICK", 0))
+		rounds = 8;
 	for (int i = 0; i < n; i++) {
-		if (parse_subject(argv[optind + i], &subj[i])) {
+		if (parse_subject(argv[optind + i], &subj[i],
+				  (size_t)rounds * OPS)) {
 			fprintf(stderr, "bench_read: bad argument: %s\n",
 				argv[optind + i]);
 			return 2;
 		}
 	}
-	if (bench_env_long("BENCH_QUICK", 0))
-		rounds = 8;
 	for (int r = 0; r < rounds; r++) {
 		for (int i = 0; i < n; i++) {
-			double us = time_batch(subj[i].path, ops, &err);
+			int err = time_batch(&subj[i]);
 
 			if (err) {
 				fprintf(stderr, "bench_read: %s: %s\n",
 					subj[i].path, strerror(-err));
 				return 1;
 			}
-			if (us < subj[i].best_us)
-				subj[i].best_us = us;
 		}
 	}
-	for (int i = 1; i < n; i++) {
-		char figure[96];
-
-		snprintf(figure, sizeof(figure), "read %s", subj[i].name);
-		bench_row(figure, subj[i].best_us, "us/op", subj[0].name,
-			  subj[0].best_us, subj[i].target);
+	floor = &subj[0];
+	for (int i = 0; i < n; i++) {
+		take_median(&subj[i]);
+		if (i < nfloors && subj[i].median < floor->median)
+			floor = &subj[i];
 	}
+	for (int i = nfloors; i < n; i++)
+		row(&subj[i], floor, subj[i].target);
+	for (int i = 1; i < nfloors; i++)	/* which floor it was */
+		row(&subj[i], &subj[0], "-");
 	return compare_rows(subj, n, cmp, ncmp) ? 2 : 0;
 }
