@@ -22,6 +22,7 @@
 
 #define MMASH_DEFAULT_PORT	5002	/* the reference's */
 #define MMASH_MAX_CONNECTIONS	64
+#define MMASH_MAX_PER_CLIENT	16	/* one client cannot take them all */
 #define MMASH_TIMEOUT_SECS	30
 
 struct mmash_opts {
@@ -197,6 +198,8 @@ static struct MHD_Daemon *start(struct mmash_opts *o)
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)MMASH_MAX_CONNECTIONS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned)MMASH_MAX_PER_CLIENT,
 				MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)MMASH_TIMEOUT_SECS,
 				MHD_OPTION_END);

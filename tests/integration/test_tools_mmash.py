@@ -137,6 +137,38 @@ def concurrent(base):
     check(len(metrics) == 1, "the same files give the same metrics")
 
 
+def per_client_limit(base):
+    """16 idle connections from one address: the 17th is closed unanswered,
+    and answered again once one of the 16 goes."""
+    import socket
+    host, port = base.split("//")[1].split(":")
+    idle = [socket.create_connection((host, int(port))) for _ in range(16)]
+
+    def ask():
+        s = socket.create_connection((host, int(port)))
+        s.settimeout(10)
+        try:
+            s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+            return s.recv(64)
+        except ConnectionError:
+            return b""
+        finally:
+            s.close()
+    try:
+        check(ask() == b"", "17th connection from one client: closed")
+    finally:
+        idle.pop().close()
+    for _ in range(100):	# the server notices the close
+        reply = ask()
+        if reply:
+            break
+    check(reply.startswith(b"HTTP/1.") and b" 200 " in reply,
+          "answered after one went: %r"
+          % reply[:20])
+    for s in idle:
+        s.close()
+
+
 def usage():
     r = run([MMASH, "--help"])
     check(r.returncode == 0 and b"Usage: mmash" in r.stdout, "--help")
@@ -161,6 +193,7 @@ def main():
         http_errors(base)
         pages(base)
         concurrent(base)
+        per_client_limit(base)
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
