@@ -362,7 +362,10 @@ int mmstats_read_fd_sized(int fd, off_t size, struct mmstats_snapshot *snap);
 
 void mmstats_snapshot_free(struct mmstats_snapshot *snap);
 
-/* The stat whose label ends with `suffix` (e.g. "sys.pid"), or NULL. */
+/*
+ * The last stat whose label ends with `suffix` (e.g. "sys.pid"), as the
+ * reference's tools find it, or NULL.
+ */
 const struct mmstats_stat *
 mmstats_snapshot_find(const struct mmstats_snapshot *snap, const char *suffix);
 

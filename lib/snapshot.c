@@ -312,7 +312,8 @@ mmstats_snapshot_find(const struct mmstats_snapshot *snap, const char *suffix)
 {
 	size_t i;
 
-	for (i = 0; i < snap->nstats; i++)
+	/* the last one, as the reference's tools keep the last they see */
+	for (i = snap->nstats; i-- > 0;)
 		if (ends_with(snap->stats[i].label, suffix))
 			return &snap->stats[i];
 	return NULL;

@@ -360,6 +360,25 @@ static void test_labels(void **state)
 	mmstats_snapshot_free(&s);
 }
 
+/* Two labels end in "sys.pid": the last one counts, as in the reference. */
+static void test_find_last(void **state)
+{
+	struct mmstats_snapshot s;
+	uint64_t a = 1, b = 2;
+
+	(void)state;
+	fb_init(&fb);
+	fb_field_raw(&fb, "app.sys.pid", 11, "Q", 0xff, &a, 8);
+	fb_field_raw(&fb, "sys.pid", 7, "Q", 0xff, &b, 8);
+	fb_field_raw(&fb, "other", 5, "Q", 0xff, &a, 8);
+	assert_int_equal(parse_fb(&s), 0);
+	assert_int_equal(s.nstats, 3);
+	assert_ptr_equal(mmstats_snapshot_find(&s, "sys.pid"), &s.stats[1]);
+	assert_ptr_equal(mmstats_snapshot_find(&s, "app.sys.pid"),
+			 &s.stats[0]);
+	mmstats_snapshot_free(&s);
+}
+
 static void test_strings(void **state)
 {
 	static const char val[8] = { 'h', 'i', '\0', 'x', '\xff', 0, 0, 0 };
@@ -785,6 +804,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_and_tiny),
+		cmocka_unit_test(test_find_last),
 		cmocka_unit_test(test_zero_page),
 		cmocka_unit_test(test_clean_ends),
 		cmocka_unit_test(test_truncated_parts),
