@@ -299,7 +299,7 @@ static void unlink_node(struct mfs_tree *t, struct mfs_node *node,
 	struct mfs_node *dir;
 
 	while (node->children)
-		unlink_node(t, node->children, NULL);
+		unlink_node(t, node->children, ch);
 	note(ch, node, true);
 	unhash_name(t, node);
 	dir = mfs_tree_get(t, node->parent);
@@ -316,9 +316,10 @@ static void unlink_node(struct mfs_tree *t, struct mfs_node *node,
 }
 
 /*
- * Only the top of a removed subtree is reported: the kernel drops every
- * dentry below a directory it invalidates, and knows no node whose
- * parent it does not know.
+ * Every node of a removed subtree that the kernel knows is reported,
+ * children before their directory: the kernel refuses to delete a
+ * directory while a child is in use (an open file, a cwd), and libfuse
+ * would log that refusal as an error.
  */
 void mfs_tree_remove(struct mfs_tree *t, struct mfs_node *node,
 		     struct mfs_changes *ch)

@@ -146,9 +146,13 @@ static void test_remove_subtree(void **state)
 	assert_null(mfs_tree_get(t, fino));
 	assert_ptr_equal(mfs_tree_get(t, gino), g);
 	assert_ptr_equal(mfs_tree_get(t, dino), d);
-	assert_int_equal(ch.n, 1);		/* the top: the rest follows */
-	assert_int_equal(ch.v[0].ino, dino);
-	assert_string_equal(ch.v[0].name, "42");
+	/* what the kernel knows, children before their directory */
+	assert_int_equal(ch.n, 2);
+	assert_int_equal(ch.v[0].ino, gino);
+	assert_int_equal(ch.v[0].parent, tino);
+	assert_string_equal(ch.v[0].name, "x");
+	assert_int_equal(ch.v[1].ino, dino);
+	assert_string_equal(ch.v[1].name, "42");
 	mfs_tree_forget(t, g, 1);
 	assert_ptr_equal(mfs_tree_get(t, gino), g);
 	mfs_tree_forget(t, g, 5);		/* more than held: clamps */
