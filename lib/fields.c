@@ -1,14 +1,12 @@
 /*
- * fields.c - the updates too big to inline: moving averages, timers and
- * strings.  Like the inline ones they make no system call and take no
- * lock (clock_gettime is served by the vDSO).
+ * fields.c - the updates too big to inline: moving averages and timers
+ * (strings: text.c).  Like the inline ones they make no system call and
+ * take no lock (clock_gettime is served by the vDSO).
  */
 #include <math.h>
-#include <string.h>
 #include <time.h>
 
 #include "mmstats.h"
-#include "utf8.h"
 
 static double window_sum(const double *w, uint32_t n)
 {
@@ -71,18 +69,4 @@ void mmstats_timer_stop(struct mmstats_field *f)
 		  ((double)ts.tv_nsec - start[1]) / 1e9;
 	start[0] = NAN;
 	mmstats_moving_average_add(f, elapsed);
-}
-
-void mmstats_set_string(struct mmstats_field *f, const char *s)
-{
-	char *dst = f->value;
-	size_t n;
-
-	/* strncpy() copies and zero-pads in one pass; only a string that
-	 * fills the field may end in a cut character and need the cut. */
-	strncpy(dst, s ? s : "", f->size);
-	if (f->size == 0 || dst[f->size - 1] == '\0')
-		return;
-	n = mms_utf8_cut(s, f->size);
-	memset(dst + n, 0, f->size - n);
 }

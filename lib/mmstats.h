@@ -115,6 +115,9 @@ struct mmstats_field {
 			uint32_t len, next, used;
 		} mavg;
 		struct timespec started;	/* unused: timers keep it after the window */
+		struct {
+			uint32_t len;	/* of the text; the rest is zeros */
+		} str;
 	} state;
 	struct mmstats_field *timer_next;	/* private */
 };
@@ -181,11 +184,13 @@ void mmstats_timer_stop(struct mmstats_field *f);
 
 /*
  * String: copies at most the field's capacity, cut at a UTF-8 character
- * boundary, and zero-pads the rest.  A string is many stores, and format
- * 1 has no version counter: mmstats_read_fd() rereads a string that
- * changed while it read (a few times), but a writer stopped in the middle
- * of a store leaves a half-written string that reads the same twice.
- * Numbers are never torn.
+ * boundary, and zero-pads the rest.  Only the writer stores into its
+ * file: the zeros past the previous text are known to be there, and only
+ * the bytes that text covered are cleared again (f->state.str.len).
+ * A string is many stores, and format 1 has no version counter:
+ * mmstats_read_fd() rereads a string that changed while it read (a few
+ * times), but a writer stopped in the middle of a store leaves a
+ * half-written string that reads the same twice.  Numbers are never torn.
  */
 void mmstats_set_string(struct mmstats_field *f, const char *s);
 

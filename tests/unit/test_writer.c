@@ -402,6 +402,153 @@ static void test_string_utf8(void **state)
 	mmstats_remove(s);
 }
 
+/*
+ * The writer clears only what the previous text covered (text.c): every
+ * way a text can replace another must still leave text, then zeros.
+ */
+static void test_string_replaced(void **state)
+{
+	static const struct mmstats_field_def d[] = {
+		MMSTATS_DEF_SIZED("s5", MMSTATS_STRING, 5),
+		MMSTATS_DEF_SIZED("s16", MMSTATS_STRING, 16),
+		{ .label = "init", .type = MMSTATS_STRING, .size = 8,
+		  .value.s = "initial" },
+		{ .label = "text", .type = MMSTATS_STATIC_TEXT, .size = 8,
+		  .value.s = "static" },
+	};
+	struct mmstats *s = open_in_dir(d, 4, "", MMSTATS_NO_DEFAULT_FIELDS);
+	struct mmstats_field *s5 = mmstats_field(s, 0);
+	struct mmstats_field *s16 = mmstats_field(s, 1);
+
+	(void)state;
+	mmstats_set_string(s5, "abcde");		/* exact fit */
+	expect_bytes(s, "s5", "abcde", 5);
+	mmstats_set_string(s5, "");
+	expect_bytes(s, "s5", "\0\0\0\0\0", 5);
+	mmstats_set_string(s5, "ab\xc3\xa9");		/* abé */
+	mmstats_set_string(s5, "abcd\xc3\xa9");		/* é cut: abcd */
+	expect_bytes(s, "s5", "abcd\0", 5);
+	mmstats_set_string(s5, "\xc3\xa9");
+	expect_bytes(s, "s5", "\xc3\xa9\0\0\0", 5);
+	mmstats_set_string(s16, "0123456789abcdef");
+	mmstats_set_string(s16, "0123456789");
+	expect_bytes(s, "s16", "0123456789\0\0\0\0\0\0", 16);
+	mmstats_set_string(s16, "01234567");
+	mmstats_set_string(s16, "012");
+	expect_bytes(s, "s16", "012\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	/* An initial value is the first text, and is cleared as one. */
+	expect_bytes(s, "init", "initial\0", 8);
+	mmstats_set_string(mmstats_field(s, 2), "in");
+	expect_bytes(s, "init", "in\0\0\0\0\0\0", 8);
+	mmstats_set_string(mmstats_field(s, 3), "st");
+	expect_bytes(s, "text", "st\0\0\0\0\0\0", 8);
+	mmstats_remove(s);
+}
+
+/* xorshift32: the same texts on every run. */
+static uint32_t next_rand(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* One character of 1 to 4 bytes, mostly ASCII, at text; its length. */
+static size_t random_char(uint32_t *seed, char *text)
+{
+	static const char *const wide[] = {
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	};
+	uint32_t r = next_rand(seed);
+
+	if (r % 8 < 5) {
+		*text = (char)('a' + r / 8 % 26);
+		return 1;
+	}
+	memcpy(text, wide[r % 8 - 5], strlen(wide[r % 8 - 5]));
+	return strlen(wide[r % 8 - 5]);
+}
+
+/*
+ * A random text (short half the time, else up to 8 bytes past the
+ * field), and in want the `size` bytes the field must then hold: the
+ * whole characters that fit, then zeros.
+ */
+static void random_text(uint32_t *seed, size_t size, char *text,
+			unsigned char *want)
+{
+	uint32_t r = next_rand(seed);
+	size_t goal = r % 2 ? r / 2 % (size + 9) : r / 2 % 40;
+	size_t len = 0, fit = 0;
+
+	while (len < goal) {
+		len += random_char(seed, text + len);
+		if (len <= size)
+			fit = len;
+	}
+	text[len] = '\0';
+	memset(want, 0, size);
+	memcpy(want, text, fit);
+}
+
+static const uint32_t model_sizes[] = {
+	1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 34, 64, 255,
+};
+
+#define NMODEL	(sizeof(model_sizes) / sizeof(model_sizes[0]))
+
+/* Many texts into each field: after each, the mapping holds want. */
+static void update_all(struct mmstats *s, uint32_t *seed, int rounds)
+{
+	char text[255 + 8 + 4], label[16];
+	unsigned char want[255];
+
+	for (size_t i = 0; i < NMODEL; i++) {
+		struct mmstats_field *f = mmstats_field(s, i);
+
+		for (int r = 0; r < rounds; r++) {
+			random_text(seed, f->size, text, want);
+			mmstats_set_string(f, text);
+			assert_memory_equal(f->value, want, f->size);
+		}
+		snprintf(label, sizeof(label), "s%u", model_sizes[i]);
+		expect_bytes(s, label, want, f->size);
+	}
+}
+
+/*
+ * Texts of every length against fields around each copy size of text.c:
+ * shorter after longer, exact fits, cut characters, empty texts; then
+ * the same after the file grew and was mapped again.
+ */
+static void test_string_model(void **state)
+{
+	struct mmstats_field_def d[NMODEL];
+	char labels[NMODEL][16];
+	struct mmstats *s;
+	uint32_t seed = 2463534242u;
+
+	(void)state;
+	for (size_t i = 0; i < NMODEL; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "s%u", model_sizes[i]);
+		d[i] = (struct mmstats_field_def)MMSTATS_DEF_SIZED(labels[i],
+				MMSTATS_STRING, model_sizes[i]);
+	}
+	s = open_in_dir(d, NMODEL, "", MMSTATS_NO_DEFAULT_FIELDS);
+	update_all(s, &seed, 2000);
+	for (int i = 0; i < 300; i++) {
+		char label[16];
+		struct mmstats_field_def nd = MMSTATS_DEF_SIZED(label,
+				MMSTATS_STRING, 64);
+
+		snprintf(label, sizeof(label), "grow.%d", i);
+		assert_int_equal(mmstats_add_field(s, &nd, NULL), 0);
+	}
+	update_all(s, &seed, 200);
+	mmstats_remove(s);
+}
+
 /* ---- instances ------------------------------------------------------- */
 
 static void test_fields_and_defaults(void **state)
@@ -810,6 +957,8 @@ int main(void)
 		cmocka_unit_test(test_moving_average_window),
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_string_utf8),
+		cmocka_unit_test(test_string_replaced),
+		cmocka_unit_test(test_string_model),
 		cmocka_unit_test(test_fields_and_defaults),
 		cmocka_unit_test(test_bad_defs),
 		cmocka_unit_test(test_too_big),
