@@ -11,6 +11,10 @@
  * RETRY_MS for MFS_PENDING_SECS, and processes left without a pidfd (no
  * descriptor to spare) are polled every MFS_POLL_MS.  An idle daemon
  * sleeps in epoll_wait.
+ *
+ * When the source directory's path stops naming it (srcdir.c), all it
+ * showed goes at once, and the path is tried every REOPEN_MS until there
+ * is a directory there again, which is then read whole.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,6 +31,7 @@
 #include "signals.h"
 
 #define RETRY_MS	20
+#define REOPEN_MS	200
 #define TAG		(1ull << 62)	/* pidfd events carry the bare pid */
 #define TAG_INOTIFY	(TAG | 1)
 #define TAG_WAKE	(TAG | 2)
@@ -54,6 +59,7 @@ struct batch {
 	char **names;
 	size_t n, cap;
 	bool rescan;
+	bool check_source;	/* the source directory may have gone */
 };
 
 static void batch_add(struct batch *b, const char *name)
@@ -79,14 +85,54 @@ static void batch_add(struct batch *b, const char *name)
 		b->n++;
 }
 
-static void on_event(const struct inotify_event *ev, struct batch *b)
+static void on_event(struct mfs *fs, const struct inotify_event *ev,
+		     struct batch *b)
 {
 	if (ev->mask & IN_Q_OVERFLOW)
-		b->rescan = true;
-	else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-		mfs_log(LOG_WARNING, "source directory was removed or moved");
-	else if (ev->len && mfs_source_name_ok(ev->name))
+		b->rescan = b->check_source = true;
+	else if (mfs_srcdir_event(fs, ev))
+		b->check_source = true;
+	else if (ev->wd == fs->srcwd && ev->len &&
+		 mfs_source_name_ok(ev->name))
 		batch_add(b, ev->name);
+}
+
+/* If the source directory is there again, read it whole. */
+static void reopen_source(struct mfs *fs)
+{
+	if (mfs_srcdir_reopen(fs) == 0)
+		mfs_rescan(fs);
+}
+
+/*
+ * Whether the source directory went: then the names of the batch are
+ * moot, and another directory may already be there (renamed into place).
+ */
+static bool source_went(struct mfs *fs, const struct batch *b)
+{
+	if (!b->check_source)
+		return false;
+	if (mfs_srcdir_missing(fs)) {
+		reopen_source(fs);
+		return true;
+	}
+	if (!mfs_srcdir_moved(fs))
+		return false;
+	mfs_srcdir_lose(fs);
+	reopen_source(fs);
+	return true;
+}
+
+static void apply_batch(struct mfs *fs, const struct batch *b)
+{
+	if (source_went(fs, b))
+		return;		/* what its names did is moot */
+	if (b->rescan) {
+		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
+		mfs_rescan(fs);
+	} else if (b->n) {
+		mfs_refresh(fs, b->names, b->n);
+	}
 }
 
 /*
@@ -106,15 +152,10 @@ static void drain_inotify(struct mfs *fs)
 	while ((n = read(fs->inofd, buf, sizeof(buf))) > 0) {
 		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
-			on_event(ev, &b);
+			on_event(fs, ev, &b);
 		}
 	}
-	if (b.rescan) {
-		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
-		mfs_rescan(fs);
-	} else if (b.n) {
-		mfs_refresh(fs, b.names, b.n);
-	}
+	apply_batch(fs, &b);
 	for (i = 0; i < b.n; i++)
 		free(b.names[i]);
 	free(b.names);
@@ -202,6 +243,8 @@ static void *watcher(void *arg)
 				break;
 			case TAG_TIMER:
 				drain(fs->timerfd);
+				if (mfs_srcdir_missing(fs))
+					reopen_source(fs);
 				mfs_refresh_pending(fs);
 				poll_procs(fs);
 				check_pending = true;
@@ -214,6 +257,8 @@ static void *watcher(void *arg)
 			arm_within(fs, RETRY_MS);
 		if (any_polled(fs))
 			arm_within(fs, MFS_POLL_MS);
+		if (mfs_srcdir_missing(fs))
+			arm_within(fs, REOPEN_MS);
 		mfs_send_changes(fs);
 	}
 	return NULL;
