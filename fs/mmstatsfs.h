@@ -29,6 +29,7 @@ struct mfs {
 	char *srcparent;		/* that path's directory */
 	const char *srcbase;		/* and last component, in srcpath */
 	int srcwd, parentwd;		/* their inotify watches, or -1 */
+	int mntfd;			/* /proc/self/mountinfo, or -1 */
 	unsigned srcepoch;		/* __atomic; odd: the source is missing */
 	int reopen_err;			/* why it could not be opened last */
 	int epfd;			/* watcher: inotify, pidfds, wake, timer */
@@ -47,10 +48,11 @@ void mfs_destroy(struct mfs *fs);
 
 /*
  * The source directory (srcdir.c).  Open it at start, never through a
- * symlink in the last component, and watch it and its parent; the rest
- * is the watcher's: given each inotify event, mfs_srcdir_event() says
- * whether it may mean that the path names another directory now, or none,
- * which mfs_srcdir_moved() then tells.  mfs_srcdir_lose() forgets all the
+ * symlink in the last component, and watch it, its parent and the mount
+ * table; the rest is the watcher's: given each inotify event,
+ * mfs_srcdir_event() says whether it may mean that the path names
+ * another directory now, or none, which mfs_srcdir_moved() then tells (a
+ * change of the mount table may mean that too).  mfs_srcdir_lose() forgets all the
  * source showed; mfs_srcdir_reopen() opens the path again (0 when it
  * did: rescan it).  Readers take mfs_srcdir_epoch() before they read, and
  * apply what they read under the lock only if it is unchanged.

@@ -14,7 +14,10 @@
  * reference goes, and ours is one).  So the parent is watched too, for
  * removals and renames of the name, and for its own move; those events
  * and the directory's own IN_MOVE_SELF or lost watch are hints only: what
- * decides is whether the path still names the inode held.
+ * decides is whether the path still names the inode held.  Mounts give
+ * no inotify event: a change of the mount table (/proc/self/mountinfo
+ * polls with POLLPRI) makes the same comparison, so that a file system
+ * mounted over the path or unmounted from under it is followed too.
  *
  * fs->srcepoch is odd while the source is missing.  Readers take it
  * before they read and apply what they read only if it has not changed
@@ -87,7 +90,7 @@ static int path_of(struct mfs *fs, const char *source, int fd)
 
 int mfs_srcdir_open(struct mfs *fs, const char *source)
 {
-	fs->srcwd = fs->parentwd = -1;
+	fs->srcwd = fs->parentwd = fs->mntfd = -1;
 	if ((fs->srcfd = open_dir(source)) < 0)
 		return fs->srcfd;
 	return path_of(fs, source, fs->srcfd);
@@ -97,6 +100,9 @@ void mfs_srcdir_close(struct mfs *fs)
 {
 	if (fs->srcfd >= 0)
 		close(fs->srcfd);
+	if (fs->mntfd >= 0)
+		close(fs->mntfd);
+	fs->mntfd = -1;
 	free(fs->srcpath);
 	free(fs->srcparent);
 	fs->srcfd = -1;
@@ -136,6 +142,11 @@ int mfs_srcdir_watch(struct mfs *fs)
 		return wd;
 	fs->srcwd = wd;
 	fs->parentwd = pwd;
+	/* without it, only mounts go unnoticed */
+	fs->mntfd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fs->mntfd < 0)
+		mfs_log(LOG_WARNING, "/proc/self/mountinfo: %s: mounts on the "
+			"source path are not followed", strerror(errno));
 	return 0;
 }
 
@@ -196,8 +207,8 @@ static void forget_watch(struct mfs *fs, int *wd)
  */
 void mfs_srcdir_lose(struct mfs *fs)
 {
-	mfs_log(LOG_WARNING, "source directory %s was removed, moved or "
-		"unmounted: waiting for it to come back", fs->srcpath);
+	mfs_log(LOG_WARNING, "source directory %s was removed, moved away or "
+		"replaced: waiting for it to come back", fs->srcpath);
 	forget_watch(fs, &fs->srcwd);
 	pthread_mutex_lock(&fs->lock);
 	__atomic_store_n(&fs->srcepoch, fs->srcepoch + 1, __ATOMIC_RELEASE);

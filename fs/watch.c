@@ -1,7 +1,7 @@
 /*
  * watch.c - the watcher thread: one epoll loop over the source directory's
- * inotify descriptor, a pidfd per writing process, a wake-up eventfd and a
- * timer.
+ * inotify descriptor, a pidfd per writing process, a wake-up eventfd, a
+ * timer and the mount table.
  *
  * Events drive everything: a file that appears is read at once, a process
  * that exits is removed at once, and only a lost event (IN_Q_OVERFLOW)
@@ -36,6 +36,7 @@
 #define TAG_INOTIFY	(TAG | 1)
 #define TAG_WAKE	(TAG | 2)
 #define TAG_TIMER	(TAG | 3)
+#define TAG_MOUNTS	(TAG | 4)
 
 /*
  * Have the timer fire within ms: a deadline already sooner stands, so a
@@ -105,13 +106,11 @@ static void reopen_source(struct mfs *fs)
 }
 
 /*
- * Whether the source directory went: then the names of the batch are
- * moot, and another directory may already be there (renamed into place).
+ * Whether the source directory went (or is still missing): then another
+ * directory may already be there (renamed or mounted into place).
  */
-static bool source_went(struct mfs *fs, const struct batch *b)
+static bool follow_source(struct mfs *fs)
 {
-	if (!b->check_source)
-		return false;
 	if (mfs_srcdir_missing(fs)) {
 		reopen_source(fs);
 		return true;
@@ -125,7 +124,7 @@ static bool source_went(struct mfs *fs, const struct batch *b)
 
 static void apply_batch(struct mfs *fs, const struct batch *b)
 {
-	if (source_went(fs, b))
+	if (b->check_source && follow_source(fs))
 		return;		/* what its names did is moot */
 	if (b->rescan) {
 		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
@@ -241,6 +240,9 @@ static void *watcher(void *arg)
 			case TAG_WAKE:
 				drain(fs->wakefd);
 				break;
+			case TAG_MOUNTS:	/* epoll's poll took the news */
+				follow_source(fs);
+				break;
 			case TAG_TIMER:
 				drain(fs->timerfd);
 				if (mfs_srcdir_missing(fs))
@@ -264,9 +266,9 @@ static void *watcher(void *arg)
 	return NULL;
 }
 
-static int add_fd(struct mfs *fs, int fd, uint64_t tag)
+static int add_fd(struct mfs *fs, int fd, uint32_t events, uint64_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
 
 	return epoll_ctl(fs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -276,9 +278,11 @@ int mfs_watch_start(struct mfs *fs)
 	sigset_t old;
 	int err;
 
-	if ((err = add_fd(fs, fs->inofd, TAG_INOTIFY)) < 0 ||
-	    (err = add_fd(fs, fs->wakefd, TAG_WAKE)) < 0 ||
-	    (err = add_fd(fs, fs->timerfd, TAG_TIMER)) < 0)
+	if ((err = add_fd(fs, fs->inofd, EPOLLIN, TAG_INOTIFY)) < 0 ||
+	    (err = add_fd(fs, fs->wakefd, EPOLLIN, TAG_WAKE)) < 0 ||
+	    (err = add_fd(fs, fs->timerfd, EPOLLIN, TAG_TIMER)) < 0 ||
+	    (fs->mntfd >= 0 &&
+	     (err = add_fd(fs, fs->mntfd, EPOLLPRI, TAG_MOUNTS)) < 0))
 		return err;
 	if (any_pending(fs))
 		arm_within(fs, RETRY_MS);

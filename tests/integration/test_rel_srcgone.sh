@@ -6,6 +6,7 @@
 #    writer: /<newpid>/again appears within 2 s with its value.
 #  - mv src src.old: the same, and nothing of src.old is shown after
 #    (not its writer, not one started in it afterwards).
+#  - a tmpfs mounted over the path, then unmounted: followed both ways.
 #  - a symlink at the path, to a directory holding a live writer's file
 #    (which a mount of that directory shows), is never followed.
 #  - 20 quick remove (or move) and create cycles: the daemon lives, holds
@@ -68,6 +69,7 @@ start_writer "$T/old.out" -d "$src.old" -k moved=uint32:9
 in_old=$WRITER_PID old_file=${WRITER_FILE##*/}
 mkdir "$src"
 expect_writer back 8
+back=$WRITER_PID
 sleep 0.3	# a watch still on src.old shows a new file within ms
 for p in "$second" "$in_old"; do
 	not_shown "$p" || fail "/$p, a writer in the moved-away src.old, is shown"
@@ -75,6 +77,22 @@ done
 for f in "$second_file" "$old_file"; do
 	test -e "$mnt/files/$f" && fail "/files shows $f, of src.old"
 done
+
+note "a file system mounted over the path, then unmounted from under it"
+if mount -t tmpfs mmstats-test "$src" 2>/dev/null; then
+	REL_MOUNTS="$REL_MOUNTS $src"
+	wait_until 2 not_shown "$back" ||
+		fail "/$back still shown 2 s after a tmpfs hid its directory"
+	expect_writer ontmpfs 6
+	on_tmpfs=$WRITER_PID
+	umount -l "$src" || fail "cannot unmount the tmpfs"
+	wait_until 2 not_shown "$on_tmpfs" ||
+		fail "/$on_tmpfs still shown 2 s after its tmpfs was unmounted"
+	wait_until 2 shown "$back/back" ||
+		fail "/$back not shown again 2 s after the tmpfs was unmounted"
+else
+	note "cannot mount a tmpfs here: not tested"
+fi
 
 note "a symlink at the path is not followed"
 decoy=$T/decoy
@@ -141,7 +159,7 @@ note "descriptors: $fds_before before, $fds_after after; the source went" \
 [ "$fds_after" = "$fds_before" ] ||
 	fail "the daemon held $fds_before descriptors, $fds_after after"
 [ "$(losses)" = "$(returns)" ] || fail "$(losses) losses, $(returns) returns"
-[ "$(losses)" -ge 24 ] || fail "only $(losses) losses logged"
+[ "$(losses)" -ge 26 ] || fail "only $(losses) losses logged"
 grep -q 'source directory: ' "$log" && fail "errors logged:" \
 	"$(grep 'source directory: ' "$log")"
 unmount_fs "$mnt"
