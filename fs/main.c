@@ -79,6 +79,16 @@ static void raise_nofile(void)
 	}
 }
 
+/* The source is opened with O_NOFOLLOW: a symlink says ENOTDIR. */
+static const char *source_error(const char *source, int err)
+{
+	struct stat st;
+
+	if (err == -ENOTDIR && lstat(source, &st) == 0 && S_ISLNK(st.st_mode))
+		return "is a symbolic link: give the directory itself";
+	return strerror(-err);
+}
+
 /* Mount, serve until unmounted or signalled, unmount. */
 static int serve(struct mfs *fs, struct mfs_opts *o)
 {
@@ -137,7 +147,8 @@ int main(int argc, char **argv)
 	mfs_log_init(true, o.cmd.debug);
 	raise_nofile();
 	if ((err = mfs_init(&fs, o.source)) < 0) {
-		fprintf(stderr, "mmstatsfs: %s: %s\n", o.source, strerror(-err));
+		fprintf(stderr, "mmstatsfs: %s: %s\n", o.source,
+			source_error(o.source, err));
 		mfs_opts_free(&o);
 		return 1;
 	}

@@ -24,7 +24,14 @@ struct mfs {
 	struct mfs_tree tree;
 	struct mfs_model model;
 	struct mfs_changes changes;	/* for the kernel, under lock */
-	int srcfd;			/* the source directory */
+	int srcfd;			/* the source directory, see srcdir.c */
+	char *srcpath;			/* its absolute path, to find it again */
+	char *srcparent;		/* that path's directory */
+	const char *srcbase;		/* and last component, in srcpath */
+	int srcwd, parentwd;		/* their inotify watches, or -1 */
+	int mntfd;			/* /proc/self/mountinfo, or -1 */
+	unsigned srcepoch;		/* __atomic; odd: the source is missing */
+	int reopen_err;			/* why it could not be opened last */
 	int epfd;			/* watcher: inotify, pidfds, wake, timer */
 	int inofd, wakefd, timerfd;
 	bool stopping;			/* __atomic: watcher, stop now */
@@ -38,6 +45,28 @@ struct mfs {
 /* Open the source directory and the watcher's descriptors. */
 int mfs_init(struct mfs *fs, const char *source);
 void mfs_destroy(struct mfs *fs);
+
+/*
+ * The source directory (srcdir.c).  Open it at start, never through a
+ * symlink in the last component, and watch it, its parent and the mount
+ * table; the rest is the watcher's: given each inotify event,
+ * mfs_srcdir_event() says whether it may mean that the path names
+ * another directory now, or none, which mfs_srcdir_moved() then tells (a
+ * change of the mount table may mean that too).  mfs_srcdir_lose() forgets all the
+ * source showed; mfs_srcdir_reopen() opens the path again (0 when it
+ * did: rescan it).  Readers take mfs_srcdir_epoch() before they read, and
+ * apply what they read under the lock only if it is unchanged.
+ */
+int mfs_srcdir_open(struct mfs *fs, const char *source);
+int mfs_srcdir_watch(struct mfs *fs);
+void mfs_srcdir_close(struct mfs *fs);
+unsigned mfs_srcdir_epoch(struct mfs *fs);
+bool mfs_srcdir_missing(struct mfs *fs);
+struct inotify_event;
+bool mfs_srcdir_event(struct mfs *fs, const struct inotify_event *ev);
+bool mfs_srcdir_moved(struct mfs *fs);
+void mfs_srcdir_lose(struct mfs *fs);
+int mfs_srcdir_reopen(struct mfs *fs);
 
 /* Read these source files and bring the model up to date. */
 void mfs_refresh(struct mfs *fs, char *const *names, size_t n);

@@ -231,8 +231,10 @@ static int read_source(fuse_req_t req, const char *source,
 	int err;
 
 	err = mfs_source_snapshot(fs->srcfd, source, h, snap, &st);
+	/* ENOTDIR: the source directory has just gone (srcdir.c) */
 	if (snap->nstats == 0)
-		return err == -ENOENT || !err ? -ENOENT : -EIO;
+		return err == -ENOENT || err == -ENOTDIR || !err ?
+		       -ENOENT : -EIO;
 	return may_read(req, &st);
 }
 

@@ -2,7 +2,9 @@
  * scan.c - read source files and apply what they hold.
  *
  * Reading happens without the lock, applying with it: a slow or huge file
- * never stalls the operations of the mount.
+ * never stalls the operations of the mount.  What was read is applied
+ * only if the source directory is still the one it was read from (see
+ * srcdir.c), and nothing is read while there is none.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +31,12 @@ static struct reading *read_all(struct mfs *fs, char *const *names, size_t n)
 	return r;
 }
 
+/* Under the lock: whether readings taken at epoch still stand. */
+static bool still_current(struct mfs *fs, unsigned epoch)
+{
+	return mfs_srcdir_epoch(fs) == epoch;
+}
+
 static void apply_all(struct mfs *fs, char *const *names, size_t n,
 		      struct reading *r)
 {
@@ -41,17 +49,19 @@ static void apply_all(struct mfs *fs, char *const *names, size_t n,
 
 void mfs_refresh(struct mfs *fs, char *const *names, size_t n)
 {
+	unsigned epoch = mfs_srcdir_epoch(fs);
 	struct reading *r;
 	size_t i;
 
-	if (!n)
+	if (!n || (epoch & 1))
 		return;
 	if (!(r = read_all(fs, names, n))) {
 		mfs_log(LOG_ERR, "out of memory");
 		return;
 	}
 	pthread_mutex_lock(&fs->lock);
-	apply_all(fs, names, n, r);
+	if (still_current(fs, epoch))
+		apply_all(fs, names, n, r);
 	pthread_mutex_unlock(&fs->lock);
 	for (i = 0; i < n; i++)
 		mfs_srcinfo_free(&r[i].info);
@@ -92,53 +102,73 @@ void mfs_refresh_pending(struct mfs *fs)
 	mfs_strv_free(names);
 }
 
-/* The names of the mmstats files in the source directory now. */
-static char **list_sources(struct mfs *fs, size_t *n)
+/*
+ * The names of the mmstats files in the source directory now, in *v
+ * (NULL-terminated, or NULL when there are none).  A directory that
+ * cannot be listed gives -errno, not an empty list: what it shows stays.
+ */
+static int list_sources(struct mfs *fs, char ***v, size_t *n)
 {
 	int fd = openat(fs->srcfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char **v = NULL, **nv;
 	struct dirent *de;
+	char **nv;
 	DIR *d;
+	int err;
 
+	*v = NULL;
 	*n = 0;
 	if (fd < 0 || !(d = fdopendir(fd))) {
-		mfs_log(LOG_ERR, "source directory: %s", strerror(errno));
+		err = -errno;
 		if (fd >= 0)
 			close(fd);
-		return NULL;
+		return err;
 	}
 	while ((de = readdir(d))) {
 		if (!mfs_source_name_ok(de->d_name) ||
 		    (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
 			continue;
-		nv = realloc(v, (*n + 2) * sizeof(*v));
+		nv = realloc(*v, (*n + 2) * sizeof(*nv));
 		if (!nv)
 			break;
-		v = nv;
-		if (!(v[*n] = strdup(de->d_name)))
+		*v = nv;
+		if (!(nv[*n] = strdup(de->d_name)))
 			break;
-		v[++*n] = NULL;
+		nv[++*n] = NULL;
 	}
 	closedir(d);
-	return v;
+	if (!de)
+		return 0;
+	mfs_strv_free(*v);	/* out of memory: a part is no list */
+	*v = NULL;
+	*n = 0;
+	return -ENOMEM;
 }
 
 void mfs_rescan(struct mfs *fs)
 {
+	unsigned epoch = mfs_srcdir_epoch(fs);
 	struct reading *r;
 	char **names;
 	size_t n, i;
+	int err;
 
-	names = list_sources(fs, &n);
+	if (epoch & 1)
+		return;
+	if ((err = list_sources(fs, &names, &n)) < 0) {
+		mfs_log(LOG_ERR, "source directory: %s", strerror(-err));
+		return;
+	}
 	r = read_all(fs, names, n);
 	if (!r) {
 		mfs_strv_free(names);
 		return;
 	}
 	pthread_mutex_lock(&fs->lock);
-	fs->model.generation++;
-	apply_all(fs, names, n, r);
-	mfs_model_prune(&fs->model, &fs->changes);
+	if (still_current(fs, epoch)) {
+		fs->model.generation++;
+		apply_all(fs, names, n, r);
+		mfs_model_prune(&fs->model, &fs->changes);
+	}
 	pthread_mutex_unlock(&fs->lock);
 	for (i = 0; i < n; i++)
 		mfs_srcinfo_free(&r[i].info);

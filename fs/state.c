@@ -2,8 +2,6 @@
  * state.c - the daemon's descriptors, and delivery of cache changes.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -47,18 +45,6 @@ void mfs_send_changes(struct mfs *fs)
 	mfs_changes_free(&ch);
 }
 
-/* inotify on the directory as opened, even if its path changes. */
-static int watch_dir(struct mfs *fs)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fs->srcfd);
-	return inotify_add_watch(fs->inofd, path, IN_CREATE | IN_MOVED_TO |
-				 IN_DELETE | IN_MOVED_FROM | IN_ATTRIB |
-				 IN_CLOSE_WRITE | IN_MODIFY | IN_ONLYDIR |
-				 IN_DELETE_SELF | IN_MOVE_SELF);
-}
-
 int mfs_init(struct mfs *fs, const char *source)
 {
 	int err;
@@ -68,17 +54,22 @@ int mfs_init(struct mfs *fs, const char *source)
 	fs->timeout = 1.0;
 	fs->generation = (uint64_t)time(NULL);
 	pthread_mutex_init(&fs->lock, NULL);
-	fs->srcfd = open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fs->srcfd < 0)
-		return -errno;
+	if ((err = mfs_srcdir_open(fs, source)) < 0) {
+		mfs_destroy(fs);
+		return err;
+	}
 	fs->epfd = epoll_create1(EPOLL_CLOEXEC);
 	fs->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	fs->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	fs->timerfd = timerfd_create(CLOCK_MONOTONIC,
 				     TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fs->epfd < 0 || fs->inofd < 0 || fs->wakefd < 0 ||
-	    fs->timerfd < 0 || watch_dir(fs) < 0) {
+	    fs->timerfd < 0) {
 		err = -errno;
+		mfs_destroy(fs);
+		return err;
+	}
+	if ((err = mfs_srcdir_watch(fs)) < 0) {
 		mfs_destroy(fs);
 		return err;
 	}
@@ -100,8 +91,7 @@ void mfs_destroy(struct mfs *fs)
 		mfs_tree_destroy(&fs->tree);
 	}
 	mfs_changes_free(&fs->changes);
-	if (fs->srcfd >= 0)
-		close(fs->srcfd);
+	mfs_srcdir_close(fs);
 	if (fs->epfd >= 0)
 		close(fs->epfd);
 	if (fs->inofd >= 0)
@@ -111,5 +101,5 @@ void mfs_destroy(struct mfs *fs)
 	if (fs->timerfd >= 0)
 		close(fs->timerfd);
 	pthread_mutex_destroy(&fs->lock);
-	fs->srcfd = fs->epfd = fs->inofd = fs->wakefd = fs->timerfd = -1;
+	fs->epfd = fs->inofd = fs->wakefd = fs->timerfd = -1;
 }

@@ -1,7 +1,7 @@
 /*
  * watch.c - the watcher thread: one epoll loop over the source directory's
- * inotify descriptor, a pidfd per writing process, a wake-up eventfd and a
- * timer.
+ * inotify descriptor, a pidfd per writing process, a wake-up eventfd, a
+ * timer and the mount table.
  *
  * Events drive everything: a file that appears is read at once, a process
  * that exits is removed at once, and only a lost event (IN_Q_OVERFLOW)
@@ -11,6 +11,10 @@
  * RETRY_MS for MFS_PENDING_SECS, and processes left without a pidfd (no
  * descriptor to spare) are polled every MFS_POLL_MS.  An idle daemon
  * sleeps in epoll_wait.
+ *
+ * When the source directory's path stops naming it (srcdir.c), all it
+ * showed goes at once, and the path is tried every REOPEN_MS until there
+ * is a directory there again, which is then read whole.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,10 +31,12 @@
 #include "signals.h"
 
 #define RETRY_MS	20
+#define REOPEN_MS	200
 #define TAG		(1ull << 62)	/* pidfd events carry the bare pid */
 #define TAG_INOTIFY	(TAG | 1)
 #define TAG_WAKE	(TAG | 2)
 #define TAG_TIMER	(TAG | 3)
+#define TAG_MOUNTS	(TAG | 4)
 
 /*
  * Have the timer fire within ms: a deadline already sooner stands, so a
@@ -54,6 +60,7 @@ struct batch {
 	char **names;
 	size_t n, cap;
 	bool rescan;
+	bool check_source;	/* the source directory may have gone */
 };
 
 static void batch_add(struct batch *b, const char *name)
@@ -79,14 +86,52 @@ static void batch_add(struct batch *b, const char *name)
 		b->n++;
 }
 
-static void on_event(const struct inotify_event *ev, struct batch *b)
+static void on_event(struct mfs *fs, const struct inotify_event *ev,
+		     struct batch *b)
 {
 	if (ev->mask & IN_Q_OVERFLOW)
-		b->rescan = true;
-	else if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-		mfs_log(LOG_WARNING, "source directory was removed or moved");
-	else if (ev->len && mfs_source_name_ok(ev->name))
+		b->rescan = b->check_source = true;
+	else if (mfs_srcdir_event(fs, ev))
+		b->check_source = true;
+	else if (ev->wd == fs->srcwd && ev->len &&
+		 mfs_source_name_ok(ev->name))
 		batch_add(b, ev->name);
+}
+
+/* If the source directory is there again, read it whole. */
+static void reopen_source(struct mfs *fs)
+{
+	if (mfs_srcdir_reopen(fs) == 0)
+		mfs_rescan(fs);
+}
+
+/*
+ * Whether the source directory went (or is still missing): then another
+ * directory may already be there (renamed or mounted into place).
+ */
+static bool follow_source(struct mfs *fs)
+{
+	if (mfs_srcdir_missing(fs)) {
+		reopen_source(fs);
+		return true;
+	}
+	if (!mfs_srcdir_moved(fs))
+		return false;
+	mfs_srcdir_lose(fs);
+	reopen_source(fs);
+	return true;
+}
+
+static void apply_batch(struct mfs *fs, const struct batch *b)
+{
+	if (b->check_source && follow_source(fs))
+		return;		/* what its names did is moot */
+	if (b->rescan) {
+		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
+		mfs_rescan(fs);
+	} else if (b->n) {
+		mfs_refresh(fs, b->names, b->n);
+	}
 }
 
 /*
@@ -106,15 +151,10 @@ static void drain_inotify(struct mfs *fs)
 	while ((n = read(fs->inofd, buf, sizeof(buf))) > 0) {
 		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
-			on_event(ev, &b);
+			on_event(fs, ev, &b);
 		}
 	}
-	if (b.rescan) {
-		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
-		mfs_rescan(fs);
-	} else if (b.n) {
-		mfs_refresh(fs, b.names, b.n);
-	}
+	apply_batch(fs, &b);
 	for (i = 0; i < b.n; i++)
 		free(b.names[i]);
 	free(b.names);
@@ -200,8 +240,13 @@ static void *watcher(void *arg)
 			case TAG_WAKE:
 				drain(fs->wakefd);
 				break;
+			case TAG_MOUNTS:	/* epoll's poll took the news */
+				follow_source(fs);
+				break;
 			case TAG_TIMER:
 				drain(fs->timerfd);
+				if (mfs_srcdir_missing(fs))
+					reopen_source(fs);
 				mfs_refresh_pending(fs);
 				poll_procs(fs);
 				check_pending = true;
@@ -214,14 +259,16 @@ static void *watcher(void *arg)
 			arm_within(fs, RETRY_MS);
 		if (any_polled(fs))
 			arm_within(fs, MFS_POLL_MS);
+		if (mfs_srcdir_missing(fs))
+			arm_within(fs, REOPEN_MS);
 		mfs_send_changes(fs);
 	}
 	return NULL;
 }
 
-static int add_fd(struct mfs *fs, int fd, uint64_t tag)
+static int add_fd(struct mfs *fs, int fd, uint32_t events, uint64_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
 
 	return epoll_ctl(fs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -231,9 +278,11 @@ int mfs_watch_start(struct mfs *fs)
 	sigset_t old;
 	int err;
 
-	if ((err = add_fd(fs, fs->inofd, TAG_INOTIFY)) < 0 ||
-	    (err = add_fd(fs, fs->wakefd, TAG_WAKE)) < 0 ||
-	    (err = add_fd(fs, fs->timerfd, TAG_TIMER)) < 0)
+	if ((err = add_fd(fs, fs->inofd, EPOLLIN, TAG_INOTIFY)) < 0 ||
+	    (err = add_fd(fs, fs->wakefd, EPOLLIN, TAG_WAKE)) < 0 ||
+	    (err = add_fd(fs, fs->timerfd, EPOLLIN, TAG_TIMER)) < 0 ||
+	    (fs->mntfd >= 0 &&
+	     (err = add_fd(fs, fs->mntfd, EPOLLPRI, TAG_MOUNTS)) < 0))
 		return err;
 	if (any_pending(fs))
 		arm_within(fs, RETRY_MS);

@@ -2,7 +2,8 @@
  * test_fs_watch.c - mmstatsfs without a mount: the full rescan (what an
  * inotify overflow costs) and the watcher thread driven by real events,
  * a real child process writing, and its death seen through its pidfd, or
- * by polling when no descriptor is left for a pidfd.
+ * by polling when no descriptor is left for a pidfd; the source directory
+ * removed, moved away and made again.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +24,7 @@
 
 #include "../../fs/mmstatsfs.h"
 #include "../../fs/pidstat.h"
+#include "testdir.h"
 
 struct fixture {
 	char dir[64];
@@ -276,6 +279,78 @@ static void test_polled_gets_pidfd(void **state)
 	waitpid(pid, NULL, 0);
 }
 
+static bool source_missing(struct fixture *f, const char *unused)
+{
+	(void)unused;
+	return mfs_srcdir_missing(&f->fs);
+}
+
+/* The watches the daemon's inotify descriptor holds, from its fdinfo. */
+static int inotify_watches(struct fixture *f)
+{
+	char path[64], line[512];
+	FILE *fp;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", f->fs.inofd);
+	assert_non_null(fp = fopen(path, "r"));
+	while (fgets(line, sizeof(line), fp))
+		n += !strncmp(line, "inotify wd:", 11);
+	fclose(fp);
+	return n;
+}
+
+/* The writer's pid shown within 2 s, as a string in buf. */
+static pid_t spawn_shown(struct fixture *f, char *buf, size_t len)
+{
+	pid_t pid = spawn_writer(f);
+
+	snprintf(buf, len, "%d", (int)pid);
+	assert_true(wait_until(f, pid_shown, buf, true) >= 0);
+	return pid;
+}
+
+/*
+ * The source directory removed, then moved away, and each time made
+ * again: its writers go, the new directory's come, the same descriptor
+ * number serves, and no inotify watch is left behind (the directory's
+ * and its parent's: 2).
+ */
+static void test_source_followed(void **state)
+{
+	struct fixture *f = *state;
+	char moved[80], name[3][16];
+	int srcfd = f->fs.srcfd;
+	pid_t pid[3];
+	double ms;
+
+	assert_int_equal(mfs_watch_start(&f->fs), 0);
+	assert_int_equal(inotify_watches(f), 2);
+	pid[0] = spawn_shown(f, name[0], sizeof(name[0]));
+	assert_int_equal(testdir_remove(f->dir), 0);
+	assert_true(wait_until(f, source_missing, NULL, true) >= 0);
+	assert_false(pid_shown(f, name[0]));
+	assert_int_equal(mkdir(f->dir, 0755), 0);
+	pid[1] = spawn_shown(f, name[1], sizeof(name[1]));
+	assert_false(source_missing(f, NULL));
+
+	snprintf(moved, sizeof(moved), "%s.moved", f->dir);
+	assert_int_equal(rename(f->dir, moved), 0);
+	ms = wait_until(f, pid_shown, name[1], false);
+	assert_true(ms >= 0);
+	print_message("moved away: its writer gone after %.1f ms\n", ms);
+	assert_int_equal(mkdir(f->dir, 0755), 0);
+	pid[2] = spawn_shown(f, name[2], sizeof(name[2]));
+	assert_false(pid_shown(f, name[1]));
+	assert_int_equal(f->fs.srcfd, srcfd);
+	assert_int_equal(inotify_watches(f), 2);
+	for (int i = 0; i < 3; i++) {
+		kill(pid[i], SIGKILL);
+		waitpid(pid[i], NULL, 0);
+	}
+	assert_int_equal(testdir_remove(moved), 0);
+}
+
 /* What polling asks: runs, exited but not reaped, reaped, pid reused. */
 static void test_pid_runs(void **state)
 {
@@ -311,6 +386,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_polled_processes,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_polled_gets_pidfd,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_followed,
 						setup, teardown),
 		cmocka_unit_test(test_pid_runs),
 	};
