@@ -18,7 +18,7 @@
 # libfuse's loop and one with -o hotloop, and the writer runs at nice 10
 # so that it races the readers without taking a CPU from them.  On the
 # 2-vCPU CI machine, busy with other work, that is about 120,000 values
-# a second (10^7 in 83 s; one reader, unpinned, 17,000-55,000: see the
+# a second (10^7 in 76-86 s; one reader, unpinned, 17,000-67,000: see the
 # README); the time limits only catch a hang or a collapse.
 . "$MMSTATS_TOP/tests/helpers/rel-common.sh"
 
