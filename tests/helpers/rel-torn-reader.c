@@ -2,12 +2,16 @@
  * rel-torn-reader - read the values of rel-torn-writer and check each one.
  *
  *	rel-torn-reader lib   [-s] [-n MIN] [-t SECONDS] FILE
- *	rel-torn-reader mount [-s] [-n MIN] [-t SECONDS] DIR
+ *	rel-torn-reader mount [-s] [-n MIN] [-t SECONDS] [-k READS] DIR
  *
  * lib: reads FILE again and again with mmstats_read_fd() and checks every
  * torn.* value of each snapshot.  mount: DIR is the writer's directory in
- * an mmstatsfs mount; opens, preads and closes each torn.* file in turn
- * and checks the value its text holds.  One checked value is one "read".
+ * an mmstatsfs mount; reads each torn.* file in turn with a pread at 0
+ * and checks the value its text holds.  Each file is kept open for READS
+ * preads (default 1: open, pread, close; a pread at 0 of a file kept open
+ * renders the value again, as /proc does), then closed and opened again,
+ * so the first pread of each open checks what open rendered.  One
+ * checked value is one "read".
  *
  * Stops after MIN values (default 10^7) or SECONDS (default 60); with -s
  * runs for SECONDS whatever the count.  Exit 0
@@ -26,6 +30,7 @@
 #include "rel-pattern.h"
 
 static bool for_time;	/* -s: read for the whole time given */
+static unsigned long keep_reads = 1;	/* -k: preads per open */
 
 struct tally {
 	uint64_t checked;	/* values checked */
@@ -141,6 +146,8 @@ struct mount_file {
 	char *name;
 	int kind;
 	uint64_t last;
+	int fd;			/* -1: not open */
+	unsigned long reads;	/* since it was opened */
 };
 
 static size_t list_mount(const char *dir, struct mount_file **out)
@@ -165,6 +172,8 @@ static size_t list_mount(const char *dir, struct mount_file **out)
 		f[n].name = strdup(de->d_name);
 		f[n].kind = kind;
 		f[n].last = 0;
+		f[n].fd = -1;
+		f[n].reads = 0;
 		n++;
 	}
 	closedir(d);
@@ -188,19 +197,28 @@ static bool parse_text(const char *buf, ssize_t len, int kind, double *d,
 	return errno == 0 && end == buf + len - 1;
 }
 
+static void close_mount_file(struct mount_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	f->reads = 0;
+}
+
 static void read_mount_file(int dirfd, struct mount_file *f, struct tally *t)
 {
 	char buf[128];
 	ssize_t len = -1;
 	double d = 0;
 	uint64_t u = 0;
-	int fd;
 
-	fd = openat(dirfd, f->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0) {
-		len = pread(fd, buf, sizeof(buf) - 1, 0);
-		close(fd);
-	}
+	if (f->fd < 0)
+		f->fd = openat(dirfd, f->name,
+			       O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f->fd >= 0)
+		len = pread(f->fd, buf, sizeof(buf) - 1, 0);
+	if (len < 0 || ++f->reads >= keep_reads)
+		close_mount_file(f);
 	t->reads++;
 	if (len < 0 || !parse_text(buf, len, f->kind, &d, &u)) {
 		if (t->bad++ < 10)
@@ -226,8 +244,10 @@ static int run_mount(const char *dir, struct tally *t, uint64_t min,
 		for (size_t i = 0; i < n; i++)
 			read_mount_file(dirfd, &f[i], t);
 	close(dirfd);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		close_mount_file(&f[i]);
 		free(f[i].name);
+	}
 	free(f);
 	return 0;
 }
@@ -237,7 +257,7 @@ static int run_mount(const char *dir, struct tally *t, uint64_t min,
 static void usage(void)
 {
 	fprintf(stderr, "usage: rel-torn-reader lib|mount [-s] [-n MIN] "
-		"[-t SECONDS] FILE|DIR\n");
+		"[-t SECONDS] [-k READS] FILE|DIR\n");
 	exit(2);
 }
 
@@ -245,7 +265,7 @@ int main(int argc, char **argv)
 {
 	struct tally t = { 0 };
 	uint64_t min = 10000000;
-	double secs = 60, start;
+	double secs = 60, start, secs_taken;
 	const char *mode;
 	int c, err;
 
@@ -253,11 +273,12 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "sn:t:")) != -1) {
+	while ((c = getopt(argc, argv, "sn:t:k:")) != -1) {
 		switch (c) {
 		case 's': for_time = true; break;
 		case 'n': min = strtoull(optarg, NULL, 10); break;
 		case 't': secs = atof(optarg); break;
+		case 'k': keep_reads = strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -272,11 +293,13 @@ int main(int argc, char **argv)
 	else
 		usage();
 
-	printf("%s: checked %llu values in %llu reads, %.1f s: %llu torn, "
-	       "%llu bad, %llu changes seen\n", mode,
+	secs_taken = now() - start;
+	printf("%s: checked %llu values in %llu reads, %.1f s (%.0f/s): "
+	       "%llu torn, %llu bad, %llu changes seen\n", mode,
 	       (unsigned long long)t.checked, (unsigned long long)t.reads,
-	       now() - start, (unsigned long long)t.torn,
-	       (unsigned long long)t.bad, (unsigned long long)t.changes);
+	       secs_taken, t.checked / (secs_taken > 0 ? secs_taken : 1),
+	       (unsigned long long)t.torn, (unsigned long long)t.bad,
+	       (unsigned long long)t.changes);
 	if (err < 0 || t.torn || t.bad)
 		return 1;
 	if (t.checked < min) {
