@@ -52,10 +52,11 @@ void mfs_destroy(struct mfs *fs);
  * table; the rest is the watcher's: given each inotify event,
  * mfs_srcdir_event() says whether it may mean that the path names
  * another directory now, or none, which mfs_srcdir_moved() then tells (a
- * change of the mount table may mean that too).  mfs_srcdir_lose() forgets all the
- * source showed; mfs_srcdir_reopen() opens the path again (0 when it
- * did: rescan it).  Readers take mfs_srcdir_epoch() before they read, and
- * apply what they read under the lock only if it is unchanged.
+ * change of the mount table may mean that too).  mfs_srcdir_lose()
+ * forgets all the source showed; mfs_srcdir_reopen() opens the path
+ * again (0 when it did: rescan it).  Readers take mfs_srcdir_epoch()
+ * before they read, and apply what they read under the lock only if it
+ * is unchanged.
  */
 int mfs_srcdir_open(struct mfs *fs, const char *source);
 int mfs_srcdir_watch(struct mfs *fs);

@@ -4,9 +4,9 @@
 Writers (several threads each) start and die (SIGKILL or SIGTERM) while
 readers walk the mount with grep -r and stat every path: the daemon must
 survive, never show a process after it is gone for good, every value
-read must be a number, and it must exit cleanly once unmounted.  Run
-multi-threaded, then with -s; about 6 s each, 60 s each with
-MMSTATS_STRESS=1.
+read must be a number, and it must exit cleanly once unmounted.  Run in
+the default single thread, then with -o multithread; about 6 s each, 60 s
+each with MMSTATS_STRESS=1.
 
 The test runs in a mount namespace of its own.  A FUSE connection ends
 when the last copy of its mount goes, and any process that unshares its
@@ -22,19 +22,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-BUILD = os.environ.get("MMSTATS_BUILD", "")
-FS = os.path.join(BUILD, "mmstatsfs")
-WRITER = os.path.join(BUILD, "helpers", "mmstats-writer")
+from fs_common import FS, WRITER, make_dirs, need_fuse, skip
+
 SECONDS = 60 if os.environ.get("MMSTATS_STRESS") else 6
-
-
-def skip(why):
-    print("skip:", why)
-    sys.exit(77)
 
 
 def reader(mnt, stop, errors, counts):
@@ -69,10 +62,7 @@ def thread_stacks(pid):
 
 def churn(opts):
     """One daemon (with opts) under churn; returns whether all held."""
-    tmp = tempfile.mkdtemp(prefix="mmstatsfs-churn-")
-    src, mnt = os.path.join(tmp, "src"), os.path.join(tmp, "mnt")
-    os.mkdir(src)
-    os.mkdir(mnt)
+    tmp, src, mnt = make_dirs("mmstatsfs-churn-")
     log = open(os.path.join(tmp, "daemon.log"), "w+")
     fs = subprocess.Popen([FS, src, mnt, "-f"] + opts, stdout=log,
                           stderr=log)
@@ -124,7 +114,7 @@ def churn(opts):
         assert not errors, errors[:5]
         assert fs.poll() is None, "the daemon died"
         print("%s: %d writers started, %d stopped, %d values read"
-              % (" ".join(opts) or "multi-threaded", started, killed,
+              % (" ".join(opts) or "one thread", started, killed,
                  counts[0]))
         ok = True
     finally:
@@ -164,13 +154,9 @@ def own_mount_namespace():
 
 
 def main():
-    if os.geteuid() != 0 or not os.path.exists("/dev/fuse"):
-        skip("needs root and /dev/fuse")
+    need_fuse()
     own_mount_namespace()
-    for prog in (FS, WRITER):
-        if not os.access(prog, os.X_OK):
-            skip("not built: " + prog)
-    passed = sum(churn(opts) for opts in ([], ["-s"]))
+    passed = sum(churn(opts) for opts in ([], ["-o", "multithread"]))
     print("%d passed, %d failed" % (passed, 2 - passed))
     sys.exit(0 if passed == 2 else 1)
 

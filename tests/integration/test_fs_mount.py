@@ -17,81 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
-BUILD = os.environ.get("MMSTATS_BUILD", "")
-VECTORS = os.environ.get("MMSTATS_VECTORS", "")
-FS = os.path.join(BUILD, "mmstatsfs")
-WRITER = os.path.join(BUILD, "helpers", "mmstats-writer")
-DAEMONS = []          # (Popen or None, mountpoint)
-WRITERS = []
-RESULTS = {"passed": 0, "failed": 0}
-
-
-def skip(why):
-    print("skip:", why)
-    sys.exit(77)
-
-
-def wait_for(pred, timeout=5.0, step=0.002):
-    """Poll pred until true; returns the seconds it took, or None."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if pred():
-            return time.monotonic() - start
-        time.sleep(step)
-    return None
-
-
-def mount(src, mnt, *opts, foreground=True):
-    cmd = [FS, src, mnt] + list(opts) + (["-f"] if foreground else [])
-    log = open(os.path.join(os.path.dirname(mnt), os.path.basename(mnt)
-                            + ".log"), "w+")
-    p = subprocess.Popen(cmd, stderr=log, stdout=log)
-    DAEMONS.append((p, mnt, log))
-    if wait_for(lambda: os.path.ismount(mnt)) is None:
-        raise AssertionError("mount did not appear: %s" % cmd)
-    return p, log
-
-
-def unmount_all():
-    for p, mnt, log in DAEMONS:
-        if os.path.ismount(mnt):
-            subprocess.run(["fusermount3", "-u", "-z", mnt],
-                           stderr=subprocess.DEVNULL, timeout=10)
-        if p and p.poll() is None:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        log.close()
-
-
-def start_writer(src, *specs, threads=1, interval=None):
-    cmd = [WRITER, "-d", src, "-T", str(threads)]
-    if interval:
-        cmd += ["-i", str(interval)]
-    p = subprocess.Popen(cmd + list(specs), stdout=subprocess.PIPE,
-                         text=True)
-    WRITERS.append(p)
-    paths = []
-    for line in p.stdout:
-        line = line.strip()
-        if line == "ready":
-            break
-        paths.append(line)
-    return p, paths, time.monotonic()
-
-
-def stop_writers():
-    for p in WRITERS:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+from fs_common import (DAEMONS, FS, RESULTS, VECTORS, WRITERS, check,
+                       finish, make_dirs, mount, need_fuse, start_writer,
+                       stop_writers, unmount_all, wait_for)
 
 
 def read(path):
@@ -108,18 +37,6 @@ def sh(*cmd, user=None, check=True):
         raise AssertionError("%s: exit %d: %s" % (cmd, r.returncode,
                                                   r.stderr))
     return r
-
-
-def check(name, fn, *args):
-    try:
-        fn(*args)
-    except Exception as e:  # a failed check must not stop the others
-        RESULTS["failed"] += 1
-        print("FAIL", name, "-", type(e).__name__, e)
-        traceback.print_exc(file=sys.stdout)
-        return
-    RESULTS["passed"] += 1
-    print("ok  ", name)
 
 
 def slurpstats_lines(path):
@@ -461,20 +378,8 @@ def t_mount_fuse3(tmp):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root")
-    if not os.path.exists("/dev/fuse") or not shutil.which("fusermount3"):
-        skip("no FUSE here")
-    for prog in (FS, WRITER):
-        if not os.access(prog, os.X_OK):
-            skip("not built: " + prog)
-    tmp = tempfile.mkdtemp(prefix="mmstatsfs-test-")
-    os.chmod(tmp, 0o755)
-    src = os.path.join(tmp, "src")
-    mnt = os.path.join(tmp, "mnt")
-    os.mkdir(src)
-    os.mkdir(mnt)
-    os.chmod(src, 0o755)
+    need_fuse()
+    tmp, src, mnt = make_dirs("mmstatsfs-test-")
     for name in ("all_types.mmstats", "many_fields.mmstats",
                  "buffered_flip_states.mmstats"):
         shutil.copy(os.path.join(VECTORS, name), src)
@@ -505,8 +410,7 @@ def main():
     if alive != 0:
         RESULTS["failed"] += 1
         print("FAIL main daemon exit status", alive)
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
-    sys.exit(1 if RESULTS["failed"] else 0)
+    finish()
 
 
 if __name__ == "__main__":

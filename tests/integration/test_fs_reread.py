@@ -17,42 +17,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
-import time
-import traceback
 
-BUILD = os.environ.get("MMSTATS_BUILD", "")
-FS = os.path.join(BUILD, "mmstatsfs")
-WRITER = os.path.join(BUILD, "helpers", "mmstats-writer")
-PROCS = []
-RESULTS = {"passed": 0, "failed": 0}
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
-def wait_for(pred, timeout=5.0, step=0.002):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(step)
-    return False
-
-
-def start_writer(src, *specs, interval=2):
-    p = subprocess.Popen([WRITER, "-d", src, "-i", str(interval)] +
-                         list(specs), stdout=subprocess.PIPE, text=True)
-    PROCS.append(p)
-    paths = []
-    for line in p.stdout:
-        if line.strip() == "ready":
-            return p, paths
-        paths.append(line.strip())
-    raise AssertionError("writer never got ready")
+from fs_common import (RESULTS, WRITERS, check, finish, make_dirs, mount,
+                       need_fuse, start_writer, stop_writers, unmount_all,
+                       wait_for)
 
 
 def fresh(path):
@@ -69,7 +38,7 @@ def pread_int(fd):
 
 def moved_past(path, value):
     """Wait until the writer has counted past value; the value then."""
-    assert wait_for(lambda: fresh(path) > value, timeout=5), \
+    assert wait_for(lambda: fresh(path) > value) is not None, \
         "%s never passed %d" % (path, value)
     return fresh(path)
 
@@ -82,22 +51,11 @@ def errno_of(fn, *args):
     return 0
 
 
-def check(name, fn, *args):
-    try:
-        fn(*args)
-    except Exception as e:  # a failed check must not stop the others
-        RESULTS["failed"] += 1
-        print("FAIL", name, "-", type(e).__name__, e)
-        traceback.print_exc(file=sys.stdout)
-        return
-    RESULTS["passed"] += 1
-    print("ok  ", name)
-
-
 def writer_paths(mnt, w, paths):
     """The counter as /<pid>/c, /<pid>/task/<tid>/c and /files/<f>/c."""
     d = os.path.join(mnt, str(w.pid))
-    assert wait_for(lambda: os.path.exists(os.path.join(d, "c")))
+    assert wait_for(lambda: os.path.exists(os.path.join(d, "c"))) \
+        is not None
     return [os.path.join(d, "c"), os.path.join(d, "task", str(w.pid), "c"),
             os.path.join(mnt, "files", os.path.basename(paths[0]), "c")]
 
@@ -105,7 +63,7 @@ def writer_paths(mnt, w, paths):
 # ---------------------------------------------------------------- checks
 
 def t_pread_again(src, mnt):
-    w, paths = start_writer(src, "c=counter")
+    w, paths, _ = start_writer(src, "c=counter", interval=2)
     for p in writer_paths(mnt, w, paths):
         fd = os.open(p, os.O_RDONLY)
         try:
@@ -122,7 +80,7 @@ def t_pread_again(src, mnt):
 
 
 def t_first_read_is_opens(src, mnt):
-    w, paths = start_writer(src, "c=counter")
+    w, paths, _ = start_writer(src, "c=counter", interval=2)
     p = writer_paths(mnt, w, paths)[0]
     before = fresh(p)
     fd = os.open(p, os.O_RDONLY)
@@ -139,7 +97,7 @@ def t_first_read_is_opens(src, mnt):
 
 def t_small_pieces(src, mnt):
     # ten digits, the last ones moving: a mix of two values is told
-    w, paths = start_writer(src, "c=counter:1000000000", interval=1)
+    w, paths, _ = start_writer(src, "c=counter:1000000000", interval=1)
     p = writer_paths(mnt, w, paths)[0]
     for start in (0, 1):    # after open; after a read at 0 rendered anew
         before = fresh(p)
@@ -167,7 +125,7 @@ def t_small_pieces(src, mnt):
 
 
 def t_python_seek_read(src, mnt):
-    w, paths = start_writer(src, "c=counter")
+    w, paths, _ = start_writer(src, "c=counter", interval=2)
     p = writer_paths(mnt, w, paths)[0]
     seen = []
     with open(p) as f:
@@ -181,7 +139,7 @@ def t_python_seek_read(src, mnt):
 
 
 def t_gone_esrch(src, mnt):
-    w, paths = start_writer(src, "c=counter")
+    w, paths, _ = start_writer(src, "c=counter", interval=2)
     files = writer_paths(mnt, w, paths)
     fds = [os.open(p, os.O_RDONLY) for p in files]
     try:
@@ -189,11 +147,12 @@ def t_gone_esrch(src, mnt):
         w.send_signal(signal.SIGKILL)
         w.wait()
         d = os.path.dirname(files[0])
-        assert wait_for(lambda: str(w.pid) not in os.listdir(mnt)), \
+        assert wait_for(lambda: str(w.pid) not in os.listdir(mnt)) \
+            is not None, \
             "pid dir still there 5 s after SIGKILL"
         os.unlink(paths[0])
         assert wait_for(lambda: os.path.basename(paths[0]) not in
-                        os.listdir(os.path.join(mnt, "files")))
+                        os.listdir(os.path.join(mnt, "files"))) is not None
         for p, fd, text in zip(files, fds, last):
             e = errno_of(os.pread, fd, 100, 0)
             assert e == errno.ESRCH, (p, errno.errorcode.get(e, e))
@@ -222,14 +181,14 @@ except OSError as e:
 
 
 def t_mode_tightened(src, mnt):
-    w, paths = start_writer(src, "c=counter")
+    w, paths, _ = start_writer(src, "c=counter", interval=2)
     os.chmod(paths[0], 0o644)
     p = writer_paths(mnt, w, paths)[0]
     r = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup",
                           "--clear-groups", sys.executable, "-c", NOBODY, p],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          text=True)
-    PROCS.append(r)
+    WRITERS.append(r)
     first = r.stdout.readline()
     assert first.strip().isdigit(), first
     os.chmod(paths[0], 0o600)
@@ -238,7 +197,7 @@ def t_mode_tightened(src, mnt):
 
 
 def t_threads_one_fd(src, mnt, daemon):
-    w, paths = start_writer(src, "c=counter", interval=1)
+    w, paths, _ = start_writer(src, "c=counter", interval=1)
     p = writer_paths(mnt, w, paths)[0]
     fd = os.open(p, os.O_RDONLY)
     errors = []
@@ -273,25 +232,11 @@ def t_threads_one_fd(src, mnt, daemon):
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root")
-    if not os.path.exists("/dev/fuse") or not shutil.which("fusermount3"):
-        skip("no FUSE here")
-    for prog in (FS, WRITER):
-        if not os.access(prog, os.X_OK):
-            skip("not built: " + prog)
-    tmp = tempfile.mkdtemp(prefix="mmstatsfs-reread-")
-    os.chmod(tmp, 0o755)
-    src, mnt = os.path.join(tmp, "src"), os.path.join(tmp, "mnt")
-    os.mkdir(src)
-    os.mkdir(mnt)
-    os.chmod(src, 0o755)
-    log = open(os.path.join(tmp, "mnt.log"), "w+")
-    daemon = subprocess.Popen([FS, "-f", "-o", "allow_other", src, mnt],
-                              stdout=log, stderr=log)
+    need_fuse()
+    tmp, src, mnt = make_dirs("mmstatsfs-reread-")
+    daemon = None
     try:
-        if not wait_for(lambda: os.path.ismount(mnt)):
-            raise SystemExit("FAIL: no mount: " + open(log.name).read())
+        daemon, log = mount(src, mnt, "-o", "allow_other")
         check("pread and lseek+read at 0 see new values", t_pread_again,
               src, mnt)
         check("the first read serves open's value", t_first_read_is_opens,
@@ -305,26 +250,16 @@ def main():
         check("4 threads read one descriptor", t_threads_one_fd, src, mnt,
               daemon)
     finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        subprocess.run(["fusermount3", "-u", "-z", mnt],
-                       stderr=subprocess.DEVNULL, timeout=10)
-        try:
-            daemon.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.seek(0)
-        text = log.read()
+        stop_writers()
+        unmount_all()
+        with open(mnt + ".log", errors="replace") as f:
+            text = f.read()
         shutil.rmtree(tmp, ignore_errors=True)
-    if daemon.returncode != 0 or "Sanitizer" in text:
+    if daemon is None or daemon.returncode != 0 or "Sanitizer" in text:
         RESULTS["failed"] += 1
         print("FAIL daemon exit status %s, log:\n%s" %
-              (daemon.returncode, text[-4000:]))
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
-    sys.exit(1 if RESULTS["failed"] else 0)
+              (daemon and daemon.returncode, text[-4000:]))
+    finish()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 /*
  * reader_build.h - write format 1 files byte by byte, for reader tests
  * that need files the writer would never make.  Header-only: included
- * by test_parse.c and test_liveness.c.
+ * by test_parse.c, test_liveness.c and test_tools_prom.c.
  */
 #ifndef READER_BUILD_H
 #define READER_BUILD_H
