@@ -15,6 +15,7 @@
 #define MMSTATS_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -188,9 +189,10 @@ void mmstats_timer_stop(struct mmstats_field *f);
  * file: the zeros past the previous text are known to be there, and only
  * the bytes that text covered are cleared again (f->state.str.len).
  * A string is many stores, and format 1 has no version counter:
- * mmstats_read_fd() rereads a string that changed while it read (a few
- * times), but a writer stopped in the middle of a store leaves a
- * half-written string that reads the same twice.  Numbers are never torn.
+ * readers read a string again until two reads agree (a few times), but
+ * a writer stopped in the middle of a store leaves a half-written string
+ * that reads the same twice.  Numbers are never torn: each is one store
+ * here and one load in the reader (see "Reader").
  */
 void mmstats_set_string(struct mmstats_field *f, const char *s);
 
@@ -315,8 +317,8 @@ struct mmstats_stat {
 };
 
 struct mmstats_snapshot {
-	unsigned char *data;	/* the file's bytes, as read */
-	size_t size;
+	unsigned char *data;	/* every byte the reader used, as read; */
+	size_t size;		/* the rest (unread slots, padding) is 0 */
 	struct mmstats_stat *stats;
 	size_t nstats;
 	int err;		/* why parsing stopped early: -errno, or 0 */
@@ -329,18 +331,39 @@ struct mmstats_snapshot {
 #define MMSTATS_MAX_FILE_SIZE	(64u << 20)
 
 /*
+ * How readers read a file that its writer is changing:
+ *  - numbers: one load of the value's width, where it is naturally
+ *    aligned (every value of this library's writer, whose stores are
+ *    single-copy atomic too): never torn.  The reference's packed files
+ *    have unaligned values, read byte by byte after the write-buffer
+ *    byte that says which of their two buffers is not being written, as
+ *    the reference reads them;
+ *  - a field added while the file is read is seen whole or not at all
+ *    (its label size is published last, with a release store, and read
+ *    first, with an acquire load);
+ *  - strings are read again until two reads agree (see set_string).
+ * Files are read through a read-only shared mapping, never with read(),
+ * whose copy is not single-copy atomic.  A file that shrinks while it is
+ * read cannot kill the reader (see Signals) nor give bytes from past its
+ * new end: the fields past it are left out and the read fails with
+ * -ESTALE, saying so in errmsg.
+ */
+
+/*
  * Parse `len` bytes.  Returns 0 when the file ends cleanly; on a bad field
  * returns -errno (-EBADMSG for garbage, -EPROTONOSUPPORT for a version that
  * is not 1) and keeps every field before it, so callers can show what is
  * good and report the rest once.  Unknown type signatures are skipped when
- * their size is known; the snapshot owns a copy of `buf`.
+ * their size is known; the snapshot owns a copy of what it read.  `buf`
+ * may be a live shared mapping of a file being written, read by the rules
+ * above when it is 8-byte aligned (as mmap() gives); it is then the
+ * caller's to keep mapped (no SIGBUS protection: use mmstats_read_fd()).
  */
 int mmstats_parse(const void *buf, size_t len, struct mmstats_snapshot *snap);
 
 /*
- * Read an open file (pread, never mmap: a file that shrinks meanwhile
- * cannot raise SIGBUS) and parse it.  A file that grows while read (a
- * field being added) is read again.
+ * Map an open file read-only, parse it and unmap it.  Free snap with
+ * mmstats_snapshot_free() whatever the result.
  */
 int mmstats_read_fd(int fd, struct mmstats_snapshot *snap);
 
@@ -360,8 +383,8 @@ int mmstats_open_at(int dirfd, const char *name, struct stat *st);
 
 /*
  * mmstats_read_fd() for a caller that has just fstat()ed fd: `size`, the
- * st_size it saw, sizes the first read, which is then usually the only
- * system call made.  Any size is safe, the file may have changed since.
+ * st_size it saw, is the length mapped, which saves an fstat.  Any size
+ * is safe, the file may have changed since.
  */
 int mmstats_read_fd_sized(int fd, off_t size, struct mmstats_snapshot *snap);
 
@@ -393,6 +416,81 @@ size_t mmstats_utf8_len(const void *s, size_t len);
 
 /* Python repr() of a double, for anyone printing floats the same way. */
 int mmstats_format_double(double d, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Reader: maps, to read the same file again and again                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A map holds a file mapped read-only with its fields parsed once; each
+ * read of a value is then one load from the mapping (by the rules above)
+ * and one fstat, which confirms the value lies within the file.  Fields
+ * are only ever added to a file, so a map stays right until
+ * mmstats_map_changed() says otherwise; then make a new one.  Reads of
+ * one map from many threads at once are safe.
+ */
+struct mmstats_map;
+
+/*
+ * Map the open file fd and parse it.  Returns 0, or the error of the
+ * parse as mmstats_read_fd() does, with *out set: the map then owns fd
+ * and holds the fields before the error.  When the file cannot be
+ * mapped at all, returns -errno with *out NULL, and fd is the caller's.
+ */
+int mmstats_map_fd(int fd, struct mmstats_map **out);
+
+/* mmstats_open_at(), then mmstats_map_fd(). */
+int mmstats_map_at(int dirfd, const char *name, struct mmstats_map **out);
+
+/* The fields, with their values of the moment the map was made. */
+const struct mmstats_snapshot *mmstats_map_fields(const struct mmstats_map *m);
+
+/* The map's descriptor: for fstat(), not to be closed. */
+int mmstats_map_fileno(const struct mmstats_map *m);
+
+/*
+ * The value of field i now.  A string's bytes (up to the first NUL, not
+ * UTF-8 cleaned: mmstats_render() does that) go into buf, which must hold
+ * the field's value_size bytes; val points into it.  *st (may be NULL)
+ * gets the file's fstat() taken after the load.  Returns 0, or -ESTALE
+ * when the file shrank and the field is no longer in it, or -errno.
+ */
+int mmstats_map_value(const struct mmstats_map *m, size_t i,
+		      struct mmstats_value *val, void *buf, size_t len,
+		      struct stat *st);
+
+/*
+ * Whether the file may hold other fields than the map: 1 when a field
+ * was added after them, the file changed size, or its parse stopped at a
+ * bad field (which may since have been written whole); 0 when not; or
+ * -errno.  One fstat and one load.
+ */
+int mmstats_map_changed(const struct mmstats_map *m);
+
+/* Unmap, close the file, free. */
+void mmstats_map_close(struct mmstats_map *m);
+
+/* ------------------------------------------------------------------ */
+/* Reader: signals                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Loads from a mapped file raise SIGBUS when the file shrinks under them.
+ * At its first read of a mapping, libmmstats installs a SIGBUS handler
+ * (sigaction, SA_SIGINFO | SA_NODEFER | SA_ONSTACK) in front of the
+ * program's disposition: a fault of one of its own loads, in the thread
+ * making it, ends that read with an error; every other SIGBUS goes to the
+ * handler the program had installed before, or to the default action.
+ * A program needs to do nothing, unless:
+ *  - it installs a SIGBUS handler after its first read: that handler
+ *    must call mmstats_sigbus() first (or the handler it replaced, as
+ *    libsigsegv, the JVM and Go ask of chained handlers);
+ *  - it blocks SIGBUS in a thread that reads (a fault while it is
+ *    blocked kills the process, as POSIX leaves it undefined).
+ * mmstats_sigbus() returns if the signal is not a fault of a read of
+ * libmmstats in the calling thread; otherwise it ends that read.
+ */
+void mmstats_sigbus(int sig, siginfo_t *info, void *ucontext);
 
 /* ------------------------------------------------------------------ */
 /* Liveness                                                            */

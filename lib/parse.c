@@ -10,6 +10,10 @@
  *
  * Sizes are host-endian, as the reference writes them.  The first bad
  * field stops parsing; the fields before it are kept.
+ *
+ * The source may be a live mapping (see parse.h): bytes are taken from
+ * it only through the fetch_*() and load_*() functions below, each byte
+ * once, into the snapshot's copy, where every check is made.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,26 +23,21 @@
 
 #include "error.h"
 #include "parse.h"
-#include "typesig.h"
 #include "utf8.h"
 
 #define UNBUFFERED	0xff
+/* Reads of a string being rewritten before one that agrees is kept. */
+#define STRING_READS	4
 
-struct parser {
-	struct mmstats_snapshot *snap;
-	const unsigned char *data;
-	size_t len;
-	size_t off;		/* of the field being parsed */
-	size_t arena_used, arena_cap;
-	size_t stats_cap;
-	bool truncated;
-};
+/* Loads through these may alias anything, as mapped bytes do. */
+typedef uint16_t __attribute__((may_alias)) alias_u16;
+typedef uint32_t __attribute__((may_alias)) alias_u32;
+typedef uint64_t __attribute__((may_alias)) alias_u64;
 
-/* Record why field p->off stopped parsing, with where, and return err. */
-static int fail(struct parser *p, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+_Static_assert(__atomic_always_lock_free(sizeof(uint64_t), 0),
+	       "8-byte loads must be single-copy atomic");
 
-static int fail(struct parser *p, int err, const char *fmt, ...)
+int mms_parse_fail(struct mms_parser *p, int err, const char *fmt, ...)
 {
 	struct mmstats_snapshot *s = p->snap;
 	va_list ap;
@@ -53,28 +52,157 @@ static int fail(struct parser *p, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	s->err = err;
-	return err;
+	return mms_error(err, "%s", s->errmsg);
 }
 
-/* A field part that runs past the data: garbage, or a field being added. */
-static int past_end(struct parser *p, const char *what, size_t at, size_t n)
+static int past_end(struct mms_parser *p, const char *what, size_t at,
+		    size_t n)
 {
-	p->truncated = true;
-	return fail(p, -EBADMSG, "%s (%zu bytes at %zu) runs past the end "
-		    "(%zu bytes)", what, n, at, p->len);
+	p->past_end = true;
+	return mms_parse_fail(p, -EBADMSG, "%s (%zu bytes at %zu) runs past "
+			      "the end (%zu bytes)", what, n, at, p->len);
 }
 
-static bool fits(const struct parser *p, size_t at, size_t n)
+static bool fits(const struct mms_parser *p, size_t at, size_t n)
 {
 	return at <= p->len && n <= p->len - at;
 }
 
-static uint16_t load_u16(const unsigned char *b)
+/*
+ * One item of n bytes from src to dst: with one load of its natural width
+ * where src is aligned to it, which a store of the same width can never
+ * tear; else byte by byte (the reference's packed fields, whose writer
+ * protects them with its two buffers instead).
+ */
+static void copy_item(unsigned char *dst, const unsigned char *src, size_t n)
+{
+	uintptr_t a = (uintptr_t)src;
+	uint64_t v64;
+	uint32_t v32;
+	uint16_t v16;
+
+	if (n == 8 && a % 8 == 0) {
+		v64 = __atomic_load_n((const alias_u64 *)src, __ATOMIC_RELAXED);
+		memcpy(dst, &v64, 8);
+	} else if (n == 4 && a % 4 == 0) {
+		v32 = __atomic_load_n((const alias_u32 *)src, __ATOMIC_RELAXED);
+		memcpy(dst, &v32, 4);
+	} else if (n == 2 && a % 2 == 0) {
+		v16 = __atomic_load_n((const alias_u16 *)src, __ATOMIC_RELAXED);
+		memcpy(dst, &v16, 2);
+	} else if (n == 1) {
+		*dst = __atomic_load_n(src, __ATOMIC_RELAXED);
+	} else {
+		memcpy(dst, src, n);
+	}
+}
+
+/* A byte or a u16 that orders the loads after it (acquire). */
+static uint8_t load_u8_acquire(const unsigned char *src)
+{
+	return __atomic_load_n(src, __ATOMIC_ACQUIRE);
+}
+
+static uint16_t load_u16_acquire(const unsigned char *src)
 {
 	uint16_t v;
 
-	memcpy(&v, b, sizeof(v));
+	if ((uintptr_t)src % 2 == 0)
+		return __atomic_load_n((const alias_u16 *)src, __ATOMIC_ACQUIRE);
+	memcpy(&v, src, 2);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return v;
+}
+
+/* Bytes at [at, at + n) of the source, now in the copy. */
+static const unsigned char *fetch(struct mms_parser *p, size_t at, size_t n)
+{
+	memcpy(p->snap->data + at, p->src + at, n);
+	return p->snap->data + at;
+}
+
+static size_t fetch_u16(struct mms_parser *p, size_t at)
+{
+	uint16_t v;
+
+	memcpy(&v, fetch(p, at, 2), 2);
+	return v;
+}
+
+/* The label size that publishes the field at `at`, or 0 at the end. */
+static size_t fetch_label_size(struct mms_parser *p, size_t at)
+{
+	uint16_t v = load_u16_acquire(p->src + at);
+
+	memcpy(p->snap->data + at, &v, 2);
+	return v;
+}
+
+/*
+ * A string's bytes, read until two reads agree (a few times at most): a
+ * writer rewriting it meanwhile is caught, one stopped in the middle of
+ * a store is not (mmstats(5)).
+ */
+static void copy_string(unsigned char *dst, const unsigned char *src,
+			size_t n)
+{
+	int i;
+
+	for (i = 0; i < STRING_READS; i++) {
+		memcpy(dst, src, n);
+		if (memcmp(dst, src, n) == 0)
+			return;
+	}
+}
+
+/*
+ * The slot of a value: its first item by the rules above, the rest of
+ * the slot (other items, padding) as it comes.
+ */
+static void copy_slot(unsigned char *dst, const unsigned char *src,
+		      const struct mms_typesig *t)
+{
+	size_t item = t->item_offset, n = t->item_size;
+
+	if (!t->has_item || t->kind == MMSTATS_KIND_UNSUPPORTED) {
+		memcpy(dst, src, t->size);
+		return;
+	}
+	memcpy(dst, src, item);
+	if (t->kind == MMSTATS_KIND_STRING)
+		copy_string(dst + item, src + item, n);
+	else
+		copy_item(dst + item, src + item, n);
+	memcpy(dst + item + n, src + item + n, t->size - item - n);
+}
+
+/* Where the slot to read starts: write buffer w is the writer's. */
+static size_t read_slot(size_t first, size_t size, unsigned w)
+{
+	return w == UNBUFFERED ? first : first + size * (w ^ 1);
+}
+
+void mms_load_value(const unsigned char *src, const struct mms_fieldinfo *fi,
+		    struct mmstats_value *val, unsigned char *buf)
+{
+	const struct mms_typesig *t = &fi->sig;
+	unsigned char item[8];
+	size_t slot;
+
+	slot = read_slot(fi->wb_off + 1, t->size,
+			 load_u8_acquire(src + fi->wb_off));
+	if (!t->has_item || t->kind == MMSTATS_KIND_UNSUPPORTED) {
+		mms_typesig_decode_item(t, NULL, val);
+		return;
+	}
+	src += slot + t->item_offset;
+	if (t->kind == MMSTATS_KIND_STRING) {
+		copy_string(buf, src, t->item_size);
+		mms_typesig_decode_item(t, buf, val);
+		return;
+	}
+	copy_item(item, src, t->item_size);
+	mms_typesig_decode_item(t, item, val);
 }
 
 /*
@@ -82,7 +210,7 @@ static uint16_t load_u16(const unsigned char *b)
  * that stat.label is the whole label as a C string.  The arena is sized
  * so that this cannot run out (see arena_size()).
  */
-static const char *arena_put(struct parser *p, const unsigned char *src,
+static const char *arena_put(struct mms_parser *p, const unsigned char *src,
 			     size_t n, size_t *outlen, bool drop_nul)
 {
 	char *dst = p->snap->labels + p->arena_used;
@@ -113,37 +241,43 @@ static size_t arena_size(size_t len)
 	return len + 2 * (len / 6 + 1) + 1;
 }
 
-static struct mmstats_stat *new_stat(struct parser *p)
+static void *grow_array(void *v, size_t cap, size_t each)
 {
-	struct mmstats_snapshot *s = p->snap;
-	struct mmstats_stat *grown;
-	size_t cap;
-
-	if (s->nstats == p->stats_cap) {
-		cap = p->stats_cap ? 2 * p->stats_cap : 16;
-		grown = realloc(s->stats, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		s->stats = grown;
-		p->stats_cap = cap;
-	}
-	memset(&s->stats[s->nstats], 0, sizeof(s->stats[0]));
-	return &s->stats[s->nstats];
+	return realloc(v, cap * each);
 }
 
-static int parse_label(struct parser *p, struct mmstats_stat *st,
-		       size_t *at)
+/* Room for one more stat (and its info); false without memory. */
+static bool make_room(struct mms_parser *p)
 {
-	size_t n = load_u16(p->data + *at);
+	struct mmstats_snapshot *s = p->snap;
+	size_t cap = p->stats_cap ? 2 * p->stats_cap : 16;
+	void *grown;
 
+	if (s->nstats < p->stats_cap)
+		return true;
+	if (!(grown = grow_array(s->stats, cap, sizeof(*s->stats))))
+		return false;
+	s->stats = grown;
+	if (p->want_info) {
+		if (!(grown = grow_array(p->info, cap, sizeof(*p->info))))
+			return false;
+		p->info = grown;
+	}
+	p->stats_cap = cap;
+	return true;
+}
+
+static int parse_label(struct mms_parser *p, struct mmstats_stat *st,
+		       size_t n, size_t *at)
+{
 	*at += 2;
 	if (!fits(p, *at, n))
 		return past_end(p, "label", *at, n);
-	st->raw_label = p->data + *at;
+	st->raw_label = fetch(p, *at, n);
 	st->raw_label_len = n;
 	st->label = arena_put(p, st->raw_label, n, NULL, true);
 	if (!st->label)
-		return fail(p, -ENOMEM, "no room for the label");
+		return mms_parse_fail(p, -ENOMEM, "no room for the label");
 	*at += n;
 	return 0;
 }
@@ -160,7 +294,7 @@ static const char *printable(const char *sig, size_t n, char *buf,
 	return buf;
 }
 
-static int parse_type(struct parser *p, struct mmstats_stat *st,
+static int parse_type(struct mms_parser *p, struct mmstats_stat *st,
 		      struct mms_typesig *t, size_t *at)
 {
 	const char *sig, *why = "";
@@ -170,151 +304,181 @@ static int parse_type(struct parser *p, struct mmstats_stat *st,
 
 	if (!fits(p, *at, 2))
 		return past_end(p, "type size", *at, 2);
-	n = load_u16(p->data + *at);
+	n = fetch_u16(p, *at);
 	*at += 2;
 	if (!fits(p, *at, n))
 		return past_end(p, "type signature", *at, n);
-	sig = (const char *)p->data + *at;
+	sig = (const char *)fetch(p, *at, n);
 	err = mms_typesig_parse(sig, n, t, &why);
 	if (err)
-		return fail(p, -EBADMSG, "type signature \"%s\": %s",
-			    printable(sig, n, shown, sizeof(shown)), why);
+		return mms_parse_fail(p, -EBADMSG, "type signature \"%s\": %s",
+				      printable(sig, n, shown, sizeof(shown)),
+				      why);
 	if (mms_typesig_strip(sig, n, st->type, sizeof(st->type)) < 0)
-		return fail(p, -EBADMSG, "type signature longer than %zu "
-			    "characters", sizeof(st->type) - 1);
+		return mms_parse_fail(p, -EBADMSG, "type signature longer "
+				      "than %zu characters",
+				      sizeof(st->type) - 1);
 	*at += n;
 	return 0;
 }
 
-/* The write-buffer byte, then the slot to read. */
-static int parse_value(struct parser *p, struct mmstats_stat *st,
+/* The write-buffer byte, then the slot it says to read. */
+static int parse_value(struct mms_parser *p, struct mmstats_stat *st,
 		       const struct mms_typesig *t, size_t *at)
 {
-	size_t wb, span, slot;
+	size_t span, slot;
+	unsigned wb;
 
 	if (!fits(p, *at, 1))
 		return past_end(p, "write buffer index", *at, 1);
-	wb = p->data[(*at)++];
+	wb = load_u8_acquire(p->src + *at);
+	p->snap->data[*at] = (unsigned char)wb;
 	if (wb != UNBUFFERED && wb > 1)
-		return fail(p, -EBADMSG, "write buffer index %zu is neither "
-			    "0, 1 nor 255", wb);
+		return mms_parse_fail(p, -EBADMSG, "write buffer index %u is "
+				      "neither 0, 1 nor 255", wb);
 	st->buffered = wb != UNBUFFERED;
 	span = st->buffered ? 2 * t->size : t->size;
-	if (!fits(p, *at, span))
-		return past_end(p, "value", *at, span);
-	slot = *at + (st->buffered ? t->size * (wb ^ 1) : 0);
+	if (!fits(p, *at + 1, span))
+		return past_end(p, "value", *at + 1, span);
+	slot = read_slot(*at + 1, t->size, wb);
+	copy_slot(p->snap->data + slot, p->src + slot, t);
 	st->value_offset = (uint32_t)slot;
 	st->value_size = (uint32_t)t->size;
-	mms_typesig_decode(t, p->data + slot, &st->value);
-	*at += span;
+	mms_typesig_decode(t, p->snap->data + slot, &st->value);
+	*at += 1 + span;
 	return 0;
 }
 
-static int keep_string(struct parser *p, struct mmstats_value *v)
+static int keep_string(struct mms_parser *p, struct mmstats_value *v)
 {
 	v->v.str.ptr = arena_put(p, (const unsigned char *)v->v.str.ptr,
 				 v->v.str.len, &v->v.str.len, false);
 	if (!v->v.str.ptr)
-		return fail(p, -ENOMEM, "no room for the string");
+		return mms_parse_fail(p, -ENOMEM, "no room for the string");
 	return 0;
 }
 
-/* One field at p->off; on success p->off moves past it. */
-static int parse_field(struct parser *p)
+static void keep_info(struct mms_parser *p, const struct mms_typesig *t,
+		      size_t wb_at, size_t end)
 {
-	struct mmstats_stat *st = new_stat(p);
+	struct mms_fieldinfo *fi = &p->info[p->snap->nstats];
+
+	fi->sig = *t;
+	fi->wb_off = (uint32_t)wb_at;
+	fi->end = (uint32_t)end;
+}
+
+/*
+ * One field at p->off, published by label size n; on success p->off
+ * moves past it.  The stat is counted only once whole.
+ */
+static int parse_field(struct mms_parser *p, size_t n)
+{
+	struct mmstats_stat *st;
 	struct mms_typesig t;
-	size_t at = p->off;
+	size_t at = p->off, wb_at;
 	int err;
 
-	if (!st)
-		return fail(p, -ENOMEM, "out of memory");
+	if (!make_room(p))
+		return mms_parse_fail(p, -ENOMEM, "out of memory");
+	st = &p->snap->stats[p->snap->nstats];
+	memset(st, 0, sizeof(*st));
 	st->offset = (uint32_t)p->off;
-	err = parse_label(p, st, &at);
+	err = parse_label(p, st, n, &at);
 	if (!err)
 		err = parse_type(p, st, &t, &at);
+	wb_at = at;
 	if (!err)
 		err = parse_value(p, st, &t, &at);
 	if (!err && st->value.kind == MMSTATS_KIND_STRING)
 		err = keep_string(p, &st->value);
 	if (err)
 		return err;
+	if (p->want_info)
+		keep_info(p, &t, wb_at, at);
 	p->snap->nstats++;
 	p->off = at;
 	return 0;
 }
 
-static int parse_fields(struct parser *p)
+static int check_version(struct mms_parser *p)
 {
+	struct mmstats_snapshot *s = p->snap;
+
+	s->data[0] = load_u8_acquire(p->src);
+	if (s->data[0] == MMSTATS_FORMAT_VERSION)
+		return 0;
+	snprintf(s->errmsg, sizeof(s->errmsg), "format version byte (offset "
+		 "0) is 0x%02x, only 0x01 is supported", s->data[0]);
+	s->err = -EPROTONOSUPPORT;
+	return mms_error(s->err, "%s", s->errmsg);
+}
+
+int mms_parse_fields(struct mms_parser *p)
+{
+	size_t n;
 	int err;
 
 	p->off = 1;
-	while (fits(p, p->off, 2) && load_u16(p->data + p->off) != 0) {
-		err = parse_field(p);
+	p->end_clean = false;
+	if ((err = check_version(p)) < 0)
+		return err;
+	while (fits(p, p->off, 2) && (n = fetch_label_size(p, p->off)) != 0) {
+		err = parse_field(p, n);
 		if (err)
 			return err;
 	}
+	p->past_end = !fits(p, p->off, 2);
+	p->end_clean = true;
 	return 0;
 }
 
-static int check_header(struct parser *p)
+/* Sizes a reader refuses before it reads a byte. */
+static int check_size(struct mms_parser *p)
 {
 	struct mmstats_snapshot *s = p->snap;
 
 	if (p->len == 0) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "empty file");
-		return s->err = -ENODATA;
-	}
-	if (p->len > MMSTATS_MAX_FILE_SIZE) {
+		s->err = -ENODATA;
+	} else if (p->len > MMSTATS_MAX_FILE_SIZE) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "%zu bytes, more than "
 			 "the %u a reader accepts", p->len,
 			 MMSTATS_MAX_FILE_SIZE);
-		return s->err = -EFBIG;
+		s->err = -EFBIG;
 	}
-	if (p->data[0] != MMSTATS_FORMAT_VERSION) {
-		snprintf(s->errmsg, sizeof(s->errmsg), "format version byte "
-			 "(offset 0) is 0x%02x, only 0x01 is supported",
-			 p->data[0]);
-		return s->err = -EPROTONOSUPPORT;
-	}
-	return 0;
+	return s->err ? mms_error(s->err, "%s", s->errmsg) : 0;
 }
 
-int mms_parse_owned(unsigned char *data, size_t len,
-		    struct mmstats_snapshot *snap, bool *truncated)
+int mms_parse_begin(struct mms_parser *p, const void *src, size_t len,
+		    struct mmstats_snapshot *snap, bool want_info)
 {
-	struct parser p = { .snap = snap, .data = data, .len = len };
-	int err;
-
+	memset(p, 0, sizeof(*p));
 	memset(snap, 0, sizeof(*snap));
-	snap->data = data;
-	snap->size = data ? len : 0;
-	err = check_header(&p);
-	if (!err) {
-		p.arena_cap = arena_size(len);
-		snap->labels = malloc(p.arena_cap);
-		err = snap->labels ? parse_fields(&p) :
-			fail(&p, -ENOMEM, "out of memory");
+	p->snap = snap;
+	p->src = src;
+	p->len = len;
+	p->want_info = want_info;
+	if (check_size(p) < 0)
+		return snap->err;
+	p->arena_cap = arena_size(len);
+	snap->data = calloc(len, 1);
+	snap->labels = malloc(p->arena_cap);
+	if (!snap->data || !snap->labels) {
+		snprintf(snap->errmsg, sizeof(snap->errmsg), "out of memory "
+			 "for a %zu byte file", len);
+		snap->err = -ENOMEM;
+		return mms_error(-ENOMEM, "%s", snap->errmsg);
 	}
-	if (truncated)
-		*truncated = p.truncated;
-	if (err)
-		mms_error(err, "%s", snap->errmsg);
-	return err;
+	snap->size = len;
+	return 0;
 }
 
 int mmstats_parse(const void *buf, size_t len, struct mmstats_snapshot *snap)
 {
-	unsigned char *copy;
+	struct mms_parser p;
+	int err;
 
-	memset(snap, 0, sizeof(*snap));
-	if (len > MMSTATS_MAX_FILE_SIZE)
-		return mms_parse_owned(NULL, len, snap, NULL);
-	copy = malloc(len ? len : 1);
-	if (!copy)
-		return mms_error(-ENOMEM, "out of memory for a %zu byte copy",
-				 len);
-	if (len)
-		memcpy(copy, buf, len);
-	return mms_parse_owned(copy, len, snap, NULL);
+	err = mms_parse_begin(&p, buf, len, snap, false);
+	return err ? err : mms_parse_fields(&p);
 }

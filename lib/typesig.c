@@ -226,13 +226,18 @@ static size_t string_len(const unsigned char *p, size_t max)
 void mms_typesig_decode(const struct mms_typesig *t, const unsigned char *p,
 			struct mmstats_value *val)
 {
+	mms_typesig_decode_item(t, p + t->item_offset, val);
+}
+
+void mms_typesig_decode_item(const struct mms_typesig *t,
+			     const unsigned char *p, struct mmstats_value *val)
+{
 	uint64_t bits;
 
 	memset(val, 0, sizeof(*val));
 	val->kind = t->has_item ? t->kind : MMSTATS_KIND_UNSUPPORTED;
 	if (!t->has_item)
 		return;
-	p += t->item_offset;
 	if (t->kind == MMSTATS_KIND_STRING) {
 		val->v.str.ptr = (const char *)p;
 		val->v.str.len = string_len(p, t->item_size);

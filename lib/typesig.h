@@ -42,6 +42,10 @@ int mms_typesig_parse(const char *sig, size_t len, struct mms_typesig *t,
  */
 void mms_typesig_decode(const struct mms_typesig *t, const unsigned char *p,
 			struct mmstats_value *val);
+/* The same, given the bytes of the first item itself. */
+void mms_typesig_decode_item(const struct mms_typesig *t,
+			     const unsigned char *item,
+			     struct mmstats_value *val);
 
 /*
  * Copy `sig` without whitespace (as struct ignores it) into dst of

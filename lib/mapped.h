@@ -1,0 +1,44 @@
+/*
+ * mapped.h - a file mapped read-only and parsed from its mapping.
+ */
+#ifndef MMS_MAPPED_H
+#define MMS_MAPPED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "parse.h"
+
+struct mms_mapped {
+	const unsigned char *base;	/* MAP_SHARED, PROT_READ; or NULL */
+	size_t len;			/* bytes mapped: the size then */
+	struct mms_fieldinfo *info;	/* one per field, when asked for */
+	size_t end;			/* where parsing stopped */
+	bool end_clean;			/* at a zero label size, or the end */
+};
+
+/*
+ * Map the first len bytes of fd (its size, as the caller just saw it)
+ * and parse them into snap, under the SIGBUS guard; then fstat fd into
+ * *after and leave out the fields that lie past its end, if it shrank
+ * meanwhile (snap->err is then -ESTALE).  Returns snap->err, or -errno
+ * when the file could not be mapped (nothing is then held).  Files that
+ * are empty or too big are not mapped, only described in snap.
+ */
+int mms_mapped_read(int fd, size_t len, struct mmstats_snapshot *snap,
+		    bool want_info, struct mms_mapped *m, struct stat *after);
+
+/* Load a u16 at off of the mapping, guarded: 0 past the end or on a fault. */
+int mms_mapped_u16(const struct mms_mapped *m, size_t off, uint16_t *v);
+
+/*
+ * Check, after loads from fields ending before `end`, that fd still
+ * holds them all: fstat into *st, -ESTALE (with the thread's error text)
+ * if it shrank below end.
+ */
+int mms_mapped_holds(int fd, size_t end, size_t len, struct stat *st);
+
+void mms_mapped_release(struct mms_mapped *m);
+
+#endif
