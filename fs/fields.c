@@ -1,96 +1,186 @@
 /*
  * fields.c - name the fields of one file.
  *
- * Duplicates are found with a small open-addressing set over the names
- * made so far: a file of thousands of fields is named in linear time.
+ * The n-th field with a label is named with dup = n - 1, which takes one
+ * counter per label (kept by the label's first name), not a search for
+ * the first free dup: a file of 100,000 fields with one label is named
+ * in linear time.  Names are unique because encoding is injective, but
+ * for labels too long for a name, which end in a hash of the label: two
+ * such labels that share a head and a hash could still meet, so a name
+ * already taken moves its label's counter on until it is free.
+ *
+ * Hashes are seeded at random: labels are whatever any user writes, and
+ * must not be able to pick names that all land in one bucket.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "fields.h"
 #include "names.h"
 
-static uint64_t str_hash(const char *s)
+static uint64_t seed;
+
+static uint64_t hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ seed;
 
 	while (*s) {
 		h ^= (unsigned char)*s++;
 		h *= 0x100000001b3ull;
 	}
-	return h;
+	return h ^ h >> 29;
 }
 
-/* Insert name into the set unless present; returns whether it was new. */
-static int set_add(char **set, size_t mask, char *name)
+static void init_seed(void)
 {
-	size_t i = str_hash(name) & mask;
+	uint64_t s = 0;
 
-	while (set[i]) {
-		if (!strcmp(set[i], name))
-			return 0;
-		i = (i + 1) & mask;
-	}
-	set[i] = name;
-	return 1;
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
+		s = (uint64_t)(uintptr_t)&s * 0x9e3779b97f4a7c15ull;
+	__atomic_store_n(&seed, s | 1, __ATOMIC_RELAXED);
 }
 
-static int name_one(const struct mmstats_stat *st, char **set, size_t mask,
-		    char **out)
+/* Names are kept as offsets into a growing arena until it is whole. */
+struct namer {
+	char *arena;
+	size_t used, cap;
+	size_t *at;		/* offset of each field's name */
+	uint32_t *slots;	/* names made so far: field index + 1 */
+	uint32_t *count;	/* per field: names its label has had */
+	size_t mask;
+};
+
+static const char *name_at(const struct namer *w, size_t i)
+{
+	return w->arena + w->at[i];
+}
+
+/* The slot of `name` (taken by it) or of the free slot it would take. */
+static size_t probe(const struct namer *w, const char *name)
+{
+	size_t i = hash(name) & w->mask;
+
+	while (w->slots[i] && strcmp(name_at(w, w->slots[i] - 1), name))
+		i = (i + 1) & w->mask;
+	return i;
+}
+
+static int append(struct namer *w, const char *name, size_t len, size_t i)
+{
+	char *grown;
+	size_t cap;
+
+	if (w->used + len + 1 > w->cap) {
+		cap = 2 * w->cap + len + 1;
+		if (!(grown = realloc(w->arena, cap)))
+			return -ENOMEM;
+		w->arena = grown;
+		w->cap = cap;
+	}
+	memcpy(w->arena + w->used, name, len + 1);
+	w->at[i] = w->used;
+	w->used += len + 1;
+	return 0;
+}
+
+/*
+ * Field i: its label's counter is kept by the field that first had the
+ * label's dup-0 name (`first`), so each field costs a bounded number of
+ * probes unless hashes of long labels collide.
+ */
+static int name_field(struct namer *w, const struct mmstats_stat *st,
+		      size_t i)
 {
 	char buf[MFS_NAME_MAX + 1];
-	unsigned dup = 0;
+	size_t len, slot, first;
+	int err;
 
+	len = mfs_name_encode(st->raw_label, st->raw_label_len, 0, buf);
+	slot = probe(w, buf);
+	first = w->slots[slot] ? w->slots[slot] - 1 : i;
 	for (;;) {
-		mfs_name_encode(st->raw_label, st->raw_label_len, dup, buf);
-		if (!(*out = strdup(buf)))
-			return -ENOMEM;
-		if (set_add(set, mask, *out))
-			return 0;
-		free(*out);
-		*out = NULL;
-		dup++;
+		if (w->count[first])
+			len = mfs_name_encode(st->raw_label, st->raw_label_len,
+					      w->count[first], buf);
+		w->count[first]++;
+		slot = probe(w, buf);
+		if (!w->slots[slot])
+			break;
 	}
+	if ((err = append(w, buf, len, i)) < 0)
+		return err;
+	w->slots[slot] = (uint32_t)i + 1;
+	return 0;
+}
+
+static int namer_init(struct namer *w, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	memset(w, 0, sizeof(*w));
+	w->mask = cap - 1;
+	w->slots = calloc(cap, sizeof(*w->slots));
+	w->count = calloc(n ? n : 1, sizeof(*w->count));
+	w->at = calloc(n ? n : 1, sizeof(*w->at));
+	w->cap = 32 * n + 64;
+	w->arena = malloc(w->cap);
+	return w->slots && w->count && w->at && w->arena ? 0 : -ENOMEM;
+}
+
+/* Hand the names over: pointers into the arena, and the table. */
+static int namer_finish(struct namer *w, size_t n, struct mfs_fieldnames *fn)
+{
+	size_t i;
+
+	if (!(fn->name = calloc(n ? n : 1, sizeof(*fn->name))))
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		fn->name[i] = w->arena + w->at[i];
+	fn->n = n;
+	fn->arena = w->arena;
+	fn->table = w->slots;
+	fn->mask = w->mask;
+	w->arena = NULL;
+	w->slots = NULL;
+	return 0;
+}
+
+static void namer_free(struct namer *w)
+{
+	free(w->arena);
+	free(w->at);
+	free(w->slots);
+	free(w->count);
 }
 
 int mfs_fieldnames_make(const struct mmstats_snapshot *snap,
 			struct mfs_fieldnames *out)
 {
-	size_t cap = 16, i;
-	char **set;
-	int err = 0;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct namer w;
+	size_t i;
+	int err;
 
+	pthread_once(&once, init_seed);
 	memset(out, 0, sizeof(*out));
-	while (cap < 2 * snap->nstats)
-		cap *= 2;
-	set = calloc(cap, sizeof(*set));
-	out->name = calloc(snap->nstats ? snap->nstats : 1, sizeof(char *));
-	if (!set || !out->name) {
-		free(set);
-		free(out->name);
-		out->name = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < snap->nstats && !err; i++) {
-		err = name_one(&snap->stats[i], set, cap - 1, &out->name[i]);
-		if (!err)
-			out->n++;
-	}
-	free(set);
-	if (err)
-		mfs_fieldnames_free(out);
+	err = namer_init(&w, snap->nstats);
+	for (i = 0; i < snap->nstats && !err; i++)
+		err = name_field(&w, &snap->stats[i], i);
+	if (!err)
+		err = namer_finish(&w, snap->nstats, out);
+	namer_free(&w);
 	return err;
 }
 
 void mfs_fieldnames_free(struct mfs_fieldnames *fn)
 {
-	size_t i;
-
-	for (i = 0; i < fn->n; i++)
-		free(fn->name[i]);
 	free(fn->name);
+	free(fn->arena);
+	free(fn->table);
 	memset(fn, 0, sizeof(*fn));
 }
 
@@ -98,50 +188,11 @@ long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < fn->n; i++)
-		if (!strcmp(fn->name[i], name))
-			return (long)i;
-	return -1;
-}
-
-/* The (dup + 1)-th field whose raw label is label[0..len). */
-static long nth_with_label(const struct mmstats_snapshot *snap,
-			   const unsigned char *label, size_t len,
-			   unsigned dup)
-{
-	size_t i;
-
-	for (i = 0; i < snap->nstats; i++) {
-		const struct mmstats_stat *st = &snap->stats[i];
-
-		if (st->raw_label_len == len &&
-		    !memcmp(st->raw_label, label, len) && dup-- == 0)
-			return (long)i;
-	}
-	return -1;
-}
-
-long mfs_field_lookup(const struct mmstats_snapshot *snap, const char *name)
-{
-	unsigned char label[MFS_NAME_MAX];
-	struct mfs_fieldnames fn;
-	unsigned dup;
-	long i;
-	int len;
-
-	/*
-	 * A name that is not shortened says which label it is: encoding is
-	 * injective, and only that label's earlier fields can take the
-	 * names before it ("%#" and "%~" never come out of a label).
-	 */
-	len = mfs_name_decode(name, label, sizeof(label), &dup);
-	if (len >= 0)
-		return nth_with_label(snap, label, (size_t)len, dup);
-	if (len != -ENAMETOOLONG)
+	if (!fn->table)
 		return -1;
-	if (mfs_fieldnames_make(snap, &fn) < 0)
-		return -ENOMEM;
-	i = mfs_fieldnames_find(&fn, name);
-	mfs_fieldnames_free(&fn);
-	return i;
+	for (i = hash(name) & fn->mask; fn->table[i];
+	     i = (i + 1) & fn->mask)
+		if (!strcmp(fn->name[fn->table[i] - 1], name))
+			return (long)fn->table[i] - 1;
+	return -1;
 }

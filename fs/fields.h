@@ -1,32 +1,33 @@
-/* fields.h - the file names of every field of a snapshot. */
+/*
+ * fields.h - the file names of every field of a file, and the field a
+ * name stands for.
+ */
 #ifndef MFS_FIELDS_H
 #define MFS_FIELDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mmstats.h"
 
 struct mfs_fieldnames {
 	size_t n;
 	char **name;		/* name[i] is the file of snap->stats[i] */
+	char *arena;		/* where the names are */
+	uint32_t *table;	/* by name: field index + 1, 0 free */
+	size_t mask;		/* of table, a power of two minus one */
 };
 
 /*
  * Name every field of snap (mfs_name_encode), numbering duplicates in
- * file order so that each name is unique within the file.
+ * file order so that each name is unique within the file.  Linear in the
+ * number of fields, however many share a label.
  */
 int mfs_fieldnames_make(const struct mmstats_snapshot *snap,
 			struct mfs_fieldnames *out);
 void mfs_fieldnames_free(struct mfs_fieldnames *fn);
 
-/* Index of `name`, or -1. */
+/* Index of the field named `name`, or -1.  One hash probe sequence. */
 long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name);
-
-/*
- * Index of the field of snap named `name` (as mfs_fieldnames_make() would
- * name it), or -1, or -ENOMEM.  Without allocating for names that decode
- * back to a label: the n-th duplicate of a label is its n-th field.
- */
-long mfs_field_lookup(const struct mmstats_snapshot *snap, const char *name);
 
 #endif

@@ -1,20 +1,19 @@
 /*
- * handle.c - reference-counted descriptors of source files.
+ * handle.c - reference-counted maps of source files.
  */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "handle.h"
 
-struct mfs_handle *mfs_handle_new(int fd)
+struct mfs_handle *mfs_handle_new(struct mmstats_map *map)
 {
 	struct mfs_handle *h = malloc(sizeof(*h));
 
 	if (!h) {
-		close(fd);
+		mmstats_map_close(map);
 		return NULL;
 	}
-	h->fd = fd;
+	h->map = map;
 	h->refs = 1;
 	return h;
 }
@@ -30,6 +29,6 @@ void mfs_handle_put(struct mfs_handle *h)
 {
 	if (!h || __atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	close(h->fd);
+	mmstats_map_close(h->map);
 	free(h);
 }

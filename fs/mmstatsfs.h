@@ -76,6 +76,12 @@ void mfs_refresh_pid(struct mfs *fs, pid_t pid);
 void mfs_refresh_pending(struct mfs *fs);
 /* Read the whole source directory again. */
 void mfs_rescan(struct mfs *fs);
+/*
+ * A read found the file of source `name`, mapped as h, shrunk under its
+ * fields: log it once (mfs_model_shrank) and read the file again.
+ */
+void mfs_source_shrank(struct mfs *fs, const char *name,
+		       const struct mfs_handle *h);
 
 /* Have the watcher send the queued changes to the kernel. */
 void mfs_kick(struct mfs *fs);

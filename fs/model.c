@@ -6,10 +6,10 @@
  * exit removes /<pid> at once.  The tree is kept in step here: each
  * change re-syncs only the directories of the source and process touched.
  *
- * The files shown (ALIVE and UNKNOWN) are held open, as read when last
- * found, as many as descriptors allow; a file removed, replaced or whose
- * writer exits is let go at once, so the daemon keeps no deleted file's
- * storage.  A pidfd is worth more than a held file (without it a process
+ * The files shown (ALIVE and UNKNOWN) are held mapped, as read when last
+ * found, as many as descriptors and mappings allow; a file removed,
+ * replaced or whose writer exits is let go at once, so the daemon keeps
+ * no deleted file's storage.  A pidfd is worth more than a held file (without it a process
  * is polled, which costs a system call or two every MFS_POLL_MS), so a
  * new process takes a held file's descriptor when the limit is near, and
  * a polled one as soon as one frees up.  Polling is the fallback that
@@ -18,6 +18,8 @@
  * users' writers.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,40 @@ static mode_t dir_mode(mode_t m)
 	return S_IFDIR | (m & 0444) | ((m & 0444) >> 2);
 }
 
+/* How many lines a file of /proc has (0 if it cannot be read). */
+static size_t proc_lines(const char *path)
+{
+	char buf[65536];
+	size_t lines = 0;
+	ssize_t n, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+/* Mappings left for held files: what vm.max_map_count leaves us. */
+static size_t map_budget(void)
+{
+	char buf[32] = "";
+	size_t max = 65530, used = proc_lines("/proc/self/maps");
+	ssize_t n;
+	int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n > 0)
+			max = strtoul(buf, NULL, 10);
+		close(fd);
+	}
+	return max > used + MFS_MAP_RESERVE ? max - used - MFS_MAP_RESERVE : 0;
+}
+
 int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd)
 {
 	struct mfs_want w = {
@@ -65,6 +101,10 @@ int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd)
 		m->fd_limit = (size_t)rl.rlim_cur;
 	else
 		m->fd_limit = (size_t)1 << 20;
+	m->map_limit = map_budget();
+	mfs_log(LOG_DEBUG, "at most %zu source files held (descriptors: %zu,"
+		" mappings: %zu)", m->fd_limit > MFS_FD_RESERVE ?
+		m->fd_limit - MFS_FD_RESERVE : 0, m->fd_limit, m->map_limit);
 	m->files_dir = mfs_tree_put(t, t->root, &w, NULL);
 	return m->files_dir ? 0 : -ENOMEM;
 }
@@ -79,12 +119,15 @@ struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name)
 	return NULL;
 }
 
-struct mfs_handle *mfs_model_handle(const struct mfs_model *m,
-				    const char *name)
+struct mfs_handle *mfs_model_ident(const struct mfs_model *m,
+				   const char *name, struct stat *was)
 {
 	struct mfs_src *s = mfs_model_src(m, name);
 
-	return s ? mfs_handle_get(s->info.handle) : NULL;
+	if (!s || s->info.err || !s->info.handle)
+		return NULL;
+	*was = s->info.st;
+	return mfs_handle_get(s->info.handle);
 }
 
 struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid)
@@ -298,6 +341,12 @@ static bool fds_to_spare(const struct mfs_model *m, size_t n)
 	return m->held + m->pidfds + MFS_FD_RESERVE + n <= m->fd_limit;
 }
 
+/* Whether one more file may be held: a descriptor and a mapping. */
+static bool room_to_hold(const struct mfs_model *m)
+{
+	return fds_to_spare(m, 1) && m->held < m->map_limit;
+}
+
 /* Close the file of s, unless a read in progress still holds it. */
 static void drop_handle(struct mfs_model *m, struct mfs_src *s)
 {
@@ -315,7 +364,7 @@ static void keep_handle(struct mfs_model *m, struct mfs_src *s,
 	if (!h)
 		return;
 	if ((s->state != MFS_SRC_ALIVE && s->state != MFS_SRC_UNKNOWN) ||
-	    !fds_to_spare(m, 1)) {
+	    !room_to_hold(m)) {
 		mfs_handle_put(h);
 		return;
 	}
@@ -463,6 +512,47 @@ static void log_trouble(struct mfs_src *s)
 	s->logged_ino = s->info.st.st_ino;
 }
 
+/*
+ * A file cut while it was mapped (the same file, smaller than when it
+ * was last read), told once: by the read that met the cut, or here.
+ */
+static void log_shrink(const struct mfs_src *s, off_t size)
+{
+	mfs_log(LOG_WARNING, "%s: shrank from %jd to %jd bytes since it was "
+		"read (fields past the end are gone)", s->name,
+		(intmax_t)s->info.st.st_size, (intmax_t)size);
+}
+
+static void note_shrink(struct mfs_src *s, const struct mfs_srcinfo *si)
+{
+	if (s->info.st.st_ino == si->st.st_ino &&
+	    s->info.st.st_dev == si->st.st_dev &&
+	    si->st.st_size < s->info.st.st_size && !s->shrink_logged)
+		log_shrink(s, si->st.st_size);
+	s->shrink_logged = false;
+}
+
+void mfs_model_shrank(struct mfs_model *m, const char *name,
+		      const struct mfs_handle *h)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+	struct stat st;
+
+	if (!s || s->info.handle != h || s->shrink_logged ||
+	    fstat(mmstats_map_fileno(h->map), &st) < 0)
+		return;
+	log_shrink(s, st.st_size);
+	s->shrink_logged = true;
+}
+
+void mfs_model_seen(struct mfs_model *m, const char *name)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+
+	if (s)
+		s->seen = m->generation;
+}
+
 static struct mfs_src *new_src(struct mfs_model *m, const char *name)
 {
 	struct mfs_src *s = calloc(1, sizeof(*s));
@@ -511,6 +601,7 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 		return;
 	}
 	s->seen = m->generation;
+	note_shrink(s, si);
 	was = s->state;
 	state = classify(si);
 	/* Keep /<pid> (and its inode numbers) while the file stays in it. */
@@ -692,30 +783,54 @@ char **mfs_model_proc_names(const struct mfs_model *m, pid_t pid, size_t *n)
 	return v;
 }
 
-struct mfs_fileref *mfs_model_proc_files(const struct mfs_model *m, pid_t pid,
-					 size_t *n)
+static int fileref(const struct mfs_src *s, pid_t pid, const char *label,
+		   struct mfs_fileref *ref)
+{
+	if (!(ref->name = strdup(s->name)))
+		return -ENOMEM;
+	ref->main = s->info.tid == pid;
+	ref->created = s->info.created;
+	ref->handle = mfs_handle_get(s->info.handle);
+	ref->index = mfs_fieldnames_find(&s->info.names, label);
+	return 0;
+}
+
+int mfs_model_pid_label(const struct mfs_model *m, pid_t pid,
+			const char *label, struct mfs_fileref **out,
+			size_t *n)
 {
 	struct mfs_proc *p = mfs_model_proc(m, pid);
-	struct mfs_fileref *v;
 	struct mfs_src *s;
 	size_t k = 0;
 
+	*out = NULL;
 	*n = 0;
 	if (!p)
-		return NULL;
+		return -ENOENT;
 	for (s = p->srcs; s; s = s->proc_next)
 		k++;
-	if (!(v = calloc(k, sizeof(*v))))
-		return NULL;
-	for (s = p->srcs; s; s = s->proc_next) {
-		if (!(v[*n].name = strdup(s->name)))
-			break;
-		v[*n].main = s->info.tid == pid;
-		v[*n].created = s->info.created;
-		v[*n].handle = mfs_handle_get(s->info.handle);
-		++*n;
-	}
-	return v;
+	if (!(*out = calloc(k, sizeof(**out))))
+		return -ENOMEM;
+	for (s = p->srcs; s; s = s->proc_next, ++*n)
+		if (fileref(s, pid, label, &(*out)[*n]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int mfs_model_src_label(const struct mfs_model *m, const char *name,
+			const char *label, struct mfs_fileref **out,
+			size_t *n)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -ENOENT;
+	if (!(*out = calloc(1, sizeof(**out))))
+		return -ENOMEM;
+	*n = 1;
+	return fileref(s, s->info.pid, label, *out);
 }
 
 void mfs_filerefs_free(struct mfs_fileref *v, size_t n)

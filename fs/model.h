@@ -27,6 +27,13 @@
 #define MFS_FD_RESERVE		32
 
 /*
+ * Mappings (vm.max_map_count) left to everything but held files, on top
+ * of those the daemon had at start: the heap's, thread stacks, and files
+ * mapped while a request or a rescan reads them.
+ */
+#define MFS_MAP_RESERVE		256
+
+/*
  * How often processes without a pidfd are checked: what their exit may
  * take to show, instead of a pidfd's next to nothing.
  */
@@ -52,6 +59,7 @@ struct mfs_src {
 	bool logged;			/* trouble with this inode logged */
 	ino_t logged_ino;
 	unsigned seen;			/* rescan generation */
+	bool shrink_logged;		/* since it was last read */
 	struct mfs_proc *proc;
 	struct mfs_src *hash_next, *proc_next;
 };
@@ -70,30 +78,34 @@ struct mfs_model {
 	struct mfs_node *files_dir;
 	int epfd;			/* pidfds go here; -1: none */
 	unsigned generation;
-	size_t held;			/* source files held open */
+	size_t held;			/* source files held mapped */
 	size_t pidfds;			/* processes watched by a pidfd */
 	size_t polled;			/* processes watched by polling */
 	size_t fd_limit;		/* RLIMIT_NOFILE, soft */
+	size_t map_limit;		/* files that may be held mapped */
 	size_t evict_bucket;		/* where the next eviction looks */
 	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
 	struct mfs_proc *proc_hash[MFS_PROC_BUCKETS];
 };
 
-/* One file of a process, for rendering its labels. */
+/* One file holding a label, for reading its value. */
 struct mfs_fileref {
 	char *name;
 	bool main;
 	double created;
-	struct mfs_handle *handle;	/* a reference, or NULL */
+	struct mfs_handle *handle;	/* a reference, or NULL: by name */
+	long index;			/* of the label in handle's map */
 };
 
 /*
- * Source files are held open while held + pidfds + MFS_FD_RESERVE stays
- * under fd_limit (the soft RLIMIT_NOFILE at init); pidfds come first and
- * take a held file's descriptor when there is no other.  Files not held
- * are opened at each read instead, and processes left without a pidfd
- * are polled (mfs_model_poll), so that no number of processes can hide
- * one.  With epfd -1, processes are not watched at all.
+ * Source files are held (a descriptor and a mapping each) while held +
+ * pidfds + MFS_FD_RESERVE stays under fd_limit (the soft RLIMIT_NOFILE
+ * at init) and held stays under map_limit (vm.max_map_count, less the
+ * mappings the daemon had at init and MFS_MAP_RESERVE); pidfds come first
+ * and take a held file's descriptor when there is no other.  Files not
+ * held are mapped at each read instead, and processes left without a
+ * pidfd are polled (mfs_model_poll), so that no number of files or
+ * processes can hide one.  With epfd -1, processes are not watched.
  */
 int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd);
 void mfs_model_destroy(struct mfs_model *m);
@@ -106,6 +118,14 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 		      struct mfs_srcinfo *si, struct mfs_changes *ch);
 void mfs_model_remove(struct mfs_model *m, const char *name,
 		      struct mfs_changes *ch);
+/* `name` was found unchanged (mfs_source_unchanged) by a rescan. */
+void mfs_model_seen(struct mfs_model *m, const char *name);
+/*
+ * A read found the file of `name`, mapped as h, shrunk under its fields:
+ * log it, once until the file is read again.
+ */
+void mfs_model_shrank(struct mfs_model *m, const char *name,
+		      const struct mfs_handle *h);
 /* The process behind pidfd events has exited. */
 void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 			 struct mfs_changes *ch);
@@ -130,9 +150,6 @@ size_t mfs_model_poll(struct mfs_model *m, const struct mfs_pollee *v,
 void mfs_model_prune(struct mfs_model *m, struct mfs_changes *ch);
 
 struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name);
-/* A reference to the open file of source `name`, or NULL: read by name. */
-struct mfs_handle *mfs_model_handle(const struct mfs_model *m,
-				    const char *name);
 struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid);
 
 /*
@@ -145,9 +162,26 @@ char **mfs_model_pending(struct mfs_model *m, size_t *n);
 char **mfs_model_proc_names(const struct mfs_model *m, pid_t pid, size_t *n);
 void mfs_strv_free(char **v);
 
-/* The files of a process, for aggregation; free with mfs_filerefs_free. */
-struct mfs_fileref *mfs_model_proc_files(const struct mfs_model *m, pid_t pid,
-					 size_t *n);
+/*
+ * The files holding `label` (a file name in the tree) of process pid, or
+ * of source `name`, each with a reference to its map and the label's
+ * index there, in *out (free with mfs_filerefs_free).  Returns 0, -ENOENT
+ * when the process or source is gone, or -ENOMEM.
+ */
+int mfs_model_pid_label(const struct mfs_model *m, pid_t pid,
+			const char *label, struct mfs_fileref **out,
+			size_t *n);
+int mfs_model_src_label(const struct mfs_model *m, const char *name,
+			const char *label, struct mfs_fileref **out,
+			size_t *n);
 void mfs_filerefs_free(struct mfs_fileref *v, size_t n);
+
+/*
+ * What tells whether a source needs reading again, in *was, with a
+ * reference to its map (NULL when it has none to compare with: it must
+ * be read).  Free with mfs_handle_put().
+ */
+struct mfs_handle *mfs_model_ident(const struct mfs_model *m,
+				   const char *name, struct stat *was);
 
 #endif

@@ -1,12 +1,13 @@
 /*
  * render.c - render a stat file's value from its source files.
  *
- * Everything needed is copied out of the tree under the daemon's lock,
- * and the files are read once it is dropped: a slow file never holds up
- * the other requests.  Permissions are checked by the kernel
+ * What is needed (each file's map, and the label's index in it) is
+ * copied out of the tree under the daemon's lock, and the values are
+ * loaded once it is dropped: one load and one fstat per file, whatever
+ * the size of the file.  Permissions are checked by the kernel
  * (default_permissions) against attributes copied from the source files,
- * and again here against each source file as it is now, since cached
- * attributes may be stale.
+ * and again here against each source file as it is at the load, since
+ * cached attributes may be stale.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 #include <sys/stat.h>
 
 #include "aggregate.h"
-#include "fields.h"
 #include "render.h"
 
 #define VALUE_MAX	4096
@@ -50,66 +50,63 @@ static int may_read(fuse_req_t req, const struct stat *st)
 	return st->st_mode & bit ? 0 : -EACCES;
 }
 
-static int read_source(fuse_req_t req, const char *source,
-		       struct mfs_handle *h, struct mmstats_snapshot *snap)
+/*
+ * A file's value of the label: the permission check is against the file
+ * as it was at the load.  A file that shrank under the read is noted
+ * (logged once) and indexed again; its value is gone.
+ */
+static int load(fuse_req_t req, const struct mfs_fileref *ref,
+		const char *label, struct mfs_value *v)
 {
 	struct mfs *fs = fuse_req_userdata(req);
-	struct stat st;
 	int err;
 
-	err = mfs_source_snapshot(fs->srcfd, source, h, snap, &st);
+	err = mfs_source_value(fs->srcfd, ref->name, ref->handle, ref->index,
+			       label, v);
+	if (err == -ESTALE)
+		mfs_source_shrank(fs, ref->name, ref->handle);
+	if (!err)
+		return may_read(req, &v->st);
 	/* ENOTDIR: the source directory has just gone (srcdir.c) */
-	if (snap->nstats == 0)
-		return err == -ENOENT || err == -ENOTDIR || !err ?
-		       -ENOENT : -EIO;
-	return may_read(req, &st);
+	return err == -ENOENT || err == -ENOTDIR || err == -ESTALE ?
+	       -ENOENT : -EIO;
 }
 
-static const struct mmstats_stat *field_of(const struct mmstats_snapshot *snap,
-					   const char *name)
+static int render_field(fuse_req_t req, const struct mfs_fileref *ref,
+			const char *label, char *buf, size_t len)
 {
-	long i = mfs_field_lookup(snap, name);
-
-	return i < 0 ? NULL : &snap->stats[i];
-}
-
-static int render_field(fuse_req_t req, const char *source,
-			struct mfs_handle *h, const char *name, char *buf,
-			size_t len)
-{
-	const struct mmstats_stat *st;
-	struct mmstats_snapshot snap;
+	struct mfs_value v;
 	int n;
 
-	n = read_source(req, source, h, &snap);
+	n = load(req, ref, label, &v);
 	if (!n)
-		n = (st = field_of(&snap, name)) ?
-		    mmstats_render(&st->value, buf, len) : -ENOENT;
-	mmstats_snapshot_free(&snap);
+		n = mmstats_render(&v.stat.value, buf, len);
+	mfs_value_free(&v);
 	return n;
 }
 
 static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
-			  size_t nrefs, const char *name, char *buf, size_t len)
+			  size_t nrefs, const char *label, char *buf,
+			  size_t len)
 {
-	struct mmstats_snapshot *r = calloc(nrefs ? nrefs : 1, sizeof(*r));
+	struct mfs_value *v = calloc(nrefs ? nrefs : 1, sizeof(*v));
 	struct mfs_agg_input *in = calloc(nrefs ? nrefs : 1, sizeof(*in));
 	size_t i;
-	int n = r && in ? 0 : -ENOMEM;
+	int n = v && in ? 0 : -ENOMEM;
 
 	for (i = 0; i < nrefs && !n; i++) {
-		n = read_source(req, refs[i].name, refs[i].handle, &r[i]);
-		if (n == -ENOENT)	/* that thread's file just went */
+		n = load(req, &refs[i], label, &v[i]);
+		in[i].stat = n ? NULL : &v[i].stat;
+		if (n == -ENOENT)	/* no such field, or that file went */
 			n = 0;
-		in[i].stat = field_of(&r[i], name);
 		in[i].main = refs[i].main;
 		in[i].created = refs[i].created;
 	}
 	if (!n)
 		n = mfs_aggregate(in, nrefs, buf, len);
-	for (i = 0; r && i < nrefs; i++)
-		mmstats_snapshot_free(&r[i]);
-	free(r);
+	for (i = 0; v && i < nrefs; i++)
+		mfs_value_free(&v[i]);
+	free(v);
 	free(in);
 	return n;
 }
@@ -117,8 +114,7 @@ static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
 /* What rendering needs from the node, copied out of the locked tree. */
 struct target {
 	enum mfs_kind kind;
-	char *name, *source;
-	struct mfs_handle *handle;	/* of source */
+	char *label;
 	struct mfs_fileref *refs;
 	size_t nrefs;
 };
@@ -132,26 +128,18 @@ static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
 	if (S_ISDIR(n->mode))
 		return -EISDIR;
 	t->kind = n->kind;
-	t->name = strdup(n->name);
-	t->source = n->source ? strdup(n->source) : NULL;
-	if (!t->name || (n->source && !t->source))
+	if (!(t->label = strdup(n->name)))
 		return -ENOMEM;
-	if (n->source)
-		t->handle = mfs_model_handle(&fs->model, n->source);
-	if (n->kind == MFS_PID_LABEL) {
-		t->refs = mfs_model_proc_files(&fs->model, n->pid, &t->nrefs);
-		if (!t->refs)
-			return mfs_model_proc(&fs->model, n->pid) ? -ENOMEM :
-								  -ENOENT;
-	}
-	return 0;
+	if (n->kind == MFS_PID_LABEL)
+		return mfs_model_pid_label(&fs->model, n->pid, n->name,
+					   &t->refs, &t->nrefs);
+	return mfs_model_src_label(&fs->model, n->source, n->name, &t->refs,
+				   &t->nrefs);
 }
 
 static void target_free(struct target *t)
 {
-	free(t->name);
-	free(t->source);
-	mfs_handle_put(t->handle);
+	free(t->label);
 	mfs_filerefs_free(t->refs, t->nrefs);
 }
 
@@ -159,9 +147,9 @@ static int render_target(fuse_req_t req, const struct target *t, char *buf,
 			 size_t len)
 {
 	if (t->kind == MFS_PID_LABEL)
-		return render_process(req, t->refs, t->nrefs, t->name, buf,
+		return render_process(req, t->refs, t->nrefs, t->label, buf,
 				      len);
-	return render_field(req, t->source, t->handle, t->name, buf, len);
+	return render_field(req, &t->refs[0], t->label, buf, len);
 }
 
 /* The value and a newline, in a buffer as long as it needs. */

@@ -4,7 +4,10 @@
  * Reading happens without the lock, applying with it: a slow or huge file
  * never stalls the operations of the mount.  What was read is applied
  * only if the source directory is still the one it was read from (see
- * srcdir.c), and nothing is read while there is none.
+ * srcdir.c), and nothing is read while there is none.  A file still
+ * mapped in the shape it was read in is not read again: its values are
+ * loaded from the mapping at each read anyway, so only a new file, a
+ * field added, a change of size, owner or mode needs a parse.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,16 +21,36 @@
 
 struct reading {
 	int err;
+	bool same;		/* unchanged: nothing to apply */
 	struct mfs_srcinfo info;
 };
+
+/* Whether `name` is as the model has it (looked at without the lock). */
+static bool unchanged(struct mfs *fs, const char *name)
+{
+	struct mfs_handle *h;
+	struct stat was;
+	bool same;
+
+	pthread_mutex_lock(&fs->lock);
+	h = mfs_model_ident(&fs->model, name, &was);
+	pthread_mutex_unlock(&fs->lock);
+	same = h && mfs_source_unchanged(fs->srcfd, name, &was, h);
+	mfs_handle_put(h);
+	return same;
+}
 
 static struct reading *read_all(struct mfs *fs, char *const *names, size_t n)
 {
 	struct reading *r = calloc(n ? n : 1, sizeof(*r));
 	size_t i;
 
-	for (i = 0; r && i < n; i++)
-		r[i].err = mfs_source_read(fs->srcfd, names[i], &r[i].info);
+	for (i = 0; r && i < n; i++) {
+		r[i].same = unchanged(fs, names[i]);
+		if (!r[i].same)
+			r[i].err = mfs_source_read(fs->srcfd, names[i],
+						   &r[i].info);
+	}
 	return r;
 }
 
@@ -42,9 +65,13 @@ static void apply_all(struct mfs *fs, char *const *names, size_t n,
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		mfs_model_update(&fs->model, names[i], r[i].err, &r[i].info,
-				 &fs->changes);
+	for (i = 0; i < n; i++) {
+		if (r[i].same)
+			mfs_model_seen(&fs->model, names[i]);
+		else
+			mfs_model_update(&fs->model, names[i], r[i].err,
+					 &r[i].info, &fs->changes);
+	}
 }
 
 void mfs_refresh(struct mfs *fs, char *const *names, size_t n)
@@ -75,6 +102,15 @@ void mfs_refresh_one(struct mfs *fs, const char *name)
 
 	if (mfs_source_name_ok(name))
 		mfs_refresh(fs, names, 1);
+}
+
+void mfs_source_shrank(struct mfs *fs, const char *name,
+		       const struct mfs_handle *h)
+{
+	pthread_mutex_lock(&fs->lock);
+	mfs_model_shrank(&fs->model, name, h);
+	pthread_mutex_unlock(&fs->lock);
+	mfs_refresh_one(fs, name);
 }
 
 void mfs_refresh_pid(struct mfs *fs, pid_t pid)

@@ -3,13 +3,16 @@
  *
  * mmstats_open_at() opens with O_NOFOLLOW and never opens anything but a
  * regular file (not even a FIFO or a device: opening some has side
- * effects).  A file is opened so when it is found and then held open:
- * rendering a value costs an fstat and a pread, where opening by name
- * again costs an lstat, an open, an fstat, a pread and a close.
+ * effects).  A file is mapped and indexed when it is found, once per
+ * shape (mmstats_map_changed()), and the map is then held: a value costs
+ * one load from the mapping and an fstat, whatever the size of the file,
+ * where opening by name again costs an open, a mapping and a parse.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,41 +26,6 @@ bool mfs_source_name_ok(const char *name)
 	/* Python's glob("*.mmstats") skips dot files: so do we. */
 	return name[0] != '.' && len > sl &&
 	       !strcmp(name + len - sl, MMSTATS_SUFFIX) && !strchr(name, '/');
-}
-
-static int snapshot_by_name(int dirfd, const char *name,
-			    struct mmstats_snapshot *snap, struct stat *st)
-{
-	int fd, err;
-
-	if (strchr(name, '/'))
-		return -EINVAL;
-	fd = mmstats_open_at(dirfd, name, st);
-	if (fd < 0)
-		return fd;
-	err = mmstats_read_fd_sized(fd, st->st_size, snap);
-	close(fd);
-	return err;
-}
-
-/*
- * The fstat does three things for one system call: it checks the file
- * still has a name, gives the owner and mode as they are now for the
- * permission check at open, and sizes the read so that it needs one
- * pread.
- */
-int mfs_source_snapshot(int dirfd, const char *name, struct mfs_handle *h,
-			struct mmstats_snapshot *snap, struct stat *st)
-{
-	memset(snap, 0, sizeof(*snap));
-	if (!h)
-		return snapshot_by_name(dirfd, name, snap, st);
-	if (fstat(h->fd, st) < 0)
-		return -errno;
-	/* Gone from the directory: what the name holds now, if anything. */
-	if (st->st_nlink == 0)
-		return snapshot_by_name(dirfd, name, snap, st);
-	return mmstats_read_fd_sized(h->fd, st->st_size, snap);
 }
 
 static double number(const struct mmstats_stat *st)
@@ -137,16 +105,35 @@ static bool not_ours(int err)
 static void set_error(struct mfs_srcinfo *si, int err,
 		      const struct mmstats_snapshot *snap)
 {
-	si->err = err < 0 ? err : snap->err;
+	si->err = err < 0 ? err : snap ? snap->err : 0;
 	if (si->err)
 		snprintf(si->errmsg, sizeof(si->errmsg), "%s",
-			 snap->errmsg[0] ? snap->errmsg :
-			 err < 0 ? strerror(-err) : "bad file");
+			 snap && snap->errmsg[0] ? snap->errmsg :
+			 mmstats_last_error()[0] ? mmstats_last_error() :
+			 strerror(-si->err));
+}
+
+/* What the map holds: liveness, names, and the map itself. */
+static int index_map(struct mmstats_map *map, struct mfs_srcinfo *si)
+{
+	const struct mmstats_snapshot *snap = mmstats_map_fields(map);
+	int err;
+
+	si->usable = snap->nstats > 0;
+	if (si->usable) {
+		describe(snap, si);
+		if ((err = mfs_fieldnames_make(snap, &si->names)) < 0) {
+			mmstats_map_close(map);
+			return err;
+		}
+	}
+	si->handle = mfs_handle_new(map);	/* NULL: read by name */
+	return 0;
 }
 
 int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
 {
-	struct mmstats_snapshot snap = { 0 };
+	struct mmstats_map *map;
 	int fd, err;
 
 	memset(si, 0, sizeof(*si));
@@ -156,24 +143,99 @@ int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
 	if (fd < 0 && not_ours(fd))
 		return fd;
 	if (fd < 0) {		/* EMFILE and such: try again later */
-		set_error(si, fd, &snap);
+		set_error(si, fd, NULL);
 		return 0;
 	}
-	err = mmstats_read_fd_sized(fd, si->st.st_size, &snap);
-	si->handle = mfs_handle_new(fd);	/* NULL: read by name */
-	set_error(si, err, &snap);
-	si->usable = snap.nstats > 0;
-	if (si->usable) {
-		describe(&snap, si);
-		err = mfs_fieldnames_make(&snap, &si->names);
-		if (err < 0) {
-			mmstats_snapshot_free(&snap);
-			mfs_srcinfo_free(si);
-			return err;
-		}
+	err = mmstats_map_fd(fd, &map);
+	if (!map) {		/* ENOMEM, ENFILE, mmap limits: later */
+		close(fd);
+		set_error(si, err, NULL);
+		return 0;
 	}
-	mmstats_snapshot_free(&snap);
-	return 0;
+	set_error(si, err, mmstats_map_fields(map));
+	err = index_map(map, si);
+	if (err < 0)
+		mfs_srcinfo_free(si);
+	return err;
+}
+
+bool mfs_source_unchanged(int dirfd, const char *name,
+			  const struct stat *was, struct mfs_handle *h)
+{
+	struct stat st;
+
+	if (!h || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return st.st_dev == was->st_dev && st.st_ino == was->st_ino &&
+	       st.st_mode == was->st_mode && st.st_uid == was->st_uid &&
+	       st.st_gid == was->st_gid &&
+	       mmstats_map_changed(h->map) == 0;
+}
+
+/* Field i of map, as it is now; a string's bytes into out. */
+static int value_of(const struct mmstats_map *map, size_t i,
+		    struct mfs_value *out)
+{
+	const struct mmstats_stat *st = &mmstats_map_fields(map)->stats[i];
+	unsigned char *buf = out->small;
+	size_t len = sizeof(out->small);
+
+	out->stat = *st;
+	if (st->value_size > len) {
+		if (!(out->big = malloc(st->value_size)))
+			return -ENOMEM;
+		buf = out->big;
+		len = st->value_size;
+	}
+	return mmstats_map_value(map, i, &out->stat.value, buf, len,
+				 &out->st);
+}
+
+static int value_by_name(int dirfd, const char *name, const char *label,
+			 struct mfs_value *out)
+{
+	struct mfs_fieldnames fn;
+	struct mmstats_map *map;
+	long i;
+	int err;
+
+	if (strchr(name, '/'))
+		return -EINVAL;
+	mmstats_map_at(dirfd, name, &map);
+	if (!map)
+		return -ENOENT;
+	err = mfs_fieldnames_make(mmstats_map_fields(map), &fn);
+	if (!err) {
+		i = mfs_fieldnames_find(&fn, label);
+		err = i < 0 ? -ENOENT : value_of(map, (size_t)i, out);
+		mfs_fieldnames_free(&fn);
+	}
+	mmstats_map_close(map);
+	return err;
+}
+
+int mfs_source_value(int dirfd, const char *name, struct mfs_handle *h,
+		     long index, const char *label, struct mfs_value *out)
+{
+	int err;
+
+	memset(out, 0, offsetof(struct mfs_value, small));
+	if (h && index < 0)
+		return -ENOENT;
+	if (h) {
+		err = value_of(h->map, (size_t)index, out);
+		/* Gone from the directory: what the name holds now, if any */
+		if (err || out->st.st_nlink > 0)
+			return err;
+		mfs_value_free(out);
+	}
+	return value_by_name(dirfd, name, label, out);
+}
+
+void mfs_value_free(struct mfs_value *v)
+{
+	free(v->big);
+	v->big = NULL;
 }
 
 void mfs_srcinfo_free(struct mfs_srcinfo *si)

@@ -14,14 +14,14 @@ struct mfs_srcinfo {
 	int err;		/* 0, or why parsing failed or stopped */
 	char errmsg[200];
 	bool usable;		/* at least one field could be read */
-	struct stat st;		/* owner, mode, dev/ino */
+	struct stat st;		/* owner, mode, dev/ino, size, when read */
 	pid_t pid;		/* sys.pid, or 0 */
 	pid_t tid;		/* sys.tid, or pid */
 	double created;		/* sys.created, or 0 */
 	enum mmstats_liveness live;
 	bool foreign;		/* owned by a user the process is not */
-	struct mfs_fieldnames names;
-	struct mfs_handle *handle;	/* the file read, still open; or NULL */
+	struct mfs_fieldnames names;	/* of the fields of handle's map */
+	struct mfs_handle *handle;	/* the file read, still mapped; or NULL */
 };
 
 /* Whether a directory entry is an mmstats file (the default "*.mmstats"). */
@@ -29,7 +29,7 @@ bool mfs_source_name_ok(const char *name);
 
 /*
  * Open `name` in dirfd (never following a symlink, never opening anything
- * but a regular file), read it and describe it, keeping it open in
+ * but a regular file), map it, index and describe it, keeping the map in
  * si->handle.  Returns 0 with si filled (si->err tells whether the
  * content was good), or -errno when the file could not be read at all
  * (-ENOENT: gone).
@@ -37,13 +37,33 @@ bool mfs_source_name_ok(const char *name);
 int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si);
 
 /*
- * Read only the fields, for rendering, with *st the file as it is now:
- * through h, the file held open, unless h is NULL or its file has lost
- * its name (removed, or replaced by a rename), else by name in dirfd.
- * snap must be freed by the caller.
+ * Whether `name` is still the file mapped as h (same inode, owner and
+ * mode as *was, its status when read), holding the same fields: if so,
+ * reading it again would change nothing, for its values are loaded from
+ * the mapping each time.  One fstatat, one fstat and one load.
  */
-int mfs_source_snapshot(int dirfd, const char *name, struct mfs_handle *h,
-			struct mmstats_snapshot *snap, struct stat *st);
+bool mfs_source_unchanged(int dirfd, const char *name,
+			  const struct stat *was, struct mfs_handle *h);
+
+/* A field of a source, with its value of the moment. */
+struct mfs_value {
+	struct mmstats_stat stat;	/* as indexed, value as loaded */
+	struct stat st;			/* the file, after the load */
+	unsigned char *big;		/* a long string's bytes, or NULL */
+	unsigned char small[256];	/* a short one's */
+};
+
+/*
+ * The field named `label` of source `name`, now: from h, the file held
+ * mapped (its field `index`; -1: h has no such field), unless h is NULL
+ * or its file has lost its name (removed, or replaced by a rename), else
+ * from the file under the name now.  Free *out with mfs_value_free().
+ * Returns 0, -ENOENT when there is no such file or field, -ESTALE when
+ * the file shrank and the field is no longer in it, or -errno.
+ */
+int mfs_source_value(int dirfd, const char *name, struct mfs_handle *h,
+		     long index, const char *label, struct mfs_value *out);
+void mfs_value_free(struct mfs_value *v);
 
 /* Free what si holds, and let go of its file. */
 void mfs_srcinfo_free(struct mfs_srcinfo *si);

@@ -1,8 +1,8 @@
 /*
- * test_fs_held.c - mmstatsfs holds each shown source file open: what it
- * reads through that descriptor, and when it lets it go (a file replaced
- * under its name, removed, its writer gone, no room left), on real files
- * written by the library in this process.
+ * test_fs_held.c - mmstatsfs holds each shown source file mapped: what it
+ * reads through that map, and when it lets it go (a file replaced under
+ * its name, removed, its writer gone, no descriptor or mapping left), on
+ * real files written by the library in this process.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,19 +111,27 @@ static int fds_on(ino_t ino)
 static uint64_t hits_via(struct fixture *f, const char *name,
 			 struct mfs_handle *h, int *err)
 {
-	struct mmstats_snapshot snap;
-	const struct mmstats_stat *st;
-	struct stat sb;
-	uint64_t v = 0;
+	struct mfs_value v;
+	uint64_t hits = 0;
 
-	*err = mfs_source_snapshot(f->dirfd, name, h, &snap, &sb);
-	st = mmstats_snapshot_find(&snap, "hits");
-	if (!*err && st)
-		v = st->value.v.u;
-	else if (!*err)
-		*err = -ENOENT;
-	mmstats_snapshot_free(&snap);
-	return v;
+	*err = mfs_source_value(f->dirfd, name, h, 0, "hits", &v);
+	if (!*err)
+		hits = v.stat.value.v.u;
+	mfs_value_free(&v);
+	return hits;
+}
+
+/* A reference to the map the model holds for `name`, or NULL. */
+static struct mfs_handle *model_handle(struct fixture *f, const char *name)
+{
+	struct stat was;
+
+	return mfs_model_ident(&f->model, name, &was);
+}
+
+static int fd_of(const struct mfs_handle *h)
+{
+	return mmstats_map_fileno(h->map);
 }
 
 static void test_shown_file_is_held(void **state)
@@ -136,12 +144,12 @@ static void test_shown_file_is_held(void **state)
 	refresh(f, "a.mmstats");
 	assert_int_equal(f->model.held, 1);
 	assert_non_null(h = held(f, "a.mmstats"));
-	assert_int_equal(ino_of_fd(h->fd), ino_of_name(f, "a.mmstats"));
-	/* the descriptor sees the writer's stores as they happen */
+	assert_int_equal(ino_of_fd(fd_of(h)), ino_of_name(f, "a.mmstats"));
+	/* the mapping sees the writer's stores as they happen */
 	mmstats_set_u64(mmstats_field(s, 0), 8);
 	assert_int_equal(hits_via(f, "a.mmstats", h, &err), 8);
 	assert_int_equal(err, 0);
-	/* a second read of the same file keeps one descriptor */
+	/* a second read of the same file keeps one map */
 	refresh(f, "a.mmstats");
 	assert_int_equal(f->model.held, 1);
 	mmstats_remove(s);
@@ -158,7 +166,7 @@ static void test_replaced_file_is_reopened(void **state)
 	int err;
 
 	refresh(f, "a.mmstats");
-	old = mfs_model_handle(&f->model, "a.mmstats");
+	old = model_handle(f, "a.mmstats");
 	assert_non_null(old);
 	assert_int_equal(renameat(f->dirfd, "b.mmstats", f->dirfd,
 				  "a.mmstats"), 0);
@@ -170,7 +178,7 @@ static void test_replaced_file_is_reopened(void **state)
 	assert_int_equal(fds_on(a_ino), 1);	/* still the model's */
 	refresh(f, "a.mmstats");
 	assert_non_null(now = held(f, "a.mmstats"));
-	assert_int_equal(ino_of_fd(now->fd), b_ino);
+	assert_int_equal(ino_of_fd(fd_of(now)), b_ino);
 	assert_int_equal(fds_on(a_ino), 0);
 	assert_int_equal(f->model.held, 1);
 	assert_int_equal(hits_via(f, "a.mmstats", now, &err), 2);
@@ -186,7 +194,7 @@ static void test_removed_file_is_closed(void **state)
 	int err;
 
 	refresh(f, "a.mmstats");
-	reader = mfs_model_handle(&f->model, "a.mmstats");
+	reader = model_handle(f, "a.mmstats");
 	assert_non_null(reader);
 	assert_int_equal(mmstats_remove(s), 0);
 	/* a removed file is no longer served, even before the event */
@@ -195,9 +203,9 @@ static void test_removed_file_is_closed(void **state)
 	refresh(f, "a.mmstats");
 	assert_null(mfs_model_src(&f->model, "a.mmstats"));
 	assert_int_equal(f->model.held, 0);
-	/* a read in progress keeps its descriptor until it is done */
+	/* a read in progress keeps its map until it is done */
 	assert_int_equal(fds_on(ino), 1);
-	assert_int_equal(ino_of_fd(reader->fd), ino);
+	assert_int_equal(ino_of_fd(fd_of(reader)), ino);
 	mfs_handle_put(reader);
 	assert_int_equal(fds_on(ino), 0);
 }
@@ -231,7 +239,7 @@ static void test_past_the_budget_reads_by_name(void **state)
 	assert_int_equal(f->model.held, 1);
 	assert_non_null(held(f, "a.mmstats"));
 	assert_null(held(f, "b.mmstats"));
-	assert_null(mfs_model_handle(&f->model, "b.mmstats"));
+	assert_null(model_handle(f, "b.mmstats"));
 	assert_int_equal(hits_via(f, "b.mmstats", NULL, &err), 6);
 	assert_int_equal(err, 0);
 	/* room again once a is gone: b is held at its next read */
@@ -240,6 +248,30 @@ static void test_past_the_budget_reads_by_name(void **state)
 	refresh(f, "b.mmstats");
 	assert_non_null(held(f, "b.mmstats"));
 	assert_int_equal(f->model.held, 1);
+	mmstats_remove(b);
+}
+
+/* The mapping budget binds like the descriptor budget. */
+static void test_past_the_map_budget_maps_on_demand(void **state)
+{
+	struct fixture *f = *state;
+	struct mmstats *a = writer(f, "a.mmstats", 5);
+	struct mmstats *b = writer(f, "b.mmstats", 6);
+	int err;
+
+	f->model.map_limit = 1;
+	refresh(f, "a.mmstats");
+	refresh(f, "b.mmstats");
+	assert_int_equal(f->model.held, 1);
+	assert_non_null(held(f, "a.mmstats"));
+	assert_null(held(f, "b.mmstats"));
+	/* b is indexed all the same, and read by mapping it again */
+	assert_int_equal(mfs_fieldnames_find(&mfs_model_src(&f->model,
+			 "b.mmstats")->info.names, "hits"), 0);
+	mmstats_set_u64(mmstats_field(b, 0), 60);
+	assert_int_equal(hits_via(f, "b.mmstats", NULL, &err), 60);
+	assert_int_equal(err, 0);
+	mmstats_remove(a);
 	mmstats_remove(b);
 }
 
@@ -365,6 +397,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_past_the_budget_reads_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_past_the_map_budget_maps_on_demand, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_pidfd_takes_a_held_files_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_hint_is_only_a_hint,

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,10 +181,18 @@ static void test_threads_and_exit(void **state)
 	update(f, theirs);
 	snprintf(path, sizeof(path), "%d/task", (int)getpid());
 	assert_int_equal(nchildren(at(f, path)), 2);
-	refs = mfs_model_proc_files(&f->model, getpid(), &n);
+	assert_int_equal(mfs_model_pid_label(&f->model, getpid(), "sys.tid",
+					     &refs, &n), 0);
 	assert_int_equal(n, 2);
 	assert_true(refs[0].main != refs[1].main);	/* one main thread */
+	assert_true(refs[0].index >= 0 && refs[1].index >= 0);
 	mfs_filerefs_free(refs, n);
+	assert_int_equal(mfs_model_pid_label(&f->model, getpid(), "no.such",
+					     &refs, &n), 0);
+	assert_true(n == 2 && refs[0].index == -1 && refs[1].index == -1);
+	mfs_filerefs_free(refs, n);
+	assert_int_equal(mfs_model_pid_label(&f->model, 1, "sys.tid", &refs,
+					     &n), -ENOENT);
 	/* one file goes: the thread's directory goes with it */
 	mfs_model_remove(&f->model, theirs, &f->ch);
 	assert_int_equal(nchildren(at(f, path)), 1);
