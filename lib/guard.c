@@ -40,7 +40,9 @@ struct guard {
 };
 
 static __thread struct guard *current;
-static __thread bool passing;	/* pass_on() running in this thread */
+/* The signal this thread is passing on, and the frame doing it. */
+static __thread const siginfo_t *passing_si;
+static __thread uintptr_t passing_frame;
 /*
  * What was displaced, as the handler reads it.  Each install publishes
  * new copies and never frees the old ones, which a handler running in
@@ -107,20 +109,26 @@ void mmstats_sigbus(int sig, siginfo_t *si, void *uc)
 /*
  * A handler we passed the signal on to may pass it back to us: it was in
  * front when the program saved what to chain to, and ours went in front
- * of it since.  The second time round, the default action ends the loop.
+ * of it since.  Then we are called again with the same siginfo, deeper
+ * in the stack, and the default action ends the loop.  (A handler that
+ * jumped out left passing_si behind: a later signal with a siginfo at
+ * the same address was delivered at the same depth, not deeper.)
  */
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
+	volatile char here;
+
 	mmstats_sigbus(sig, si, uc);
-	if (passing) {
+	if (si == passing_si && (uintptr_t)&here < passing_frame) {
 		signal(sig, SIG_DFL);
 		if (si->si_code <= 0)
 			raise(sig);
 		return;
 	}
-	passing = true;
+	passing_si = si;
+	passing_frame = (uintptr_t)&here;
 	pass_on(sig, si, uc);
-	passing = false;
+	passing_si = NULL;
 }
 
 static bool ours(const struct sigaction *sa)

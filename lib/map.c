@@ -31,8 +31,13 @@ int mmstats_map_fd(int fd, struct mmstats_map **out)
 	*out = NULL;
 	if (!m)
 		return mms_error(-ENOMEM, "out of memory");
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0)
 		err = mms_error(-errno, "fstat: %s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		err = mms_error(-EINVAL, "not a regular file");
+	else
+		err = 0;
+	if (err) {
 		free(m);
 		return err;
 	}

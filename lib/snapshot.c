@@ -23,10 +23,13 @@ int mmstats_read_fd_sized(int fd, off_t size, struct mmstats_snapshot *snap)
 	int err;
 
 	if (size <= 0) {
-		if (fstat(fd, &st) < 0) {
-			memset(snap, 0, sizeof(*snap));
+		memset(snap, 0, sizeof(*snap));
+		if (fstat(fd, &st) < 0)
 			snap->err = mms_error(-errno, "fstat: %s",
 					      strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			snap->err = mms_error(-EINVAL, "not a regular file");
+		if (snap->err) {
 			snprintf(snap->errmsg, sizeof(snap->errmsg), "%s",
 				 mmstats_last_error());
 			return snap->err;

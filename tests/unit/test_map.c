@@ -1,0 +1,237 @@
+/*
+ * test_map.c - mmstats_map: a file parsed once, its values loaded again
+ * and again, and told when its shape changes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mmstats.h"
+#include "reader_build.h"
+#include "testdir.h"
+
+static char tmpdir[64];
+static struct fbuild fb;
+
+static int make_tmpdir(void **state)
+{
+	(void)state;
+	return testdir_make(tmpdir, sizeof(tmpdir), "test_map");
+}
+
+static int remove_tmpdir(void **state)
+{
+	(void)state;
+	return testdir_remove(tmpdir);
+}
+
+static const char *tmp_path(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return path;
+}
+
+static const struct mmstats_field_def defs[] = {
+	MMSTATS_DEF("hits", MMSTATS_COUNTER),
+	MMSTATS_DEF("load", MMSTATS_DOUBLE),
+	MMSTATS_DEF_SIZED("state", MMSTATS_STRING, 300),
+	MMSTATS_DEF("small", MMSTATS_INT16),
+};
+
+static struct mmstats *writer(const char *name)
+{
+	struct mmstats_options o = {
+		.path = tmpdir, .filename = name,
+		.flags = MMSTATS_NO_DEFAULT_FIELDS,
+	};
+	struct mmstats *s;
+
+	assert_int_equal(mmstats_open(defs, 4, &o, &s), 0);
+	return s;
+}
+
+static struct mmstats_map *map_of(const char *path, int want)
+{
+	struct mmstats_map *m;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(mmstats_map_fd(fd, &m), want);
+	assert_non_null(m);
+	return m;
+}
+
+/* Values follow the writer's stores; the snapshot keeps those of the map. */
+static void test_values_follow_the_writer(void **state)
+{
+	struct mmstats *s = writer("live.mmstats");
+	struct mmstats_map *m;
+	struct mmstats_value v;
+	struct stat st;
+	char buf[300];
+
+	(void)state;
+	mmstats_incr(mmstats_field(s, 0), 5);
+	assert_int_equal(mmstats_map_at(AT_FDCWD, mmstats_filename(s), &m), 0);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 4);
+	mmstats_incr(mmstats_field(s, 0), 2);
+	mmstats_set_double(mmstats_field(s, 1), 0.25);
+	mmstats_set_string(mmstats_field(s, 2), "busy");
+	mmstats_set_i16(mmstats_field(s, 3), -7);
+	assert_int_equal(mmstats_map_value(m, 0, &v, NULL, 0, &st), 0);
+	assert_int_equal(v.v.u, 7);
+	assert_int_equal(st.st_size, 4096);
+	assert_int_equal(mmstats_map_value(m, 1, &v, NULL, 0, NULL), 0);
+	assert_true(v.v.d == 0.25);
+	assert_int_equal(mmstats_map_value(m, 3, &v, NULL, 0, NULL), 0);
+	assert_int_equal(v.v.i, -7);
+	assert_int_equal(mmstats_map_value(m, 2, &v, buf, sizeof(buf), NULL),
+			 0);
+	assert_int_equal(v.kind, MMSTATS_KIND_STRING);
+	assert_int_equal(v.v.str.len, 4);
+	assert_memory_equal(v.v.str.ptr, "busy", 4);
+	/* a string needs room for its whole field */
+	assert_int_equal(mmstats_map_value(m, 2, &v, buf, 299, NULL),
+			 -ENOBUFS);
+	assert_int_equal(mmstats_map_value(m, 4, &v, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(mmstats_map_fields(m)->stats[0].value.v.u, 5);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	mmstats_map_close(m);
+	mmstats_remove(s);
+}
+
+/* A field added, in the same page or past it: the map says so. */
+static void test_added_fields_change_the_shape(void **state)
+{
+	struct mmstats *s = writer("adding.mmstats");
+	struct mmstats_field_def def = { .type = MMSTATS_STATIC_UINT64 };
+	struct mmstats_map *m, *again;
+	char label[32];
+	int i;
+
+	(void)state;
+	assert_int_equal(mmstats_map_at(AT_FDCWD, mmstats_filename(s), &m), 0);
+	def.label = "late";
+	def.value.u = 42;
+	assert_int_equal(mmstats_add_field(s, &def, NULL), 0);
+	assert_int_equal(mmstats_map_changed(m), 1);
+	assert_int_equal(mmstats_map_at(AT_FDCWD, mmstats_filename(s),
+					&again), 0);
+	assert_int_equal(mmstats_map_fields(again)->nstats, 5);
+	assert_int_equal(mmstats_map_fields(again)->stats[4].value.v.u, 42);
+	assert_int_equal(mmstats_map_changed(again), 0);
+	def.label = label;
+	for (i = 0; i < 300; i++) {	/* the file grows */
+		snprintf(label, sizeof(label), "grown.%03d", i);
+		assert_int_equal(mmstats_add_field(s, &def, NULL), 0);
+	}
+	assert_int_equal(mmstats_map_changed(again), 1);
+	mmstats_map_close(again);
+	mmstats_map_close(m);
+	mmstats_remove(s);
+}
+
+/*
+ * The reference's packed files end anywhere, odd offsets too: a field
+ * written after the end is seen there.
+ */
+static void test_packed_file_ends_at_odd_offsets(void **state)
+{
+	const char *path = tmp_path("packed.mmstats");
+	struct mmstats_map *m;
+	struct fbuild more;
+	size_t end;
+	int fd;
+
+	(void)state;
+	fb_init(&fb);
+	fb_u64(&fb, "a", 1);		/* 1 + 2+1+2+1+1+8: ends at 16 */
+	fb_u64(&fb, "bcd", 2);		/* then at 33 */
+	end = fb.len;
+	assert_true(end % 2 == 1);
+	fb_pad(&fb);
+	assert_int_equal(fb_write(&fb, path), 0);
+	m = map_of(path, 0);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	fb_init(&more);
+	more.len = 0;
+	fb_u64(&more, "late", 3);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_int_equal(pwrite(fd, more.buf, more.len, (off_t)end),
+			 (ssize_t)more.len);
+	close(fd);
+	assert_int_equal(mmstats_map_changed(m), 1);
+	mmstats_map_close(m);
+	m = map_of(path, 0);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 3);
+	mmstats_map_close(m);
+}
+
+/* A bad field: the fields before it, and the map is always "changed". */
+static void test_bad_field_keeps_what_is_before(void **state)
+{
+	const char *path = tmp_path("bad.mmstats");
+	struct mmstats_map *m;
+	uint64_t v = 9;
+
+	(void)state;
+	fb_init(&fb);
+	fb_u64(&fb, "good", 7);
+	fb_field(&fb, "bad", "Z", 0xff, &v, sizeof(v));
+	fb_pad(&fb);
+	assert_int_equal(fb_write(&fb, path), 0);
+	m = map_of(path, -EBADMSG);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 1);
+	assert_non_null(strstr(mmstats_map_fields(m)->errmsg, "Z"));
+	assert_int_equal(mmstats_map_changed(m), 1);
+	mmstats_map_close(m);
+}
+
+/* Empty and too big: described, not mapped; a pipe cannot be mapped. */
+static void test_files_that_are_not_mapped(void **state)
+{
+	const char *path = tmp_path("empty.mmstats");
+	struct mmstats_map *m;
+	int fd, p[2];
+
+	(void)state;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(mmstats_map_fd(fd, &m), -ENODATA);
+	assert_non_null(m);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 0);
+	assert_int_equal(mmstats_map_changed(m), 1);
+	mmstats_map_close(m);	/* and fd with it */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(mmstats_map_fd(p[0], &m), -EINVAL);
+	assert_null(m);
+	close(p[0]);		/* still ours */
+	close(p[1]);
+	assert_int_equal(mmstats_map_at(AT_FDCWD, tmpdir, &m), -EISDIR);
+	assert_null(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_values_follow_the_writer),
+		cmocka_unit_test(test_added_fields_change_the_shape),
+		cmocka_unit_test(test_packed_file_ends_at_odd_offsets),
+		cmocka_unit_test(test_bad_field_keeps_what_is_before),
+		cmocka_unit_test(test_files_that_are_not_mapped),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
