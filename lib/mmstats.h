@@ -476,19 +476,19 @@ void mmstats_map_close(struct mmstats_map *m);
 
 /*
  * Loads from a mapped file raise SIGBUS when the file shrinks under them.
- * At its first read of a mapping, libmmstats installs a SIGBUS handler
- * (sigaction, SA_SIGINFO | SA_NODEFER | SA_ONSTACK) in front of the
- * program's disposition: a fault of one of its own loads, in the thread
- * making it, ends that read with an error; every other SIGBUS goes to the
- * handler the program had installed before, or to the default action.
- * A program needs to do nothing, unless:
- *  - it installs a SIGBUS handler after its first read: that handler
- *    must call mmstats_sigbus() first (or the handler it replaced, as
- *    libsigsegv, the JVM and Go ask of chained handlers);
- *  - it blocks SIGBUS in a thread that reads (a fault while it is
- *    blocked kills the process, as POSIX leaves it undefined).
- * mmstats_sigbus() returns if the signal is not a fault of a read of
- * libmmstats in the calling thread; otherwise it ends that read.
+ * At each read of a mapping, libmmstats makes sure its SIGBUS handler
+ * (SA_SIGINFO | SA_NODEFER | SA_ONSTACK) is in front of the program's
+ * disposition, and puts it back in front of whatever the program has put
+ * there since.  A fault of one of its own loads, in the thread making
+ * it, ends that read with an error; every other SIGBUS goes on to the
+ * disposition it displaced (the program's handler, the default action,
+ * or nothing if ignored).  A program needs to do nothing, except:
+ *  - not block SIGBUS in a thread that reads (a fault while it is
+ *    blocked kills the process, as POSIX leaves it undefined);
+ *  - a handler it installs while another thread reads may be in front
+ *    for that read: it calls mmstats_sigbus() first, which ends the read
+ *    if the signal is a fault of one, and returns otherwise.
+ * See mmstats(3), SIGNALS.
  */
 void mmstats_sigbus(int sig, siginfo_t *info, void *ucontext);
 
