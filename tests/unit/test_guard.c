@@ -31,25 +31,12 @@
 
 #define NFIELDS	600	/* 2 pages and more */
 
-static char tmpdir[64];
 static struct fbuild fb;
-
-static int make_tmpdir(void **state)
-{
-	(void)state;
-	return testdir_make(tmpdir, sizeof(tmpdir), "test_guard");
-}
-
-static int remove_tmpdir(void **state)
-{
-	(void)state;
-	return testdir_remove(tmpdir);
-}
 
 /* A file of NFIELDS u64 fields, value i + 1 (never 0); its path. */
 static const char *make_file(const char *name)
 {
-	static char path[128];
+	const char *path = tmp_path(name);
 	char label[32];
 	int i;
 
@@ -59,7 +46,6 @@ static const char *make_file(const char *name)
 		fb_u64(&fb, label, (uint64_t)i + 1);
 	}
 	fb_pad(&fb);
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	assert_int_equal(fb_write(&fb, path), 0);
 	return path;
 }
@@ -86,37 +72,43 @@ static void cut(const char *path, off_t size)
 	close(fd);
 }
 
-/* How a child ended: its signal, or 0 for a normal exit. */
-static int child_signal(pid_t pid)
+/*
+ * Run fn in a child process with SIGBUS handled as `disposition`, and
+ * say how the child ended: by a signal, or 0 for a normal exit.
+ */
+static int in_child(void (*fn)(void), void (*disposition)(int))
 {
 	int status;
+	pid_t pid = fork();
 
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGBUS, disposition);
+		alarm(10);		/* a loop would end in SIGALRM */
+		fn();
+		_exit(0);
+	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static volatile const char *faulting;
+
+static void load_faulting(void)
+{
+	(void)*faulting;
 }
 
 /* The page past a cut really faults: a load from it kills a process. */
 static void assert_page_faults(const struct mmstats_map *m, size_t off)
 {
-	const struct mmstats_snapshot *s = mmstats_map_fields(m);
-	struct stat st;
-	volatile const char *p;
-	pid_t pid;
+	void *p = mmap(NULL, off + 1, PROT_READ, MAP_SHARED,
+		       mmstats_map_fileno(m), 0);
 
-	(void)s;
-	assert_int_equal(fstat(mmstats_map_fileno(m), &st), 0);
-	p = mmap(NULL, (size_t)off + 1, PROT_READ, MAP_SHARED,
-		 mmstats_map_fileno(m), 0);
 	assert_true(p != MAP_FAILED);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		(void)p[off];
-		_exit(0);
-	}
-	assert_int_equal(child_signal(pid), SIGBUS);
-	munmap((void *)p, (size_t)off + 1);
+	faulting = (const char *)p + off;
+	assert_int_equal(in_child(load_faulting, SIG_DFL), SIGBUS);
+	munmap(p, off + 1);
 }
 
 static void check_value(const struct mmstats_map *m, size_t i, int err)
@@ -290,48 +282,31 @@ static void test_handler_installed_after(void **state)
 	sigaction(SIGBUS, &old, NULL);
 }
 
+static void read_then_fault(void)
+{
+	read_cut_file();
+	program_fault();	/* no handler of the program's: the end */
+}
+
+static void read_then_raise(void)
+{
+	read_cut_file();
+	raise(SIGBUS);
+}
+
 /* With no handler of the program's, its faults and signals kill it. */
 static void test_default_action_stays(void **state)
 {
-	pid_t pid;
-
 	(void)state;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		read_cut_file();
-		program_jumps = 0;
-		program_fault();	/* no handler: the end */
-		_exit(0);
-	}
-	assert_int_equal(child_signal(pid), SIGBUS);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		read_cut_file();
-		raise(SIGBUS);
-		_exit(0);
-	}
-	assert_int_equal(child_signal(pid), SIGBUS);
+	assert_int_equal(in_child(read_then_fault, SIG_DFL), SIGBUS);
+	assert_int_equal(in_child(read_then_raise, SIG_DFL), SIGBUS);
 }
 
 /* A program that ignores SIGBUS still ignores a sent one. */
 static void test_ignored_stays_ignored(void **state)
 {
-	pid_t pid;
-
 	(void)state;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGBUS, SIG_IGN);
-		read_cut_file();
-		raise(SIGBUS);
-		_exit(0);
-	}
-	assert_int_equal(child_signal(pid), 0);
+	assert_int_equal(in_child(read_then_raise, SIG_IGN), 0);
 }
 
 static struct sigaction chained;
@@ -342,6 +317,18 @@ static void chaining_handler(int sig, siginfo_t *si, void *uc)
 	chained.sa_sigaction(sig, si, uc);
 }
 
+static void chain_to_saved_handler(void)
+{
+	struct sigaction sa;
+
+	read_cut_file();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = chaining_handler;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGBUS, &sa, &chained);
+	read_then_raise();
+}
+
 /*
  * The program saved the library's handler to chain to, installed its
  * own, and the library went in front of that: a sent SIGBUS goes round
@@ -349,25 +336,8 @@ static void chaining_handler(int sig, siginfo_t *si, void *uc)
  */
 static void test_chain_cycle_ends(void **state)
 {
-	struct sigaction sa;
-	pid_t pid;
-
 	(void)state;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		alarm(10);		/* a loop would end in SIGALRM */
-		read_cut_file();
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = chaining_handler;
-		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-		sigaction(SIGBUS, &sa, &chained);
-		read_cut_file();
-		raise(SIGBUS);
-		_exit(0);
-	}
-	assert_int_equal(child_signal(pid), SIGBUS);
+	assert_int_equal(in_child(chain_to_saved_handler, SIG_DFL), SIGBUS);
 }
 
 /* mmstats_sigbus() passes over what is not a fault of its reads. */
@@ -399,5 +369,7 @@ int main(void)
 		cmocka_unit_test(test_sigbus_ignores_others),
 	};
 
-	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+	testdir_group_name = "test_guard";
+	return cmocka_run_group_tests(tests, testdir_group_setup,
+				      testdir_group_teardown);
 }

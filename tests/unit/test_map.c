@@ -20,28 +20,7 @@
 #include "reader_build.h"
 #include "testdir.h"
 
-static char tmpdir[64];
 static struct fbuild fb;
-
-static int make_tmpdir(void **state)
-{
-	(void)state;
-	return testdir_make(tmpdir, sizeof(tmpdir), "test_map");
-}
-
-static int remove_tmpdir(void **state)
-{
-	(void)state;
-	return testdir_remove(tmpdir);
-}
-
-static const char *tmp_path(const char *name)
-{
-	static char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	return path;
-}
 
 static const struct mmstats_field_def defs[] = {
 	MMSTATS_DEF("hits", MMSTATS_COUNTER),
@@ -53,7 +32,7 @@ static const struct mmstats_field_def defs[] = {
 static struct mmstats *writer(const char *name)
 {
 	struct mmstats_options o = {
-		.path = tmpdir, .filename = name,
+		.path = testdir_group, .filename = name,
 		.flags = MMSTATS_NO_DEFAULT_FIELDS,
 	};
 	struct mmstats *s;
@@ -219,7 +198,7 @@ static void test_files_that_are_not_mapped(void **state)
 	assert_null(m);
 	close(p[0]);		/* still ours */
 	close(p[1]);
-	assert_int_equal(mmstats_map_at(AT_FDCWD, tmpdir, &m), -EISDIR);
+	assert_int_equal(mmstats_map_at(AT_FDCWD, testdir_group, &m), -EISDIR);
 	assert_null(m);
 }
 
@@ -233,5 +212,7 @@ int main(void)
 		cmocka_unit_test(test_files_that_are_not_mapped),
 	};
 
-	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+	testdir_group_name = "test_map";
+	return cmocka_run_group_tests(tests, testdir_group_setup,
+				      testdir_group_teardown);
 }

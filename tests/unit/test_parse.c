@@ -23,27 +23,6 @@
 
 static struct fbuild fb;
 
-static char tmpdir[64];
-
-static int make_tmpdir(void **state)
-{
-	(void)state;
-	return testdir_make(tmpdir, sizeof(tmpdir), "test_parse");
-}
-
-static int remove_tmpdir(void **state)
-{
-	(void)state;
-	return testdir_remove(tmpdir);
-}
-
-static const char *tmp_path(const char *name)
-{
-	static char path[128];
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	return path;
-}
 
 static void *load_vector(const char *name, size_t *len)
 {
@@ -502,7 +481,7 @@ static void test_read_at_only_regular_files(void **state)
 	assert_int_equal(symlink("real.mmstats", tmp_path("link.mmstats")), 0);
 	assert_int_equal(mkfifo(tmp_path("fifo.mmstats"), 0600), 0);
 	assert_int_equal(mkdir(tmp_path("dir.mmstats"), 0700), 0);
-	dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	dirfd = open(testdir_group, O_RDONLY | O_DIRECTORY);
 	assert_true(dirfd >= 0);
 
 	assert_int_equal(mmstats_read_at(dirfd, "real.mmstats", &s), 0);
@@ -733,7 +712,7 @@ static void *add_fields(void *arg)
 static void test_live_writer_adding_fields(void **state)
 {
 	struct mmstats_options opts = {
-		.path = tmpdir, .filename = "adding.mmstats",
+		.path = testdir_group, .filename = "adding.mmstats",
 		.flags = MMSTATS_NO_DEFAULT_FIELDS | MMSTATS_KEEP_AT_EXIT,
 	};
 	struct mmstats_snapshot s;
@@ -789,5 +768,7 @@ int main(void)
 		cmocka_unit_test(test_live_writer_adding_fields),
 	};
 
-	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+	testdir_group_name = "test_parse";
+	return cmocka_run_group_tests(tests, testdir_group_setup,
+				      testdir_group_teardown);
 }

@@ -34,4 +34,33 @@ static inline int testdir_remove(const char *path)
 	return nftw(path, testdir_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * One scratch directory for a whole group of tests, made and removed by
+ * cmocka's group setup and teardown; tmp_path() names a file in it.
+ */
+static char testdir_group[64] __attribute__((unused));
+static const char *testdir_group_name __attribute__((unused)) = "test";
+
+static inline int testdir_group_setup(void **state)
+{
+	(void)state;
+	return testdir_make(testdir_group, sizeof(testdir_group),
+			    testdir_group_name);
+}
+
+static inline int testdir_group_teardown(void **state)
+{
+	(void)state;
+	return testdir_remove(testdir_group);
+}
+
+/* The path of `name` in the group's directory (a static buffer). */
+static inline const char *tmp_path(const char *name)
+{
+	static char path[sizeof(testdir_group) + 256];
+
+	snprintf(path, sizeof(path), "%s/%s", testdir_group, name);
+	return path;
+}
+
 #endif
