@@ -173,8 +173,7 @@ static void sync_labels(struct mfs_model *m, struct mfs_node *dir,
 		w[i].mode = file_mode(s->info.st.st_mode);
 		w[i].uid = s->info.st.st_uid;
 		w[i].gid = s->info.st.st_gid;
-		w[i].pid = s->info.pid;
-		w[i].source = s->name;
+		w[i].pid = s->info.pid;	/* source: dir's, not a copy each */
 	}
 	if (mfs_tree_sync(m->tree, dir, w, fn->n, ch) < 0)
 		mfs_log(LOG_ERR, "out of memory");

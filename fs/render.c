@@ -121,7 +121,7 @@ struct target {
 
 static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
 {
-	struct mfs_node *n = mfs_tree_get(&fs->tree, ino);
+	struct mfs_node *n = mfs_tree_get(&fs->tree, ino), *dir;
 
 	if (!n || !n->linked)	/* its process or file is gone */
 		return -ENOENT;
@@ -133,7 +133,9 @@ static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
 	if (n->kind == MFS_PID_LABEL)
 		return mfs_model_pid_label(&fs->model, n->pid, n->name,
 					   &t->refs, &t->nrefs);
-	return mfs_model_src_label(&fs->model, n->source, n->name, &t->refs,
+	/* a linked node's directory is linked, and names its source */
+	dir = mfs_tree_get(&fs->tree, n->parent);
+	return mfs_model_src_label(&fs->model, dir->source, n->name, &t->refs,
 				   &t->nrefs);
 }
 

@@ -39,7 +39,8 @@ struct mfs_node {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;		/* PID_DIR, TASK_DIR, TID_DIR, PID_LABEL */
-	char *source;		/* TID_DIR, SRC_DIR, SRC_LABEL: file name */
+	char *source;		/* TID_DIR, SRC_DIR: file name (a label's
+				   is its directory's) */
 	uint64_t nlookup;	/* the kernel's references */
 	bool linked;		/* reachable by name */
 	bool mark;		/* scratch for mfs_tree_sync */

@@ -121,7 +121,8 @@ static void test_files_make_the_tree(void **state)
 	snprintf(path, sizeof(path), "%d/task/%d/hits", (int)getpid(),
 		 (int)gettid());
 	assert_non_null(n = at(f, path));
-	assert_string_equal(n->source, mine);
+	assert_null(n->source);		/* its directory's: */
+	assert_string_equal(mfs_tree_get(&f->tree, n->parent)->source, mine);
 	/* no pid: /files only; stale: nowhere */
 	assert_non_null(at(f, "files/many_fields.mmstats/bulk.counter.499"));
 	assert_null(at(f, "files/all_types.mmstats"));
