@@ -86,6 +86,27 @@ static int append(struct namer *w, const char *name, size_t len, size_t i)
 }
 
 /*
+ * The name of a label's n-th field (dup = n - 1), given the name of its
+ * first: the first's with "%#n" after it, unless that would be too long
+ * and the label must be shortened more.
+ */
+static size_t dup_name(const struct mmstats_stat *st, const char *first,
+		       size_t first_len, unsigned dup, char *buf)
+{
+	char suffix[16];
+	size_t n = mfs_name_dup_suffix(dup, suffix);
+
+	/* a shortened name ends in "%~" and 16 hex digits */
+	if (first_len + n > MFS_NAME_MAX ||
+	    (first_len >= 18 && !memcmp(first + first_len - 18, "%~", 2)))
+		return mfs_name_encode(st->raw_label, st->raw_label_len, dup,
+				       buf);
+	memcpy(buf, first, first_len);
+	memcpy(buf + first_len, suffix, n + 1);
+	return first_len + n;
+}
+
+/*
  * Field i: its label's counter is kept by the field that first had the
  * label's dup-0 name (`first`), so each field costs a bounded number of
  * probes unless hashes of long labels collide.
@@ -93,17 +114,19 @@ static int append(struct namer *w, const char *name, size_t len, size_t i)
 static int name_field(struct namer *w, const struct mmstats_stat *st,
 		      size_t i)
 {
-	char buf[MFS_NAME_MAX + 1];
-	size_t len, slot, first;
+	char base[MFS_NAME_MAX + 1], buf[MFS_NAME_MAX + 1];
+	size_t base_len, len, slot, first;
 	int err;
 
-	len = mfs_name_encode(st->raw_label, st->raw_label_len, 0, buf);
-	slot = probe(w, buf);
+	base_len = mfs_name_encode(st->raw_label, st->raw_label_len, 0, base);
+	slot = probe(w, base);
 	first = w->slots[slot] ? w->slots[slot] - 1 : i;
+	memcpy(buf, base, base_len + 1);
+	len = base_len;
 	for (;;) {
 		if (w->count[first])
-			len = mfs_name_encode(st->raw_label, st->raw_label_len,
-					      w->count[first], buf);
+			len = dup_name(st, base, base_len, w->count[first],
+				       buf);
 		w->count[first]++;
 		slot = probe(w, buf);
 		if (!w->slots[slot])

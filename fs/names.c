@@ -24,9 +24,12 @@ static const char hexdigits[] = "0123456789ABCDEF";
  */
 static size_t next_token(const unsigned char *s, size_t len, int *literal)
 {
-	size_t n = mmstats_utf8_len(s, len);
+	size_t n;
 
 	*literal = 1;
+	if (s[0] > 0x20 && s[0] < 0x7f && s[0] != '/' && s[0] != '%')
+		return 1;	/* printable ASCII, most labels */
+	n = mmstats_utf8_len(s, len);
 	if (n == 0) {
 		*literal = 0;
 		return 1;
@@ -109,17 +112,36 @@ static const char *special_form(const unsigned char *label, size_t len)
 	return NULL;
 }
 
+size_t mfs_name_dup_suffix(unsigned dup, char *out)
+{
+	char digits[12];
+	size_t n = 0, i = 0;
+	unsigned v = dup + 1;
+
+	if (!dup) {
+		out[0] = '\0';
+		return 0;
+	}
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	out[i++] = '%';
+	out[i++] = '#';
+	while (n)
+		out[i++] = digits[--n];
+	out[i] = '\0';
+	return i;
+}
+
 size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
 		       char *out)
 {
-	char suffix[16] = "";
+	char suffix[16];
 	const char *special;
-	size_t budget, o;
+	size_t budget, o, slen = mfs_name_dup_suffix(dup, suffix);
 	int all;
 
-	if (dup)
-		snprintf(suffix, sizeof(suffix), "%%#%u", dup + 1);
-	budget = MFS_NAME_MAX - strlen(suffix);
+	budget = MFS_NAME_MAX - slen;
 	special = special_form(label, len);
 	if (special) {
 		o = strlen(special);
@@ -133,8 +155,8 @@ size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
 				(unsigned long long)fnv1a(label, len));
 		}
 	}
-	strcpy(out + o, suffix);
-	return o + strlen(suffix);
+	memcpy(out + o, suffix, slen + 1);
+	return o + slen;
 }
 
 static int hexval(char c)

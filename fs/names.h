@@ -27,6 +27,12 @@ size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
 		       char *out);
 
 /*
+ * The suffix of the (dup + 1)-th label of a name, "%#n" with n = dup + 1,
+ * or "" for dup 0, into out (16 bytes); returns its length.
+ */
+size_t mfs_name_dup_suffix(unsigned dup, char *out);
+
+/*
  * Decode a name made by mfs_name_encode() into out (cap bytes).  Returns
  * the label's length and stores the duplicate count in *dup, -ENAMETOOLONG
  * for a truncated name (the label cannot be recovered), or -EINVAL for a

@@ -44,10 +44,9 @@ static struct mfs_node **ino_slot(const struct mfs_tree *t, uint64_t ino)
 	return &t->by_ino[hash_ino(ino) & (t->nbuckets - 1)];
 }
 
-static struct mfs_node **name_slot(const struct mfs_tree *t, uint64_t parent,
-				   const char *name)
+static struct mfs_node **name_slot(const struct mfs_tree *t, uint64_t hash)
 {
-	return &t->by_name[hash_name(parent, name) & (t->nbuckets - 1)];
+	return &t->by_name[hash & (t->nbuckets - 1)];
 }
 
 /* Double both tables; on failure keep the old ones (just longer chains). */
@@ -75,8 +74,8 @@ static void grow(struct mfs_tree *t)
 		}
 		for (p = t->by_name[i]; p; p = next) {
 			next = p->name_next;
-			p->name_next = *name_slot(&nt, p->parent, p->name);
-			*name_slot(&nt, p->parent, p->name) = p;
+			p->name_next = *name_slot(&nt, p->name_hash);
+			*name_slot(&nt, p->name_hash) = p;
 		}
 	}
 	free(t->by_ino);
@@ -95,7 +94,7 @@ static void unhash_ino(struct mfs_tree *t, struct mfs_node *node)
 
 static void unhash_name(struct mfs_tree *t, struct mfs_node *node)
 {
-	struct mfs_node **pp = name_slot(t, node->parent, node->name);
+	struct mfs_node **pp = name_slot(t, node->name_hash);
 
 	while (*pp != node)
 		pp = &(*pp)->name_next;
@@ -166,15 +165,23 @@ struct mfs_node *mfs_tree_get(const struct mfs_tree *t, uint64_t ino)
 	return NULL;
 }
 
-struct mfs_node *mfs_tree_lookup(const struct mfs_tree *t, uint64_t parent,
-				 const char *name)
+static struct mfs_node *lookup_hashed(const struct mfs_tree *t,
+				      uint64_t parent, const char *name,
+				      uint64_t hash)
 {
 	struct mfs_node *p;
 
-	for (p = *name_slot(t, parent, name); p; p = p->name_next)
-		if (p->parent == parent && !strcmp(p->name, name))
+	for (p = *name_slot(t, hash); p; p = p->name_next)
+		if (p->name_hash == hash && p->parent == parent &&
+		    !strcmp(p->name, name))
 			return p;
 	return NULL;
+}
+
+struct mfs_node *mfs_tree_lookup(const struct mfs_tree *t, uint64_t parent,
+				 const char *name)
+{
+	return lookup_hashed(t, parent, name, hash_name(parent, name));
 }
 
 static void note(struct mfs_changes *ch, const struct mfs_node *node,
@@ -249,7 +256,7 @@ static bool apply_want(struct mfs_node *node, const struct mfs_want *w)
 }
 
 static struct mfs_node *add_child(struct mfs_tree *t, struct mfs_node *dir,
-				  const struct mfs_want *w)
+				  const struct mfs_want *w, uint64_t hash)
 {
 	struct mfs_node *node = calloc(1, sizeof(*node));
 
@@ -266,8 +273,9 @@ static struct mfs_node *add_child(struct mfs_tree *t, struct mfs_node *dir,
 	apply_want(node, w);
 	node->ino_next = *ino_slot(t, node->ino);
 	*ino_slot(t, node->ino) = node;
-	node->name_next = *name_slot(t, dir->ino, node->name);
-	*name_slot(t, dir->ino, node->name) = node;
+	node->name_hash = hash;
+	node->name_next = *name_slot(t, hash);
+	*name_slot(t, hash) = node;
 	/* appended: listings keep the order of the file's fields */
 	node->children_tail = &node->children;
 	node->sib_pprev = dir->children_tail;
@@ -282,10 +290,11 @@ struct mfs_node *mfs_tree_put(struct mfs_tree *t, struct mfs_node *dir,
 			      const struct mfs_want *w,
 			      struct mfs_changes *ch)
 {
-	struct mfs_node *node = mfs_tree_lookup(t, dir->ino, w->name);
+	uint64_t hash = hash_name(dir->ino, w->name);
+	struct mfs_node *node = lookup_hashed(t, dir->ino, w->name, hash);
 
 	if (!node)
-		return add_child(t, dir, w);
+		return add_child(t, dir, w, hash);
 	if (!set_str(&node->source, w->source))
 		return NULL;
 	if (apply_want(node, w))

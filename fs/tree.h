@@ -49,6 +49,7 @@ struct mfs_node {
 	struct mfs_node **children_tail;
 	struct mfs_node *sib_next, **sib_pprev;
 	struct mfs_node *ino_next, *name_next;
+	uint64_t name_hash;	/* of (parent, name), for the chains */
 };
 
 /* What a directory should hold: one wanted entry. */

@@ -47,6 +47,11 @@ size_t mms_utf8_clean(char *dst, const unsigned char *src, size_t len)
 	size_t in = 0, out = 0, n;
 
 	while (in < len) {
+		/* ASCII, most labels: as it is, a byte at a time */
+		if (src[in] < 0x80) {
+			dst[out++] = (char)src[in++];
+			continue;
+		}
 		n = mmstats_utf8_len(src + in, len - in);
 		if (n == 0) {
 			in++;
