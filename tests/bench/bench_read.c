@@ -2,7 +2,7 @@
  * bench_read - microseconds to open, read to the end and close one file,
  * as cat or a monitoring agent does, for several files side by side.
  *
- *	bench_read [-x SUFFIX] [-f NFLOORS] [-c NAME:BASE ...]
+ *	bench_read [-x SUFFIX] [-f NFLOORS] [-c NAME:BASE[@TARGET] ...]
  *		   FLOOR=PATH ... [NAME[@TARGET]=PATH ...]
  *
  * Every read is timed on its own and a figure is the median of all of a
@@ -12,9 +12,9 @@
  * machine.  The first NFLOORS files (default 1) are the floors, and every
  * other file is compared with the fastest of them: the floor any daemon
  * could reach here.  TARGET, a ratio, is what run.sh checks.  Each -c adds
- * a row of NAME against BASE, two of the files, without target.  SUFFIX
- * is appended to every figure and baseline name (run.sh runs one pass per
- * placement of the reader on the CPUs).
+ * a row of NAME against BASE, two of the files, with its own TARGET if
+ * given.  SUFFIX is appended to every figure and baseline name (run.sh
+ * runs one pass per placement of the reader on the CPUs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,24 +126,26 @@ static const struct subject *find_subject(const struct subject *subj,
 	return NULL;
 }
 
-/* The extra rows of "NAME:BASE" */
+/* The extra rows of "NAME:BASE[@TARGET]" */
 static int compare_rows(const struct subject *subj, int n,
 			char *const *cmp, int ncmp)
 {
 	for (int i = 0; i < ncmp; i++) {
 		const char *colon = strchr(cmp[i], ':');
+		const char *at = colon ? strchr(colon, '@') : NULL;
 		const struct subject *a, *b;
 
 		a = colon ? find_subject(subj, n, cmp[i],
 					 (size_t)(colon - cmp[i])) : NULL;
-		b = colon ? find_subject(subj, n, colon + 1,
+		b = colon ? find_subject(subj, n, colon + 1, at ?
+					 (size_t)(at - colon - 1) :
 					 strlen(colon + 1)) : NULL;
 		if (!a || !b) {
 			fprintf(stderr, "bench_read: -c %s: no such files\n",
 				cmp[i]);
 			return -EINVAL;
 		}
-		row(a, b, "-");
+		row(a, b, at ? at + 1 : "-");
 	}
 	return 0;
 }
@@ -151,7 +153,8 @@ static int compare_rows(const struct subject *subj, int n,
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_read [-x SUFFIX] [-f NFLOORS] "
-		"[-c NAME:BASE ...] FLOOR=PATH ... [NAME[@TARGET]=PATH ...]\n");
+		"[-c NAME:BASE[@TARGET] ...] FLOOR=PATH ... "
+		"[NAME[@TARGET]=PATH ...]\n");
 }
 
 int main(int argc, char **argv)
@@ -159,7 +162,7 @@ int main(int argc, char **argv)
 	struct subject subj[MAX_FILES];
 	const struct subject *floor;
 	char *cmp[MAX_COMPARE];
-	int n, nfloors = 1, ncmp = 0, rounds = 25, opt;
+	int n, nfloors = 1, ncmp = 0, rounds = 25, opt, bad;
 
 	while ((opt = getopt(argc, argv, "c:f:x:")) != -1) {
 		if (opt == 'x') {
@@ -209,5 +212,8 @@ int main(int argc, char **argv)
 		row(&subj[i], floor, subj[i].target);
 	for (int i = 1; i < nfloors; i++)	/* which floor it was */
 		row(&subj[i], &subj[0], "-");
-	return compare_rows(subj, n, cmp, ncmp) ? 2 : 0;
+	bad = compare_rows(subj, n, cmp, ncmp);
+	for (int i = 0; i < n; i++)
+		free(subj[i].us);
+	return bad ? 2 : 0;
 }

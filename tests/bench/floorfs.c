@@ -9,8 +9,9 @@
  *
  * dirs=0 (default): the root holds one file, "value".
  * dirs=N: the shape of mmstatsfs over N single-threaded writers of L
- * labels each (default 20): /<n>/<label>, /<n>/task/<n>/<label> and
- * /files/<n>/<label>, n = 1..N.
+ * labels each (default 20, at most 100,000): /<n>/<label>,
+ * /<n>/task/<n>/<label> and /files/<n>/<label>, n = 1..N; labels are
+ * f00 to f<L-1>.
  * timeout=T: entry and attribute timeout in seconds (default 1).
  */
 #define FUSE_USE_VERSION 34
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 
 static const char content[] = "1234567890123456789\n";
+#define MAX_FILES	100000	/* labels per directory */
 #define CONTENT_LEN	(sizeof(content) - 1)
 
 struct floor_opts {
@@ -386,7 +388,7 @@ int main(int argc, char *argv[])
 	if (fuse_opt_parse(&args, &fo, floor_opt_spec, NULL) != 0)
 		goto out_args;
 	if (opts.show_help || opts.mountpoint == NULL || fo.files == 0 ||
-	    fo.files > 100 || fo.dirs > 1000000) {
+	    fo.files > MAX_FILES || fo.dirs > 1000000) {
 		printf("usage: %s [-f] [-s] [-o dirs=N,files=L,timeout=T] "
 		       "MOUNTPOINT\n", argv[0]);
 		goto out_args;

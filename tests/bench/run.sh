@@ -5,7 +5,7 @@
 #	BENCH_QUICK=1 tests/bench/run.sh build	shorter, rougher, no 10,000
 #	BENCH_SIZES="10 100" tests/bench/run.sh build	other scale sizes
 #	BENCH_ONLY="read" tests/bench/run.sh build	some of: writer read
-#							impact scale
+#							fields impact scale
 #
 # Every figure is a ratio against a baseline measured in the same run, so
 # a busy machine moves both.  A missed target is reported, never fatal:
@@ -17,8 +17,8 @@ build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd) || exit 2
 bench="$build/bench"
 work=$(mktemp -d /tmp/mmstats-bench.XXXXXX) || exit 2
 src="$work/src" mnt="$work/mnt" floor="$work/floor" floor2="$work/floor2"
-mnt_mt="$work/mnt-mt" shm_file=/dev/shm/mmstats-bench.$$
-mkdir -p "$src" "$mnt" "$mnt_mt" "$floor" "$floor2"
+floor3="$work/floor3" mnt_mt="$work/mnt-mt" shm_file=/dev/shm/mmstats-bench.$$
+mkdir -p "$src" "$mnt" "$mnt_mt" "$floor" "$floor2" "$floor3"
 rows="$work/rows"
 : >"$rows"
 status=0
@@ -30,7 +30,7 @@ else
 	sizes=${BENCH_SIZES:-"10 100 1000 10000"}
 fi
 
-only=${BENCH_ONLY:-"writer read impact scale"}
+only=${BENCH_ONLY:-"writer read fields impact scale"}
 
 wanted() {
 	case " $only " in
@@ -43,7 +43,7 @@ cleanup() {
 	for p in $pids; do
 		kill "$p" 2>/dev/null
 	done
-	for m in "$mnt" "$mnt_mt" "$floor" "$floor2"; do
+	for m in "$mnt" "$mnt_mt" "$floor" "$floor2" "$floor3"; do
 		fusermount3 -u -z "$m" 2>/dev/null
 	done
 	for p in $pids; do
@@ -80,6 +80,28 @@ start_bg() {	# logfile, program, args...: a daemon in its foreground mode
 	"$@" >"$log" 2>&1 &
 	pids="$pids $!"
 	last_pid=$!
+}
+
+# Ends one of them and forgets it, so that the trap never signals its
+# PID once another process may have it.
+stop_bg() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	kept=""
+	for q in $pids; do
+		[ "$q" = "$1" ] || kept="$kept $q"
+	done
+	pids=$kept
+}
+
+# Waits up to 10 s for a directory to hold n entries.
+wait_entries() {
+	i=0
+	while [ "$(ls "$1" 2>/dev/null | wc -l)" -ne "$2" ]; do
+		i=$((i + 1))
+		[ $i -gt 1000 ] && return 1
+		sleep 0.01
+	done
 }
 
 # Sets the CPUs of every thread of the daemons (threads made later
@@ -120,6 +142,93 @@ read_benches() {
 	pin_daemons "0-$last"
 }
 
+# One label of files of 10, 1,000 and 10,000 fields, read as in
+# read_pass: suffix, taskset CPU list, target of the 10,000 against the
+# 10.  Against the minimal daemon in the same loop as mmstatsfs's
+# default, and against each other.
+fields_read() {
+	suffix=$1 cpus=$2 target=$3
+	collect fields taskset -c "$cpus" "$bench/bench_read" \
+		-x "$suffix" \
+		-c "label of 10,000 fields:label of 10 fields@$target" \
+		-c "label of 1,000 fields:label of 10 fields" \
+		-c "label of 4 thread files:label of 10 fields" \
+		"minimal FUSE=$floor/value" \
+		"label of 10 fields=$mnt/$hold10/bench.counter" \
+		"label of 1,000 fields=$mnt/$hold1k/bench.counter" \
+		"label of 10,000 fields=$mnt/$hold10k/bench.counter" \
+		"label of 4 thread files=$mnt/$hold_t4/bench.counter"
+}
+
+# grep -r over the 10,000-field writer's /<pid>/ but its task/ (the
+# process-wide labels) against the same tree of floorfs: suffix, CPU.
+fields_walk() {
+	collect fields taskset -c "$2" "$bench/bench_walk" -x "$1" -t 1.5 \
+		-e task "/<pid>/, 10,000 fields" "$mnt/$hold10k" "$floor3/1"
+}
+
+# Does what one label costs grow with the file?  Writers that hold files
+# of 10, 1,000 and 10,000 fields, and one of 4 thread files, each ending
+# with bench.counter; floorfs serving one writer's tree of 10,000 labels.
+fields_benches() {
+	saved_daemons=$daemons
+	fields_pids=""
+	for n in 10 1000 10000; do
+		start_bg "$work/hold$n.log" "$bench/bench_hold" -d "$src" -n $n
+		fields_pids="$fields_pids $last_pid"
+	done
+	set -- $fields_pids
+	hold10=$1 hold1k=$2 hold10k=$3
+	start_bg "$work/hold_t4.log" "$bench/bench_hold" -d "$src" -n 10 -t 4
+	hold_t4=$last_pid
+	start_bg "$work/floorfs-fields.log" "$bench/floorfs" -f -s \
+		-o dirs=1,files=10000 "$floor3"
+	fields_pids="$fields_pids $hold_t4 $last_pid"
+	daemons="$daemons $last_pid"
+	for f in "$floor3/1/f00" "$mnt/$hold10/bench.counter" \
+	    "$mnt/$hold1k/bench.counter" "$mnt/$hold10k/bench.counter" \
+	    "$mnt/$hold_t4/task"; do
+		wait_path "$f" && continue
+		echo "bench: fields: $f never appeared" >&2
+		cat "$work"/hold*.log "$work/floorfs-fields.log" >&2
+		status=1
+		fields_end
+		return
+	done
+	if ! wait_entries "$mnt/$hold_t4/task" 4; then
+		echo "bench: fields: the mount never showed 4 threads" >&2
+		status=1
+		fields_end
+		return
+	fi
+
+	pin_daemons "$last"
+	fields_read ", same CPU" "$last" 1.2
+	fields_walk ", same CPU" "$last"
+	# CPU time: every daemon and the reader on one CPU.
+	collect fields taskset -c "$last" "$bench/bench_cpu" -x ", same CPU" \
+		-c "10,000 fields:10 fields" \
+		"minimal FUSE=$floor_pid:$floor/value" \
+		"10 fields=$daemon:$mnt/$hold10/bench.counter" \
+		"10,000 fields=$daemon:$mnt/$hold10k/bench.counter" \
+		"4 thread files=$daemon:$mnt/$hold_t4/bench.counter"
+	if [ "$last" -gt 0 ]; then
+		fields_read ", other CPU" 0 1.2
+		fields_walk ", other CPU" 0
+	fi
+	pin_daemons "0-$last"
+	fields_end
+}
+
+# The writers and the floor of fields_benches go before the next part.
+fields_end() {
+	fusermount3 -u "$floor3" 2>/dev/null
+	for p in $fields_pids; do
+		stop_bg "$p"
+	done
+	daemons=$saved_daemons
+}
+
 fuse_benches() {
 	# The daemon under test, in its default loop and in libfuse's
 	# multi-threaded one, and the floor, a constant file, in both loops.
@@ -129,6 +238,7 @@ fuse_benches() {
 		"$src" "$mnt_mt"
 	daemons="$daemon $last_pid"
 	start_bg "$work/floorfs.log" "$bench/floorfs" -f -s "$floor"
+	floor_pid=$last_pid
 	daemons="$daemons $last_pid"
 	start_bg "$work/floorfs-mt.log" "$bench/floorfs" -f "$floor2"
 	daemons="$daemons $last_pid"
@@ -154,8 +264,8 @@ fuse_benches() {
 	printf '1234567890123456789\n' >"$shm_file"
 	last=$(($(nproc) - 1))
 	wanted read && read_benches
-	kill "$hold"
-	wait "$hold" 2>/dev/null
+	wanted fields && fields_benches
+	stop_bg "$hold"
 	fusermount3 -u "$floor2"
 	fusermount3 -u "$mnt_mt"
 
