@@ -94,6 +94,26 @@ static inline bool rel_check_float(double d)
 	return rel_check_u32(bits);
 }
 
+/*
+ * Whether a value of kind `kind`, as a reader got it, is whole: integers
+ * in u, floating-point values (floats widened to double) in d.
+ */
+static inline bool rel_check_value(int kind, uint64_t u, double d)
+{
+	switch (kind) {
+	case REL_U64: return rel_check_u64(u);
+	case REL_U32: return u <= UINT32_MAX && rel_check_u32((uint32_t)u);
+	case REL_DOUBLE: return rel_check_double(d);
+	case REL_FLOAT: return rel_check_float(d);
+	default: return false;
+	}
+}
+
+static inline bool rel_kind_is_int(int kind)
+{
+	return kind == REL_U64 || kind == REL_U32;
+}
+
 /* Which kind a label names, or -1 for a label that is not ours. */
 static inline int rel_kind_of(const char *label)
 {

@@ -6,10 +6,13 @@
  * as fast as it can, while this thread reads the file with
  * mmstats_read_fd() and checks every value of every snapshot; then the
  * same for a string.  The cross-process version, with the mount, is
- * tests/integration/test_rel_torn.sh.
+ * tests/integration/test_rel_torn.sh.  And a caller's buffer may sit at
+ * any alignment: mmstats_parse() of a copy of a file decodes the same at
+ * every byte offset (test_parse_every_alignment).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -17,6 +20,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -268,10 +272,266 @@ static void test_torn_strings(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Every alignment the API allows a caller's buffer: mmstats_parse() takes
+ * any pointer, and the values it decodes must not depend on where the
+ * bytes sit (a load of a value's natural width is only for aligned
+ * values; the rest must be read byte by byte, and give the same).  A
+ * static copy of each file, whole and cut in the middle of a field, is
+ * parsed at each byte offset 0..63 from a 64-byte boundary, in a buffer
+ * that ends where the file does (so ASan sees any read past it), and
+ * must give exactly what offset 0 gives: fields, labels, types,
+ * offsets, value bits, and the error and its message.
+ */
+#define ALIGNMENTS	64
+
+static void *file_bytes(const char *path, size_t *len)
+{
+	struct stat st;
+	void *data;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(st.st_size > 0);
+	data = malloc((size_t)st.st_size);
+	assert_non_null(data);
+	assert_int_equal(read(fd, data, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return data;
+}
+
+static void same_value(const struct mmstats_value *a,
+		       const struct mmstats_value *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	switch (a->kind) {
+	case MMSTATS_KIND_STRING:
+		assert_int_equal(a->v.str.len, b->v.str.len);
+		assert_memory_equal(a->v.str.ptr, b->v.str.ptr, a->v.str.len);
+		break;
+	case MMSTATS_KIND_BOOL:
+		assert_int_equal(a->v.b, b->v.b);
+		break;
+	case MMSTATS_KIND_UNSUPPORTED:
+		break;
+	default:	/* integers, and the bits of doubles (NaN included) */
+		assert_memory_equal(&a->v.u, &b->v.u, sizeof(a->v.u));
+		break;
+	}
+}
+
+static void same_snapshot(const struct mmstats_snapshot *a,
+			  const struct mmstats_snapshot *b)
+{
+	assert_int_equal(a->err, b->err);
+	assert_string_equal(a->errmsg, b->errmsg);
+	assert_int_equal(a->size, b->size);
+	assert_memory_equal(a->data, b->data, a->size);
+	assert_int_equal(a->nstats, b->nstats);
+	for (size_t i = 0; i < a->nstats; i++) {
+		const struct mmstats_stat *x = &a->stats[i], *y = &b->stats[i];
+
+		assert_string_equal(x->label, y->label);
+		assert_int_equal(x->raw_label_len, y->raw_label_len);
+		assert_memory_equal(x->raw_label, y->raw_label,
+				    x->raw_label_len);
+		assert_string_equal(x->type, y->type);
+		assert_int_equal(x->buffered, y->buffered);
+		assert_int_equal(x->offset, y->offset);
+		assert_int_equal(x->value_offset, y->value_offset);
+		assert_int_equal(x->value_size, y->value_size);
+		same_value(&x->value, &y->value);
+	}
+}
+
+/* Parse len bytes placed at `off` past a 64-byte boundary. */
+static int parse_at(const void *data, size_t len, size_t off,
+		    struct mmstats_snapshot *snap)
+{
+	void *mem = NULL;
+	unsigned char *p;
+	int err;
+
+	assert_int_equal(posix_memalign(&mem, ALIGNMENTS, off + len), 0);
+	p = mem;
+	memset(p, 0xa5, off);
+	memcpy(p + off, data, len);
+	memset(snap, 0, sizeof(*snap));
+	err = mmstats_parse(p + off, len, snap);
+	free(p);	/* the snapshot owns a copy */
+	return err;
+}
+
+/* Returns how many fields the file decodes to at offset 0. */
+static size_t check_alignments(const char *what, const void *data,
+			       size_t len)
+{
+	struct mmstats_snapshot at0, other;
+	size_t n;
+	int err0;
+
+	err0 = parse_at(data, len, 0, &at0);
+	for (size_t off = 1; off < ALIGNMENTS; off++) {
+		assert_int_equal(parse_at(data, len, off, &other), err0);
+		same_snapshot(&at0, &other);
+		mmstats_snapshot_free(&other);
+	}
+	n = at0.nstats;
+	print_message("%s (%zu bytes): %zu fields, err %d, the same at "
+		      "offsets 0..%d\n", what, len, n, err0, ALIGNMENTS - 1);
+	mmstats_snapshot_free(&at0);
+	return n;
+}
+
+/* The file whole, then cut in the middle of its last field. */
+static void check_file_alignments(const char *what, const void *data,
+				  size_t len)
+{
+	struct mmstats_snapshot whole;
+	size_t cut;
+
+	memset(&whole, 0, sizeof(whole));
+	assert_int_equal(mmstats_parse(data, len, &whole), 0);
+	assert_true(whole.nstats > 1);
+	cut = whole.stats[whole.nstats - 1].value_offset + 1;
+	mmstats_snapshot_free(&whole);
+	assert_true(check_alignments(what, data, len) > 1);
+	assert_true(check_alignments("  cut mid-field", data, cut) > 0);
+}
+
+/* A field of every type of this library's writer, each holding a value. */
+static const struct mmstats_field_def every_type[] = {
+	MMSTATS_DEF("counter", MMSTATS_COUNTER),
+	MMSTATS_DEF("average", MMSTATS_AVERAGE),
+	MMSTATS_DEF("moving_average", MMSTATS_MOVING_AVERAGE),
+	MMSTATS_DEF("timer", MMSTATS_TIMER),
+	MMSTATS_DEF("uint64", MMSTATS_UINT64),
+	MMSTATS_DEF("uint32", MMSTATS_UINT32),
+	MMSTATS_DEF("int32", MMSTATS_INT32),
+	MMSTATS_DEF("int16", MMSTATS_INT16),
+	MMSTATS_DEF("uint16", MMSTATS_UINT16),
+	MMSTATS_DEF("byte", MMSTATS_BYTE),
+	MMSTATS_DEF("float", MMSTATS_FLOAT),
+	MMSTATS_DEF_STATIC_D("static_float", MMSTATS_STATIC_FLOAT, -2.5),
+	MMSTATS_DEF("double", MMSTATS_DOUBLE),
+	MMSTATS_DEF_STATIC_D("static_double", MMSTATS_STATIC_DOUBLE, 1e300),
+	MMSTATS_DEF("bool", MMSTATS_BOOL),
+	MMSTATS_DEF_SIZED("string", MMSTATS_STRING, 13),
+	MMSTATS_DEF_STATIC_U("static_uint32", MMSTATS_STATIC_UINT32,
+			     0xdeadbeef),
+	MMSTATS_DEF_STATIC_I("static_int64", MMSTATS_STATIC_INT64,
+			     INT64_MIN + 1),
+	MMSTATS_DEF_STATIC_U("static_uint64", MMSTATS_STATIC_UINT64,
+			     UINT64_MAX),
+	MMSTATS_DEF_STATIC_S("static_text", MMSTATS_STATIC_TEXT, "t\xc3\xa9xt"),
+};
+
+static void fill_every_type(struct mmstats *s)
+{
+	mmstats_incr(mmstats_field(s, 0), 0x0123456789abcdefull);
+	mmstats_average_add(mmstats_field(s, 1), 1.5);
+	mmstats_average_add(mmstats_field(s, 1), 0.25);
+	mmstats_moving_average_add(mmstats_field(s, 2), 0.1);
+	mmstats_timer_start(mmstats_field(s, 3));
+	mmstats_timer_stop(mmstats_field(s, 3));
+	mmstats_set_u64(mmstats_field(s, 4), 0xfedcba9876543210ull);
+	mmstats_set_u32(mmstats_field(s, 5), 0x89abcdefu);
+	mmstats_set_i32(mmstats_field(s, 6), -123456789);
+	mmstats_set_i16(mmstats_field(s, 7), -12345);
+	mmstats_set_u16(mmstats_field(s, 8), 54321);
+	mmstats_set_byte(mmstats_field(s, 9), -7);
+	mmstats_set_float(mmstats_field(s, 10), 0.1f);
+	mmstats_set_double(mmstats_field(s, 12), -0.1);
+	mmstats_set_bool(mmstats_field(s, 14), true);
+	mmstats_set_string(mmstats_field(s, 15), "h\xc3\xa9llo");
+}
+
+static const struct mmstats_stat *
+find_exact(const struct mmstats_snapshot *snap, const char *label)
+{
+	for (size_t i = 0; i < snap->nstats; i++)
+		if (strcmp(snap->stats[i].label, label) == 0)
+			return &snap->stats[i];
+	fail_msg("no field %s", label);
+	return NULL;
+}
+
+/* Offset 0 decodes what the writer stored (so "the same" means right). */
+static void check_every_type_values(const void *data, size_t len)
+{
+	struct mmstats_snapshot snap;
+	const struct mmstats_stat *st;
+
+	memset(&snap, 0, sizeof(snap));
+	assert_int_equal(mmstats_parse(data, len, &snap), 0);
+#define FIND(label) (st = find_exact(&snap, label))
+	assert_int_equal(FIND("counter")->value.v.u, 0x0123456789abcdefull);
+	assert_true(FIND("average")->value.v.d == 0.875);
+	assert_true(FIND("moving_average")->value.v.d == 0.1);
+	assert_int_equal(FIND("uint64")->value.v.u, 0xfedcba9876543210ull);
+	assert_int_equal(FIND("uint32")->value.v.u, 0x89abcdefu);
+	assert_int_equal(FIND("int32")->value.v.i, -123456789);
+	assert_int_equal(FIND("int16")->value.v.i, -12345);
+	assert_int_equal(FIND("uint16")->value.v.u, 54321);
+	assert_int_equal(FIND("byte")->value.v.i, -7);
+	assert_true(FIND("float")->value.v.d == (double)0.1f);
+	assert_true(FIND("static_float")->value.v.d == -2.5);
+	assert_true(FIND("double")->value.v.d == -0.1);
+	assert_true(FIND("static_double")->value.v.d == 1e300);
+	assert_true(FIND("bool")->value.v.b);
+	assert_int_equal(FIND("string")->value.v.str.len, 6);
+	assert_memory_equal(st->value.v.str.ptr, "h\xc3\xa9llo", 6);
+	assert_int_equal(FIND("static_uint32")->value.v.u, 0xdeadbeef);
+	assert_int_equal(FIND("static_int64")->value.v.i, INT64_MIN + 1);
+	assert_int_equal(FIND("static_uint64")->value.v.u, UINT64_MAX);
+	assert_int_equal(FIND("static_text")->value.v.str.len, 5);
+#undef FIND
+	mmstats_snapshot_free(&snap);
+}
+
+static void test_parse_every_alignment(void **state)
+{
+	static const char *const vectors[] = {
+		"all_types.mmstats", "buffered_flip_states.mmstats",
+		"many_fields.mmstats",
+	};
+	const char *vdir = getenv("MMSTATS_VECTORS");
+	char dir[] = "/tmp/test_rel_torn.XXXXXX", path[1024];
+	struct mmstats_options opts = { .path = dir };
+	struct mmstats *s;
+	size_t len;
+	void *data;
+
+	(void)state;
+	/* This library's file: every value naturally aligned. */
+	assert_non_null(mkdtemp(dir));
+	if (mmstats_open(every_type, sizeof(every_type) /
+			 sizeof(every_type[0]), &opts, &s) < 0)
+		fail_msg("mmstats_open: %s", mmstats_last_error());
+	fill_every_type(s);
+	data = file_bytes(mmstats_filename(s), &len);
+	assert_int_equal(mmstats_remove(s), 0);
+	rmdir(dir);
+	check_every_type_values(data, len);
+	check_file_alignments("every type (libmmstats)", data, len);
+	free(data);
+	/* The reference's packed files: values at any offset. */
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s",
+			 vdir && *vdir ? vdir : "tests/vectors", vectors[i]);
+		data = file_bytes(path, &len);
+		check_file_alignments(vectors[i], data, len);
+		free(data);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patterns_detect_tearing),
+		cmocka_unit_test(test_parse_every_alignment),
 		cmocka_unit_test(test_torn_in_process),
 		cmocka_unit_test(test_torn_strings),
 	};
