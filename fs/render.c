@@ -3,8 +3,8 @@
  *
  * What is needed (each file's map, and the label's index in it) is
  * copied out of the tree under the daemon's lock, and the values are
- * loaded once it is dropped: one load and one fstat per file, whatever
- * the size of the file.  Permissions are checked by the kernel
+ * loaded once it is dropped: one load, an fstat and a sigaction per
+ * file, whatever the size of the file.  Permissions are checked by the kernel
  * (default_permissions) against attributes copied from the source files,
  * and again here against each source file as it is at the load, since
  * cached attributes may be stale.

@@ -1,8 +1,8 @@
 /*
  * map.c - a file kept mapped for reading again and again.
  *
- * Parsing costs the whole file; reading one value again costs one load
- * and one fstat.  A map is made once per shape of the file: fields are
+ * Parsing costs the whole file; reading one value again costs one load,
+ * an fstat and a sigaction (guard.c).  A map is made once per shape of the file: fields are
  * only ever appended (published by the label size at the old end), so
  * whether the shape changed is one load at that end and the file's size.
  */

@@ -423,8 +423,10 @@ int mmstats_format_double(double d, char *buf, size_t len);
 
 /*
  * A map holds a file mapped read-only with its fields parsed once; each
- * read of a value is then one load from the mapping (by the rules above)
- * and one fstat, which confirms the value lies within the file.  Fields
+ * read of a value is then one load from the mapping (by the rules above),
+ * whatever the size of the file, and two system calls: an fstat, which
+ * confirms the value lies within the file, and a sigaction (see
+ * Signals).  Fields
  * are only ever added to a file, so a map stays right until
  * mmstats_map_changed() says otherwise; then make a new one.  Reads of
  * one map from many threads at once are safe.
