@@ -5,10 +5,15 @@
  * here), which is not single-copy atomic: a number the writer stores in
  * one go can come out of it torn.  Loads from a mapping of the same page
  * cache are the CPU's own, so parse.c can read each number with one load
- * of its width.  The price is SIGBUS when the file shrinks under the
- * mapping (guard.c turns that into an error), and loads that return
- * zeros from the part of the last page past a new end: hence the fstat
- * after the loads, which tells whether they all lay within the file.
+ * of its width.  The price is that the file can be cut under the loads:
+ * a load from a page past the new end faults (guard.c turns that into an
+ * error), one from the last page past it reads zeros, and the file may
+ * even be restored before anyone looks.  So the file's change time is
+ * taken before the loads and after them: it moves with every truncation
+ * and write, and since the first fstat observed it the kernel makes each
+ * new one differ from it (multigrain timestamps, Linux 6.13, on tmpfs,
+ * ext4, xfs and btrfs), so the same change time after says no cut, no
+ * write, no restore happened meanwhile, and every load read the file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +26,7 @@
 #include "guard.h"
 #include "mapped.h"
 
-/* Mappings of a file growing while it is read, before giving up. */
+/* Reads of a file changing while it is read, before giving up. */
 #define MAP_ATTEMPTS	4
 
 static int parse_fields(void *arg)
@@ -37,39 +42,72 @@ static size_t field_end(const struct mms_parser *p, size_t i)
 	return i + 1 < s->nstats ? s->stats[i + 1].offset : p->off;
 }
 
+uint64_t mms_ctime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_ctim.tv_sec * 1000000000u +
+	       (uint64_t)st->st_ctim.tv_nsec;
+}
+
 /*
- * Leave out the fields past `size`, the file's size after the loads: a
- * load past the end of a file reads zeros from its last page, or faults
- * (err -EFAULT).  Either way it shrank while it was read: say so.
- * Fields within it were read from it, and a zero label size read past
- * its end is an end too (fewer than 2 bytes left).
+ * The file changed while it was read: none of its values can be vouched
+ * for (a load may have met it cut, and zeros), so none is kept.
  */
-static int trim(struct mms_parser *p, size_t size, int err)
+static int changed(struct mms_parser *p)
 {
 	struct mmstats_snapshot *s = p->snap;
-	size_t had = s->nstats;
 
-	while (s->nstats > 0 && field_end(p, s->nstats - 1) > size)
-		s->nstats--;
-	if (s->size > size)
-		s->size = size;
-	if (s->nstats == had && err != -EFAULT)
-		return err;
+	s->nstats = 0;
 	p->end_clean = false;
-	p->off = s->nstats ? field_end(p, s->nstats - 1) : 1;
-	snprintf(s->errmsg, sizeof(s->errmsg), "shrank to %zu bytes while "
-		 "read: the %zu fields before that end kept", size, s->nstats);
+	p->off = 1;
+	snprintf(s->errmsg, sizeof(s->errmsg), "changed while it was read "
+		 "(%d times): cut, written or restored", MAP_ATTEMPTS);
 	s->err = -ESTALE;
 	return mms_error(-ESTALE, "%s", s->errmsg);
 }
 
-static int parse_mapped(int fd, struct mms_parser *p, struct stat *after)
+/* Fields that run past `size`, the file's end, are not in the file. */
+static void trim(struct mms_parser *p, size_t size)
 {
-	int err = mms_guarded(p->src, p->len, parse_fields, p);
+	struct mmstats_snapshot *s = p->snap;
+	size_t n = s->nstats;
 
+	while (n > 0 && field_end(p, n - 1) > size)
+		n--;
+	if (n < s->nstats) {
+		p->off = n ? field_end(p, n - 1) : 1;
+		p->end_clean = false;
+		s->nstats = n;
+	}
+	if (s->size > size)
+		s->size = size;
+}
+
+/*
+ * Parse the mapping between two fstats.  *again says whether to read the
+ * file again, mapped at its size: it changed meanwhile, or it is shorter
+ * than what was mapped (a size given too long), or longer and the parse
+ * ran into the end of the mapping.
+ */
+static int parse_mapped(int fd, struct mms_parser *p, struct stat *after,
+			bool *again)
+{
+	struct stat before;
+	int err;
+	bool moved;
+
+	if (fstat(fd, &before) < 0)
+		return mms_error(-errno, "fstat: %s", strerror(errno));
+	err = mms_guarded(p->src, p->len, parse_fields, p);
 	if (fstat(fd, after) < 0)
 		return mms_error(-errno, "fstat: %s", strerror(errno));
-	return trim(p, (size_t)after->st_size, err);
+	moved = mms_ctime_ns(&before) != mms_ctime_ns(after);
+	*again = moved || err == -EFAULT ||
+		 (size_t)after->st_size < p->len ||
+		 (p->past_end && (size_t)after->st_size > p->len);
+	if (moved || err == -EFAULT)
+		return changed(p);
+	trim(p, (size_t)after->st_size);
+	return err;
 }
 
 static void *map_file(int fd, size_t len)
@@ -92,7 +130,7 @@ static void keep(struct mms_mapped *m, const struct mms_parser *p)
 
 static int read_once(int fd, size_t len, struct mmstats_snapshot *snap,
 		     bool want_info, struct mms_mapped *m, struct stat *after,
-		     bool *grew)
+		     bool *again)
 {
 	struct mms_parser p;
 	int err;
@@ -107,32 +145,31 @@ static int read_once(int fd, size_t len, struct mmstats_snapshot *snap,
 		return snap->err;
 	}
 	m->len = m->base ? len : 0;
+	*again = false;
 	err = mms_parse_begin(&p, m->base, len, snap, want_info);
 	if (!err)
-		err = parse_mapped(fd, &p, after);
+		err = parse_mapped(fd, &p, after, again);
 	else if (fstat(fd, after) < 0)
 		memset(after, 0, sizeof(*after));
 	keep(m, &p);
-	*grew = p.past_end && (size_t)after->st_size > len;
 	return err;
 }
 
 /*
- * A file longer than what was mapped (it grew since it was sized, or the
- * size given was short) is mapped again at its new size if the parse ran
- * into the end of the mapping: a writer makes room for a field before it
- * publishes it, so a published field cut by that end, like the lack of a
- * zero label size before it, says there is more to read.
+ * A writer makes room for a field before it publishes it, so a published
+ * field cut by the end of the mapping, like the lack of a zero label size
+ * before it, says the file grew since it was sized: it is mapped again
+ * at its size then.  So is a file that changed while it was read.
  */
 int mms_mapped_read(int fd, size_t len, struct mmstats_snapshot *snap,
 		    bool want_info, struct mms_mapped *m, struct stat *after)
 {
-	bool grew;
+	bool again;
 	int attempt, err;
 
 	for (attempt = 1; ; attempt++) {
-		err = read_once(fd, len, snap, want_info, m, after, &grew);
-		if (!grew || attempt == MAP_ATTEMPTS)
+		err = read_once(fd, len, snap, want_info, m, after, &again);
+		if (!again || attempt == MAP_ATTEMPTS)
 			return err;
 		mms_mapped_release(m);
 		mmstats_snapshot_free(snap);
@@ -169,16 +206,6 @@ int mms_mapped_u16(const struct mms_mapped *m, size_t off, uint16_t *v)
 	err = mms_guarded(m->base, m->len, load_u16, &l);
 	*v = l.v;
 	return err;
-}
-
-int mms_mapped_holds(int fd, size_t end, size_t len, struct stat *st)
-{
-	if (fstat(fd, st) < 0)
-		return mms_error(-errno, "fstat: %s", strerror(errno));
-	if ((size_t)st->st_size < end)
-		return mms_error(-ESTALE, "shrank from %zu to %zu bytes while "
-				 "read", len, (size_t)st->st_size);
-	return 0;
 }
 
 void mms_mapped_release(struct mms_mapped *m)

@@ -20,11 +20,12 @@ struct mms_mapped {
 
 /*
  * Map the first len bytes of fd (its size, as the caller just saw it)
- * and parse them into snap, under the SIGBUS guard; then fstat fd into
- * *after and leave out the fields that lie past its end, if it shrank
- * meanwhile (snap->err is then -ESTALE).  Returns snap->err, or -errno
- * when the file could not be mapped (nothing is then held).  Files that
- * are empty or too big are not mapped, only described in snap.
+ * and parse them into snap, under the SIGBUS guard, between two fstats
+ * of fd, the second into *after.  A file that changed meanwhile (its
+ * change time moved) is read again; one that kept changing gives no
+ * field and -ESTALE.  Returns snap->err, or -errno when the file could
+ * not be mapped (nothing is then held).  Files that are empty or too big
+ * are not mapped, only described in snap.
  */
 int mms_mapped_read(int fd, size_t len, struct mmstats_snapshot *snap,
 		    bool want_info, struct mms_mapped *m, struct stat *after);
@@ -32,12 +33,8 @@ int mms_mapped_read(int fd, size_t len, struct mmstats_snapshot *snap,
 /* Load a u16 at off of the mapping, guarded: 0 past the end or on a fault. */
 int mms_mapped_u16(const struct mms_mapped *m, size_t off, uint16_t *v);
 
-/*
- * Check, after loads from fields ending before `end`, that fd still
- * holds them all: fstat into *st, -ESTALE (with the thread's error text)
- * if it shrank below end.
- */
-int mms_mapped_holds(int fd, size_t end, size_t len, struct stat *st);
+/* A file's change time in nanoseconds (see mapped.c). */
+uint64_t mms_ctime_ns(const struct stat *st);
 
 void mms_mapped_release(struct mms_mapped *m);
 

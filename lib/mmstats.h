@@ -462,10 +462,14 @@ int mmstats_map_value(const struct mmstats_map *m, size_t i,
 		      struct stat *st);
 
 /*
- * Whether the file may hold other fields than the map: 1 when a field
- * was added after them, the file changed size, or its parse stopped at a
- * bad field (which may since have been written whole); 0 when not; or
- * -errno.  One fstat and one load.
+ * Whether the file may hold other fields than the map: 1 when it is no
+ * longer what the map was parsed from (a label or type differs: it was
+ * rewritten in place), a field was added after them, it shrank, or its
+ * parse stopped at a bad field (which may since have been written
+ * whole); 0 when not (values changed, bytes appended past its end, its
+ * times touched); or -errno.  One fstat and a comparison of the file's
+ * labels and types with the map's copy: linear in the fields, but no
+ * parse and no allocation.
  */
 int mmstats_map_changed(const struct mmstats_map *m);
 

@@ -158,6 +158,43 @@ static void test_packed_file_ends_at_odd_offsets(void **state)
 	mmstats_map_close(m);
 }
 
+/*
+ * Touched, written past its end, a value changed: the same fields.
+ * Rewritten in place with another label of the same size: not.
+ */
+static void test_what_changes_the_shape(void **state)
+{
+	const char *path = tmp_path("shape.mmstats");
+	struct mmstats_map *m;
+	struct mmstats_value v;
+	uint64_t val = 77;
+	int fd;
+
+	(void)state;
+	fb_init(&fb);
+	fb_u64(&fb, "alpha", 1);
+	fb_u64(&fb, "beta", 2);
+	fb_pad(&fb);
+	assert_int_equal(fb_write(&fb, path), 0);
+	m = map_of(path, 0);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(futimens(fd, NULL), 0);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	assert_int_equal(pwrite(fd, "\0\0\0\0", 4, (off_t)fb.len), 4);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	assert_int_equal(pwrite(fd, &val, 8, (off_t)
+			 mmstats_map_fields(m)->stats[1].value_offset), 8);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	/* the value was written with write(): read again, and right */
+	assert_int_equal(mmstats_map_value(m, 1, &v, NULL, 0, NULL), 0);
+	assert_int_equal(v.v.u, 77);
+	assert_int_equal(pwrite(fd, "gamma", 5, 3), 5);	/* alpha's label */
+	assert_int_equal(mmstats_map_changed(m), 1);
+	close(fd);
+	mmstats_map_close(m);
+}
+
 /* A bad field: the fields before it, and the map is always "changed". */
 static void test_bad_field_keeps_what_is_before(void **state)
 {
@@ -208,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_values_follow_the_writer),
 		cmocka_unit_test(test_added_fields_change_the_shape),
 		cmocka_unit_test(test_packed_file_ends_at_odd_offsets),
+		cmocka_unit_test(test_what_changes_the_shape),
 		cmocka_unit_test(test_bad_field_keeps_what_is_before),
 		cmocka_unit_test(test_files_that_are_not_mapped),
 	};
