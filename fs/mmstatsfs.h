@@ -19,8 +19,12 @@
 #include "model.h"
 #include "tree.h"
 
+/* Locks of source names, each taken before `lock` (see scan.c). */
+#define MFS_NAME_LOCKS	64
+
 struct mfs {
 	pthread_mutex_t lock;
+	pthread_mutex_t name_locks[MFS_NAME_LOCKS];
 	struct mfs_tree tree;
 	struct mfs_model model;
 	struct mfs_changes changes;	/* for the kernel, under lock */
@@ -77,11 +81,11 @@ void mfs_refresh_pending(struct mfs *fs);
 /* Read the whole source directory again. */
 void mfs_rescan(struct mfs *fs);
 /*
- * A read found the file of source `name`, mapped as h, shrunk under its
- * fields: log it once (mfs_model_shrank) and read the file again.
+ * A read found the file of source `name`, mapped as h, shrunk to `size`
+ * under its fields: log it once (mfs_model_shrank) and read it again.
  */
 void mfs_source_shrank(struct mfs *fs, const char *name,
-		       const struct mfs_handle *h);
+		       const struct mfs_handle *h, off_t size);
 
 /* Have the watcher send the queued changes to the kernel. */
 void mfs_kick(struct mfs *fs);

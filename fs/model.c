@@ -522,25 +522,32 @@ static void log_shrink(const struct mfs_src *s, off_t size)
 		(intmax_t)s->info.st.st_size, (intmax_t)size);
 }
 
+/*
+ * A cut told by a read (mfs_model_shrank) stays told until the file is
+ * read at another size: a reading taken before the cut, applied after
+ * it, must not make the reading of the cut tell it again.
+ */
 static void note_shrink(struct mfs_src *s, const struct mfs_srcinfo *si)
 {
-	if (s->info.st.st_ino == si->st.st_ino &&
-	    s->info.st.st_dev == si->st.st_dev &&
-	    si->st.st_size < s->info.st.st_size && !s->shrink_logged)
+	bool same_file = s->info.st.st_ino == si->st.st_ino &&
+			 s->info.st.st_dev == si->st.st_dev;
+
+	if (same_file && si->st.st_size < s->info.st.st_size &&
+	    !s->shrink_logged)
 		log_shrink(s, si->st.st_size);
-	s->shrink_logged = false;
+	if (!same_file || si->st.st_size != s->info.st.st_size)
+		s->shrink_logged = false;
 }
 
 void mfs_model_shrank(struct mfs_model *m, const char *name,
-		      const struct mfs_handle *h)
+		      const struct mfs_handle *h, off_t size)
 {
 	struct mfs_src *s = mfs_model_src(m, name);
-	struct stat st;
 
 	if (!s || s->info.handle != h || s->shrink_logged ||
-	    fstat(mmstats_map_fileno(h->map), &st) < 0)
+	    size >= s->info.st.st_size)
 		return;
-	log_shrink(s, st.st_size);
+	log_shrink(s, size);
 	s->shrink_logged = true;
 }
 

@@ -121,11 +121,11 @@ void mfs_model_remove(struct mfs_model *m, const char *name,
 /* `name` was found unchanged (mfs_source_unchanged) by a rescan. */
 void mfs_model_seen(struct mfs_model *m, const char *name);
 /*
- * A read found the file of `name`, mapped as h, shrunk under its fields:
- * log it, once until the file is read again.
+ * A read found the file of `name`, mapped as h, shrunk to `size` under
+ * its fields: log it, once until the file is read at another size.
  */
 void mfs_model_shrank(struct mfs_model *m, const char *name,
-		      const struct mfs_handle *h);
+		      const struct mfs_handle *h, off_t size);
 /* The process behind pidfd events has exited. */
 void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 			 struct mfs_changes *ch);

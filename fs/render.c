@@ -63,8 +63,8 @@ static int load(fuse_req_t req, const struct mfs_fileref *ref,
 
 	err = mfs_source_value(fs->srcfd, ref->name, ref->handle, ref->index,
 			       label, v);
-	if (err == -ESTALE)
-		mfs_source_shrank(fs, ref->name, ref->handle);
+	if (err == -ESTALE && ref->handle)
+		mfs_source_shrank(fs, ref->name, ref->handle, v->st.st_size);
 	if (!err)
 		return may_read(req, &v->st);
 	/* ENOTDIR: the source directory has just gone (srcdir.c) */

@@ -1,13 +1,18 @@
 /*
  * scan.c - read source files and apply what they hold.
  *
- * Reading happens without the lock, applying with it: a slow or huge file
- * never stalls the operations of the mount.  What was read is applied
- * only if the source directory is still the one it was read from (see
- * srcdir.c), and nothing is read while there is none.  A file still
- * mapped in the shape it was read in is not read again: its values are
- * loaded from the mapping at each read anyway, so only a new file, a
- * field added, a change of size, owner or mode needs a parse.
+ * Reading happens without the daemon's lock, applying with it: a slow or
+ * huge file never stalls the operations of the mount.  The watcher and
+ * the requests (a lookup of a new name) may refresh one name at once, so
+ * reading and applying one name is a single step under a lock of that
+ * name (one of MFS_NAME_LOCKS, taken before the daemon's): what the model
+ * holds is always the newest reading, never an older one applied last.
+ * What was read is applied only if the source directory is still the one
+ * it was read from (see srcdir.c), and nothing is read while there is
+ * none.  A file still mapped in the shape it was read in is not read
+ * again: its values are loaded from the mapping at each read anyway, so
+ * only a new file, a field added, a change of owner or mode, a cut or a
+ * rewrite needs a parse.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,12 +23,6 @@
 
 #include "log.h"
 #include "mmstatsfs.h"
-
-struct reading {
-	int err;
-	bool same;		/* unchanged: nothing to apply */
-	struct mfs_srcinfo info;
-};
 
 /* Whether `name` is as the model has it (looked at without the lock). */
 static bool unchanged(struct mfs *fs, const char *name)
@@ -40,59 +39,55 @@ static bool unchanged(struct mfs *fs, const char *name)
 	return same;
 }
 
-static struct reading *read_all(struct mfs *fs, char *const *names, size_t n)
-{
-	struct reading *r = calloc(n ? n : 1, sizeof(*r));
-	size_t i;
-
-	for (i = 0; r && i < n; i++) {
-		r[i].same = unchanged(fs, names[i]);
-		if (!r[i].same)
-			r[i].err = mfs_source_read(fs->srcfd, names[i],
-						   &r[i].info);
-	}
-	return r;
-}
-
 /* Under the lock: whether readings taken at epoch still stand. */
 static bool still_current(struct mfs *fs, unsigned epoch)
 {
 	return mfs_srcdir_epoch(fs) == epoch;
 }
 
-static void apply_all(struct mfs *fs, char *const *names, size_t n,
-		      struct reading *r)
+static pthread_mutex_t *name_lock(struct mfs *fs, const char *name)
 {
-	size_t i;
+	size_t h = 5381;
 
-	for (i = 0; i < n; i++) {
-		if (r[i].same)
-			mfs_model_seen(&fs->model, names[i]);
-		else
-			mfs_model_update(&fs->model, names[i], r[i].err,
-					 &r[i].info, &fs->changes);
-	}
+	while (*name)
+		h = h * 33 + (unsigned char)*name++;
+	return &fs->name_locks[h % MFS_NAME_LOCKS];
+}
+
+/* Read `name` again, unless unchanged, and apply what it holds now. */
+static void refresh_name(struct mfs *fs, const char *name, unsigned epoch)
+{
+	pthread_mutex_t *l = name_lock(fs, name);
+	struct mfs_srcinfo info;
+	bool same;
+	int err = 0;
+
+	pthread_mutex_lock(l);
+	same = unchanged(fs, name);
+	if (!same)
+		err = mfs_source_read(fs->srcfd, name, &info);
+	pthread_mutex_lock(&fs->lock);
+	if (!still_current(fs, epoch))
+		;	/* the source directory went meanwhile */
+	else if (same)
+		mfs_model_seen(&fs->model, name);
+	else
+		mfs_model_update(&fs->model, name, err, &info, &fs->changes);
+	pthread_mutex_unlock(&fs->lock);
+	pthread_mutex_unlock(l);
+	if (!same)
+		mfs_srcinfo_free(&info);
 }
 
 void mfs_refresh(struct mfs *fs, char *const *names, size_t n)
 {
 	unsigned epoch = mfs_srcdir_epoch(fs);
-	struct reading *r;
 	size_t i;
 
 	if (!n || (epoch & 1))
 		return;
-	if (!(r = read_all(fs, names, n))) {
-		mfs_log(LOG_ERR, "out of memory");
-		return;
-	}
-	pthread_mutex_lock(&fs->lock);
-	if (still_current(fs, epoch))
-		apply_all(fs, names, n, r);
-	pthread_mutex_unlock(&fs->lock);
 	for (i = 0; i < n; i++)
-		mfs_srcinfo_free(&r[i].info);
-	free(r);
+		refresh_name(fs, names[i], epoch);
 	mfs_kick(fs);
 }
 
@@ -105,10 +100,10 @@ void mfs_refresh_one(struct mfs *fs, const char *name)
 }
 
 void mfs_source_shrank(struct mfs *fs, const char *name,
-		       const struct mfs_handle *h)
+		       const struct mfs_handle *h, off_t size)
 {
 	pthread_mutex_lock(&fs->lock);
-	mfs_model_shrank(&fs->model, name, h);
+	mfs_model_shrank(&fs->model, name, h, size);
 	pthread_mutex_unlock(&fs->lock);
 	mfs_refresh_one(fs, name);
 }
@@ -180,10 +175,13 @@ static int list_sources(struct mfs *fs, char ***v, size_t *n)
 	return -ENOMEM;
 }
 
+/*
+ * Every name listed is refreshed under the new generation; whatever the
+ * model holds that no refresh has marked with it since is gone.
+ */
 void mfs_rescan(struct mfs *fs)
 {
 	unsigned epoch = mfs_srcdir_epoch(fs);
-	struct reading *r;
 	char **names;
 	size_t n, i;
 	int err;
@@ -194,21 +192,15 @@ void mfs_rescan(struct mfs *fs)
 		mfs_log(LOG_ERR, "source directory: %s", strerror(-err));
 		return;
 	}
-	r = read_all(fs, names, n);
-	if (!r) {
-		mfs_strv_free(names);
-		return;
-	}
 	pthread_mutex_lock(&fs->lock);
-	if (still_current(fs, epoch)) {
-		fs->model.generation++;
-		apply_all(fs, names, n, r);
-		mfs_model_prune(&fs->model, &fs->changes);
-	}
+	fs->model.generation++;
 	pthread_mutex_unlock(&fs->lock);
 	for (i = 0; i < n; i++)
-		mfs_srcinfo_free(&r[i].info);
-	free(r);
+		refresh_name(fs, names[i], epoch);
+	pthread_mutex_lock(&fs->lock);
+	if (still_current(fs, epoch))
+		mfs_model_prune(&fs->model, &fs->changes);
+	pthread_mutex_unlock(&fs->lock);
 	mfs_strv_free(names);
 	mfs_kick(fs);
 }

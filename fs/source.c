@@ -152,6 +152,8 @@ int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
 		set_error(si, err, NULL);
 		return 0;
 	}
+	/* the size indexed: it may have changed since open's fstat */
+	si->st.st_size = (off_t)mmstats_map_fields(map)->size;
 	set_error(si, err, mmstats_map_fields(map));
 	err = index_map(map, si);
 	if (err < 0)

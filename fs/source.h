@@ -40,7 +40,7 @@ int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si);
  * Whether `name` is still the file mapped as h (same inode, owner and
  * mode as *was, its status when read), holding the same fields: if so,
  * reading it again would change nothing, for its values are loaded from
- * the mapping each time.  One fstatat, one fstat and one load.
+ * the mapping each time.  One fstatat, and mmstats_map_changed().
  */
 bool mfs_source_unchanged(int dirfd, const char *name,
 			  const struct stat *was, struct mfs_handle *h);

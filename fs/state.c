@@ -47,9 +47,11 @@ void mfs_send_changes(struct mfs *fs)
 
 int mfs_init(struct mfs *fs, const char *source)
 {
-	int err;
+	int err, i;
 
 	memset(fs, 0, sizeof(*fs));
+	for (i = 0; i < MFS_NAME_LOCKS; i++)
+		pthread_mutex_init(&fs->name_locks[i], NULL);
 	fs->inofd = fs->wakefd = fs->timerfd = fs->epfd = -1;
 	fs->timeout = 1.0;
 	fs->generation = (uint64_t)time(NULL);
@@ -86,6 +88,8 @@ int mfs_init(struct mfs *fs, const char *source)
 
 void mfs_destroy(struct mfs *fs)
 {
+	int i;
+
 	if (fs->tree.root) {
 		mfs_model_destroy(&fs->model);
 		mfs_tree_destroy(&fs->tree);
@@ -101,5 +105,7 @@ void mfs_destroy(struct mfs *fs)
 	if (fs->timerfd >= 0)
 		close(fs->timerfd);
 	pthread_mutex_destroy(&fs->lock);
+	for (i = 0; i < MFS_NAME_LOCKS; i++)
+		pthread_mutex_destroy(&fs->name_locks[i]);
 	fs->epfd = fs->inofd = fs->wakefd = fs->timerfd = -1;
 }
