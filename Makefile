@@ -144,7 +144,12 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FS_LIB_SRCS) $(TOOL_LIB_SRCS) \
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(FS_LIB_SRCS) \
 		$(FUSE_LIBS) $(BSD_LIBS) $(SYS_LIBS)
 
-check: all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_BINS)
+# Tests run one at a time (some time things, some mount), but what they
+# need is built with every CPU first, however make itself was started.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+
+check:
+	$(MAKE) -j$(NPROC) all $(TEST_BINS) $(BENCH_BINS) $(FUZZ_BINS)
 	tests/run.sh $(B) unit integration fuzz
 	$(MAKE) check-asan
 
@@ -163,7 +168,8 @@ check-packaging:
 	packaging/test/check-packages.sh
 
 check-asan:
-	$(MAKE) B=$(B)/asan SAN=1 all $(patsubst $(B)/%,$(B)/asan/%,$(TEST_BINS))
+	$(MAKE) -j$(NPROC) B=$(B)/asan SAN=1 all \
+		$(patsubst $(B)/%,$(B)/asan/%,$(TEST_BINS))
 	tests/run.sh $(B)/asan unit integration
 
 fuzz: $(FUZZ_BINS)
