@@ -18,22 +18,28 @@
 
 #include <stdbool.h>
 
-#include "render.h"
+#include "statfile.h"
 
 struct mfs_openfile {
 	pthread_mutex_t lock;	/* reads of this open file, one at a time */
+	struct mfs *fs;
 	fuse_ino_t ino;
 	bool unread;		/* text is open's: no read has served it */
 	struct mfs_text *text;
 };
 
-/* Render node ino for the opener; -errno as mfs_render(). */
-int mfs_openfile_open(fuse_req_t req, fuse_ino_t ino,
-		      struct mfs_openfile **out);
+/* Render node ino for `who`; -errno as mfs_statfile_render(). */
+int mfs_openfile_open(struct mfs *fs, const struct mfs_caller *who,
+		      fuse_ino_t ino, struct mfs_openfile **out);
 
-/* Reply to a read of size bytes at off (with a copy, never f's text). */
-void mfs_openfile_read(fuse_req_t req, struct mfs_openfile *f, size_t size,
-		       off_t off);
+/*
+ * The text a read at `off` serves, as a copy of its own in *copy (free
+ * it): once the reply is written, the reader may close the file and
+ * another thread free f, before the reply has even returned.  -ESRCH for
+ * a read at 0 once the value is gone, or another -errno.
+ */
+int mfs_openfile_text(struct mfs_openfile *f, const struct mfs_caller *who,
+		      off_t off, struct mfs_text **copy);
 
 void mfs_openfile_close(struct mfs_openfile *f);
 

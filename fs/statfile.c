@@ -1,5 +1,5 @@
 /*
- * render.c - render a stat file's value from its source files.
+ * statfile.c - render a stat file's value from its source files.
  *
  * What is needed (each file's map, and the label's index in it) is
  * copied out of the tree under the daemon's lock, and the values are
@@ -15,35 +15,20 @@
 #include <sys/stat.h>
 
 #include "aggregate.h"
-#include "render.h"
+#include "statfile.h"
 
 #define VALUE_MAX	4096
 
-static bool in_group(fuse_req_t req, gid_t gid)
-{
-	gid_t groups[256];
-	int n, i;
-
-	if (fuse_req_ctx(req)->gid == gid)
-		return true;
-	n = fuse_req_getgroups(req, 256, groups);
-	for (i = 0; i < n && i < 256; i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
-}
-
 /* The kernel checked cached attributes; this checks the file as it is. */
-static int may_read(fuse_req_t req, const struct stat *st)
+static int may_read(const struct mfs_caller *who, const struct stat *st)
 {
-	uid_t uid = fuse_req_ctx(req)->uid;
 	mode_t bit;
 
-	if (uid == 0)
+	if (who->uid == 0)
 		return 0;
-	if (st->st_uid == uid)
+	if (st->st_uid == who->uid)
 		bit = S_IRUSR;
-	else if (in_group(req, st->st_gid))
+	else if (st->st_gid == who->gid || who->in_groups(who, st->st_gid))
 		bit = S_IRGRP;
 	else
 		bit = S_IROTH;
@@ -55,10 +40,10 @@ static int may_read(fuse_req_t req, const struct stat *st)
  * as it was at the load.  A file that shrank under the read is noted
  * (logged once) and indexed again; its value is gone.
  */
-static int load(fuse_req_t req, const struct mfs_fileref *ref,
-		const char *label, struct mfs_value *v)
+static int load(struct mfs *fs, const struct mfs_caller *who,
+		const struct mfs_fileref *ref, const char *label,
+		struct mfs_value *v)
 {
-	struct mfs *fs = fuse_req_userdata(req);
 	int err;
 
 	err = mfs_source_value(fs->srcfd, ref->name, ref->handle, ref->index,
@@ -66,28 +51,29 @@ static int load(fuse_req_t req, const struct mfs_fileref *ref,
 	if (err == -ESTALE && ref->handle)
 		mfs_source_shrank(fs, ref->name, ref->handle, v->st.st_size);
 	if (!err)
-		return may_read(req, &v->st);
+		return may_read(who, &v->st);
 	/* ENOTDIR: the source directory has just gone (srcdir.c) */
 	return err == -ENOENT || err == -ENOTDIR || err == -ESTALE ?
 	       -ENOENT : -EIO;
 }
 
-static int render_field(fuse_req_t req, const struct mfs_fileref *ref,
-			const char *label, char *buf, size_t len)
+static int render_field(struct mfs *fs, const struct mfs_caller *who,
+			const struct mfs_fileref *ref, const char *label,
+			char *buf, size_t len)
 {
 	struct mfs_value v;
 	int n;
 
-	n = load(req, ref, label, &v);
+	n = load(fs, who, ref, label, &v);
 	if (!n)
 		n = mmstats_render(&v.stat.value, buf, len);
 	mfs_value_free(&v);
 	return n;
 }
 
-static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
-			  size_t nrefs, const char *label, char *buf,
-			  size_t len)
+static int render_process(struct mfs *fs, const struct mfs_caller *who,
+			  const struct mfs_fileref *refs, size_t nrefs,
+			  const char *label, char *buf, size_t len)
 {
 	struct mfs_value *v = calloc(nrefs ? nrefs : 1, sizeof(*v));
 	struct mfs_agg_input *in = calloc(nrefs ? nrefs : 1, sizeof(*in));
@@ -95,7 +81,7 @@ static int render_process(fuse_req_t req, const struct mfs_fileref *refs,
 	int n = v && in ? 0 : -ENOMEM;
 
 	for (i = 0; i < nrefs && !n; i++) {
-		n = load(req, &refs[i], label, &v[i]);
+		n = load(fs, who, &refs[i], label, &v[i]);
 		in[i].stat = n ? NULL : &v[i].stat;
 		if (n == -ENOENT)	/* no such field, or that file went */
 			n = 0;
@@ -145,18 +131,18 @@ static void target_free(struct target *t)
 	mfs_filerefs_free(t->refs, t->nrefs);
 }
 
-static int render_target(fuse_req_t req, const struct target *t, char *buf,
-			 size_t len)
+static int render_target(struct mfs *fs, const struct mfs_caller *who,
+			 const struct target *t, char *buf, size_t len)
 {
 	if (t->kind == MFS_PID_LABEL)
-		return render_process(req, t->refs, t->nrefs, t->label, buf,
-				      len);
-	return render_field(req, &t->refs[0], t->label, buf, len);
+		return render_process(fs, who, t->refs, t->nrefs, t->label,
+				      buf, len);
+	return render_field(fs, who, &t->refs[0], t->label, buf, len);
 }
 
 /* The value and a newline, in a buffer as long as it needs. */
-static int make_text(fuse_req_t req, const struct target *t,
-		     struct mfs_text **out)
+static int make_text(struct mfs *fs, const struct mfs_caller *who,
+		     const struct target *t, struct mfs_text **out)
 {
 	size_t cap = VALUE_MAX;
 	struct mfs_text *tx;
@@ -165,7 +151,7 @@ static int make_text(fuse_req_t req, const struct target *t,
 	for (;;) {
 		if (!(tx = malloc(sizeof(*tx) + cap + 1)))
 			return -ENOMEM;
-		n = render_target(req, t, tx->data, cap);
+		n = render_target(fs, who, t, tx->data, cap);
 		if (n < 0 || (size_t)n < cap)
 			break;
 		cap = (size_t)n + 1;
@@ -181,9 +167,9 @@ static int make_text(fuse_req_t req, const struct target *t,
 	return 0;
 }
 
-int mfs_render(fuse_req_t req, fuse_ino_t ino, struct mfs_text **out)
+int mfs_statfile_render(struct mfs *fs, const struct mfs_caller *who,
+			fuse_ino_t ino, struct mfs_text **out)
 {
-	struct mfs *fs = fuse_req_userdata(req);
 	struct target t = { 0 };
 	int err;
 
@@ -191,7 +177,16 @@ int mfs_render(fuse_req_t req, fuse_ino_t ino, struct mfs_text **out)
 	err = get_target(fs, ino, &t);
 	pthread_mutex_unlock(&fs->lock);
 	if (!err)
-		err = make_text(req, &t, out);
+		err = make_text(fs, who, &t, out);
 	target_free(&t);
 	return err;
+}
+
+struct mfs_text *mfs_text_dup(const struct mfs_text *tx)
+{
+	struct mfs_text *copy = malloc(sizeof(*tx) + tx->len);
+
+	if (copy)
+		memcpy(copy, tx, sizeof(*tx) + tx->len);
+	return copy;
 }

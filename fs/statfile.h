@@ -1,0 +1,43 @@
+/*
+ * statfile.h - the text of a stat file: its value, as it is now, and a
+ * newline; and who may read it.
+ */
+#ifndef MFS_STATFILE_H
+#define MFS_STATFILE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "mmstatsfs.h"
+
+struct mfs_text {
+	size_t len;
+	char data[];
+};
+
+/*
+ * Who reads: what a permission check needs, resolved once per request
+ * by ops.c.  Supplementary groups cost a read of /proc, so they are
+ * asked for only when the check comes to them.
+ */
+struct mfs_caller {
+	uid_t uid;
+	gid_t gid;
+	bool (*in_groups)(const struct mfs_caller *who, gid_t gid);
+	void *ctx;			/* for in_groups */
+};
+
+/*
+ * Render node ino for `who` into *out (free it).  The node is looked up
+ * under fs->lock; the source files are read, and checked against who's
+ * credentials as they are at the read, without it.  Returns 0, -ENOENT
+ * when the node, its process or its file is gone, -EISDIR, -EACCES,
+ * -EIO or -ENOMEM.
+ */
+int mfs_statfile_render(struct mfs *fs, const struct mfs_caller *who,
+			fuse_ino_t ino, struct mfs_text **out);
+
+/* A copy of tx, or NULL without memory. */
+struct mfs_text *mfs_text_dup(const struct mfs_text *tx);
+
+#endif
