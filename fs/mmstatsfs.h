@@ -16,7 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "model.h"
+#include "sources.h"
 #include "tree.h"
 
 /* Locks of source names, each taken before `lock` (see scan.c). */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mmstats.h"
+#include "hash.h"
 #include "names.h"
 
 #define HASH_TAIL	18	/* "%~" and 16 hex digits */
@@ -86,18 +87,6 @@ static size_t encode_body(const unsigned char *label, size_t len, char *out,
 	return o;
 }
 
-/* 64-bit FNV-1a: only disambiguates truncated names, no secret needed. */
-static uint64_t fnv1a(const unsigned char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (len--) {
-		h ^= *s++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /* The forms that would otherwise be reserved or special. */
 static const char *special_form(const unsigned char *label, size_t len)
 {
@@ -152,7 +141,7 @@ size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
 			o = encode_body(label, len, out, budget - HASH_TAIL,
 					&all);
 			o += (size_t)sprintf(out + o, "%%~%016llx",
-				(unsigned long long)fnv1a(label, len));
+				(unsigned long long)mfs_hash(0, label, len));
 		}
 	}
 	memcpy(out + o, suffix, slen + 1);

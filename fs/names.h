@@ -19,7 +19,7 @@
  *  - "" is "%", "." is "%2E", ".." is "%2E%2E", "task" is "%74ask";
  *  - the n-th duplicate (dup = n - 1 >= 1) gets the suffix "%#n";
  *  - a name longer than MFS_NAME_MAX keeps its head and ends in "%~" and
- *    16 hex digits of a hash of the whole label.
+ *    16 hex digits of the label's 64-bit FNV-1a hash (mfs_hash, seed 0).
  * None of "%" alone, "%#" or "%~" ever comes out of the first rule, so
  * names are decodable back to the label unless truncated.
  */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "log.h"
 #include "mmstatsfs.h"
 
@@ -47,11 +48,8 @@ static bool still_current(struct mfs *fs, unsigned epoch)
 
 static pthread_mutex_t *name_lock(struct mfs *fs, const char *name)
 {
-	size_t h = 5381;
-
-	while (*name)
-		h = h * 33 + (unsigned char)*name++;
-	return &fs->name_locks[h % MFS_NAME_LOCKS];
+	return &fs->name_locks[mfs_hash_mix(mfs_hash_str(0, name)) %
+			       MFS_NAME_LOCKS];
 }
 
 /* Read `name` again, unless unchanged, and apply what it holds now. */
@@ -110,97 +108,88 @@ void mfs_source_shrank(struct mfs *fs, const char *name,
 
 void mfs_refresh_pid(struct mfs *fs, pid_t pid)
 {
-	char **names;
-	size_t n;
+	struct mfs_strv names = { 0 };
+	int err;
 
 	pthread_mutex_lock(&fs->lock);
-	names = mfs_model_proc_names(&fs->model, pid, &n);
+	err = mfs_model_proc_names(&fs->model, pid, &names);
 	pthread_mutex_unlock(&fs->lock);
-	mfs_refresh(fs, names, n);
-	mfs_strv_free(names);
+	if (err)
+		mfs_log(LOG_ERR, "out of memory");
+	mfs_refresh(fs, names.v, names.n);
+	mfs_strv_free(&names);
 }
 
 void mfs_refresh_pending(struct mfs *fs)
 {
-	char **names;
-	size_t n;
+	struct mfs_strv names = { 0 };
+	int err;
 
 	pthread_mutex_lock(&fs->lock);
-	names = mfs_model_pending(&fs->model, &n);
+	err = mfs_model_pending(&fs->model, &names);
 	pthread_mutex_unlock(&fs->lock);
-	if (n)
-		mfs_refresh(fs, names, n);
-	mfs_strv_free(names);
+	if (err)
+		mfs_log(LOG_ERR, "out of memory");
+	mfs_refresh(fs, names.v, names.n);
+	mfs_strv_free(&names);
 }
 
 /*
- * The names of the mmstats files in the source directory now, in *v
- * (NULL-terminated, or NULL when there are none).  A directory that
- * cannot be listed gives -errno, not an empty list: what it shows stays.
+ * The names of the mmstats files in the source directory now, in *out.
+ * A directory that cannot be listed, or only in part, gives -errno, not
+ * a shorter list: what it shows stays.
  */
-static int list_sources(struct mfs *fs, char ***v, size_t *n)
+static int list_sources(struct mfs *fs, struct mfs_strv *out)
 {
 	int fd = openat(fs->srcfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
-	char **nv;
 	DIR *d;
-	int err;
+	int err = 0;
 
-	*v = NULL;
-	*n = 0;
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		err = -errno;
 		if (fd >= 0)
 			close(fd);
 		return err;
 	}
-	while ((de = readdir(d))) {
-		if (!mfs_source_name_ok(de->d_name) ||
-		    (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
-			continue;
-		nv = realloc(*v, (*n + 2) * sizeof(*nv));
-		if (!nv)
-			break;
-		*v = nv;
-		if (!(nv[*n] = strdup(de->d_name)))
-			break;
-		nv[++*n] = NULL;
-	}
+	while (!err && (errno = 0, de = readdir(d)))
+		if (mfs_source_name_ok(de->d_name) &&
+		    (de->d_type == DT_REG || de->d_type == DT_UNKNOWN))
+			err = mfs_strv_add(out, de->d_name);
+	if (!err && errno)
+		err = -errno;
 	closedir(d);
-	if (!de)
-		return 0;
-	mfs_strv_free(*v);	/* out of memory: a part is no list */
-	*v = NULL;
-	*n = 0;
-	return -ENOMEM;
+	if (err)
+		mfs_strv_free(out);
+	return err;
 }
 
 /*
- * Every name listed is refreshed under the new generation; whatever the
- * model holds that no refresh has marked with it since is gone.
+ * A sweep of the source directory: every name listed is refreshed, and
+ * whatever the model holds that no refresh saw meanwhile is gone.
  */
 void mfs_rescan(struct mfs *fs)
 {
 	unsigned epoch = mfs_srcdir_epoch(fs);
-	char **names;
-	size_t n, i;
+	struct mfs_strv names = { 0 };
+	size_t i;
 	int err;
 
 	if (epoch & 1)
 		return;
-	if ((err = list_sources(fs, &names, &n)) < 0) {
+	if ((err = list_sources(fs, &names)) < 0) {
 		mfs_log(LOG_ERR, "source directory: %s", strerror(-err));
 		return;
 	}
 	pthread_mutex_lock(&fs->lock);
-	fs->model.generation++;
+	mfs_model_sweep_begin(&fs->model);
 	pthread_mutex_unlock(&fs->lock);
-	for (i = 0; i < n; i++)
-		refresh_name(fs, names[i], epoch);
+	for (i = 0; i < names.n; i++)
+		refresh_name(fs, names.v[i], epoch);
 	pthread_mutex_lock(&fs->lock);
 	if (still_current(fs, epoch))
-		mfs_model_prune(&fs->model, &fs->changes);
+		mfs_model_sweep_end(&fs->model, &fs->changes);
 	pthread_mutex_unlock(&fs->lock);
-	mfs_strv_free(names);
+	mfs_strv_free(&names);
 	mfs_kick(fs);
 }

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "fields.h"
+#include "fieldnames.h"
 #include "handle.h"
 #include "mmstats.h"
 

@@ -214,8 +214,7 @@ void mfs_srcdir_lose(struct mfs *fs)
 	__atomic_store_n(&fs->srcepoch, fs->srcepoch + 1, __ATOMIC_RELEASE);
 	if (dup3(fs->wakefd, fs->srcfd, O_CLOEXEC) < 0)
 		mfs_log(LOG_ERR, "dup3: %s", strerror(errno));
-	fs->model.generation++;
-	mfs_model_prune(&fs->model, &fs->changes);	/* forget them all */
+	mfs_model_forget_all(&fs->model, &fs->changes);
 	pthread_mutex_unlock(&fs->lock);
 	fs->reopen_err = 0;
 }

@@ -10,38 +10,23 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
+#include "hash.h"
 #include "tree.h"
 
 #define INITIAL_BUCKETS	64
 
-static uint64_t name_seed;
-
-static uint64_t hash_ino(uint64_t ino)
+static uint64_t hash_name(const struct mfs_tree *t, uint64_t parent,
+			  const char *name)
 {
-	ino ^= ino >> 33;
-	ino *= 0xff51afd7ed558ccdull;
-	ino ^= ino >> 33;
-	return ino;
-}
-
-static uint64_t hash_name(uint64_t parent, const char *name)
-{
-	uint64_t h = 0xcbf29ce484222325ull ^ name_seed;
-
-	h ^= hash_ino(parent);
-	while (*name) {
-		h ^= (unsigned char)*name++;
-		h *= 0x100000001b3ull;
-	}
-	return hash_ino(h);
+	return mfs_hash_mix(mfs_hash_str(t->seed ^ mfs_hash_mix(parent),
+					 name));
 }
 
 static struct mfs_node **ino_slot(const struct mfs_tree *t, uint64_t ino)
 {
-	return &t->by_ino[hash_ino(ino) & (t->nbuckets - 1)];
+	return &t->by_ino[mfs_hash_mix(ino) & (t->nbuckets - 1)];
 }
 
 static struct mfs_node **name_slot(const struct mfs_tree *t, uint64_t hash)
@@ -113,8 +98,7 @@ static void free_node(struct mfs_tree *t, struct mfs_node *node)
 int mfs_tree_init(struct mfs_tree *t, mode_t root_mode)
 {
 	memset(t, 0, sizeof(*t));
-	if (getrandom(&name_seed, sizeof(name_seed), GRND_NONBLOCK) < 0)
-		name_seed = (uint64_t)(uintptr_t)t;
+	t->seed = mfs_hash_seed();
 	t->nbuckets = INITIAL_BUCKETS;
 	t->by_ino = calloc(t->nbuckets, sizeof(*t->by_ino));
 	t->by_name = calloc(t->nbuckets, sizeof(*t->by_name));
@@ -181,7 +165,7 @@ static struct mfs_node *lookup_hashed(const struct mfs_tree *t,
 struct mfs_node *mfs_tree_lookup(const struct mfs_tree *t, uint64_t parent,
 				 const char *name)
 {
-	return lookup_hashed(t, parent, name, hash_name(parent, name));
+	return lookup_hashed(t, parent, name, hash_name(t, parent, name));
 }
 
 static void note(struct mfs_changes *ch, const struct mfs_node *node,
@@ -290,7 +274,7 @@ struct mfs_node *mfs_tree_put(struct mfs_tree *t, struct mfs_node *dir,
 			      const struct mfs_want *w,
 			      struct mfs_changes *ch)
 {
-	uint64_t hash = hash_name(dir->ino, w->name);
+	uint64_t hash = hash_name(t, dir->ino, w->name);
 	struct mfs_node *node = lookup_hashed(t, dir->ino, w->name, hash);
 
 	if (!node)

@@ -80,6 +80,7 @@ struct mfs_tree {
 	size_t nbuckets;	/* of each table, a power of two */
 	size_t nnodes;
 	uint64_t next_ino;
+	uint64_t seed;		/* of the name hash: mfs_hash_seed() */
 	struct mfs_node *root;
 };
 

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mmstatsfs.h"
 #include "pidstat.h"
+#include "pidwatch.h"
 #include "signals.h"
 
 #define RETRY_MS	20
@@ -52,38 +53,24 @@ static void arm_within(struct mfs *fs, long ms)
 	    (cur.it_value.tv_sec || cur.it_value.tv_nsec) &&
 	    cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec <= ms * 1000000L)
 		return;
-	timerfd_settime(fs->timerfd, 0, &its, NULL);
+	if (timerfd_settime(fs->timerfd, 0, &its, NULL) < 0)
+		mfs_log(LOG_ERR, "timerfd_settime: %s (retries and polling "
+			"wait for the next event)", strerror(errno));
 }
 
 /* The names one read of the inotify descriptor touched, each once. */
 struct batch {
-	char **names;
-	size_t n, cap;
+	struct mfs_strv names;
 	bool rescan;
 	bool check_source;	/* the source directory may have gone */
 };
 
+/* Without memory for a name, read everything again. */
 static void batch_add(struct batch *b, const char *name)
 {
-	char **v;
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		if (!strcmp(b->names[i], name))
-			return;
-	if (b->n == b->cap) {
-		v = realloc(b->names, (b->cap ? b->cap * 2 : 16) * sizeof(*v));
-		if (!v) {
-			b->rescan = true;
-			return;
-		}
-		b->names = v;
-		b->cap = b->cap ? b->cap * 2 : 16;
-	}
-	if (!(b->names[b->n] = strdup(name)))
+	if (!mfs_strv_has(&b->names, name) &&
+	    mfs_strv_add(&b->names, name) < 0)
 		b->rescan = true;
-	else
-		b->n++;
 }
 
 static void on_event(struct mfs *fs, const struct inotify_event *ev,
@@ -129,8 +116,8 @@ static void apply_batch(struct mfs *fs, const struct batch *b)
 	if (b->rescan) {
 		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
 		mfs_rescan(fs);
-	} else if (b->n) {
-		mfs_refresh(fs, b->names, b->n);
+	} else if (b->names.n) {
+		mfs_refresh(fs, b->names.v, b->names.n);
 	}
 }
 
@@ -145,7 +132,6 @@ static void drain_inotify(struct mfs *fs)
 	const struct inotify_event *ev;
 	struct batch b = { 0 };
 	ssize_t n;
-	size_t i;
 	char *p;
 
 	while ((n = read(fs->inofd, buf, sizeof(buf))) > 0) {
@@ -155,9 +141,7 @@ static void drain_inotify(struct mfs *fs)
 		}
 	}
 	apply_batch(fs, &b);
-	for (i = 0; i < b.n; i++)
-		free(b.names[i]);
-	free(b.names);
+	mfs_strv_free(&b.names);
 }
 
 static void drain(int fd)
@@ -182,14 +166,14 @@ static void poll_procs(struct mfs *fs)
 	size_t n, i;
 
 	pthread_mutex_lock(&fs->lock);
-	v = mfs_model_polled(&fs->model, &n);
+	v = mfs_pidwatch_polled(&fs->model, &n);
 	pthread_mutex_unlock(&fs->lock);
 	if (!v)
 		return;
 	for (i = 0; i < n; i++)
 		v[i].runs = mfs_pid_runs(v[i].pid, &v[i].starttime);
 	pthread_mutex_lock(&fs->lock);
-	mfs_model_poll(&fs->model, v, n, &fs->changes);
+	mfs_pidwatch_apply(&fs->model, v, n, &fs->changes);
 	pthread_mutex_unlock(&fs->lock);
 	free(v);
 }
@@ -207,14 +191,15 @@ static bool any_polled(struct mfs *fs)
 
 static bool any_pending(struct mfs *fs)
 {
-	char **names;
-	size_t n;
+	struct mfs_strv names = { 0 };
+	bool any;
 
 	pthread_mutex_lock(&fs->lock);
-	names = mfs_model_pending(&fs->model, &n);
+	mfs_model_pending(&fs->model, &names);
 	pthread_mutex_unlock(&fs->lock);
-	mfs_strv_free(names);
-	return n > 0;
+	any = names.n > 0;
+	mfs_strv_free(&names);
+	return any;
 }
 
 static void *watcher(void *arg)

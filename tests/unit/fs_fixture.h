@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../fs/model.h"
+#include "../../fs/budget.h"
+#include "../../fs/sources.h"
 #include "testdir.h"
 
 struct fixture {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../fs/fields.h"
+#include "../../fs/fieldnames.h"
 
 /* A format 1 file of unbuffered u64 fields, value = index. */
 static size_t build(unsigned char *buf, size_t cap, const char *const *labels,

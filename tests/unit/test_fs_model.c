@@ -217,8 +217,7 @@ static void test_threads_and_exit(void **state)
 static void test_bad_and_vanished_files(void **state)
 {
 	struct fixture *f = *state;
-	size_t n;
-	char **pending;
+	struct mfs_strv pending = { 0 };
 	int fd;
 
 	fd = openat(f->dirfd, "bad.mmstats", O_WRONLY | O_CREAT, 0644);
@@ -233,13 +232,12 @@ static void test_bad_and_vanished_files(void **state)
 	assert_non_null(mfs_model_src(&f->model, "bad.mmstats"));
 	assert_null(mfs_model_src(&f->model, "link.mmstats"));
 	assert_null(mfs_model_src(&f->model, "gone.mmstats"));
-	pending = mfs_model_pending(&f->model, &n);
-	assert_int_equal(n, 1);
-	assert_string_equal(pending[0], "bad.mmstats");
-	mfs_strv_free(pending);
+	assert_int_equal(mfs_model_pending(&f->model, &pending), 0);
+	assert_int_equal(pending.n, 1);
+	assert_string_equal(pending.v[0], "bad.mmstats");
+	mfs_strv_free(&pending);
 	/* a rescan that no longer sees it forgets it */
-	f->model.generation++;
-	mfs_model_prune(&f->model, &f->ch);
+	mfs_model_forget_all(&f->model, &f->ch);
 	assert_null(mfs_model_src(&f->model, "bad.mmstats"));
 }
 

@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "../../fs/mmstatsfs.h"
+#include "../../fs/budget.h"
 #include "../../fs/pidstat.h"
+#include "../../fs/pidwatch.h"
 #include "testdir.h"
 
 struct fixture {

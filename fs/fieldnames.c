@@ -9,41 +9,20 @@
  * such labels that share a head and a hash could still meet, so a name
  * already taken moves its label's counter on until it is free.
  *
- * Hashes are seeded at random: labels are whatever any user writes, and
- * must not be able to pick names that all land in one bucket.
+ * Each table's hash is seeded at random: labels are whatever any user
+ * writes, and must not be able to pick names that all land in one bucket.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#include "fields.h"
+#include "fieldnames.h"
+#include "hash.h"
 #include "names.h"
-
-static uint64_t seed;
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull ^ seed;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 0x100000001b3ull;
-	}
-	return h ^ h >> 29;
-}
-
-static void init_seed(void)
-{
-	uint64_t s = 0;
-
-	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
-		s = (uint64_t)(uintptr_t)&s * 0x9e3779b97f4a7c15ull;
-	__atomic_store_n(&seed, s | 1, __ATOMIC_RELAXED);
-}
 
 /* Names are kept as offsets into a growing arena until it is whole. */
 struct namer {
+	uint64_t seed;
 	char *arena;
 	size_t used, cap;
 	size_t *at;		/* offset of each field's name */
@@ -60,7 +39,7 @@ static const char *name_at(const struct namer *w, size_t i)
 /* The slot of `name` (taken by it) or of the free slot it would take. */
 static size_t probe(const struct namer *w, const char *name)
 {
-	size_t i = hash(name) & w->mask;
+	size_t i = mfs_hash_mix(mfs_hash_str(w->seed, name)) & w->mask;
 
 	while (w->slots[i] && strcmp(name_at(w, w->slots[i] - 1), name))
 		i = (i + 1) & w->mask;
@@ -145,6 +124,7 @@ static int namer_init(struct namer *w, size_t n)
 	while (cap < 2 * n)
 		cap *= 2;
 	memset(w, 0, sizeof(*w));
+	w->seed = mfs_hash_seed();
 	w->mask = cap - 1;
 	w->slots = calloc(cap, sizeof(*w->slots));
 	w->count = calloc(n ? n : 1, sizeof(*w->count));
@@ -167,6 +147,7 @@ static int namer_finish(struct namer *w, size_t n, struct mfs_fieldnames *fn)
 	fn->arena = w->arena;
 	fn->table = w->slots;
 	fn->mask = w->mask;
+	fn->seed = w->seed;
 	w->arena = NULL;
 	w->slots = NULL;
 	return 0;
@@ -183,12 +164,10 @@ static void namer_free(struct namer *w)
 int mfs_fieldnames_make(const struct mmstats_snapshot *snap,
 			struct mfs_fieldnames *out)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct namer w;
 	size_t i;
 	int err;
 
-	pthread_once(&once, init_seed);
 	memset(out, 0, sizeof(*out));
 	err = namer_init(&w, snap->nstats);
 	for (i = 0; i < snap->nstats && !err; i++)
@@ -213,7 +192,8 @@ long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name)
 
 	if (!fn->table)
 		return -1;
-	for (i = hash(name) & fn->mask; fn->table[i];
+	for (i = mfs_hash_mix(mfs_hash_str(fn->seed, name)) & fn->mask;
+	     fn->table[i];
 	     i = (i + 1) & fn->mask)
 		if (!strcmp(fn->name[fn->table[i] - 1], name))
 			return (long)fn->table[i] - 1;

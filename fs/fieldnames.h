@@ -16,6 +16,7 @@ struct mfs_fieldnames {
 	char *arena;		/* where the names are */
 	uint32_t *table;	/* by name: field index + 1, 0 free */
 	size_t mask;		/* of table, a power of two minus one */
+	uint64_t seed;		/* of table's hash */
 };
 
 /*

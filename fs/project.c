@@ -1,0 +1,194 @@
+/*
+ * project.c - the model's files and processes as nodes of the tree.
+ *
+ * Each change re-syncs only the directories of the source and process
+ * touched; mfs_tree_sync() keeps the nodes (and inode numbers) of names
+ * that stay, so a file read again changes nothing the kernel caches.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "project.h"
+
+static mode_t file_mode(mode_t m)
+{
+	return S_IFREG | (m & 0444);
+}
+
+/* Directories are searchable where the file is readable: r -> r-x. */
+static mode_t dir_mode(mode_t m)
+{
+	return S_IFDIR | (m & 0444) | ((m & 0444) >> 2);
+}
+
+/* Label files of one source under dir; their source is dir's. */
+static void sync_labels(struct mfs_model *m, struct mfs_node *dir,
+			const struct mfs_src *s, struct mfs_changes *ch)
+{
+	const struct mfs_fieldnames *fn = &s->info.names;
+	struct mfs_want *w = calloc(fn->n + 1, sizeof(*w));
+	size_t i;
+
+	if (!w) {
+		mfs_log(LOG_ERR, "out of memory");
+		return;
+	}
+	for (i = 0; i < fn->n; i++) {
+		w[i].name = fn->name[i];
+		w[i].kind = MFS_SRC_LABEL;
+		w[i].mode = file_mode(s->info.st.st_mode);
+		w[i].uid = s->info.st.st_uid;
+		w[i].gid = s->info.st.st_gid;
+		w[i].pid = s->info.pid;
+	}
+	if (mfs_tree_sync(m->tree, dir, w, fn->n, ch) < 0)
+		mfs_log(LOG_ERR, "out of memory");
+	free(w);
+}
+
+static struct mfs_want src_dir_want(const struct mfs_src *s, const char *name,
+				    enum mfs_kind kind)
+{
+	struct mfs_want w = {
+		.name = name, .kind = kind,
+		.mode = dir_mode(s->info.st.st_mode),
+		.uid = s->info.st.st_uid, .gid = s->info.st.st_gid,
+		.pid = s->info.pid, .source = s->name,
+	};
+	return w;
+}
+
+void mfs_project_src(struct mfs_model *m, const struct mfs_src *s,
+		     struct mfs_changes *ch)
+{
+	struct mfs_node *dir;
+	struct mfs_want w;
+
+	if (s->state != MFS_SRC_ALIVE && s->state != MFS_SRC_UNKNOWN) {
+		dir = mfs_tree_lookup(m->tree, m->files_dir->ino, s->name);
+		if (dir)
+			mfs_tree_remove(m->tree, dir, ch);
+		return;
+	}
+	w = src_dir_want(s, s->name, MFS_SRC_DIR);
+	dir = mfs_tree_put(m->tree, m->files_dir, &w, ch);
+	if (dir)
+		sync_labels(m, dir, s, ch);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* /<pid>/task/<tid>/: the tid, or "<tid>-<n>" when threads share one. */
+static void sync_tasks(struct mfs_model *m, const struct mfs_proc *p,
+		       struct mfs_node *task, struct mfs_changes *ch)
+{
+	struct mfs_node *dir, *next;
+	struct mfs_src *s;
+	struct mfs_want w;
+	char name[32];
+	unsigned n;
+
+	for (dir = task->children; dir; dir = dir->sib_next)
+		dir->mark = false;
+	for (s = p->srcs; s; s = s->proc_next) {
+		snprintf(name, sizeof(name), "%d", (int)s->info.tid);
+		for (n = 2; (dir = mfs_tree_lookup(m->tree, task->ino, name)) &&
+			    dir->mark; n++)
+			snprintf(name, sizeof(name), "%d-%u",
+				 (int)s->info.tid, n);
+		w = src_dir_want(s, name, MFS_TID_DIR);
+		dir = mfs_tree_put(m->tree, task, &w, ch);
+		if (!dir)
+			continue;
+		dir->mark = true;
+		sync_labels(m, dir, s, ch);
+	}
+	for (dir = task->children; dir; dir = next) {
+		next = dir->sib_next;
+		if (!dir->mark)
+			mfs_tree_remove(m->tree, dir, ch);
+	}
+}
+
+/* Every label of every file of p, once, sorted (borrowed strings). */
+static char **union_names(const struct mfs_proc *p, size_t *n)
+{
+	const struct mfs_src *s;
+	size_t total = 0, i, k = 0;
+	char **v;
+
+	for (s = p->srcs; s; s = s->proc_next)
+		total += s->info.names.n;
+	v = malloc((total + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (s = p->srcs; s; s = s->proc_next)
+		for (i = 0; i < s->info.names.n; i++)
+			v[k++] = s->info.names.name[i];
+	qsort(v, k, sizeof(*v), cmp_str);
+	for (i = 0, *n = 0; i < k; i++)
+		if (*n == 0 || strcmp(v[*n - 1], v[i]))
+			v[(*n)++] = v[i];
+	return v;
+}
+
+/* The wants of /<pid>: "task", then the labels; NULL without memory. */
+static struct mfs_want *proc_wants(const struct mfs_proc *p,
+				   const struct mfs_want *dirw,
+				   mode_t mode, size_t *nwant)
+{
+	struct mfs_want *lw;
+	char **names;
+	size_t n = 0, i;
+
+	if (!(names = union_names(p, &n)))
+		return NULL;
+	if ((lw = calloc(n + 1, sizeof(*lw)))) {
+		lw[0] = *dirw;
+		lw[0].name = "task";
+		lw[0].kind = MFS_TASK_DIR;
+		for (i = 0; i < n; i++) {
+			lw[i + 1] = *dirw;
+			lw[i + 1].name = names[i];
+			lw[i + 1].kind = MFS_PID_LABEL;
+			lw[i + 1].mode = mode;
+		}
+		*nwant = n + 1;
+	}
+	free(names);	/* the strings are the sources' */
+	return lw;
+}
+
+bool mfs_project_proc(struct mfs_model *m, const struct mfs_proc *p,
+		      struct mfs_changes *ch)
+{
+	struct mfs_src *main = mfs_model_main_src(p);
+	struct mfs_node *dir, *task;
+	struct mfs_want w, *lw;
+	char pidname[16];
+	size_t n;
+
+	snprintf(pidname, sizeof(pidname), "%d", (int)p->pid);
+	if (!main) {
+		dir = mfs_tree_lookup(m->tree, MFS_ROOT_INO, pidname);
+		if (dir)
+			mfs_tree_remove(m->tree, dir, ch);
+		return false;
+	}
+	w = src_dir_want(main, pidname, MFS_PID_DIR);
+	w.source = NULL;
+	dir = mfs_tree_put(m->tree, m->tree->root, &w, ch);
+	lw = dir ? proc_wants(p, &w, file_mode(main->info.st.st_mode), &n) :
+		   NULL;
+	if (!lw || mfs_tree_sync(m->tree, dir, lw, n, ch) < 0)
+		mfs_log(LOG_ERR, "out of memory");
+	else if ((task = mfs_tree_lookup(m->tree, dir->ino, "task")))
+		sync_tasks(m, p, task, ch);
+	free(lw);
+	return true;
+}

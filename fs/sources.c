@@ -1,0 +1,498 @@
+/*
+ * sources.c - the registry of source files and processes.
+ *
+ * A source is ALIVE when its sys.pid runs and started before the file was
+ * made; such a process is watched (pidwatch.c), so its exit removes
+ * /<pid> at once.  The files shown (ALIVE and UNKNOWN) are held mapped,
+ * as read when last found, as many as the budget allows (budget.c); a
+ * file removed, replaced or whose writer exits is let go at once, so the
+ * daemon keeps no deleted file's storage.  Every change brings the
+ * directories of the source and process touched up to date
+ * (project.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "budget.h"
+#include "hash.h"
+#include "log.h"
+#include "pidwatch.h"
+#include "project.h"
+
+static size_t src_bucket(const struct mfs_model *m, const char *name)
+{
+	return mfs_hash_mix(mfs_hash_str(m->seed, name)) % MFS_SRC_BUCKETS;
+}
+
+static size_t proc_bucket(pid_t pid)
+{
+	return (size_t)pid % MFS_PROC_BUCKETS;
+}
+
+int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd)
+{
+	struct mfs_want w = {
+		.name = "files", .kind = MFS_FILES_DIR,
+		.mode = S_IFDIR | 0555,
+	};
+
+	memset(m, 0, sizeof(*m));
+	m->tree = t;
+	m->epfd = epfd;
+	m->seed = mfs_hash_seed();
+	mfs_budget_init(m);
+	m->files_dir = mfs_tree_put(t, t->root, &w, NULL);
+	return m->files_dir ? 0 : -ENOMEM;
+}
+
+struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name)
+{
+	struct mfs_src *s;
+
+	for (s = m->src_hash[src_bucket(m, name)]; s; s = s->hash_next)
+		if (!strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+struct mfs_handle *mfs_model_ident(const struct mfs_model *m,
+				   const char *name, struct stat *was)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+
+	if (!s || s->info.err || !s->info.handle)
+		return NULL;
+	*was = s->info.st;
+	return mfs_handle_get(s->info.handle);
+}
+
+struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid)
+{
+	struct mfs_proc *p;
+
+	for (p = m->proc_hash[proc_bucket(pid)]; p; p = p->hash_next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+struct mfs_src *mfs_model_main_src(const struct mfs_proc *p)
+{
+	struct mfs_src *s, *best = NULL;
+
+	for (s = p->srcs; s; s = s->proc_next) {
+		if (s->info.tid == p->pid)
+			return s;
+		if (!best || s->info.created < best->info.created)
+			best = s;
+	}
+	return best;
+}
+
+static void free_proc(struct mfs_model *m, struct mfs_proc *p)
+{
+	struct mfs_proc **pp = &m->proc_hash[proc_bucket(p->pid)];
+
+	while (*pp != p)
+		pp = &(*pp)->hash_next;
+	*pp = p->hash_next;
+	mfs_pidwatch_remove(m, p);
+	free(p);
+}
+
+/* Bring /<pid> up to date; a process left without a file goes. */
+static void sync_proc(struct mfs_model *m, struct mfs_proc *p,
+		      struct mfs_changes *ch)
+{
+	if (!mfs_project_proc(m, p, ch))
+		free_proc(m, p);
+}
+
+/* The process record of pid, made and watched on first use. */
+static struct mfs_proc *get_proc(struct mfs_model *m, pid_t pid)
+{
+	struct mfs_proc *p = mfs_model_proc(m, pid);
+
+	if (p)
+		return p;
+	if (!(p = calloc(1, sizeof(*p))))
+		return NULL;
+	p->pid = pid;
+	p->pidfd = -1;
+	if (m->epfd >= 0 && mfs_pidwatch_add(m, p) < 0) {
+		free(p);
+		return NULL;	/* it has just exited */
+	}
+	p->hash_next = m->proc_hash[proc_bucket(pid)];
+	m->proc_hash[proc_bucket(pid)] = p;
+	mfs_log(LOG_DEBUG, "pid %d appeared", (int)pid);
+	return p;
+}
+
+static void detach(struct mfs_model *m, struct mfs_src *s,
+		   struct mfs_changes *ch)
+{
+	struct mfs_proc *p = s->proc;
+	struct mfs_src **pp;
+
+	if (!p)
+		return;
+	for (pp = &p->srcs; *pp != s; pp = &(*pp)->proc_next)
+		;
+	*pp = s->proc_next;
+	s->proc = NULL;
+	s->proc_next = NULL;
+	sync_proc(m, p, ch);
+}
+
+static void attach(struct mfs_model *m, struct mfs_src *s,
+		   struct mfs_changes *ch)
+{
+	struct mfs_proc *p = get_proc(m, s->info.pid);
+
+	if (!p) {
+		s->state = MFS_SRC_STALE;
+		return;
+	}
+	s->proc = p;
+	s->proc_next = p->srcs;
+	p->srcs = s;
+	sync_proc(m, p, ch);
+}
+
+static enum mfs_src_state classify(const struct mfs_srcinfo *si)
+{
+	if (!si->usable)
+		return MFS_SRC_BAD;
+	if (!si->pid || (si->live == MMSTATS_ALIVE && si->foreign))
+		return MFS_SRC_UNKNOWN;
+	return si->live == MMSTATS_ALIVE ? MFS_SRC_ALIVE : MFS_SRC_STALE;
+}
+
+/*
+ * Log a file's trouble once per file (inode), not at every rescan, nor
+ * every time a file being rewritten is caught half done; young files
+ * that are still being filled in wait until they had their chance.
+ */
+static void log_trouble(struct mfs_src *s)
+{
+	struct timespec now;
+
+	if ((!s->info.err && !s->info.foreign) ||
+	    (s->logged && s->logged_ino == s->info.st.st_ino))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (s->state == MFS_SRC_BAD &&
+	    now.tv_sec - s->bad_since.tv_sec < MFS_PENDING_SECS)
+		return;
+	if (s->info.foreign)
+		mfs_log(LOG_WARNING, "%s: owned by uid %u, but its sys.pid %d "
+			"runs as another user (shown in /files only)", s->name,
+			(unsigned)s->info.st.st_uid, (int)s->info.pid);
+	else
+		mfs_log(LOG_WARNING, "%s: %s%s", s->name, s->info.errmsg,
+			s->state == MFS_SRC_BAD ? " (ignored)" :
+			" (fields before it shown)");
+	s->logged = true;
+	s->logged_ino = s->info.st.st_ino;
+}
+
+/*
+ * A file cut while it was mapped (the same file, smaller than when it
+ * was last read), told once: by the read that met the cut, or here.
+ */
+static void log_shrink(const struct mfs_src *s, off_t size)
+{
+	mfs_log(LOG_WARNING, "%s: shrank from %jd to %jd bytes since it was "
+		"read (fields past the end are gone)", s->name,
+		(intmax_t)s->info.st.st_size, (intmax_t)size);
+}
+
+/*
+ * A cut told by a read (mfs_model_shrank) stays told until the file is
+ * read at another size: a reading taken before the cut, applied after
+ * it, must not make the reading of the cut tell it again.
+ */
+static void note_shrink(struct mfs_src *s, const struct mfs_srcinfo *si)
+{
+	bool same_file = s->info.st.st_ino == si->st.st_ino &&
+			 s->info.st.st_dev == si->st.st_dev;
+
+	if (same_file && si->st.st_size < s->info.st.st_size &&
+	    !s->shrink_logged)
+		log_shrink(s, si->st.st_size);
+	if (!same_file || si->st.st_size != s->info.st.st_size)
+		s->shrink_logged = false;
+}
+
+void mfs_model_shrank(struct mfs_model *m, const char *name,
+		      const struct mfs_handle *h, off_t size)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+
+	if (!s || s->info.handle != h || s->shrink_logged ||
+	    size >= s->info.st.st_size)
+		return;
+	log_shrink(s, size);
+	s->shrink_logged = true;
+}
+
+void mfs_model_seen(struct mfs_model *m, const char *name)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+
+	if (s)
+		s->seen = m->sweep;
+}
+
+static struct mfs_src *new_src(struct mfs_model *m, const char *name)
+{
+	struct mfs_src *s = calloc(1, sizeof(*s));
+	size_t b = src_bucket(m, name);
+
+	if (!s || !(s->name = strdup(name))) {
+		free(s);
+		return NULL;
+	}
+	s->state = MFS_SRC_BAD;
+	clock_gettime(CLOCK_MONOTONIC, &s->bad_since);
+	s->hash_next = m->src_hash[b];
+	m->src_hash[b] = s;
+	return s;
+}
+
+/* Take over the reading *si as s's; returns its map, not yet held. */
+static struct mfs_handle *take_info(struct mfs_model *m, struct mfs_src *s,
+				    struct mfs_srcinfo *si)
+{
+	struct mfs_handle *h = si->handle;
+
+	mfs_budget_release(m, s);
+	mfs_srcinfo_free(&s->info);
+	s->info = *si;
+	s->info.handle = NULL;
+	memset(si, 0, sizeof(*si));
+	return h;
+}
+
+void mfs_model_update(struct mfs_model *m, const char *name, int err,
+		      struct mfs_srcinfo *si, struct mfs_changes *ch)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+	enum mfs_src_state was, state;
+	struct mfs_handle *h;
+
+	if (err < 0) {
+		mfs_model_remove(m, name, ch);
+		return;
+	}
+	if (!s && !(s = new_src(m, name))) {
+		mfs_srcinfo_free(si);
+		mfs_log(LOG_ERR, "out of memory");
+		return;
+	}
+	s->seen = m->sweep;
+	note_shrink(s, si);
+	was = s->state;
+	state = classify(si);
+	/* Keep /<pid> (and its inode numbers) while the file stays in it. */
+	if (s->proc && (state != MFS_SRC_ALIVE || si->pid != s->proc->pid))
+		detach(m, s, ch);
+	h = take_info(m, s, si);
+	s->state = state;
+	if (state == MFS_SRC_BAD && was != MFS_SRC_BAD)
+		clock_gettime(CLOCK_MONOTONIC, &s->bad_since);
+	if (state == MFS_SRC_ALIVE && s->proc)
+		sync_proc(m, s->proc, ch);
+	else if (state == MFS_SRC_ALIVE)
+		attach(m, s, ch);
+	mfs_budget_hold(m, s, h);
+	log_trouble(s);
+	mfs_project_src(m, s, ch);
+}
+
+void mfs_model_remove(struct mfs_model *m, const char *name,
+		      struct mfs_changes *ch)
+{
+	struct mfs_src **pp = &m->src_hash[src_bucket(m, name)], *s;
+
+	while (*pp && strcmp((*pp)->name, name))
+		pp = &(*pp)->hash_next;
+	if (!(s = *pp))
+		return;
+	*pp = s->hash_next;
+	detach(m, s, ch);
+	s->state = MFS_SRC_STALE;
+	mfs_project_src(m, s, ch);
+	mfs_budget_release(m, s);
+	mfs_srcinfo_free(&s->info);
+	free(s->name);
+	free(s);
+}
+
+void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
+			 struct mfs_changes *ch)
+{
+	struct mfs_proc *p = mfs_model_proc(m, pid);
+	struct mfs_src *s;
+
+	if (!p)
+		return;
+	mfs_log(LOG_DEBUG, "pid %d exited", (int)pid);
+	while ((s = p->srcs)) {
+		p->srcs = s->proc_next;
+		s->proc = NULL;
+		s->proc_next = NULL;
+		s->state = MFS_SRC_STALE;
+		mfs_budget_release(m, s);
+		mfs_project_src(m, s, ch);
+	}
+	sync_proc(m, p, ch);	/* removes /<pid> and frees p */
+}
+
+void mfs_model_sweep_begin(struct mfs_model *m)
+{
+	m->sweep++;
+}
+
+void mfs_model_sweep_end(struct mfs_model *m, struct mfs_changes *ch)
+{
+	struct mfs_src *s, *next;
+	size_t b;
+
+	for (b = 0; b < MFS_SRC_BUCKETS; b++) {
+		for (s = m->src_hash[b]; s; s = next) {
+			next = s->hash_next;
+			if (s->seen != m->sweep)
+				mfs_model_remove(m, s->name, ch);
+		}
+	}
+}
+
+void mfs_model_forget_all(struct mfs_model *m, struct mfs_changes *ch)
+{
+	mfs_model_sweep_begin(m);
+	mfs_model_sweep_end(m, ch);
+}
+
+int mfs_model_pending(struct mfs_model *m, struct mfs_strv *out)
+{
+	struct timespec now;
+	struct mfs_src *s;
+	size_t b;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (b = 0; b < MFS_SRC_BUCKETS; b++) {
+		for (s = m->src_hash[b]; s; s = s->hash_next) {
+			if (s->state != MFS_SRC_BAD)
+				continue;
+			if (now.tv_sec - s->bad_since.tv_sec > MFS_PENDING_SECS) {
+				log_trouble(s);
+				continue;
+			}
+			if ((err = mfs_strv_add(out, s->name)) < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int mfs_model_proc_names(const struct mfs_model *m, pid_t pid,
+			 struct mfs_strv *out)
+{
+	struct mfs_proc *p = mfs_model_proc(m, pid);
+	struct mfs_src *s;
+	int err;
+
+	for (s = p ? p->srcs : NULL; s; s = s->proc_next)
+		if ((err = mfs_strv_add(out, s->name)) < 0)
+			return err;
+	return 0;
+}
+
+static int fileref(const struct mfs_src *s, pid_t pid, const char *label,
+		   struct mfs_fileref *ref)
+{
+	if (!(ref->name = strdup(s->name)))
+		return -ENOMEM;
+	ref->main = s->info.tid == pid;
+	ref->created = s->info.created;
+	ref->handle = mfs_handle_get(s->info.handle);
+	ref->index = mfs_fieldnames_find(&s->info.names, label);
+	return 0;
+}
+
+int mfs_model_pid_label(const struct mfs_model *m, pid_t pid,
+			const char *label, struct mfs_fileref **out,
+			size_t *n)
+{
+	struct mfs_proc *p = mfs_model_proc(m, pid);
+	struct mfs_src *s;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!p)
+		return -ENOENT;
+	for (s = p->srcs; s; s = s->proc_next)
+		k++;
+	if (!(*out = calloc(k, sizeof(**out))))
+		return -ENOMEM;
+	for (s = p->srcs; s; s = s->proc_next, ++*n)
+		if (fileref(s, pid, label, &(*out)[*n]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int mfs_model_src_label(const struct mfs_model *m, const char *name,
+			const char *label, struct mfs_fileref **out,
+			size_t *n)
+{
+	struct mfs_src *s = mfs_model_src(m, name);
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -ENOENT;
+	if (!(*out = calloc(1, sizeof(**out))))
+		return -ENOMEM;
+	*n = 1;
+	return fileref(s, s->info.pid, label, *out);
+}
+
+void mfs_filerefs_free(struct mfs_fileref *v, size_t n)
+{
+	while (n--) {
+		free(v[n].name);
+		mfs_handle_put(v[n].handle);
+	}
+	free(v);
+}
+
+void mfs_model_destroy(struct mfs_model *m)
+{
+	struct mfs_proc *p, *pn;
+	struct mfs_src *s, *sn;
+	size_t b;
+
+	for (b = 0; b < MFS_PROC_BUCKETS; b++) {
+		for (p = m->proc_hash[b]; p; p = pn) {
+			pn = p->hash_next;
+			mfs_pidwatch_remove(m, p);
+			free(p);
+		}
+	}
+	for (b = 0; b < MFS_SRC_BUCKETS; b++) {
+		for (s = m->src_hash[b]; s; s = sn) {
+			sn = s->hash_next;
+			mfs_srcinfo_free(&s->info);
+			free(s->name);
+			free(s);
+		}
+	}
+	memset(m, 0, sizeof(*m));
+}
