@@ -12,35 +12,7 @@
 #include <unistd.h>
 
 #include "defaults.h"
-
-/* Field 22 of /proc/self/stat; the name (field 2) may hold anything. */
-int mms_self_starttime(unsigned long long *ticks)
-{
-	char buf[1024], *p, *end;
-	ssize_t n;
-	int fd, field;
-
-	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EIO;
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p)
-		return -EIO;
-	errno = 0;
-	*ticks = strtoull(p + 1, &end, 10);
-	if (errno || end == p + 1)
-		return -EIO;
-	return 0;
-}
+#include "procstat.h"
 
 static double now_realtime(void)
 {
@@ -52,7 +24,7 @@ static double now_realtime(void)
 
 size_t mms_default_defs(struct mmstats_field_def defs[MMS_NDEFAULTS])
 {
-	unsigned long long start;
+	struct mms_procstat self;
 	size_t n = 0;
 
 	defs[n++] = (struct mmstats_field_def)MMSTATS_DEF_STATIC_U(
@@ -65,8 +37,9 @@ size_t mms_default_defs(struct mmstats_field_def defs[MMS_NDEFAULTS])
 		"sys.gid", MMSTATS_STATIC_UINT64, (uint64_t)getgid());
 	defs[n++] = (struct mmstats_field_def)MMSTATS_DEF_STATIC_D(
 		"sys.created", MMSTATS_STATIC_DOUBLE, now_realtime());
-	if (mms_self_starttime(&start) == 0)
+	if (mms_procstat(0, &self) == 0)
 		defs[n++] = (struct mmstats_field_def)MMSTATS_DEF_STATIC_U(
-			"sys.starttime", MMSTATS_STATIC_UINT64, start);
+			"sys.starttime", MMSTATS_STATIC_UINT64,
+			self.starttime);
 	return n;
 }

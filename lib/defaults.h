@@ -15,7 +15,4 @@
  */
 size_t mms_default_defs(struct mmstats_field_def defs[MMS_NDEFAULTS]);
 
-/* This process's start time in clock ticks since boot, or -errno. */
-int mms_self_starttime(unsigned long long *ticks);
-
 #endif

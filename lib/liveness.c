@@ -8,74 +8,32 @@
  * reference too), with a tolerance for the clocks' resolution.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "mmstats.h"
 #include "error.h"
+#include "procstat.h"
 
 /* Seconds by which a process may seem to start after sys.created. */
 #define CREATED_TOLERANCE	1.0
 
-/* Field 22 of /proc/PID/stat; the fields before it are numbered from 1. */
-#define STARTTIME_FIELD		22
-
-static int read_proc_stat(pid_t pid, char *buf, size_t len)
-{
-	char path[32];
-	ssize_t n;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return mms_error(-errno, "%s: %s", path, strerror(errno));
-	do
-		n = read(fd, buf, len - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		err = mms_error(-errno, "%s: %s", path, strerror(errno));
-	else
-		buf[n] = '\0';
-	close(fd);
-	return err;
-}
-
 int mmstats_pid_starttime(pid_t pid, uint64_t *ticks)
 {
-	char buf[1024], *p, *end;
-	int field, err;
+	struct mms_procstat ps;
+	int err;
 
 	if (pid <= 0)
 		return mms_error(-EINVAL, "invalid pid %d", (int)pid);
-	err = read_proc_stat(pid, buf, sizeof(buf));
-	if (err)
+	if ((err = mms_procstat(pid, &ps)) < 0)
 		return err;
-	/* comm (field 2) may hold anything, ')' and spaces too: it ends at
-	 * the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p)
-		goto bad;
-	p++;
-	for (field = 3; field <= STARTTIME_FIELD; field++) {
-		p += strspn(p, " ");
-		if (field < STARTTIME_FIELD)
-			p += strcspn(p, " ");
-	}
-	if (*p < '0' || *p > '9')
-		goto bad;
-	errno = 0;
-	*ticks = strtoull(p, &end, 10);
-	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
-		goto bad;
+	/* a zombie has exited: only its parent has not been told yet */
+	if (ps.state == 'Z' || ps.state == 'X')
+		return mms_error(-ESRCH, "process %d has exited", (int)pid);
+	*ticks = ps.starttime;
 	return 0;
-bad:
-	return mms_error(-EBADMSG, "/proc/%d/stat: no start time", (int)pid);
 }
 
 pid_t mmstats_snapshot_pid(const struct mmstats_snapshot *snap)

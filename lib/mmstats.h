@@ -518,7 +518,11 @@ enum mmstats_liveness mmstats_liveness(const struct mmstats_snapshot *snap);
 /* The pid recorded in the file (sys.pid), or -ENOENT. */
 pid_t mmstats_snapshot_pid(const struct mmstats_snapshot *snap);
 
-/* Start time of `pid` in clock ticks since boot (/proc/PID/stat), or -errno. */
+/*
+ * Start time of `pid` in clock ticks since boot (/proc/PID/stat), or
+ * -errno: -ENOENT when there is no such process, -ESRCH when it has
+ * exited and is a zombie.
+ */
 int mmstats_pid_starttime(pid_t pid, uint64_t *ticks);
 
 #ifdef __cplusplus

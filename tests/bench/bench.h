@@ -8,10 +8,18 @@
 #ifndef MMSTATS_BENCH_H
 #define MMSTATS_BENCH_H
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+
+#include "procstat.h"	/* libmmstats's reader of /proc/PID/stat */
+
+extern char **environ;
 
 static inline uint64_t bench_now_ns(void)
 {
@@ -50,6 +58,53 @@ static inline void bench_row(const char *figure, double value,
 	printf("ROW\t%s\t%.4g\t%s\t%s\t%.4g\t%s\n", figure, value, unit,
 	       base_name, base, target);
 	fflush(stdout);
+}
+
+/* CPU time of pid so far (all its threads), in clock ticks, or -1. */
+static inline long long bench_cpu_ticks(pid_t pid)
+{
+	struct mms_procstat ps;
+
+	if (mms_procstat(pid, &ps) < 0)
+		return -1;
+	return (long long)(ps.utime + ps.stime);
+}
+
+/* Run argv with output to /dev/null; seconds it took, or -1 if it failed. */
+static inline double bench_time_command(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	uint64_t t0;
+	pid_t pid;
+	int status, err;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	t0 = bench_now_ns();
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err)
+		return -1;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	return (double)(bench_now_ns() - t0) / 1e9;
+}
+
+/*
+ * The element of v (n of them, `size` bytes each) whose name, its first
+ * member, is name[0..len), or NULL: the subjects a -c NAME:BASE names.
+ */
+static inline const void *bench_find(const void *v, size_t n, size_t size,
+				     const char *name, size_t len)
+{
+	const char *e = v;
+
+	for (size_t i = 0; i < n; i++, e += size)
+		if (strlen(e) == len && !memcmp(e, name, len))
+			return e;
+	return NULL;
 }
 
 #endif

@@ -62,31 +62,6 @@ static int parse_subject(const char *arg, struct subject *s)
 	return 0;
 }
 
-/* utime + stime of every thread of pid so far, in clock ticks, or -errno. */
-static long long cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	long long utime, stime;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	/* Fields 14 and 15, counted after the ")" that ends the name. */
-	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-				"%*u %*u %lld %lld", &utime, &stime) != 2)
-		return -EIO;
-	return utime + stime;
-}
-
 static int read_whole(const char *path)
 {
 	char buf[4096];
@@ -105,14 +80,14 @@ static int read_whole(const char *path)
 /* One turn: reads of the file, and the daemon's ticks they cost. */
 static int turn(struct subject *s, long reads)
 {
-	long long t0 = cpu_ticks(s->daemon), t1;
+	long long t0 = bench_cpu_ticks(s->daemon), t1;
 	int err = 0;
 
 	if (t0 < 0)
 		return (int)t0;
 	for (long i = 0; i < reads && !err; i++)
 		err = read_whole(s->path);
-	t1 = cpu_ticks(s->daemon);
+	t1 = bench_cpu_ticks(s->daemon);
 	if (err || t1 < 0)
 		return err ? err : (int)t1;
 	s->ticks += t1 - t0;
@@ -130,16 +105,6 @@ static void row(const struct subject *s, const struct subject *base)
 	bench_row(figure, s->us, "us/read", base_name, base->us, "-");
 }
 
-static const struct subject *find_subject(const struct subject *subj,
-					  int n, const char *name, size_t len)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(subj[i].name) == len &&
-		    !memcmp(subj[i].name, name, len))
-			return &subj[i];
-	return NULL;
-}
-
 /* The extra rows of "NAME:BASE" */
 static int compare_rows(const struct subject *subj, int n,
 			char *const *cmp, int ncmp)
@@ -148,10 +113,10 @@ static int compare_rows(const struct subject *subj, int n,
 		const char *colon = strchr(cmp[i], ':');
 		const struct subject *a, *b;
 
-		a = colon ? find_subject(subj, n, cmp[i],
-					 (size_t)(colon - cmp[i])) : NULL;
-		b = colon ? find_subject(subj, n, colon + 1,
-					 strlen(colon + 1)) : NULL;
+		a = colon ? bench_find(subj, (size_t)n, sizeof(*subj),
+				       cmp[i], (size_t)(colon - cmp[i])) : NULL;
+		b = colon ? bench_find(subj, (size_t)n, sizeof(*subj),
+				       colon + 1, strlen(colon + 1)) : NULL;
 		if (!a || !b) {
 			fprintf(stderr, "bench_cpu: -c %s: no such files\n",
 				cmp[i]);

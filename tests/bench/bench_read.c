@@ -116,16 +116,6 @@ static void row(const struct subject *s, const struct subject *base,
 	bench_row(figure, s->median, "us/op", base_name, base->median, target);
 }
 
-static const struct subject *find_subject(const struct subject *subj,
-					  int n, const char *name, size_t len)
-{
-	for (int i = 0; i < n; i++)
-		if (strlen(subj[i].name) == len &&
-		    !memcmp(subj[i].name, name, len))
-			return &subj[i];
-	return NULL;
-}
-
 /* The extra rows of "NAME:BASE[@TARGET]" */
 static int compare_rows(const struct subject *subj, int n,
 			char *const *cmp, int ncmp)
@@ -135,11 +125,11 @@ static int compare_rows(const struct subject *subj, int n,
 		const char *at = colon ? strchr(colon, '@') : NULL;
 		const struct subject *a, *b;
 
-		a = colon ? find_subject(subj, n, cmp[i],
-					 (size_t)(colon - cmp[i])) : NULL;
-		b = colon ? find_subject(subj, n, colon + 1, at ?
-					 (size_t)(at - colon - 1) :
-					 strlen(colon + 1)) : NULL;
+		a = colon ? bench_find(subj, (size_t)n, sizeof(*subj), cmp[i],
+				       (size_t)(colon - cmp[i])) : NULL;
+		b = colon ? bench_find(subj, (size_t)n, sizeof(*subj),
+				       colon + 1, at ? (size_t)(at - colon - 1) :
+				       strlen(colon + 1)) : NULL;
 		if (!a || !b) {
 			fprintf(stderr, "bench_read: -c %s: no such files\n",
 				cmp[i]);

@@ -35,7 +35,6 @@
 #include "mmstats.h"
 #include "bench.h"
 
-extern char **environ;
 
 #define MAX_SAMPLES	16
 
@@ -183,34 +182,12 @@ static double wait_visible(const struct scale *sc, unsigned n, int limit_s)
 /* Commands and the floor                                              */
 /* ------------------------------------------------------------------ */
 
-/* Run argv with output to /dev/null; seconds it took, or -1 if it failed. */
-static double time_command(char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	uint64_t t0;
-	pid_t pid;
-	int status, err;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	t0 = bench_now_ns();
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (err)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
-		return -1;
-	return (double)(bench_now_ns() - t0) / 1e9;
-}
-
 /* One run of "grep -r . DIR" or "ls -R DIR", in seconds, or -1. */
 static double time_walk(bool grep, const char *dir)
 {
 	char *grep_argv[] = { "grep", "-r", ".", (char *)dir, NULL };
 	char *ls_argv[] = { "ls", "-R", (char *)dir, NULL };
-	double t = time_command(grep ? grep_argv : ls_argv);
+	double t = bench_time_command(grep ? grep_argv : ls_argv);
 
 	if (t < 0)
 		fprintf(stderr, "bench_scale: %s over %s failed\n",
@@ -245,7 +222,7 @@ static void unmount_floor(const struct scale *sc, pid_t pid)
 {
 	char *argv[] = { "fusermount3", "-u", (char *)sc->floor_mount, NULL };
 
-	if (time_command(argv) < 0)
+	if (bench_time_command(argv) < 0)
 		kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 }
@@ -312,31 +289,6 @@ static long daemon_rss_kib(pid_t pid)
 	return kib;
 }
 
-/* CPU time the daemon used so far, in clock ticks (all its threads). */
-static long long daemon_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	long long utime, stime;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* Fields 14 and 15, counted after the ")" that ends the name. */
-	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-				"%*u %*u %lld %lld", &utime, &stime) != 2)
-		return -1;
-	return utime + stime;
-}
-
 /*
  * Seconds until the daemon has caught up with the writers' arrival: its
  * CPU time unchanged over 200 ms.  The probes then see a steady system.
@@ -344,11 +296,11 @@ static long long daemon_ticks(pid_t pid)
 static double wait_settled(pid_t pid, int limit_s)
 {
 	uint64_t t0 = bench_now_ns();
-	long long before = daemon_ticks(pid), now;
+	long long before = bench_cpu_ticks(pid), now;
 
 	for (;;) {
 		sleep_ms(200);
-		now = daemon_ticks(pid);
+		now = bench_cpu_ticks(pid);
 		if (now == before || now < 0)
 			break;
 		if (bench_now_ns() - t0 > (uint64_t)limit_s * 1000000000u)

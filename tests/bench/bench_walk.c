@@ -23,7 +23,6 @@
 
 #include "bench.h"
 
-extern char **environ;
 
 struct walk {
 	const char *dir;
@@ -31,15 +30,14 @@ struct walk {
 	double best;		/* seconds, < 0 until one succeeded */
 };
 
-/* One run of grep -r over w->dir, in seconds, or -1 if it failed. */
+/*
+ * One run of grep -r over w->dir, in seconds, or -1 if it failed (grep
+ * exits 1 when nothing matched: every file here has a line).
+ */
 static double run_grep(const struct walk *w)
 {
 	char exclude[256];
 	char *argv[] = { "grep", "-r", ".", (char *)w->dir, NULL, NULL };
-	posix_spawn_file_actions_t fa;
-	uint64_t t0;
-	pid_t pid;
-	int status, err;
 
 	if (w->exclude) {
 		snprintf(exclude, sizeof(exclude), "--exclude-dir=%s",
@@ -47,19 +45,7 @@ static double run_grep(const struct walk *w)
 		argv[3] = exclude;
 		argv[4] = (char *)w->dir;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	t0 = bench_now_ns();
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (err)
-		return -1;
-	/* grep exits 1 when nothing matched: every file here has a line. */
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
-		return -1;
-	return (double)(bench_now_ns() - t0) / 1e9;
+	return bench_time_command(argv);
 }
 
 static int walk_once(struct walk *w)

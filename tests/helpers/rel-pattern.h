@@ -15,7 +15,10 @@
 #ifndef REL_PATTERN_H
 #define REL_PATTERN_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -34,6 +37,15 @@ static const char *const rel_kind_prefix[REL_NKINDS] = {
 static inline uint8_t rel_byte(uint64_t round, unsigned j)
 {
 	return (uint8_t)((round + j) % REL_BYTES);
+}
+
+/*
+ * The same, never 0 (bytes 1..254): a reader that serves the zeros a
+ * load finds past the end of a cut file serves a value no store made.
+ */
+static inline uint8_t rel_byte_nonzero(uint64_t round, unsigned j)
+{
+	return (uint8_t)(1 + (round + j) % (REL_BYTES - 1));
 }
 
 static inline uint64_t rel_u64(uint8_t b)
@@ -122,6 +134,25 @@ static inline int rel_kind_of(const char *label)
 			    strlen(rel_kind_prefix[k])) == 0)
 			return k;
 	return -1;
+}
+
+/*
+ * Parse "VALUE\n" as mmstatsfs renders a value of kind `kind`: the whole
+ * text or nothing.
+ */
+static inline bool rel_parse_text(const char *buf, ssize_t len, int kind,
+				  double *d, uint64_t *u)
+{
+	char *end;
+
+	if (len < 2 || buf[len - 1] != '\n')
+		return false;
+	errno = 0;
+	if (kind == REL_U64 || kind == REL_U32)
+		*u = strtoull(buf, &end, 10);
+	else
+		*d = strtod(buf, &end);
+	return errno == 0 && end == buf + len - 1;
 }
 
 #endif

@@ -326,22 +326,6 @@ static size_t list_mount(const char *dir, struct mount_file **out)
 	return n;
 }
 
-/* Parse "VALUE\n" as the daemon renders it: the whole text or nothing. */
-static bool parse_text(const char *buf, ssize_t len, int kind, double *d,
-		       uint64_t *u)
-{
-	char *end;
-
-	if (len < 2 || buf[len - 1] != '\n')
-		return false;
-	errno = 0;
-	if (kind == REL_U64 || kind == REL_U32)
-		*u = strtoull(buf, &end, 10);
-	else
-		*d = strtod(buf, &end);
-	return errno == 0 && end == buf + len - 1;
-}
-
 static void close_mount_file(struct mount_file *f)
 {
 	if (f->fd >= 0)
@@ -365,7 +349,7 @@ static void read_mount_file(int dirfd, struct mount_file *f, struct tally *t)
 	if (len < 0 || ++f->reads >= keep_reads)
 		close_mount_file(f);
 	t->reads++;
-	if (len < 0 || !parse_text(buf, len, f->kind, &d, &u)) {
+	if (len < 0 || !rel_parse_text(buf, len, f->kind, &d, &u)) {
 		if (t->bad++ < 10)
 			fprintf(stderr, "%s: %s\n", f->name, len < 0 ?
 				strerror(errno) : "unparsable text");

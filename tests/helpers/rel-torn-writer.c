@@ -1,7 +1,7 @@
 /*
  * rel-torn-writer - update self-checking values as fast as possible.
  *
- *	rel-torn-writer [-d DIR] [-n FIELDS] [-t SECONDS]
+ *	rel-torn-writer [-z] [-d DIR] [-n FIELDS] [-t SECONDS]
  *
  * Creates one mmstats file holding FIELDS fields of each kind of
  * rel-pattern.h (torn.u64.NNN, torn.dbl.NNN, torn.u32.NNN, torn.flt.NNN)
@@ -9,6 +9,10 @@
  * every field in a tight loop, without pause, until SIGTERM/SIGINT or
  * SECONDS elapse.  It prints the number of rounds on stderr at the end.
  * Readers check that no value they see mixes bytes of two stores.
+ *
+ * With -z no value is ever 0 (rel_byte_nonzero), from before "ready" on:
+ * a reader that serves the zeros a load finds past the end of a cut file
+ * serves a value no store made (test_rel_truncate.sh).
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +25,7 @@
 #include "rel-pattern.h"
 
 static volatile sig_atomic_t stop;
+static uint8_t (*byte_of)(uint64_t round, unsigned j) = rel_byte;
 
 static void on_signal(int sig)
 {
@@ -30,7 +35,7 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rel-torn-writer [-d DIR] [-n FIELDS] "
+	fprintf(stderr, "usage: rel-torn-writer [-z] [-d DIR] [-n FIELDS] "
 		"[-t SECONDS]\n");
 	exit(2);
 }
@@ -80,15 +85,19 @@ static void store(struct mmstats_field *f, enum rel_kind k, uint8_t b)
 	}
 }
 
+static void store_round(struct mmstats_field **f, unsigned n, uint64_t round)
+{
+	for (unsigned k = 0; k < REL_NKINDS; k++)
+		for (unsigned j = 0; j < n; j++)
+			store(f[k * n + j], k, byte_of(round, k * n + j));
+}
+
 static uint64_t run(struct mmstats_field **f, unsigned n, time_t deadline)
 {
 	uint64_t round;
 
 	for (round = 0; !stop; round++) {
-		for (unsigned k = 0; k < REL_NKINDS; k++)
-			for (unsigned j = 0; j < n; j++)
-				store(f[k * n + j], k,
-				      rel_byte(round, k * n + j));
+		store_round(f, n, round);
 		if ((round & 0xfff) == 0 && deadline &&
 		    time(NULL) >= deadline)
 			break;
@@ -106,8 +115,9 @@ int main(int argc, char **argv)
 	time_t deadline = 0;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "d:n:t:")) != -1) {
+	while ((c = getopt(argc, argv, "zd:n:t:")) != -1) {
 		switch (c) {
+		case 'z': byte_of = rel_byte_nonzero; break;
 		case 'd': opts.path = optarg; break;
 		case 'n': n = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 't': deadline = time(NULL) + atoi(optarg); break;
@@ -134,6 +144,7 @@ int main(int argc, char **argv)
 		return 1;
 	for (unsigned i = 0; i < REL_NKINDS * n; i++)
 		fields[i] = mmstats_field(s, i);
+	store_round(fields, n, 0);
 	printf("%s\nready\n", mmstats_filename(s));
 	fflush(stdout);
 

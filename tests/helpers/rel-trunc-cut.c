@@ -3,7 +3,7 @@
  *
  *	rel-trunc-cut -p WRITER -l LOG -m FILESDIR [-n CUTS] [-w SECONDS] FILE
  *
- * FILE is the file of rel-trunc-writer WRITER, shown by an mmstatsfs whose
+ * FILE is the file of rel-torn-writer -z WRITER, shown by an mmstatsfs whose
  * stderr is LOG as FILESDIR (MOUNT/files/NAME).  CUTS times (1,000 by
  * default) it cuts FILE with ftruncate(), to 0 bytes, to 1 byte and to
  * the middle of a value in turn (the values of a different field each

@@ -1,5 +1,5 @@
 /*
- * rel-trunc-reader - read rel-trunc-writer's values while its file is cut.
+ * rel-trunc-reader - read rel-torn-writer -z's values while its file is cut.
  *
  *	rel-trunc-reader lib|map|mount [-t SECONDS] FILE|DIR
  *
@@ -10,7 +10,7 @@
  * is opened, read and closed in turn.  Runs until SIGTERM/SIGINT (or
  * SECONDS, 600 by default), then prints its counts on stdout.
  *
- * Every value given must be one rel-trunc-writer stored: all bytes equal,
+ * Every value given must be one rel-torn-writer -z stored: all bytes equal,
  * from 1 to 254.  A 0, or bytes that differ, is a value no store made
  * (zeros from past the end of the cut file, or a torn load): "bad".  A
  * read that fails is not: a library read that fails while the file is
@@ -29,7 +29,7 @@
 #include "mmstats.h"
 #include "rel-pattern.h"
 
-#define NLABELS	(REL_NKINDS * 32)	/* rel-trunc-writer's default */
+#define NLABELS	(REL_NKINDS * 32)	/* rel-torn-writer -n 32 of the test */
 
 static volatile sig_atomic_t stop;
 
@@ -184,22 +184,6 @@ static int run_map(const char *path, struct tally *t)
 
 /* ------------------------------------------------------------------ */
 
-/* Parse "VALUE\n" as the daemon renders it: the whole text or nothing. */
-static bool parse_text(const char *buf, ssize_t len, int kind, double *d,
-		       uint64_t *u)
-{
-	char *end;
-
-	if (len < 2 || buf[len - 1] != '\n')
-		return false;
-	errno = 0;
-	if (kind == REL_U64 || kind == REL_U32)
-		*u = strtoull(buf, &end, 10);
-	else
-		*d = strtod(buf, &end);
-	return errno == 0 && end == buf + len - 1;
-}
-
 static void read_mount_file(const char *dir, const char *label,
 			    struct tally *t)
 {
@@ -225,7 +209,7 @@ static void read_mount_file(const char *dir, const char *label,
 		t->err_by[-len < 256 ? -len : 255]++;
 		return;
 	}
-	if (!parse_text(buf, len, kind, &d, &u)) {
+	if (!rel_parse_text(buf, len, kind, &d, &u)) {
 		if (t->bad++ < 10)
 			fprintf(stderr, "BAD %s: text \"%.*s\"\n", label,
 				(int)len, buf);

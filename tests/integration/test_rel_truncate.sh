@@ -4,9 +4,9 @@
 # through the mount and 2 through the library: no reader dies (SIGBUS),
 # none is given a value from past the end, and each cut is reported.
 #
-#  - rel-trunc-writer rewrites 128 values (2 pages) in a tight loop with
-#    self-checking patterns that are never 0: the zeros a load finds in
-#    the tail of a cut file's last page are no value it stored.
+#  - rel-torn-writer -z rewrites 128 values (2 pages) in a tight loop
+#    with self-checking patterns that are never 0: the zeros a load finds
+#    in the tail of a cut file's last page are no value it stored.
 #  - rel-trunc-cut does the cuts with ftruncate() from another process,
 #    the writer held still (SIGSTOP) for each, so that the restore (the
 #    same bytes written back with pwrite, same inode) races no store.
@@ -31,7 +31,8 @@ esac
 
 src=$T/src mnt=$T/mnt
 mkdir "$src"
-"$H/rel-trunc-writer" -d "$src" >"$T/writer.out" 2>"$T/writer.err" &
+"$H/rel-torn-writer" -z -n 32 -d "$src" >"$T/writer.out" \
+	2>"$T/writer.err" &
 wpid=$!
 rel_track $wpid
 wait_until 10 grep -qx ready "$T/writer.out" ||

@@ -1,0 +1,25 @@
+/*
+ * procstat.h - the one reader of /proc/PID/stat, for every part of the
+ * project that asks a process's state, start time or CPU time.
+ */
+#ifndef MMS_PROCSTAT_H
+#define MMS_PROCSTAT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mms_procstat {
+	char state;		/* field 3: R, S, Z (zombie), X (dead), ... */
+	uint64_t utime;		/* fields 14, 15: clock ticks */
+	uint64_t stime;
+	uint64_t starttime;	/* field 22: clock ticks since boot */
+};
+
+/*
+ * The fields above of process pid (0: this process), or -errno: -ENOENT
+ * when there is no such process, -EBADMSG for a line it cannot read.
+ * Sets the thread's error text.
+ */
+int mms_procstat(pid_t pid, struct mms_procstat *out);
+
+#endif
