@@ -8,6 +8,7 @@
 #ifndef MMSTATS_BENCH_H
 #define MMSTATS_BENCH_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "procstat.h"	/* libmmstats's reader of /proc/PID/stat */
 
@@ -68,6 +70,22 @@ static inline long long bench_cpu_ticks(pid_t pid)
 	if (mms_procstat(pid, &ps) < 0)
 		return -1;
 	return (long long)(ps.utime + ps.stime);
+}
+
+/* Open, read to the end and close path, as cat does: 0 or -errno. */
+static inline int bench_read_whole(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	do {
+		n = read(fd, buf, sizeof(buf));
+	} while (n > 0);
+	close(fd);
+	return n < 0 ? -errno : 0;
 }
 
 /* Run argv with output to /dev/null; seconds it took, or -1 if it failed. */

@@ -62,21 +62,6 @@ static int parse_subject(const char *arg, struct subject *s)
 	return 0;
 }
 
-static int read_whole(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	do {
-		n = read(fd, buf, sizeof(buf));
-	} while (n > 0);
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* One turn: reads of the file, and the daemon's ticks they cost. */
 static int turn(struct subject *s, long reads)
 {
@@ -86,7 +71,7 @@ static int turn(struct subject *s, long reads)
 	if (t0 < 0)
 		return (int)t0;
 	for (long i = 0; i < reads && !err; i++)
-		err = read_whole(s->path);
+		err = bench_read_whole(s->path);
 	t1 = bench_cpu_ticks(s->daemon);
 	if (err || t1 < 0)
 		return err ? err : (int)t1;

@@ -64,26 +64,11 @@ static int parse_subject(const char *arg, struct subject *s, size_t reads)
 	return 0;
 }
 
-static int read_whole(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	do {
-		n = read(fd, buf, sizeof(buf));
-	} while (n > 0);
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 static int time_batch(struct subject *s)
 {
 	for (int i = 0; i < OPS; i++) {
 		uint64_t t0 = bench_now_ns();
-		int err = read_whole(s->path);
+		int err = bench_read_whole(s->path);
 
 		if (err)
 			return err;

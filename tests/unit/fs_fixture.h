@@ -39,6 +39,16 @@ static inline int fixture_setup(void **state, const char *test)
 	return 0;
 }
 
+/* What the watcher does for an event on `name`: read it, apply it. */
+static inline void fixture_refresh(struct fixture *f, const char *name)
+{
+	struct mfs_srcinfo si;
+	int err = mfs_source_read(f->dirfd, name, &si);
+
+	mfs_model_update(&f->model, name, err, &si, &f->ch);
+	mfs_srcinfo_free(&si);
+}
+
 static inline int fixture_teardown(void **state)
 {
 	struct fixture *f = *state;

@@ -45,15 +45,6 @@ static void copy_vector(struct fixture *f, const char *name)
 	close(out);
 }
 
-static void update(struct fixture *f, const char *name)
-{
-	struct mfs_srcinfo si;
-	int err = mfs_source_read(f->dirfd, name, &si);
-
-	mfs_model_update(&f->model, name, err, &si, &f->ch);
-	mfs_srcinfo_free(&si);
-}
-
 static struct mfs_node *at(struct fixture *f, const char *path)
 {
 	char buf[512], *save, *part;
@@ -104,9 +95,9 @@ static void test_files_make_the_tree(void **state)
 
 	copy_vector(f, "many_fields.mmstats");
 	copy_vector(f, "all_types.mmstats");
-	update(f, "many_fields.mmstats");
-	update(f, "all_types.mmstats");
-	update(f, mine);
+	fixture_refresh(f, "many_fields.mmstats");
+	fixture_refresh(f, "all_types.mmstats");
+	fixture_refresh(f, mine);
 	snprintf(path, sizeof(path), "%d", (int)getpid());
 	n = at(f, path);
 	assert_non_null(n);
@@ -141,7 +132,7 @@ static void test_reread_keeps_inodes(void **state)
 	uint64_t dino, lino;
 	char path[64];
 
-	update(f, mine);
+	fixture_refresh(f, mine);
 	snprintf(path, sizeof(path), "%d", (int)getpid());
 	d = at(f, path);
 	assert_non_null(d);
@@ -149,8 +140,8 @@ static void test_reread_keeps_inodes(void **state)
 	dino = d->ino;
 	snprintf(path, sizeof(path), "%d/hits", (int)getpid());
 	lino = at(f, path)->ino;
-	update(f, mine);
-	update(f, mine);
+	fixture_refresh(f, mine);
+	fixture_refresh(f, mine);
 	assert_int_equal(at(f, path)->ino, lino);
 	snprintf(path, sizeof(path), "%d", (int)getpid());
 	assert_int_equal(at(f, path)->ino, dino);
@@ -178,8 +169,8 @@ static void test_threads_and_exit(void **state)
 	snprintf(mine, sizeof(mine), "%s", strrchr(mmstats_filename(s), '/') + 1);
 	snprintf(theirs, sizeof(theirs), "%s",
 		 strrchr(mmstats_filename(t), '/') + 1);
-	update(f, mine);
-	update(f, theirs);
+	fixture_refresh(f, mine);
+	fixture_refresh(f, theirs);
 	snprintf(path, sizeof(path), "%d/task", (int)getpid());
 	assert_int_equal(nchildren(at(f, path)), 2);
 	assert_int_equal(mfs_model_pid_label(&f->model, getpid(), "sys.tid",
@@ -224,9 +215,9 @@ static void test_bad_and_vanished_files(void **state)
 	assert_int_equal(write(fd, "\x01\xff\xff", 3), 3);
 	close(fd);
 	assert_int_equal(symlinkat("/etc/passwd", f->dirfd, "link.mmstats"), 0);
-	update(f, "bad.mmstats");
-	update(f, "link.mmstats");
-	update(f, "gone.mmstats");
+	fixture_refresh(f, "bad.mmstats");
+	fixture_refresh(f, "link.mmstats");
+	fixture_refresh(f, "gone.mmstats");
 	assert_null(at(f, "files/bad.mmstats"));
 	assert_null(at(f, "files/link.mmstats"));
 	assert_non_null(mfs_model_src(&f->model, "bad.mmstats"));
@@ -254,7 +245,7 @@ static void test_foreign_owner(void **state)
 	s = open_stats(f);
 	mine = strrchr(mmstats_filename(s), '/') + 1;
 	assert_int_equal(fchownat(f->dirfd, mine, 65534, 65534, 0), 0);
-	update(f, mine);
+	fixture_refresh(f, mine);
 	snprintf(path, sizeof(path), "%d", (int)getpid());
 	assert_null(at(f, path));
 	snprintf(path, sizeof(path), "files/%s/hits", mine);
@@ -263,7 +254,7 @@ static void test_foreign_owner(void **state)
 			 MFS_SRC_UNKNOWN);
 	/* given back to us, it does */
 	assert_int_equal(fchownat(f->dirfd, mine, 0, 0, 0), 0);
-	update(f, mine);
+	fixture_refresh(f, mine);
 	snprintf(path, sizeof(path), "%d/hits", (int)getpid());
 	assert_non_null(at(f, path));
 	mmstats_remove(s);
