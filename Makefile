@@ -21,7 +21,6 @@
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
-SBINDIR	?= $(PREFIX)/sbin
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
 MANDIR	?= $(PREFIX)/share/man
@@ -35,7 +34,8 @@ PKG_CONFIG ?= pkg-config
 SAN	?=
 
 SOVERSION	= 0
-LIBVERSION	= 0.1.0
+# The one place the version is written is mmstats.h.
+LIBVERSION	:= $(shell sed -n 's/^\#define MMSTATS_VERSION[[:space:]]*"\(.*\)"/\1/p' lib/mmstats.h)
 TOOLS		= slurpstats pollstats cleanstats mmash
 
 CFLAGS	?= -O2 -g
@@ -136,13 +136,14 @@ $(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(PROG_LIBS)
 
-# libFuzzer targets compile the sources they test themselves, with clang.
+# libFuzzer targets are built with clang, with every library source, so
+# that the fuzzer sees (and instruments) all the code a target reaches.
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(FUSE_CFLAGS)
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FS_LIB_SRCS) $(TOOL_LIB_SRCS) \
-		$(wildcard lib/*.h fs/*.h tools/*.h)
+FUZZ_SRCS_ALL = $(LIB_SRCS) $(FS_LIB_SRCS) $(TOOL_LIB_SRCS)
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS_ALL) $(wildcard lib/*.h fs/*.h tools/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(FS_LIB_SRCS) \
-		$(FUSE_LIBS) $(BSD_LIBS) $(SYS_LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_ALL) \
+		$(FUSE_LIBS) $(MHD_LIBS) $(BSD_LIBS) $(SYS_LIBS)
 
 # Tests run one at a time (some time things, some mount), but what they
 # need is built with every CPU first, however make itself was started.
@@ -182,7 +183,7 @@ bench: all $(BENCH_BINS)
 	tests/bench/run.sh $(B)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/

@@ -21,24 +21,38 @@ void mfs_kick(struct mfs *fs)
 		mfs_log(LOG_DEBUG, "wake: %s", strerror(errno));
 }
 
+/*
+ * Tell the kernel one change.  ENOENT: it had already let go of the
+ * entry or inode, which is no news; anything else leaves its cache stale
+ * until the entry times out, and is said.
+ */
+static void notify(struct mfs *fs, const struct mfs_change *c)
+{
+	int err;
+
+	if (c->name)
+		err = fuse_lowlevel_notify_delete(fs->se, c->parent, c->ino,
+						  c->name, strlen(c->name));
+	else
+		err = fuse_lowlevel_notify_inval_inode(fs->se, c->ino, -1, 0);
+	if (err < 0 && err != -ENOENT)
+		mfs_log(LOG_WARNING, "telling the kernel that inode %llu %s: "
+			"%s (cached for up to %g s)", (unsigned long long)c->ino,
+			c->name ? "is gone" : "changed", strerror(-err),
+			fs->timeout);
+}
+
 void mfs_send_changes(struct mfs *fs)
 {
 	struct mfs_changes ch;
-	struct mfs_change *c;
 	size_t i;
 
 	pthread_mutex_lock(&fs->lock);
 	ch = fs->changes;
 	memset(&fs->changes, 0, sizeof(fs->changes));
 	pthread_mutex_unlock(&fs->lock);
-	for (i = 0; fs->se && i < ch.n; i++) {
-		c = &ch.v[i];
-		if (c->name)
-			fuse_lowlevel_notify_delete(fs->se, c->parent, c->ino,
-						    c->name, strlen(c->name));
-		else
-			fuse_lowlevel_notify_inval_inode(fs->se, c->ino, -1, 0);
-	}
+	for (i = 0; fs->se && i < ch.n; i++)
+		notify(fs, &ch.v[i]);
 	if (ch.oom)
 		mfs_log(LOG_ERR, "out of memory: kernel caches may be stale "
 			"for up to %g s", fs->timeout);

@@ -4,8 +4,8 @@
  * Each node sits on two hash chains (by inode number, by parent and name)
  * and on its parent's list of children.  Both tables share one size and
  * double together when the nodes outnumber the buckets, so every lookup
- * stays O(1).  The name hash is seeded per mount: labels come from files
- * anyone may write, and must not be able to pile up on one chain.
+ * stays O(1).  The name hash is seeded per tree (mfs_hash_seed): labels
+ * come from files anyone may write, and must not pile up on one chain.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -38,14 +38,14 @@ struct mfs_node {
 	mode_t mode;		/* with S_IFDIR or S_IFREG */
 	uid_t uid;
 	gid_t gid;
-	pid_t pid;		/* PID_DIR, TASK_DIR, TID_DIR, PID_LABEL */
+	pid_t pid;		/* the writer's; 0 for a file without one */
 	char *source;		/* TID_DIR, SRC_DIR: file name (a label's
 				   is its directory's) */
 	uint64_t nlookup;	/* the kernel's references */
 	bool linked;		/* reachable by name */
 	bool mark;		/* scratch for mfs_tree_sync */
 
-	struct mfs_node *children;	/* directories, in insertion order */
+	struct mfs_node *children;	/* of a directory, in the order added */
 	struct mfs_node **children_tail;
 	struct mfs_node *sib_next, **sib_pprev;
 	struct mfs_node *ino_next, *name_next;

@@ -89,13 +89,13 @@ int mms_expand_name(const char *template, char *buf, size_t len)
 	while (*t) {
 		err = expand_one(&t, buf, len, &at);
 		if (err)
-			return mms_error(err, "mmstats: file name template "
+			return mms_error(err, "file name template "
 					 "\"%s\" is too long", template);
 	}
 	buf[at] = '\0';
 	if (at == 0 || strchr(buf, '/') || !strcmp(buf, ".") ||
 	    !strcmp(buf, ".."))
-		return mms_error(-EINVAL, "mmstats: file name template "
+		return mms_error(-EINVAL, "file name template "
 				 "\"%s\" gives the bad name \"%s\"",
 				 template, buf);
 	return 0;
@@ -106,7 +106,7 @@ int mms_open_dir(const char *path)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return mms_error(-errno, "mmstats: %s: %s", path,
+		return mms_error(-errno, "%s: %s", path,
 				 strerror(errno));
 	return fd;
 }
@@ -163,12 +163,12 @@ int mms_newfile_create(int dirfd, const char *dirpath, size_t size,
 	if (err == -EOPNOTSUPP || err == -EISDIR || err == -EINVAL)
 		err = create_named(dirfd, nf);
 	if (err)
-		return mms_error(err, "mmstats: %s: %s", dirpath,
+		return mms_error(err, "%s: %s", dirpath,
 				 strerror(-err));
 	if (ftruncate(nf->fd, (off_t)size) < 0) {
 		err = -errno;
 		mms_newfile_discard(dirfd, nf);
-		return mms_error(err, "mmstats: %s: %s", dirpath,
+		return mms_error(err, "%s: %s", dirpath,
 				 strerror(-err));
 	}
 	return 0;
@@ -221,20 +221,20 @@ static int check_replaceable(int dirfd, const char *dirpath,
 	struct stat st;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return mms_error(-errno, "mmstats: %s/%s: %s", dirpath, name,
+		return mms_error(-errno, "%s/%s: %s", dirpath, name,
 				 strerror(errno));
 	if (S_ISLNK(st.st_mode))
-		return mms_error(-EEXIST, "mmstats: %s/%s: exists and is a "
+		return mms_error(-EEXIST, "%s/%s: exists and is a "
 				 "symbolic link; not replaced", dirpath, name);
 	if (!S_ISREG(st.st_mode))
-		return mms_error(-EEXIST, "mmstats: %s/%s: exists and is not "
+		return mms_error(-EEXIST, "%s/%s: exists and is not "
 				 "a regular file; not replaced", dirpath, name);
 	if (st.st_uid != geteuid())
-		return mms_error(-EEXIST, "mmstats: %s/%s: exists and belongs "
+		return mms_error(-EEXIST, "%s/%s: exists and belongs "
 				 "to uid %u; not replaced", dirpath, name,
 				 (unsigned)st.st_uid);
 	if (mms_registry_owns(st.st_dev, st.st_ino))
-		return mms_error(-EEXIST, "mmstats: %s/%s: in use by another "
+		return mms_error(-EEXIST, "%s/%s: in use by another "
 				 "instance of this process", dirpath, name);
 	return 0;
 }
@@ -269,7 +269,7 @@ int mms_newfile_publish(int dirfd, const char *dirpath, const char *name,
 		err = replace_stale(dirfd, name, nf);
 	}
 	if (err)
-		return mms_error(err, "mmstats: %s/%s: %s", dirpath, name,
+		return mms_error(err, "%s/%s: %s", dirpath, name,
 				 strerror(-err));
 	return 0;
 }

@@ -27,6 +27,7 @@ struct shared_dir {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shared_dir *dirs;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_err;
 
 static void fork_prepare(void)
 {
@@ -38,9 +39,13 @@ static void fork_done(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * Without the handlers, a fork while another thread holds the lock would
+ * leave the child a lock that nobody will ever release: refuse instead.
+ */
 static void register_atfork(void)
 {
-	pthread_atfork(fork_prepare, fork_done, fork_done);
+	atfork_err = pthread_atfork(fork_prepare, fork_done, fork_done);
 }
 
 static int reuse(const char *path)
@@ -85,6 +90,9 @@ int mms_dir_get(const char *path)
 	int fd;
 
 	pthread_once(&atfork_once, register_atfork);
+	if (atfork_err)
+		return mms_error(-atfork_err, "pthread_atfork: %s",
+				 strerror(atfork_err));
 	pthread_mutex_lock(&lock);
 	fd = reuse(path);
 	if (fd < 0) {

@@ -3,7 +3,6 @@
  * (strings: text.c).  Like the inline ones they make no system call and
  * take no lock (clock_gettime is served by the vDSO).
  */
-#include <math.h>
 #include <time.h>
 
 #include "mmstats.h"
@@ -39,34 +38,22 @@ void mmstats_moving_average_add(struct mmstats_field *f, double v)
 	mmstats_set_double(f, m->sum / m->used);
 }
 
-/* A timer keeps its start after the window: see slot_init_state(). */
-static double *timer_start_slot(struct mmstats_field *f)
-{
-	return f->state.mavg.window + f->state.mavg.len;
-}
-
 void mmstats_timer_start(struct mmstats_field *f)
 {
-	struct timespec ts;
-	double *start = timer_start_slot(f);
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	start[0] = (double)ts.tv_sec;
-	start[1] = (double)ts.tv_nsec;
+	clock_gettime(CLOCK_MONOTONIC, &f->state.mavg.start);
 }
 
 /* Stopping a timer that was not started records nothing. */
 void mmstats_timer_stop(struct mmstats_field *f)
 {
-	struct timespec ts;
-	double *start = timer_start_slot(f);
+	struct timespec *start = &f->state.mavg.start, now;
 	double elapsed;
 
-	if (isnan(start[0]))
+	if (start->tv_sec < 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	elapsed = ((double)ts.tv_sec - start[0]) +
-		  ((double)ts.tv_nsec - start[1]) / 1e9;
-	start[0] = NAN;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (double)(now.tv_sec - start->tv_sec) +
+		  (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+	start->tv_sec = -1;
 	mmstats_moving_average_add(f, elapsed);
 }

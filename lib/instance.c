@@ -3,7 +3,6 @@
  * while readers watch, flush, close and remove it.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,25 +52,20 @@ static void slot_free(struct mms_slot *slot)
 	free(slot);
 }
 
-/*
- * The window, plus two slots after it where a timer keeps its start
- * time (the field's state union holds the window or a start, not both).
- */
+/* The window of a moving average or a timer, which starts stopped. */
 static int slot_init_state(struct mms_slot *slot, uint32_t window)
 {
 	struct mmstats_field *f = &slot->field;
-	double *w;
 
 	if (f->type != MMSTATS_MOVING_AVERAGE && f->type != MMSTATS_TIMER)
 		return 0;
 	if (window == 0)
 		window = MMS_WINDOW_DEFAULT;
-	w = calloc((size_t)window + 2, sizeof(*w));
-	if (!w)
+	f->state.mavg.window = calloc(window, sizeof(double));
+	if (!f->state.mavg.window)
 		return -ENOMEM;
-	w[window] = NAN;	/* timer not started */
-	f->state.mavg.window = w;
 	f->state.mavg.len = window;
+	f->state.mavg.start.tv_sec = -1;
 	return 0;
 }
 
@@ -82,22 +76,22 @@ static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
 	int err;
 
 	if (!def || !def->label)
-		return mms_error(-EINVAL, "mmstats: a field has no label");
+		return mms_error(-EINVAL, "a field has no label");
 	slot = calloc(1, sizeof(*slot));
 	if (!slot ||
 	    asprintf(&slot->label, "%s%s", s->prefix, def->label) < 0) {
 		free(slot);
-		return mms_error(-ENOMEM, "mmstats: out of memory");
+		return mms_error(-ENOMEM, "out of memory");
 	}
 	if (find_slot(s, slot->label)) {
-		err = mms_error(-EEXIST, "mmstats: duplicate field label "
+		err = mms_error(-EEXIST, "duplicate field label "
 				"\"%s\"", slot->label);
 		goto fail;
 	}
 	err = mms_layout_plan(def->type, def->size, strlen(slot->label),
 			      offset, &slot->layout);
 	if (err) {
-		err = mms_error(err, "mmstats: field \"%s\": bad type, size "
+		err = mms_error(err, "field \"%s\": bad type, size "
 				"or label length", slot->label);
 		goto fail;
 	}
@@ -105,14 +99,14 @@ static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
 	slot->field.size = slot->layout.value_size;
 	/* Readers refuse bigger files; it also keeps offsets in 32 bits. */
 	if (slot->layout.end + 2 > MMSTATS_MAX_FILE_SIZE) {
-		err = mms_error(-EFBIG, "mmstats: field \"%s\": the file "
+		err = mms_error(-EFBIG, "field \"%s\": the file "
 				"would pass %u MiB", slot->label,
 				MMSTATS_MAX_FILE_SIZE >> 20);
 		goto fail;
 	}
 	err = slot_init_state(slot, def->size);
 	if (err) {
-		err = mms_error(err, "mmstats: out of memory");
+		err = mms_error(err, "out of memory");
 		goto fail;
 	}
 	*out = slot;
@@ -130,7 +124,7 @@ static int slots_push(struct mmstats *s, struct mms_slot *slot)
 						   sizeof(*n));
 
 		if (!n)
-			return mms_error(-ENOMEM, "mmstats: out of memory");
+			return mms_error(-ENOMEM, "out of memory");
 		s->slots = n;
 		s->cap = cap;
 	}
@@ -252,7 +246,7 @@ static int map_file(struct mmstats *s, int fd, size_t size)
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 	if (p == MAP_FAILED)
-		return mms_error(-errno, "mmstats: %s: mmap: %s", s->path,
+		return mms_error(-errno, "%s: mmap: %s", s->path,
 				 strerror(errno));
 	s->map = p;
 	s->map_size = size;
@@ -268,7 +262,7 @@ static int set_names(struct mmstats *s, const char *dir, const char *tmpl)
 		return err;
 	s->name = strdup(name);
 	if (!s->name || asprintf(&s->path, "%s/%s", dir, name) < 0)
-		return mms_error(-ENOMEM, "mmstats: out of memory");
+		return mms_error(-ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -295,7 +289,7 @@ static int build_file(struct mmstats *s, const char *dir,
 	if (err)
 		goto fail;
 	if (fstat(nf.fd, &st) < 0) {
-		err = mms_error(-errno, "mmstats: %s: %s", s->path,
+		err = mms_error(-errno, "%s: %s", s->path,
 				strerror(errno));
 		unlinkat(s->dirfd, s->name, 0);
 		goto fail;
@@ -324,7 +318,7 @@ static int open_instance(struct mmstats *s,
 
 	all = calloc(ndefs + MMS_NDEFAULTS, sizeof(*all));
 	if (!all)
-		return mms_error(-ENOMEM, "mmstats: out of memory");
+		return mms_error(-ENOMEM, "out of memory");
 	if (ndefs)
 		memcpy(all, defs, ndefs * sizeof(*defs));
 	if (!(s->flags & MMSTATS_NO_DEFAULT_FIELDS))
@@ -373,10 +367,10 @@ int mmstats_open(const struct mmstats_field_def *defs, size_t ndefs,
 
 	*out = NULL;
 	if (ndefs > 65536 || (ndefs && !defs))
-		return mms_error(-EINVAL, "mmstats: bad field table");
+		return mms_error(-EINVAL, "bad field table");
 	s = instance_new(opts);
 	if (!s)
-		return mms_error(-ENOMEM, "mmstats: out of memory");
+		return mms_error(-ENOMEM, "out of memory");
 	err = open_instance(s, defs, ndefs, opts);
 	if (err) {
 		instance_free(s);
@@ -392,11 +386,11 @@ static int grow(struct mmstats *s, size_t size)
 	void *p;
 
 	if (ftruncate(s->fd, (off_t)size) < 0)
-		return mms_error(-errno, "mmstats: %s: %s", s->path,
+		return mms_error(-errno, "%s: %s", s->path,
 				 strerror(errno));
 	p = mremap(s->map, s->map_size, size, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
-		return mms_error(-errno, "mmstats: %s: mremap: %s", s->path,
+		return mms_error(-errno, "%s: mremap: %s", s->path,
 				 strerror(errno));
 	s->map = p;
 	s->map_size = size;
@@ -458,7 +452,7 @@ const char *mmstats_filename(const struct mmstats *s)
 int mmstats_flush(struct mmstats *s, bool async)
 {
 	if (msync(s->map, s->map_size, async ? MS_ASYNC : MS_SYNC) < 0)
-		return mms_error(-errno, "mmstats: %s: msync: %s", s->path,
+		return mms_error(-errno, "%s: msync: %s", s->path,
 				 strerror(errno));
 	return 0;
 }

@@ -110,17 +110,16 @@ struct mmstats_field {
 	uint32_t size;		/* bytes of the value (strings: capacity) */
 	union {
 		struct { uint64_t count; double total; } avg;
-		struct {
+		struct {	/* moving averages and timers */
 			double *window;
 			double sum;
 			uint32_t len, next, used;
+			struct timespec start;	/* timers; tv_sec -1: stopped */
 		} mavg;
-		struct timespec started;	/* unused: timers keep it after the window */
 		struct {
 			uint32_t len;	/* of the text; the rest is zeros */
 		} str;
 	} state;
-	struct mmstats_field *timer_next;	/* private */
 };
 
 /* ------------------------------------------------------------------ */

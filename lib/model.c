@@ -77,13 +77,13 @@ static struct thread_instance *thread_record(struct mmstats_model *m)
 		return t;
 	t = calloc(1, sizeof(*t));
 	if (!t) {
-		mms_error(-ENOMEM, "mmstats: out of memory");
+		mms_error(-ENOMEM, "out of memory");
 		return NULL;
 	}
 	err = pthread_setspecific(m->key, t);
 	if (err) {
 		free(t);
-		mms_error(-err, "mmstats: pthread_setspecific: %s",
+		mms_error(-err, "pthread_setspecific: %s",
 			  strerror(err));
 		return NULL;
 	}
@@ -97,7 +97,7 @@ static struct mmstats *slow_instance(struct mmstats_model *m)
 
 	pthread_once(&atfork_once, register_atfork);
 	if (atfork_err) {
-		mms_error(-atfork_err, "mmstats: pthread_atfork: %s",
+		mms_error(-atfork_err, "pthread_atfork: %s",
 			  strerror(atfork_err));
 		return NULL;
 	}
@@ -114,7 +114,7 @@ struct mmstats *mmstats_model_instance(struct mmstats_model *m)
 	model_being_keyed = m;
 	pthread_once(&m->once, create_key);
 	if (m->key_err) {
-		mms_error(-m->key_err, "mmstats: pthread_key_create: %s",
+		mms_error(-m->key_err, "pthread_key_create: %s",
 			  strerror(m->key_err));
 		return NULL;
 	}

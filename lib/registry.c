@@ -38,13 +38,13 @@ int mms_unlink_instance(struct mmstats *s)
 	s->removed = true;
 	/* Never remove a file that replaced ours under the same name. */
 	if (fstatat(s->dirfd, s->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return mms_error(-errno, "mmstats: %s: %s", s->path,
+		return mms_error(-errno, "%s: %s", s->path,
 				 strerror(errno));
 	if (st.st_dev != s->dev || st.st_ino != s->ino)
-		return mms_error(-ESTALE, "mmstats: %s: replaced by another "
+		return mms_error(-ESTALE, "%s: replaced by another "
 				 "file; not removed", s->path);
 	if (unlinkat(s->dirfd, s->name, 0) < 0)
-		return mms_error(-errno, "mmstats: %s: %s", s->path,
+		return mms_error(-errno, "%s: %s", s->path,
 				 strerror(errno));
 	return 0;
 }
@@ -97,7 +97,7 @@ int mms_registry_add(struct mmstats *s)
 {
 	pthread_once(&exit_once, register_exit);
 	if (exit_err)
-		return mms_error(exit_err, "mmstats: cannot register "
+		return mms_error(exit_err, "cannot register "
 				 "removal at exit");
 	pthread_mutex_lock(&lock);
 	s->reg_next = head;

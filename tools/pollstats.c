@@ -1,7 +1,7 @@
 /*
  * pollstats - a vmstat/dstat-like view of mmstats fields: every interval,
  * one line with the change of each listed field, summed over the files
- * (see poll.h for how files that come and go count).  This file is the
+ * (see pollsample.h for how files that come and go count).  This file is the
  * command line and the reference's output format.
  */
 #include <bsd/stdlib.h>
@@ -17,7 +17,7 @@
 
 #include "common.h"
 #include "filter.h"
-#include "poll.h"
+#include "pollsample.h"
 
 #define COLUMN_WIDTH	20
 #define ANSI_BOLD	"\033[1m"

@@ -15,7 +15,7 @@ set -u
 # Run from `make check-packaging PREFIX=...`: none of that make's jobs or
 # variables (which it exports) may leak into the package build or into
 # our own make calls.
-unset MAKEFLAGS MFLAGS MAKELEVEL B PREFIX BINDIR SBINDIR LIBDIR INCDIR \
+unset MAKEFLAGS MFLAGS MAKELEVEL B PREFIX BINDIR LIBDIR INCDIR \
 	MANDIR UNITDIR MOUNTHELPERDIR FUSERMOUNT DESTDIR
 # The package build runs the unit tests (make check-unit) unless told
 # nocheck.  `make check` has just run them, twice, in CI; a third run

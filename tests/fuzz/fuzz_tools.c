@@ -6,23 +6,17 @@
  * the Prometheus text; the output must be well formed: JSON strings and
  * Prometheus label values valid UTF-8 without raw control characters,
  * metric names of [a-zA-Z0-9_:] starting with a non-digit.
- *
- * The tools' sources are not part of the fuzz build, so the ones tested
- * are compiled in here.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tools/aggr.c"
-#include "../../tools/buf.c"
-#include "../../tools/files.c"
-#include "../../tools/json.c"
-#include "../../tools/mmash_data.c"
-#include "../../tools/prom.c"
-#include "../../tools/snapshot.c"
-#include "../../tools/text.c"
+#include "../../tools/aggr.h"
+#include "../../tools/json.h"
+#include "../../tools/mmash_data.h"
+#include "../../tools/prom.h"
+#include "../../tools/snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 set -eu
 # What we install where comes from our command lines only: not from a
 # `make check PREFIX=...` that runs us (make exports such variables).
-unset MAKEFLAGS MFLAGS MAKELEVEL B PREFIX BINDIR SBINDIR LIBDIR INCDIR \
+unset MAKEFLAGS MFLAGS MAKELEVEL B PREFIX BINDIR LIBDIR INCDIR \
 	MANDIR UNITDIR MOUNTHELPERDIR FUSERMOUNT DESTDIR
 
 top=${MMSTATS_TOP:?}

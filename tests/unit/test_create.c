@@ -263,11 +263,11 @@ static void test_missing_directory(void **state)
 	(void)state;
 	assert_int_equal(mmstats_open(NULL, 0, &o, &s), -ENOENT);
 	assert_string_equal(mmstats_last_error(),
-			    "mmstats: /nonexistent/dir: No such file or directory");
+			    "/nonexistent/dir: No such file or directory");
 	o.path = "/etc/passwd";
 	assert_int_equal(mmstats_open(NULL, 0, &o, &s), -ENOTDIR);
 	assert_string_equal(mmstats_last_error(),
-			    "mmstats: /etc/passwd: Not a directory");
+			    "/etc/passwd: Not a directory");
 }
 
 /* As a user who may not write there (root may write anywhere). */
@@ -294,7 +294,7 @@ static void test_unwritable_directory(void **state)
 			_exit(11);
 		char want[128];
 
-		snprintf(want, sizeof(want), "mmstats: %s: Permission denied",
+		snprintf(want, sizeof(want), "%s: Permission denied",
 			 dir);
 		if (strcmp(mmstats_last_error(), want))
 			_exit(12);

@@ -134,7 +134,7 @@ static void test_instance_failure(void **state)
 	model.opts.path = "/nonexistent";
 	assert_null(mmstats_model_instance(&model));
 	assert_string_equal(mmstats_last_error(),
-			    "mmstats: /nonexistent: No such file or directory");
+			    "/nonexistent: No such file or directory");
 	model.opts.path = dir;
 	s = mmstats_model_instance(&model);
 	assert_non_null(s);

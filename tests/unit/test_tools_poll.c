@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tools/poll.h"
+#include "../../tools/pollsample.h"
 #include "testdir.h"
 
 static char dir[64];

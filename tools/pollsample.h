@@ -1,5 +1,5 @@
 /*
- * poll.h - pollstats' sampling: every sample, the change of each field
+ * pollsample.h - pollstats' sampling: every sample, the change of each field
  * summed over the files.
  *
  * Files are followed by inode.  A file seen before contributes the
@@ -8,8 +8,8 @@
  * that is gone contributes nothing more.  The arguments (files,
  * directories, globs) are expanded again for every sample.
  */
-#ifndef TOOLS_POLL_H
-#define TOOLS_POLL_H
+#ifndef TOOLS_POLLSAMPLE_H
+#define TOOLS_POLLSAMPLE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* poll.c - follow files by inode and sum their changes per field. */
-#include "poll.h"
+/* pollsample.c - follow files by inode and sum their changes per field. */
+#include "pollsample.h"
 
 #include <errno.h>
 #include <math.h>
