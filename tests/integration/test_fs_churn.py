@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from fs_common import FS, WRITER, make_dirs, need_fuse, skip
+from common import FS, WRITER, make_dirs, need_fuse, skip
 
 SECONDS = 60 if os.environ.get("MMSTATS_STRESS") else 6
 

@@ -18,9 +18,9 @@ import sys
 import tempfile
 import time
 
-from fs_common import (DAEMONS, FS, RESULTS, VECTORS, WRITERS, check,
-                       finish, make_dirs, mount, need_fuse, start_writer,
-                       stop_writers, unmount_all, wait_for)
+from common import (DAEMONS, FS, RESULTS, VECTORS, WRITERS, check, finish,
+                    make_dirs, mount, need_fuse, start_writer, stop_writers,
+                    unmount_all, wait_for)
 
 
 def read(path):

@@ -19,9 +19,9 @@ import subprocess
 import sys
 import threading
 
-from fs_common import (RESULTS, WRITERS, check, finish, make_dirs, mount,
-                       need_fuse, start_writer, stop_writers, unmount_all,
-                       wait_for)
+from common import (RESULTS, WRITERS, check, finish, make_dirs, mount,
+                    need_fuse, start_writer, stop_writers, unmount_all,
+                    wait_for)
 
 
 def fresh(path):

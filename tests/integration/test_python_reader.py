@@ -7,27 +7,18 @@ at an even offset."""
 import os
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 
-BUILD = os.environ.get("MMSTATS_BUILD", "")
-WRITER = os.path.join(BUILD, "helpers", "mmstats-writer")
+from common import WRITER, expect, finish, need_writer
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def decode(data):
     """Fields of a format 1 file: (label, sig, buffered, value, value_off,
     field_start, field_end), stopping at the first zero label size."""
-    check(data[0] == 1, "version byte is 1")
+    expect(data[0] == 1, "version byte is 1")
     fields = []
     off = 1
     while off + 2 <= len(data):
@@ -62,7 +53,7 @@ def run_writer(tmp, args):
     out = subprocess.run([WRITER, "-d", tmp, "-k"] + args, check=True,
                          capture_output=True, text=True, timeout=60).stdout
     lines = out.split("\n")
-    check("ready" in lines, "writer printed ready")
+    expect("ready" in lines, "writer printed ready")
     return [line for line in lines[:lines.index("ready")]]
 
 
@@ -99,18 +90,18 @@ ALL_TYPES = [
 
 
 def check_layout(fields, data):
-    check(len(data) % PAGE == 0, "file is whole pages")
+    expect(len(data) % PAGE == 0, "file is whole pages")
     for label, sig, _, _, value_off, start, end in fields:
         core = sig.strip()
-        check(sig == " " * (len(sig) - len(core)) + core,
-              f"{label}: signature only padded in front: {sig!r}")
-        check(struct.calcsize(sig) == struct.calcsize(core),
-              f"{label}: padding does not change the size")
+        expect(sig == " " * (len(sig) - len(core)) + core,
+               f"{label}: signature only padded in front: {sig!r}")
+        expect(struct.calcsize(sig) == struct.calcsize(core),
+               f"{label}: padding does not change the size")
         if not core.endswith("s"):
             size = struct.calcsize(core)
-            check(value_off % size == 0,
-                  f"{label}: value at {value_off} aligned to {size}")
-        check(end % 2 == 0, f"{label}: field ends at even offset {end}")
+            expect(value_off % size == 0,
+                   f"{label}: value at {value_off} aligned to {size}")
+        expect(end % 2 == 0, f"{label}: field ends at even offset {end}")
 
 
 def test_all_types(tmp):
@@ -123,14 +114,14 @@ def test_all_types(tmp):
     got = {f[0]: f for f in fields}
     for label, _, value, sig, buffered in ALL_TYPES:
         f = got.get("web.stats." + label)
-        check(f is not None, f"field {label} present")
+        expect(f is not None, f"field {label} present")
         if f is None:
             continue
-        check(f[1].strip() == sig, f"{label}: signature {f[1]!r} is {sig}")
-        check(f[2] == buffered, f"{label}: buffered is {buffered}")
-        check(f[3] == value, f"{label}: value {f[3]!r} == {value!r}")
-    check([f[0] for f in fields[:len(ALL_TYPES)]] ==
-          ["web.stats." + t[0] for t in ALL_TYPES], "fields in table order")
+        expect(f[1].strip() == sig, f"{label}: signature {f[1]!r} is {sig}")
+        expect(f[2] == buffered, f"{label}: buffered is {buffered}")
+        expect(f[3] == value, f"{label}: value {f[3]!r} == {value!r}")
+    expect([f[0] for f in fields[:len(ALL_TYPES)]] ==
+           ["web.stats." + t[0] for t in ALL_TYPES], "fields in table order")
     check_defaults(got, path, before)
 
 
@@ -140,47 +131,44 @@ def check_defaults(got, path, before):
             "sys.created": "d", "sys.starttime": "Q"}
     for name, sig in sigs.items():
         f = got.get("web.stats." + name)
-        check(f is not None and f[1].strip() == sig and not f[2],
-              f"default field {name} ({sig}, unbuffered)")
+        expect(f is not None and f[1].strip() == sig and not f[2],
+               f"default field {name} ({sig}, unbuffered)")
     if any(got.get("web.stats." + n) is None for n in sigs):
         return
-    check(got["web.stats.sys.pid"][3] == pid, "sys.pid is the writer's")
-    check(got["web.stats.sys.tid"][3] == pid, "main thread: tid == pid")
-    check(got["web.stats.sys.uid"][3] == os.getuid(), "sys.uid")
-    check(got["web.stats.sys.gid"][3] == os.getgid(), "sys.gid")
+    expect(got["web.stats.sys.pid"][3] == pid, "sys.pid is the writer's")
+    expect(got["web.stats.sys.tid"][3] == pid, "main thread: tid == pid")
+    expect(got["web.stats.sys.uid"][3] == os.getuid(), "sys.uid")
+    expect(got["web.stats.sys.gid"][3] == os.getgid(), "sys.gid")
     created = got["web.stats.sys.created"][3]
-    check(before - 1 <= created <= time.time() + 1, "sys.created is now")
+    expect(before - 1 <= created <= time.time() + 1, "sys.created is now")
     with open("/proc/self/stat") as f:
         mine = int(f.read().rsplit(")", 1)[1].split()[19])
-    check(got["web.stats.sys.starttime"][3] >= mine,
-          "sys.starttime: the writer started after this test")
+    expect(got["web.stats.sys.starttime"][3] >= mine,
+           "sys.starttime: the writer started after this test")
 
 
 def test_threads(tmp):
     paths = run_writer(tmp, ["-T", "3", "-i", "1", "-c", "10",
                              "hits=counter:5", "avg=average", "n=uint32:7"])
-    check(len(paths) == 3, "one file per thread")
+    expect(len(paths) == 3, "one file per thread")
     tids = set()
     for path in paths:
         fields = {f[0]: f for f in decode(open(path, "rb").read())}
-        check(fields["hits"][3] == 15, f"{path}: 5 + 10 increments")
-        check(fields["avg"][3] == 1.0, f"{path}: average of ten 1.0")
-        check(fields["n"][3] == 7, f"{path}: uint32 initial value")
+        expect(fields["hits"][3] == 15, f"{path}: 5 + 10 increments")
+        expect(fields["avg"][3] == 1.0, f"{path}: average of ten 1.0")
+        expect(fields["n"][3] == 7, f"{path}: uint32 initial value")
         tids.add(fields["sys.tid"][3])
-    check(len(tids) == 3, "distinct sys.tid per thread")
+    expect(len(tids) == 3, "distinct sys.tid per thread")
 
 
 def main():
-    if not os.access(WRITER, os.X_OK):
-        print("no", WRITER)
-        return 77
+    need_writer()
     with tempfile.TemporaryDirectory() as tmp:
         test_all_types(tmp)
     with tempfile.TemporaryDirectory() as tmp:
         test_threads(tmp)
-    print(f"{len(failures)} failed checks")
-    return 1 if failures else 0
+    finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -7,8 +7,8 @@ import shutil
 import struct
 import subprocess
 
-from tools_common import (VECTORS, Writer, check, finish, need_writer, run,
-                          text, tmpdir, tool)
+from common import (VECTORS, Writer, expect, finish, need_writer, run, text,
+                    tmpdir, tool)
 
 CLEAN = tool("cleanstats")
 
@@ -41,7 +41,7 @@ def main():
         dead = Writer(d, ["y.count=counter:2"], keep=True)
         dead_path, dead_pid = dead.paths[0], dead.pid
         dead.stop()
-        check(os.path.exists(dead_path), "-k writer left its file")
+        expect(os.path.exists(dead_path), "-k writer left its file")
 
         allt = open(os.path.join(VECTORS, "all_types.mmstats"), "rb").read()
         reused = os.path.join(d, "reused.mmstats")
@@ -61,44 +61,44 @@ def main():
         files = [live.paths[0], dead_path, reused, nopid, invalid, link]
         r = run([CLEAN, "-n"] + files)
         out = text(r.stdout)
-        check(r.returncode == 0, "-n: exit 0")
-        check("PID %d not found. Would delete %s\n" % (dead_pid, dead_path) in out,
-              "-n: dead writer reported: %r" % out)
-        check("PID %d was reused since %s was written. Would delete %s\n"
-              % (sleeper.pid, reused, reused) in out, "-n: reused PID reported")
-        check(out.endswith("Would remove 2  -  1 alive\n"), "-n: summary")
-        check(all(os.path.lexists(f) for f in files), "-n removed nothing")
+        expect(r.returncode == 0, "-n: exit 0")
+        expect("PID %d not found. Would delete %s\n" % (dead_pid, dead_path) in out,
+               "-n: dead writer reported: %r" % out)
+        expect("PID %d was reused since %s was written. Would delete %s\n"
+               % (sleeper.pid, reused, reused) in out, "-n: reused PID reported")
+        expect(out.endswith("Would remove 2  -  1 alive\n"), "-n: summary")
+        expect(all(os.path.lexists(f) for f in files), "-n removed nothing")
 
         r = run([CLEAN] + files)
         out = text(r.stdout)
-        check(r.returncode == 0, "exit 0: %r" % text(r.stderr))
-        check("PID %d not found. Deleting %s\n" % (dead_pid, dead_path) in out,
-              "dead writer's file deleted")
-        check("PID %d was reused since %s was written. Deleting %s\n"
-              % (sleeper.pid, reused, reused) in out, "reused PID's file deleted")
-        check("File has no sys.pid entry: %s\n" % nopid in out, "no sys.pid reported")
-        check("Invalid file: %s\n" % invalid in out, "invalid file reported")
-        check("Not a regular file, skipping: %s\n" % link in out, "symlink skipped")
-        check(out.endswith("Removed 2  -  1 alive\n"), "summary, the reference's words")
-        check(not os.path.exists(dead_path) and not os.path.exists(reused),
-              "stale files are gone")
-        check(os.path.exists(live.paths[0]), "the live writer's file stays")
-        check(os.path.exists(nopid) and os.path.exists(invalid), "unjudged files stay")
-        check(os.path.islink(link) and os.path.exists(target),
-              "neither the symlink nor its target was removed")
+        expect(r.returncode == 0, "exit 0: %r" % text(r.stderr))
+        expect("PID %d not found. Deleting %s\n" % (dead_pid, dead_path) in out,
+               "dead writer's file deleted")
+        expect("PID %d was reused since %s was written. Deleting %s\n"
+               % (sleeper.pid, reused, reused) in out, "reused PID's file deleted")
+        expect("File has no sys.pid entry: %s\n" % nopid in out, "no sys.pid reported")
+        expect("Invalid file: %s\n" % invalid in out, "invalid file reported")
+        expect("Not a regular file, skipping: %s\n" % link in out, "symlink skipped")
+        expect(out.endswith("Removed 2  -  1 alive\n"), "summary, the reference's words")
+        expect(not os.path.exists(dead_path) and not os.path.exists(reused),
+               "stale files are gone")
+        expect(os.path.exists(live.paths[0]), "the live writer's file stays")
+        expect(os.path.exists(nopid) and os.path.exists(invalid), "unjudged files stay")
+        expect(os.path.islink(link) and os.path.exists(target),
+               "neither the symlink nor its target was removed")
 
         # Default: $MMSTATS_PATH/*.mmstats; verbose names live files.
         env = dict(os.environ, MMSTATS_PATH=d)
         env.pop("MMSTATS_GLOB", None)
         r = run([CLEAN, "-v"], env=env)
         out = text(r.stdout)
-        check("PID %d is alive. Keeping %s\n" % (live.pid, live.paths[0]) in out,
-              "-v reports a live file")
-        check(out.endswith("Removed 0  -  1 alive\n"), "default glob summary")
+        expect("PID %d is alive. Keeping %s\n" % (live.pid, live.paths[0]) in out,
+               "-v reports a live file")
+        expect(out.endswith("Removed 0  -  1 alive\n"), "default glob summary")
 
         r = run([CLEAN, os.path.join(d, "missing.mmstats")])
-        check(r.returncode == 1 and b"missing.mmstats" in r.stderr,
-              "a missing file: reported, exit 1")
+        expect(r.returncode == 1 and b"missing.mmstats" in r.stderr,
+               "a missing file: reported, exit 1")
         shutil.rmtree(other)
     finally:
         live.stop()
@@ -107,11 +107,11 @@ def main():
         shutil.rmtree(d)
 
     r = run([CLEAN, "--help"])
-    check(r.returncode == 0 and b"Usage: cleanstats" in r.stdout, "--help")
+    expect(r.returncode == 0 and b"Usage: cleanstats" in r.stdout, "--help")
     r = run([CLEAN, "--version"])
-    check(r.returncode == 0 and r.stdout.startswith(b"cleanstats "), "--version")
+    expect(r.returncode == 0 and r.stdout.startswith(b"cleanstats "), "--version")
     r = run([CLEAN, "-x"])
-    check(r.returncode == 2, "bad option: exit 2")
+    expect(r.returncode == 2, "bad option: exit 2")
 
 
 main()

@@ -11,8 +11,8 @@ import subprocess
 import urllib.error
 import urllib.request
 
-from tools_common import (Writer, check, finish, need_writer, run, text,
-                          tmpdir, tool)
+from common import (Writer, expect, finish, need_writer, run, text, tmpdir,
+                    tool)
 
 MMASH = tool("mmash")
 
@@ -21,9 +21,9 @@ def start(args):
     p = subprocess.Popen([MMASH, "-p", "0"] + args, stdout=subprocess.PIPE,
                          text=True)
     line = p.stdout.readline()
-    check(line.startswith("mmash: serving "), "startup line: %r" % line)
+    expect(line.startswith("mmash: serving "), "startup line: %r" % line)
     url = line.split(" on ")[-1].strip()
-    check(url.startswith("http://127.0.0.1:"), "bound to 127.0.0.1 by default")
+    expect(url.startswith("http://127.0.0.1:"), "bound to 127.0.0.1 by default")
     return p, url.rstrip("/")
 
 
@@ -38,92 +38,92 @@ def get(url, method="GET"):
 
 def get_json(url):
     status, headers, body = get(url)
-    check(status == 200, "200 for %s (got %d: %r)" % (url, status, body[:200]))
-    check(headers["Content-Type"] == "application/json", "JSON content type")
+    expect(status == 200, "200 for %s (got %d: %r)" % (url, status, body[:200]))
+    expect(headers["Content-Type"] == "application/json", "JSON content type")
     return json.loads(body)
 
 
 def json_routes(base, w1, w2):
     labels = get_json(base + "/stats/")["stats"]
-    check(labels == sorted(set(labels)), "/stats/: sorted, unique")
+    expect(labels == sorted(set(labels)), "/stats/: sorted, unique")
     for want in ("web.requests.count", "web.latency", "web.name", "sys.pid"):
-        check(want in labels, "/stats/ lists %s" % want)
+        expect(want in labels, "/stats/ lists %s" % want)
     got = get_json(base + "/stats/web.requests")
-    check(got == {"web.requests.count": [0, 6]} or
-          got == {"web.requests.count": [6, 0]}, "prefix: every file's value: %r" % got)
-    check(get_json(base + "/stats/web.requests?exact=1") == {},
-          "exact: no label is exactly the prefix")
-    check(list(get_json(base + "/stats/web.requests.count?exact=1")) ==
-          ["web.requests.count"], "exact: the label itself")
+    expect(got == {"web.requests.count": [0, 6]} or
+           got == {"web.requests.count": [6, 0]}, "prefix: every file's value: %r" % got)
+    expect(get_json(base + "/stats/web.requests?exact=1") == {},
+           "exact: no label is exactly the prefix")
+    expect(list(get_json(base + "/stats/web.requests.count?exact=1")) ==
+           ["web.requests.count"], "exact: the label itself")
     stat = base + "/stats/web.requests.count?aggr="
-    expect = {"sum": 6, "avg": 3.0, "max": 6, "min": 0, "nonzero-avg": 6.0,
+    wanted = {"sum": 6, "avg": 3.0, "max": 6, "min": 0, "nonzero-avg": 6.0,
               "nonzero-min": 6}
-    for name, value in expect.items():
+    for name, value in wanted.items():
         got = get_json(stat + name)["web.requests.count"]
-        check(got == value and type(got) == type(value),
-              "aggr=%s: %r (got %r)" % (name, value, got))
-    check(get_json(stat + "one")["web.requests.count"] in (0, 6), "aggr=one")
+        expect(got == value and type(got) == type(value),
+               "aggr=%s: %r (got %r)" % (name, value, got))
+    expect(get_json(stat + "one")["web.requests.count"] in (0, 6), "aggr=one")
     for bad in ("median", "SUM"):
-        check(get(stat + bad)[0] == 400, "unknown aggr %s: 400" % bad)
-    check(get(base + "/stats/web.name?aggr=sum")[0] == 400,
-          "a sum of strings: 400, as the reference")
-    check(get(base + "/stats/web.requests.count?aggr=nonzero-avg&glob=" +
+        expect(get(stat + bad)[0] == 400, "unknown aggr %s: 400" % bad)
+    expect(get(base + "/stats/web.name?aggr=sum")[0] == 400,
+           "a sum of strings: 400, as the reference")
+    expect(get(base + "/stats/web.requests.count?aggr=nonzero-avg&glob=" +
               os.path.basename(w1.paths[0]))[0] == 400,
-          "nonzero-avg of only zeros: 400")
+           "nonzero-avg of only zeros: 400")
     one = os.path.basename(w2.paths[0])
-    check(get_json(base + "/stats/web.requests.count?glob=" + one) ==
-          {"web.requests.count": [6]}, "glob: only the matching file")
+    expect(get_json(base + "/stats/web.requests.count?glob=" + one) ==
+           {"web.requests.count": [6]}, "glob: only the matching file")
     files = get_json(base + "/files/")["files"]
-    check(sorted(files) == sorted(w1.paths + w2.paths), "/files/: %r" % files)
-    check(get_json(base + "/files/" + one)["files"] == w2.paths, "/files/GLOB")
+    expect(sorted(files) == sorted(w1.paths + w2.paths), "/files/: %r" % files)
+    expect(get_json(base + "/files/" + one)["files"] == w2.paths, "/files/GLOB")
     for evil in ("..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "..", "a%2F*"):
-        check(get(base + "/stats/x?glob=" + evil)[0] == 400,
-              "glob %s refused with 400" % evil)
-        check(get(base + "/files/" + evil)[0] in (400, 404),
-              "/files/%s refused" % evil)
+        expect(get(base + "/stats/x?glob=" + evil)[0] == 400,
+               "glob %s refused with 400" % evil)
+        expect(get(base + "/files/" + evil)[0] in (400, 404),
+               "/files/%s refused" % evil)
 
 
 def metrics(base, w1):
     status, headers, body = get(base + "/metrics")
-    check(status == 200, "/metrics: 200")
-    check(headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8",
-          "/metrics content type")
+    expect(status == 200, "/metrics: 200")
+    expect(headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8",
+           "/metrics content type")
     out = body.decode()
-    check("# TYPE web_requests_count_total counter\n" in out, "counter, _total")
-    check("# TYPE web_latency gauge\n" in out, "double: gauge")
-    check('web_latency{pid="%d",tid="%d",file="%s"} 0.25\n'
-          % (w1.pid, w1.pid, w1.paths[0]) in out, "labels pid, tid, file")
-    check('value="say \\"hi\\" \\\\o/"} 1\n' in out, "string: _info, escaped: %r"
-          % [l for l in out.splitlines() if "web_name" in l])
-    check(out.count("# TYPE web_requests_count_total") == 1,
-          "one family per metric, series grouped")
+    expect("# TYPE web_requests_count_total counter\n" in out, "counter, _total")
+    expect("# TYPE web_latency gauge\n" in out, "double: gauge")
+    expect('web_latency{pid="%d",tid="%d",file="%s"} 0.25\n'
+           % (w1.pid, w1.pid, w1.paths[0]) in out, "labels pid, tid, file")
+    expect('value="say \\"hi\\" \\\\o/"} 1\n' in out, "string: _info, escaped: %r"
+           % [l for l in out.splitlines() if "web_name" in l])
+    expect(out.count("# TYPE web_requests_count_total") == 1,
+           "one family per metric, series grouped")
     if shutil.which("promtool"):
         p = subprocess.run(["promtool", "check", "metrics"], input=body,
                            capture_output=True)
-        check(p.returncode == 0, "promtool check metrics: %r %r"
-              % (p.stdout[:500], p.stderr[:500]))
+        expect(p.returncode == 0, "promtool check metrics: %r %r"
+               % (p.stdout[:500], p.stderr[:500]))
     else:
         print("promtool not installed: format not checked by it")
 
 
 def http_errors(base):
-    check(get(base + "/nope")[0] == 404, "unknown page: 404")
+    expect(get(base + "/nope")[0] == 404, "unknown page: 404")
     status, headers, _ = get(base + "/stats/", method="POST")
-    check(status == 405 and "GET" in headers.get("Allow", ""), "POST: 405 + Allow")
+    expect(status == 405 and "GET" in headers.get("Allow", ""), "POST: 405 + Allow")
     status, headers, body = get(base + "/stats/", method="HEAD")
-    check(status == 200 and body == b"", "HEAD: 200, no body")
+    expect(status == 200 and body == b"", "HEAD: 200, no body")
 
 
 def pages(base):
     status, headers, body = get(base + "/")
-    check(status == 200 and headers["Content-Type"] == "text/html; charset=utf-8",
-          "index: HTML")
-    check(b'href="/stats/web.requests.count?exact=1"' in body, "index links stats")
+    expect(status == 200 and headers["Content-Type"] == "text/html; charset=utf-8",
+           "index: HTML")
+    expect(b'href="/stats/web.requests.count?exact=1"' in body, "index links stats")
     status, headers, body = get(base + "/graph/")
-    check(status == 200 and b"getContext('2d')" in body,
-          "graph page: canvas drawing")
-    check(b"src=\"http" not in body and b"<script src" not in body,
-          "graph page is self-contained")
+    expect(status == 200 and b"getContext('2d')" in body,
+           "graph page: canvas drawing")
+    expect(b"src=\"http" not in body and b"<script src" not in body,
+           "graph page is self-contained")
 
 
 def concurrent(base):
@@ -132,9 +132,9 @@ def concurrent(base):
     urls = [base + "/metrics", base + "/stats/web", base + "/"] * 27
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(get, urls[:80]))
-    check(all(r[0] == 200 for r in results), "80 parallel requests: all 200")
+    expect(all(r[0] == 200 for r in results), "80 parallel requests: all 200")
     metrics = {r[2] for u, r in zip(urls, results) if u.endswith("/metrics")}
-    check(len(metrics) == 1, "the same files give the same metrics")
+    expect(len(metrics) == 1, "the same files give the same metrics")
 
 
 def per_client_limit(base):
@@ -155,27 +155,27 @@ def per_client_limit(base):
         finally:
             s.close()
     try:
-        check(ask() == b"", "17th connection from one client: closed")
+        expect(ask() == b"", "17th connection from one client: closed")
     finally:
         idle.pop().close()
     for _ in range(100):	# the server notices the close
         reply = ask()
         if reply:
             break
-    check(reply.startswith(b"HTTP/1.") and b" 200 " in reply,
-          "answered after one went: %r"
-          % reply[:20])
+    expect(reply.startswith(b"HTTP/1.") and b" 200 " in reply,
+           "answered after one went: %r"
+           % reply[:20])
     for s in idle:
         s.close()
 
 
 def usage():
     r = run([MMASH, "--help"])
-    check(r.returncode == 0 and b"Usage: mmash" in r.stdout, "--help")
+    expect(r.returncode == 0 and b"Usage: mmash" in r.stdout, "--help")
     r = run([MMASH, "--version"])
-    check(r.returncode == 0 and r.stdout.startswith(b"mmash "), "--version")
+    expect(r.returncode == 0 and r.stdout.startswith(b"mmash "), "--version")
     for args in (["-p", "70000"], ["-a", "not-an-address"], ["extra"]):
-        check(run([MMASH] + args).returncode == 2, "usage error %r: 2" % args)
+        expect(run([MMASH] + args).returncode == 2, "usage error %r: 2" % args)
 
 
 def main():
@@ -197,7 +197,7 @@ def main():
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
-        check(p.returncode == 0, "SIGTERM: exit 0")
+        expect(p.returncode == 0, "SIGTERM: exit 0")
         w1.stop()
         w2.stop()
         shutil.rmtree(d)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-from tools_common import Writer, check, finish, need_writer, tmpdir, tool
+from common import Writer, expect, finish, need_writer, tmpdir, tool
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -40,24 +40,24 @@ def main():
     base = p.stdout.readline().split(" on ")[-1].strip().rstrip("/")
     try:
         dom = chromium(profile, base + "/", "--dump-dom").stdout.decode()
-        check('href="/stats/jobs.done.count?exact=1"' in dom, "index: stats listed")
-        check("v1&lt;b&gt;&amp;" not in dom, "index: labels only, no values")
+        expect('href="/stats/jobs.done.count?exact=1"' in dom, "index: stats listed")
+        expect("v1&lt;b&gt;&amp;" not in dom, "index: labels only, no values")
 
         dom = chromium(profile, base + "/graph/", "--virtual-time-budget=3000",
                        "--dump-dom").stdout.decode()
-        check('data-label="jobs.done.count"' in dom, "graph: a card per number")
-        check('data-label="sys.pid"' not in dom, "graph: sys.* not summed")
+        expect('data-label="jobs.done.count"' in dom, "graph: a card per number")
+        expect('data-label="sys.pid"' not in dom, "graph: sys.* not summed")
         value = re.search(r'data-label="jobs\.done\.count".*?<span class="value">'
                           r'(\d+)</span>', dom)
-        check(value and int(value.group(1)) >= 200,
-              "graph: the sum over both threads is shown: %r"
-              % (value and value.group(1)))
+        expect(value and int(value.group(1)) >= 200,
+               "graph: the sum over both threads is shown: %r"
+               % (value and value.group(1)))
         points = re.search(r'data-label="jobs\.done\.count".*?data-points="(\d+)"', dom)
-        check(points and int(points.group(1)) >= 2,
-              "graph: several samples drawn: %r" % (points and points.group(1)))
-        check('<span class="value">5</span>' in dom, "graph: 2.5 + 2.5")
-        check("v1&lt;b&gt;&amp;" in dom, "graph: strings shown as text, escaped")
-        check(re.search(r'id="status">updated ', dom), "graph: status says updated")
+        expect(points and int(points.group(1)) >= 2,
+               "graph: several samples drawn: %r" % (points and points.group(1)))
+        expect('<span class="value">5</span>' in dom, "graph: 2.5 + 2.5")
+        expect("v1&lt;b&gt;&amp;" in dom, "graph: strings shown as text, escaped")
+        expect(re.search(r'id="status">updated ', dom), "graph: status says updated")
         shot = os.environ.get("MMASH_SCREENSHOT")
         if shot:
             chromium(profile, base + "/graph/", "--virtual-time-budget=6000",

@@ -10,8 +10,8 @@ import signal
 import subprocess
 import time
 
-from tools_common import (Writer, check, finish, need_writer, run, text,
-                          tmpdir, tool)
+from common import (Writer, expect, finish, need_writer, run, text, tmpdir,
+                    tool)
 
 POLL = tool("pollstats")
 YELLOW = "\033[1;33m"
@@ -35,26 +35,26 @@ def sums_over_threads(d):
     try:
         r = run([POLL, "-c", "4", "-d", "0.5", "-p", "app.", "req.count,load", d])
         out = text(r.stdout)
-        check(r.returncode == 0, "exit 0")
+        expect(r.returncode == 0, "exit 0")
         lines = out.splitlines()
-        check(lines[0] == "     req.count      |        load        ",
-              "header: names centred in 20 columns, as the reference: %r" % lines[0])
-        check(YELLOW not in out, "no colour when stdout is not a terminal")
+        expect(lines[0] == "     req.count      |        load        ",
+               "header: names centred in 20 columns, as the reference: %r" % lines[0])
+        expect(YELLOW not in out, "no colour when stdout is not a terminal")
         rows = values(out)
-        check(len(rows) == 4, "four samples")
-        check(rows[0][0] >= 200, "first line: the totals of both threads (%r)" % rows[0])
-        check(rows[0][1] == 1.0, "first line: 0.5 + 0.5")
+        expect(len(rows) == 4, "four samples")
+        expect(rows[0][0] >= 200, "first line: the totals of both threads (%r)" % rows[0])
+        expect(rows[0][1] == 1.0, "first line: 0.5 + 0.5")
         for row in rows[1:]:
             # 2 threads, +1 every 10 ms, 0.5 s: about 100.
-            check(20 <= row[0] <= 200, "a change per interval near 100: %r" % row)
-            check(row[1] == 0.0, "an unchanged double changes by 0")
-        check(lines[1] == "%19d |%19.3f " % (rows[0][0], 1.0),
-              "value columns: 19 wide then a space, '|' between: %r" % lines[1])
+            expect(20 <= row[0] <= 200, "a change per interval near 100: %r" % row)
+            expect(row[1] == 0.0, "an unchanged double changes by 0")
+        expect(lines[1] == "%19d |%19.3f " % (rows[0][0], 1.0),
+               "value columns: 19 wide then a space, '|' between: %r" % lines[1])
         # Files by name or glob sum the same way.
         r = run([POLL, "-c", "1", "app.req.count"] + w.paths)
-        check(values(text(r.stdout))[0][0] >= 200, "files named one by one")
+        expect(values(text(r.stdout))[0][0] >= 200, "files named one by one")
         r = run([POLL, "-c", "1", "app.req.count", os.path.join(d, "*.mmstats")])
-        check(values(text(r.stdout))[0][0] >= 200, "a glob")
+        expect(values(text(r.stdout))[0][0] >= 200, "a glob")
     finally:
         w.stop()
 
@@ -68,19 +68,19 @@ def writers_come_and_go(d):
     w.stop()
     out, _ = p.communicate(timeout=30)
     rows = [r[0] for r in values(out)]
-    check(p.returncode == 0, "come and go: exit 0")
-    check(len(rows) == 9, "nine samples: %r" % rows)
-    check(rows[0] == 0, "nothing before the writer starts: %r" % rows)
-    check(max(rows) >= 1000, "a new file counts its whole value: %r" % rows)
-    check(rows[-1] == 0, "nothing after the writer is gone: %r" % rows)
-    check(min(rows) >= 0, "a file that goes away never makes a negative change")
+    expect(p.returncode == 0, "come and go: exit 0")
+    expect(len(rows) == 9, "nine samples: %r" % rows)
+    expect(rows[0] == 0, "nothing before the writer starts: %r" % rows)
+    expect(max(rows) >= 1000, "a new file counts its whole value: %r" % rows)
+    expect(rows[-1] == 0, "nothing after the writer is gone: %r" % rows)
+    expect(min(rows) >= 0, "a file that goes away never makes a negative change")
 
 
 def headers_repeat(d):
     r = run([POLL, "-c", "5", "-d", "0.05", "-n", "2", "x", d])
-    check(text(r.stdout).count("x") == 3, "header at start and every 2 lines")
+    expect(text(r.stdout).count("x") == 3, "header at start and every 2 lines")
     r = run([POLL, "-c", "3", "-d", "0.05", "-n", "0", "x", d])
-    check(text(r.stdout).count("x") == 1, "-n 0: header once")
+    expect(text(r.stdout).count("x") == 1, "-n 0: header once")
 
 
 def colour_on_a_terminal(d):
@@ -102,11 +102,11 @@ def colour_on_a_terminal(d):
 
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
-    check(YELLOW in on_pty(env), "colour on a terminal")
+    expect(YELLOW in on_pty(env), "colour on a terminal")
     env["NO_COLOR"] = "1"
-    check(YELLOW not in on_pty(env), "NO_COLOR turns colour off")
+    expect(YELLOW not in on_pty(env), "NO_COLOR turns colour off")
     r = run([POLL, "-c", "1", "--color=always", "x", d])
-    check(YELLOW in text(r.stdout), "--color=always")
+    expect(YELLOW in text(r.stdout), "--color=always")
 
 
 def interrupt(d):
@@ -114,18 +114,18 @@ def interrupt(d):
     time.sleep(0.4)
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=10)
-    check(p.returncode == 0, "SIGINT ends it with status 0")
+    expect(p.returncode == 0, "SIGINT ends it with status 0")
 
 
 def usage():
     for args in ([], ["-d", "0", "x"], ["-c", "abc", "x"], ["--color=pink", "x"],
                  [","], ["-f", "=v", "x"]):
         r = run([POLL] + args)
-        check(r.returncode == 2, "usage error for %r: exit 2" % args)
+        expect(r.returncode == 2, "usage error for %r: exit 2" % args)
     r = run([POLL, "--help"])
-    check(r.returncode == 0 and b"Usage: pollstats" in r.stdout, "--help")
+    expect(r.returncode == 0 and b"Usage: pollstats" in r.stdout, "--help")
     r = run([POLL, "--version"])
-    check(r.returncode == 0 and r.stdout.startswith(b"pollstats "), "--version")
+    expect(r.returncode == 0 and r.stdout.startswith(b"pollstats "), "--version")
 
 
 need_writer()

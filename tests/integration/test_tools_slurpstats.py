@@ -9,8 +9,8 @@ import re
 import shutil
 import subprocess
 
-from tools_common import (VECTORS, Writer, check, finish, need_writer, run,
-                          text, tmpdir, tool)
+from common import (VECTORS, Writer, expect, finish, need_writer, run, text,
+                    tmpdir, tool)
 
 SLURP = tool("slurpstats")
 NAMES = ["all_types.mmstats", "buffered_flip_states.mmstats",
@@ -21,36 +21,36 @@ def reference_identical():
     for name in NAMES:
         want = open(os.path.join(VECTORS, name + ".slurpstats.txt"), "rb").read()
         r = run([SLURP, name], cwd=VECTORS)
-        check(r.returncode == 0, "%s: exit 0" % name)
-        check(r.stdout == want, "%s: output identical to the reference" % name)
-        check(r.stderr == b"", "%s: nothing on stderr" % name)
+        expect(r.returncode == 0, "%s: exit 0" % name)
+        expect(r.stdout == want, "%s: output identical to the reference" % name)
+        expect(r.stderr == b"", "%s: nothing on stderr" % name)
     # A directory: its *.mmstats files, sorted, each as alone.
     r = run([SLURP, VECTORS])
     want = b"".join(
         open(os.path.join(VECTORS, n + ".slurpstats.txt"), "rb").read()
         .replace(b"==> " + n.encode(), b"==> " + os.path.join(VECTORS, n).encode())
         for n in NAMES)
-    check(r.stdout == want, "directory argument: every file, sorted")
+    expect(r.stdout == want, "directory argument: every file, sorted")
 
 
 def json_matches_reference():
     for name in NAMES:
         expected = json.load(open(os.path.join(VECTORS, name + ".expected.json")))
         r = run([SLURP, "--json", os.path.join(VECTORS, name)])
-        check(r.returncode == 0, "--json %s: exit 0" % name)
+        expect(r.returncode == 0, "--json %s: exit 0" % name)
         got = json.loads(r.stdout)
-        check(len(got) == 1, "--json: one object per file")
+        expect(len(got) == 1, "--json: one object per file")
         fields = got[0]["fields"]
-        check(got[0]["size"] == expected["size"], "--json: size")
-        check(len(fields) == len(expected["fields"]), "--json %s: field count" % name)
+        expect(got[0]["size"] == expected["size"], "--json: size")
+        expect(len(fields) == len(expected["fields"]), "--json %s: field count" % name)
         for g, e in zip(fields, expected["fields"]):
             same = (g["label"] == e["label"] and g["value"] == e["value"]
                     and g["type"] == e["type_signature"]
                     and g["buffered"] == e["buffered"])
-            check(same, "--json %s: %s as the reference decoded it" % (name, e["label"]))
+            expect(same, "--json %s: %s as the reference decoded it" % (name, e["label"]))
     r = run([SLURP, "--json", "/nonexistent.mmstats"])
-    check(r.returncode == 1 and json.loads(r.stdout) == [],
-          "--json with nothing readable: [] and exit 1")
+    expect(r.returncode == 1 and json.loads(r.stdout) == [],
+           "--json with nothing readable: [] and exit 1")
 
 
 def live_writer():
@@ -61,26 +61,26 @@ def live_writer():
     try:
         r = run([SLURP, d])
         out = text(r.stdout)
-        check(r.returncode == 0, "live files: exit 0")
+        expect(r.returncode == 0, "live files: exit 0")
         for p in w.paths:
-            check("==> %s\n" % p in out, "live file %s shown" % p)
-        check(len(re.findall(r"^  req\.count +41$", out, re.M)) == 2,
-              "counter value of both threads")
-        check(re.search(r"^  name +h\u00e9llo$", out, re.M), "string value")
-        check(re.search(r"^  ratio +0\.1$", out, re.M), "double value, shortest repr")
-        check(re.search(r"^  sys\.pid +%d$" % w.pid, out, re.M), "sys.pid is the writer's")
+            expect("==> %s\n" % p in out, "live file %s shown" % p)
+        expect(len(re.findall(r"^  req\.count +41$", out, re.M)) == 2,
+               "counter value of both threads")
+        expect(re.search(r"^  name +h\u00e9llo$", out, re.M), "string value")
+        expect(re.search(r"^  ratio +0\.1$", out, re.M), "double value, shortest repr")
+        expect(re.search(r"^  sys\.pid +%d$" % w.pid, out, re.M), "sys.pid is the writer's")
         # The default glob: $MMSTATS_PATH/*.mmstats.
         env = dict(os.environ, MMSTATS_PATH=d)
         env.pop("MMSTATS_GLOB", None)
         r = run([SLURP], env=env)
-        check(text(r.stdout).count("==> ") == 2, "default glob from MMSTATS_PATH")
+        expect(text(r.stdout).count("==> ") == 2, "default glob from MMSTATS_PATH")
         env["MMSTATS_GLOB"] = os.path.join(d, "*-%d-%d.mmstats" % (w.pid, w.pid))
         r = run([SLURP], env=env)
-        check(text(r.stdout).count("==> ") == 1, "MMSTATS_GLOB wins")
+        expect(text(r.stdout).count("==> ") == 1, "MMSTATS_GLOB wins")
         # Live files are not stale; -l keeps them, -m does not mark them.
         r = run([SLURP, "-l", "-m", d])
-        check(text(r.stdout).count("==> ") == 2 and "(stale)" not in text(r.stdout),
-              "live files kept by --live, not marked")
+        expect(text(r.stdout).count("==> ") == 2 and "(stale)" not in text(r.stdout),
+               "live files kept by --live, not marked")
     finally:
         w.stop()
         shutil.rmtree(d)
@@ -92,14 +92,14 @@ def stale_files():
     flip = os.path.join(VECTORS, NAMES[1])
     r = run([SLURP, "--live", allt, flip])
     out = text(r.stdout)
-    check("==> %s\n" % flip in out and allt not in out,
-          "--live skips the stale file, keeps the one without sys.pid")
+    expect("==> %s\n" % flip in out and allt not in out,
+           "--live skips the stale file, keeps the one without sys.pid")
     r = run([SLURP, "--mark-stale", allt, flip])
     out = text(r.stdout)
-    check("==> %s (stale)\n" % allt in out, "--mark-stale marks a stale file")
-    check("==> %s\n" % flip in out, "--mark-stale leaves unknown files alone")
+    expect("==> %s (stale)\n" % allt in out, "--mark-stale marks a stale file")
+    expect("==> %s\n" % flip in out, "--mark-stale leaves unknown files alone")
     r = run([SLURP, "--json", allt])
-    check(json.loads(r.stdout)[0]["liveness"] == "stale", "--json: liveness")
+    expect(json.loads(r.stdout)[0]["liveness"] == "stale", "--json: liveness")
 
 
 def bad_files():
@@ -120,16 +120,16 @@ def bad_files():
         os.symlink(good, link)
         r = run([SLURP, trunc, garbage, empty, link, good, "/nonexistent.mmstats"])
         out, err = text(r.stdout), text(r.stderr)
-        check(r.returncode == 1, "bad files: exit 1")
-        check(out.endswith(open(os.path.join(VECTORS, NAMES[1] + ".slurpstats.txt"))
+        expect(r.returncode == 1, "bad files: exit 1")
+        expect(out.endswith(open(os.path.join(VECTORS, NAMES[1] + ".slurpstats.txt"))
                            .read().replace("==> " + NAMES[1], "==> " + good)),
-              "the good file is still printed in full")
-        check("==> %s\n  web.stats.counter" % trunc in out,
-              "a corrupt file shows the fields before the bad one")
+               "the good file is still printed in full")
+        expect("==> %s\n  web.stats.counter" % trunc in out,
+               "a corrupt file shows the fields before the bad one")
         for bad in (trunc, garbage, empty, link, "/nonexistent.mmstats"):
-            check("slurpstats: %s: " % bad in err, "error reported for %s" % bad)
-        check(err.count("\n") == 5, "one line per bad file: %r" % err)
-        check("==> %s" % link not in out, "a symlink is never followed")
+            expect("slurpstats: %s: " % bad in err, "error reported for %s" % bad)
+        expect(err.count("\n") == 5, "one line per bad file: %r" % err)
+        expect("==> %s" % link not in out, "a symlink is never followed")
     finally:
         shutil.rmtree(d)
 
@@ -144,28 +144,28 @@ def closed_pipe():
         p.stdout.close()
         err = p.stderr.read()
         rc = p.wait(timeout=30)
-        check(first.startswith(b"==> "), "first line read")
-        check(rc == 0, "closed pipe: exit 0 (got %d)" % rc)
-        check(err == b"", "closed pipe: nothing on stderr (%r)" % err)
+        expect(first.startswith(b"==> "), "first line read")
+        expect(rc == 0, "closed pipe: exit 0 (got %d)" % rc)
+        expect(err == b"", "closed pipe: nothing on stderr (%r)" % err)
         r = run(["sh", "-c", "'%s' '%s' | head -1" % (SLURP, d)])
-        check(r.returncode == 0 and r.stderr == b"", "slurpstats | head -1")
+        expect(r.returncode == 0 and r.stderr == b"", "slurpstats | head -1")
         if os.path.exists("/dev/full"):
             with open("/dev/full", "wb") as full:
                 r = run([SLURP, d], capture_output=False, stdout=full,
                         stderr=subprocess.PIPE)
-            check(r.returncode == 1 and b"slurpstats: stdout: " in r.stderr,
-                  "a full disk is an error, not a closed pipe: %r" % r.stderr)
+            expect(r.returncode == 1 and b"slurpstats: stdout: " in r.stderr,
+                   "a full disk is an error, not a closed pipe: %r" % r.stderr)
     finally:
         shutil.rmtree(d)
 
 
 def usage():
     r = run([SLURP, "--help"])
-    check(r.returncode == 0 and b"Usage: slurpstats" in r.stdout, "--help")
+    expect(r.returncode == 0 and b"Usage: slurpstats" in r.stdout, "--help")
     r = run([SLURP, "--version"])
-    check(r.returncode == 0 and r.stdout.startswith(b"slurpstats "), "--version")
+    expect(r.returncode == 0 and r.stdout.startswith(b"slurpstats "), "--version")
     r = run([SLURP, "--bogus"])
-    check(r.returncode == 2 and b"--help" in r.stderr, "bad option: exit 2")
+    expect(r.returncode == 2 and b"--help" in r.stderr, "bad option: exit 2")
 
 
 reference_identical()

@@ -10,7 +10,7 @@ import select
 import struct
 import subprocess
 
-from tools_common import check, finish, run, tmpdir, tool
+from common import expect, finish, run, tmpdir, tool
 
 ESC_LABEL = b"esc\x1b[2Jlabel"
 BEL_VALUE = b"v\x1b]0;pwn\x07\xc2\x9b"
@@ -57,27 +57,27 @@ def main():
     d = tmpdir("terminal")
     path = hostile_file(d)
     rc, out = on_terminal([tool("slurpstats"), path])
-    check(rc == 0, "slurpstats on a terminal exits 0 (%s)" % rc)
-    check(b"label" in out and b"pwn" in out,
-          "slurpstats on a terminal still shows the field: %r" % out)
-    check(b"\x1b" not in out and b"\x07" not in out and
-          b"\xc2\x9b" not in out,
-          "no control character reaches the terminal: %r" % out)
+    expect(rc == 0, "slurpstats on a terminal exits 0 (%s)" % rc)
+    expect(b"label" in out and b"pwn" in out,
+           "slurpstats on a terminal still shows the field: %r" % out)
+    expect(b"\x1b" not in out and b"\x07" not in out and
+           b"\xc2\x9b" not in out,
+           "no control character reaches the terminal: %r" % out)
     piped = run([tool("slurpstats"), path]).stdout
-    check(ESC_LABEL in piped and b"v\x1b]0;pwn\x07" in piped,
-          "piped output keeps the bytes as they are: %r" % piped)
+    expect(ESC_LABEL in piped and b"v\x1b]0;pwn\x07" in piped,
+           "piped output keeps the bytes as they are: %r" % piped)
     rc, out = on_terminal([tool("cleanstats"), "-n", path])
-    check(b"File has no sys.pid entry" in out,
-          "cleanstats on a terminal still names the file: %r" % out)
-    check(b"\x1b" not in out,
-          "no control character of a file name reaches the terminal: %r"
-          % out)
+    expect(b"File has no sys.pid entry" in out,
+           "cleanstats on a terminal still names the file: %r" % out)
+    expect(b"\x1b" not in out,
+           "no control character of a file name reaches the terminal: %r"
+           % out)
     missing = os.path.join(d, "gone\x1b]0;x\x07.mmstats")
     rc, out = on_terminal([tool("slurpstats"), missing], "stderr")
-    check(rc == 1 and b"gone" in out,
-          "slurpstats reports the missing file on the terminal: %r" % out)
-    check(b"\x1b" not in out,
-          "no control character reaches the terminal on stderr: %r" % out)
+    expect(rc == 1 and b"gone" in out,
+           "slurpstats reports the missing file on the terminal: %r" % out)
+    expect(b"\x1b" not in out,
+           "no control character reaches the terminal on stderr: %r" % out)
     shutil.rmtree(d)
     finish()
 

@@ -1,6 +1,7 @@
 /*
- * fs_fixture.h - a scratch source directory with mmstatsfs's tree and
- * model over it, for the unit tests of the model.
+ * fs_fixture.h - a scratch source directory with mmstatsfs over it, for
+ * the unit tests of the daemon: its tree and model alone (struct
+ * fixture), or a whole struct mfs without a mount (struct mfs_fixture).
  *
  * Static functions in a header, because each test program is linked on
  * its own.
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../fs/budget.h"
+#include "../../fs/mmstatsfs.h"
 #include "../../fs/sources.h"
 #include "testdir.h"
 
@@ -60,6 +62,25 @@ static inline int fixture_teardown(void **state)
 	assert_int_equal(testdir_remove(f->dir), 0);
 	free(f);
 	return 0;
+}
+
+struct mfs_fixture {
+	char dir[64];
+	struct mfs fs;
+};
+
+/* A source directory named after `test`, and a daemon over it. */
+static inline void mfs_fixture_init(struct mfs_fixture *f, const char *test)
+{
+	assert_int_equal(testdir_make(f->dir, sizeof(f->dir), test), 0);
+	assert_int_equal(mfs_init(&f->fs, f->dir), 0);
+}
+
+static inline void mfs_fixture_fini(struct mfs_fixture *f)
+{
+	mfs_watch_stop(&f->fs);
+	mfs_destroy(&f->fs);
+	assert_int_equal(testdir_remove(f->dir), 0);
 }
 
 #endif

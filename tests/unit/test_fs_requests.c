@@ -21,41 +21,44 @@
 
 #include "../../fs/openfile.h"
 #include "../../fs/requests.h"
-#include "testdir.h"
+#include "fs_fixture.h"
 
 static const struct mmstats_field_def defs[] = {
 	MMSTATS_DEF("hits", MMSTATS_COUNTER),
 	MMSTATS_DEF_STATIC_S("version", MMSTATS_STATIC_TEXT, "1.4.2"),
 };
 
-struct fixture {
-	struct mfs fs;
+struct req_fixture {
+	struct mfs_fixture m;
+	struct mfs *fs;
 	struct mmstats *writer;
 	char pid[16];
 };
 
 static int setup(void **state)
 {
-	struct mmstats_options o = { .path = testdir_group };
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct req_fixture *f = calloc(1, sizeof(*f));
+	struct mmstats_options o = { 0 };
 
 	assert_non_null(f);
-	assert_int_equal(mfs_init(&f->fs, testdir_group), 0);
+	mfs_fixture_init(&f->m, "test_fs_requests");
+	f->fs = &f->m.fs;
+	o.path = f->m.dir;
 	assert_int_equal(mmstats_open(defs, 2, &o, &f->writer), 0);
 	mmstats_incr(mmstats_field(f->writer, 0), 41);
 	snprintf(f->pid, sizeof(f->pid), "%d", (int)getpid());
-	mfs_rescan(&f->fs);
+	mfs_rescan(f->fs);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct req_fixture *f = *state;
 
 	if (f->writer)
 		mmstats_remove(f->writer);
-	mfs_destroy(&f->fs);
+	mfs_fixture_fini(&f->m);
 	free(f);
 	return 0;
 }
@@ -82,7 +85,7 @@ static struct mfs_caller caller(uid_t uid, gid_t gid,
 }
 
 /* The inode of a path below the root, or 0; forgets what it looked up. */
-static fuse_ino_t ino_of(struct fixture *f, const char *path)
+static fuse_ino_t ino_of(struct req_fixture *f, const char *path)
 {
 	struct fuse_entry_param e;
 	char copy[256], *name, *save;
@@ -91,21 +94,21 @@ static fuse_ino_t ino_of(struct fixture *f, const char *path)
 	snprintf(copy, sizeof(copy), "%s", path);
 	for (name = strtok_r(copy, "/", &save); name;
 	     name = strtok_r(NULL, "/", &save)) {
-		if (mfs_req_lookup(&f->fs, ino, name, &e) < 0)
+		if (mfs_req_lookup(f->fs, ino, name, &e) < 0)
 			return 0;
-		mfs_req_forget(&f->fs, e.ino, 1);
+		mfs_req_forget(f->fs, e.ino, 1);
 		ino = e.ino;
 	}
 	return ino;
 }
 
-static char *render(struct fixture *f, const struct mfs_caller *who,
+static char *render(struct req_fixture *f, const struct mfs_caller *who,
 		    fuse_ino_t ino, int want)
 {
 	static char text[256];
 	struct mfs_text *t;
 
-	assert_int_equal(mfs_statfile_render(&f->fs, who, ino, &t), want);
+	assert_int_equal(mfs_statfile_render(f->fs, who, ino, &t), want);
 	if (want)
 		return NULL;
 	assert_true(t->len < sizeof(text));
@@ -117,18 +120,18 @@ static char *render(struct fixture *f, const struct mfs_caller *who,
 
 static void test_lookup_getattr_listing(void **state)
 {
-	struct fixture *f = *state;
+	struct req_fixture *f = *state;
 	struct fuse_entry_param e;
 	struct mfs_listing *l;
 	struct stat st;
 	size_t i;
 	bool saw_hits = false;
 
-	assert_int_equal(mfs_req_lookup(&f->fs, MFS_ROOT_INO, f->pid, &e), 0);
+	assert_int_equal(mfs_req_lookup(f->fs, MFS_ROOT_INO, f->pid, &e), 0);
 	assert_true(S_ISDIR(e.attr.st_mode));
-	assert_int_equal(mfs_req_getattr(&f->fs, e.ino, &st), 0);
+	assert_int_equal(mfs_req_getattr(f->fs, e.ino, &st), 0);
 	assert_int_equal(st.st_ino, e.ino);
-	assert_int_equal(mfs_req_opendir(&f->fs, e.ino, &l), 0);
+	assert_int_equal(mfs_req_opendir(f->fs, e.ino, &l), 0);
 	assert_string_equal(l->v[0].name, ".");
 	assert_string_equal(l->v[1].name, "..");
 	assert_int_equal(l->v[1].ino, MFS_ROOT_INO);
@@ -136,18 +139,18 @@ static void test_lookup_getattr_listing(void **state)
 		saw_hits |= !strcmp(l->v[i].name, "hits");
 	assert_true(saw_hits);
 	mfs_listing_free(l);
-	mfs_req_forget(&f->fs, e.ino, 1);
-	assert_int_equal(mfs_req_lookup(&f->fs, MFS_ROOT_INO, "no such", &e),
+	mfs_req_forget(f->fs, e.ino, 1);
+	assert_int_equal(mfs_req_lookup(f->fs, MFS_ROOT_INO, "no such", &e),
 			 -ENOENT);
-	assert_int_equal(mfs_req_getattr(&f->fs, 1u << 30, &st), -ENOENT);
-	assert_int_equal(mfs_req_opendir(&f->fs, ino_of(f, "files"), &l), 0);
+	assert_int_equal(mfs_req_getattr(f->fs, 1u << 30, &st), -ENOENT);
+	assert_int_equal(mfs_req_opendir(f->fs, ino_of(f, "files"), &l), 0);
 	mfs_listing_free(l);
 }
 
 /* A field added to the live file makes no event: a lookup finds it. */
 static void test_lookup_miss_reads_again(void **state)
 {
-	struct fixture *f = *state;
+	struct req_fixture *f = *state;
 	struct mmstats_field_def late = MMSTATS_DEF_STATIC_U("late",
 		MMSTATS_STATIC_UINT64, 99);
 	struct mfs_caller root = caller(0, 0, not_in_groups);
@@ -163,7 +166,7 @@ static void test_lookup_miss_reads_again(void **state)
 /* Checked against the source file as it is at the read, for each caller. */
 static void test_render_for_callers(void **state)
 {
-	struct fixture *f = *state;
+	struct req_fixture *f = *state;
 	struct mfs_caller root = caller(0, 0, not_in_groups);
 	struct mfs_caller owner = caller(4242, 1, not_in_groups);
 	struct mfs_caller group = caller(5000, 4343, not_in_groups);
@@ -196,14 +199,14 @@ static void test_render_for_callers(void **state)
 /* Read again at 0: the value of the moment; past 0: the same text. */
 static void test_open_file_reads_again_at_zero(void **state)
 {
-	struct fixture *f = *state;
+	struct req_fixture *f = *state;
 	struct mfs_caller root = caller(0, 0, not_in_groups);
 	struct mfs_openfile *of;
 	struct mfs_text *t;
 	char path[64];
 
 	snprintf(path, sizeof(path), "%s/hits", f->pid);
-	assert_int_equal(mfs_openfile_open(&f->fs, &root, ino_of(f, path),
+	assert_int_equal(mfs_openfile_open(f->fs, &root, ino_of(f, path),
 					   &of), 0);
 	mmstats_incr(mmstats_field(f->writer, 0), 1);
 	/* the first read at 0 serves what open rendered */
@@ -217,10 +220,10 @@ static void test_open_file_reads_again_at_zero(void **state)
 	assert_int_equal(mfs_openfile_text(of, &root, 1, &t), 0);
 	assert_memory_equal(t->data, "42\n", 3);	/* past 0: same text */
 	free(t);
-	mfs_rescan(&f->fs);
+	mfs_rescan(f->fs);
 	mmstats_remove(f->writer);
 	f->writer = NULL;
-	mfs_rescan(&f->fs);
+	mfs_rescan(f->fs);
 	assert_int_equal(mfs_openfile_text(of, &root, 0, &t), -ESRCH);
 	assert_int_equal(mfs_openfile_text(of, &root, 2, &t), 0);
 	assert_memory_equal(t->data, "42\n", 3);
@@ -241,7 +244,5 @@ int main(void)
 			test_open_file_reads_again_at_zero, setup, teardown),
 	};
 
-	testdir_group_name = "test_fs_requests";
-	return cmocka_run_group_tests(tests, testdir_group_setup,
-				      testdir_group_teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

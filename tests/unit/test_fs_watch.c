@@ -26,39 +26,26 @@
 #include "../../fs/budget.h"
 #include "../../fs/pidstat.h"
 #include "../../fs/pidwatch.h"
-#include "testdir.h"
-
-struct fixture {
-	char dir[64];
-	struct mfs fs;
-};
+#include "fs_fixture.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct mfs_fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/test_fs_watch.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(mfs_init(&f->fs, f->dir), 0);
+	mfs_fixture_init(f, "test_fs_watch");
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	char cmd[128];
-
-	mfs_watch_stop(&f->fs);
-	mfs_destroy(&f->fs);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	mfs_fixture_fini(*state);
+	free(*state);
 	return 0;
 }
 
-static bool has(struct fixture *f, uint64_t parent, const char *name)
+static bool has(struct mfs_fixture *f, uint64_t parent, const char *name)
 {
 	bool found;
 
@@ -68,14 +55,14 @@ static bool has(struct fixture *f, uint64_t parent, const char *name)
 	return found;
 }
 
-static bool in_files(struct fixture *f, const char *name)
+static bool in_files(struct mfs_fixture *f, const char *name)
 {
 	return has(f, f->fs.model.files_dir->ino, name);
 }
 
 /* Poll for up to 2 s; returns the milliseconds it took, or -1. */
-static double wait_until(struct fixture *f, bool (*pred)(struct fixture *,
-							 const char *),
+static double wait_until(struct mfs_fixture *f,
+			 bool (*pred)(struct mfs_fixture *, const char *),
 			 const char *arg, bool want)
 {
 	struct timespec t0, t;
@@ -94,12 +81,12 @@ static double wait_until(struct fixture *f, bool (*pred)(struct fixture *,
 	}
 }
 
-static bool pid_shown(struct fixture *f, const char *pid)
+static bool pid_shown(struct mfs_fixture *f, const char *pid)
 {
 	return has(f, MFS_ROOT_INO, pid);
 }
 
-static void copy_vector(struct fixture *f, const char *name)
+static void copy_vector(struct mfs_fixture *f, const char *name)
 {
 	const char *v = getenv("MMSTATS_VECTORS");
 	char cmd[512];
@@ -111,7 +98,7 @@ static void copy_vector(struct fixture *f, const char *name)
 
 static void test_rescan(void **state)
 {
-	struct fixture *f = *state;
+	struct mfs_fixture *f = *state;
 	char path[128];
 
 	copy_vector(f, "many_fields.mmstats");
@@ -124,7 +111,7 @@ static void test_rescan(void **state)
 }
 
 /* A child that writes one file and waits to be killed. */
-static pid_t spawn_writer(struct fixture *f)
+static pid_t spawn_writer(struct mfs_fixture *f)
 {
 	static const struct mmstats_field_def defs[] = {
 		MMSTATS_DEF("hits", MMSTATS_COUNTER),
@@ -153,7 +140,7 @@ static pid_t spawn_writer(struct fixture *f)
 
 static void test_watcher_follows_processes(void **state)
 {
-	struct fixture *f = *state;
+	struct mfs_fixture *f = *state;
 	char pidname[16];
 	double ms;
 	pid_t pid;
@@ -177,14 +164,14 @@ static void test_watcher_follows_processes(void **state)
 }
 
 /* Descriptors for nothing but the reserve: no pidfd, no held file. */
-static void starve(struct fixture *f)
+static void starve(struct mfs_fixture *f)
 {
 	pthread_mutex_lock(&f->fs.lock);
 	f->fs.model.fd_limit = MFS_FD_RESERVE;
 	pthread_mutex_unlock(&f->fs.lock);
 }
 
-static size_t polled(struct fixture *f)
+static size_t polled(struct mfs_fixture *f)
 {
 	size_t n;
 
@@ -194,7 +181,7 @@ static size_t polled(struct fixture *f)
 	return n;
 }
 
-static int pidfd_of(struct fixture *f, pid_t pid)
+static int pidfd_of(struct mfs_fixture *f, pid_t pid)
 {
 	struct mfs_proc *p;
 	int fd;
@@ -206,7 +193,7 @@ static int pidfd_of(struct fixture *f, pid_t pid)
 	return fd;
 }
 
-static bool timer_armed(struct fixture *f)
+static bool timer_armed(struct mfs_fixture *f)
 {
 	struct itimerspec its;
 
@@ -224,7 +211,7 @@ static int cmp_double(const void *a, const void *b)
 /* Shown and gone without a pidfd: the exit (a zombie's) seen by polling. */
 static void test_polled_processes(void **state)
 {
-	struct fixture *f = *state;
+	struct mfs_fixture *f = *state;
 	double ms[5];
 	char pidname[16];
 	size_t i;
@@ -256,7 +243,7 @@ static void test_polled_processes(void **state)
 /* A polled process gets its pidfd once descriptors free up. */
 static void test_polled_gets_pidfd(void **state)
 {
-	struct fixture *f = *state;
+	struct mfs_fixture *f = *state;
 	char pidname[16];
 	pid_t pid;
 	int i;
@@ -281,14 +268,14 @@ static void test_polled_gets_pidfd(void **state)
 	waitpid(pid, NULL, 0);
 }
 
-static bool source_missing(struct fixture *f, const char *unused)
+static bool source_missing(struct mfs_fixture *f, const char *unused)
 {
 	(void)unused;
 	return mfs_srcdir_missing(&f->fs);
 }
 
 /* The watches the daemon's inotify descriptor holds, from its fdinfo. */
-static int inotify_watches(struct fixture *f)
+static int inotify_watches(struct mfs_fixture *f)
 {
 	char path[64], line[512];
 	FILE *fp;
@@ -303,7 +290,7 @@ static int inotify_watches(struct fixture *f)
 }
 
 /* The writer's pid shown within 2 s, as a string in buf. */
-static pid_t spawn_shown(struct fixture *f, char *buf, size_t len)
+static pid_t spawn_shown(struct mfs_fixture *f, char *buf, size_t len)
 {
 	pid_t pid = spawn_writer(f);
 
@@ -320,7 +307,7 @@ static pid_t spawn_shown(struct fixture *f, char *buf, size_t len)
  */
 static void test_source_followed(void **state)
 {
-	struct fixture *f = *state;
+	struct mfs_fixture *f = *state;
 	char moved[80], name[3][16];
 	int srcfd = f->fs.srcfd;
 	pid_t pid[3];

@@ -724,20 +724,27 @@ static unsigned replay_dir(const char *dir)
 	return n;
 }
 
+/*
+ * Every input kept because it once broke something, and the corpus: a
+ * run that finds none of them (a wrong directory) has tested nothing.
+ */
 static void test_fuzz_regressions(void **state)
 {
 	const char *top = getenv("MMSTATS_TOP");
 	char dir[4096];
-	unsigned n;
+	unsigned regressions, corpus;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/tests/fuzz/regressions/fuzz_parse",
 		 top ? top : ".");
-	n = replay_dir(dir);
+	regressions = replay_dir(dir);
 	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/fuzz_parse",
 		 top ? top : ".");
-	n += replay_dir(dir);
-	print_message("%u fuzz inputs replayed\n", n);
+	corpus = replay_dir(dir);
+	print_message("%u regressions and %u corpus inputs replayed\n",
+		      regressions, corpus);
+	assert_true(regressions > 0);
+	assert_true(corpus > 0);
 }
 
 int main(void)

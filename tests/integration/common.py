@@ -1,0 +1,194 @@
+"""common.py - what the Python integration tests share.
+
+The programs of the build under test ($MMSTATS_BUILD), real writer
+processes (tests/helpers/mmstats-writer) and mounts that are always
+cleaned up (stop_writers, unmount_all), and results that go on after a
+failure, so that a test reports every one, not just the first:
+
+  expect(cond, what)     one condition
+  check(name, fn, args)  one named part, run to its end or its exception
+  finish()               "N passed, N failed"; exits 1 if any failed
+
+Tests that need root, /dev/fuse and fusermount3 call need_fuse(), which
+exits 77 (skip) without them.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BUILD = os.environ.get("MMSTATS_BUILD", os.path.abspath("build"))
+TOP = os.environ.get("MMSTATS_TOP", os.path.abspath("."))
+VECTORS = os.environ.get("MMSTATS_VECTORS",
+                         os.path.join(TOP, "tests/vectors"))
+FS = os.path.join(BUILD, "mmstatsfs")
+WRITER = os.path.join(BUILD, "helpers", "mmstats-writer")
+DAEMONS = []          # (Popen, mountpoint, log file)
+WRITERS = []          # every process stop_writers() ends
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def skip(why):
+    print("skip:", why)
+    sys.exit(77)
+
+
+def need_writer():
+    if not os.access(WRITER, os.X_OK):
+        skip("not built: " + WRITER)
+
+
+def need_fuse():
+    if os.geteuid() != 0:
+        skip("needs root")
+    if not os.path.exists("/dev/fuse") or not shutil.which("fusermount3"):
+        skip("no FUSE here")
+    for prog in (FS, WRITER):
+        if not os.access(prog, os.X_OK):
+            skip("not built: " + prog)
+
+
+def expect(cond, what):
+    RESULTS["passed" if cond else "failed"] += 1
+    if not cond:
+        print("FAIL:", what, flush=True)
+
+
+def check(name, fn, *args):
+    try:
+        fn(*args)
+    except Exception as e:  # a failed part must not stop the others
+        RESULTS["failed"] += 1
+        print("FAIL", name, "-", type(e).__name__, e)
+        traceback.print_exc(file=sys.stdout)
+        return
+    RESULTS["passed"] += 1
+    print("ok  ", name)
+
+
+def finish():
+    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
+    sys.exit(1 if RESULTS["failed"] else 0)
+
+
+def tool(name):
+    return os.path.join(BUILD, name)
+
+
+def run(args, **kw):
+    """Run a tool; returns CompletedProcess with text stdout/stderr."""
+    kw.setdefault("capture_output", True)
+    kw.setdefault("timeout", 60)
+    return subprocess.run(args, **kw)
+
+
+def text(data):
+    return data.decode("utf8", "replace") if isinstance(data, bytes) else data
+
+
+def tmpdir(name):
+    return tempfile.mkdtemp(prefix="mmstats-%s." % name)
+
+
+def make_dirs(prefix):
+    """A fresh tmp/ with tmp/src and tmp/mnt, readable by everyone."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    src, mnt = os.path.join(tmp, "src"), os.path.join(tmp, "mnt")
+    os.mkdir(src)
+    os.mkdir(mnt)
+    os.chmod(tmp, 0o755)
+    os.chmod(src, 0o755)
+    return tmp, src, mnt
+
+
+def wait_for(pred, timeout=5.0, step=0.002):
+    """Poll pred until true; returns the seconds it took, or None."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if pred():
+            return time.monotonic() - start
+        time.sleep(step)
+    return None
+
+
+class Writer:
+    """A real writer process: its files exist between start and stop."""
+
+    def __init__(self, directory, specs, threads=1, interval_ms=None,
+                 prefix=None, keep=False, template=None):
+        args = [WRITER, "-d", directory, "-T", str(threads)]
+        if interval_ms is not None:
+            args += ["-i", str(interval_ms)]
+        if prefix:
+            args += ["-P", prefix]
+        if keep:
+            args += ["-k"]
+        if template:
+            args += ["-f", template]
+        self.proc = subprocess.Popen(args + list(specs),
+                                     stdout=subprocess.PIPE, text=True)
+        WRITERS.append(self.proc)
+        self.paths = []
+        for line in self.proc.stdout:
+            line = line.strip()
+            if line == "ready":
+                break
+            self.paths.append(line)
+        self.ready = time.monotonic()
+        if len(self.paths) != threads:
+            raise RuntimeError("writer did not start: %r" % self.paths)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+
+
+def start_writer(src, *specs, threads=1, interval=None):
+    """A Writer once ready, as (Popen, its files, when it was ready)."""
+    w = Writer(src, specs, threads=threads, interval_ms=interval)
+    return w.proc, w.paths, w.ready
+
+
+def stop_writers():
+    for p in WRITERS:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def mount(src, mnt, *opts, foreground=True):
+    """mmstatsfs SRC MNT OPTS, its output in MNT.log; (Popen, log)."""
+    cmd = [FS, src, mnt] + list(opts) + (["-f"] if foreground else [])
+    log = open(mnt + ".log", "w+")
+    p = subprocess.Popen(cmd, stderr=log, stdout=log)
+    DAEMONS.append((p, mnt, log))
+    if wait_for(lambda: os.path.ismount(mnt)) is None:
+        raise AssertionError("mount did not appear: %s" % cmd)
+    return p, log
+
+
+def unmount_all():
+    for p, mnt, log in DAEMONS:
+        if os.path.ismount(mnt):
+            subprocess.run(["fusermount3", "-u", "-z", mnt],
+                           stderr=subprocess.DEVNULL, timeout=10)
+        if p and p.poll() is None:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        log.close()
