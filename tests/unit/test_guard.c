@@ -361,7 +361,5 @@ int main(void)
 		cmocka_unit_test(test_sigbus_ignores_others),
 	};
 
-	testdir_group_name = "test_guard";
-	return cmocka_run_group_tests(tests, testdir_group_setup,
-				      testdir_group_teardown);
+	return testdir_run_group("test_guard", tests);
 }

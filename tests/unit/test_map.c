@@ -250,7 +250,5 @@ int main(void)
 		cmocka_unit_test(test_files_that_are_not_mapped),
 	};
 
-	testdir_group_name = "test_map";
-	return cmocka_run_group_tests(tests, testdir_group_setup,
-				      testdir_group_teardown);
+	return testdir_run_group("test_map", tests);
 }

@@ -19,20 +19,6 @@
 #include "test_writer_parse.h"
 #include "testdir.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	return testdir_make(dir, sizeof(dir), "test_model");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return testdir_remove(dir);
-}
-
 static const struct mmstats_field_def table[] = {
 	MMSTATS_DEF("hits", MMSTATS_COUNTER),
 	MMSTATS_DEF_SIZED("state", MMSTATS_STRING, 16),
@@ -90,7 +76,7 @@ static void test_instance_per_thread(void **state)
 	struct mmstats *mine;
 
 	(void)state;
-	model.opts.path = dir;
+	model.opts.path = testdir_group;
 	mine = mmstats_model_instance(&model);
 	assert_non_null(mine);
 	assert_ptr_equal(mmstats_model_instance(&model), mine);
@@ -104,8 +90,9 @@ static void test_instance_per_thread(void **state)
 	for (int i = 0; i < NTHREADS; i++) {
 		char want[256];
 
-		snprintf(want, sizeof(want), "%s/%s-%d-%d.mmstats", dir,
-			 program_invocation_short_name, getpid(), r[i].tid);
+		snprintf(want, sizeof(want), "%s/%s-%d-%d.mmstats",
+			 testdir_group, program_invocation_short_name,
+			 getpid(), r[i].tid);
 		/* the thread is gone, its instance and file are not */
 		assert_string_equal(r[i].path, want);
 		assert_true(r[i].same);
@@ -135,7 +122,7 @@ static void test_instance_failure(void **state)
 	assert_null(mmstats_model_instance(&model));
 	assert_string_equal(mmstats_last_error(),
 			    "/nonexistent: No such file or directory");
-	model.opts.path = dir;
+	model.opts.path = testdir_group;
 	s = mmstats_model_instance(&model);
 	assert_non_null(s);
 	assert_int_equal(mmstats_remove_all(), 0);
@@ -153,7 +140,8 @@ static int fork_child(struct mmstats_model *model, struct mmstats *parent,
 	(void)parent;
 	if (!s)
 		return 10;
-	snprintf(want, sizeof(want), "%s/k-%d.mmstats", dir, getpid());
+	snprintf(want, sizeof(want), "%s/k-%d.mmstats", testdir_group,
+		 getpid());
 	if (strcmp(mmstats_filename(s), want))
 		return 11;
 	if (file_u64(want, "k.sys.pid") % (1ull << 32) != (uint64_t)getpid())
@@ -176,7 +164,7 @@ static void test_fork_generation(void **state)
 	int status;
 
 	(void)state;
-	model.opts.path = dir;
+	model.opts.path = testdir_group;
 	model.opts.filename = "k-{PID}.mmstats";
 	parent = mmstats_model_instance(&model);
 	assert_non_null(parent);
@@ -191,7 +179,8 @@ static void test_fork_generation(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	/* the child's exit removed its own file, not ours */
-	snprintf(child_path, sizeof(child_path), "%s/k-%d.mmstats", dir, pid);
+	snprintf(child_path, sizeof(child_path), "%s/k-%d.mmstats",
+		 testdir_group, pid);
 	assert_false(exists(child_path));
 	assert_true(exists(parent_path));
 	assert_int_equal(file_u64(parent_path, "k.hits"), 1);
@@ -217,7 +206,7 @@ static void test_removed_at_exit(void **state)
 	pid_t pid;
 
 	(void)state;
-	model.opts.path = kept.opts.path = dir;
+	model.opts.path = kept.opts.path = testdir_group;
 	model.opts.filename = "x-{PID}-{TID}.mmstats";
 	kept.opts.filename = "y-{PID}.mmstats";
 	kept.opts.flags = MMSTATS_KEEP_AT_EXIT;
@@ -260,7 +249,7 @@ static void test_kept_when_killed(void **state)
 	pid_t pid;
 
 	(void)state;
-	model.opts.path = dir;
+	model.opts.path = testdir_group;
 	model.opts.filename = "z-{PID}.mmstats";
 	pid = fork();
 	assert_true(pid >= 0);
@@ -271,7 +260,7 @@ static void test_kept_when_killed(void **state)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	snprintf(path, sizeof(path), "%s/z-%d.mmstats", dir, pid);
+	snprintf(path, sizeof(path), "%s/z-%d.mmstats", testdir_group, pid);
 	assert_true(exists(path));
 	unlink(path);
 }
@@ -286,5 +275,5 @@ int main(void)
 		cmocka_unit_test(test_kept_when_killed),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return testdir_run_group("test_model", tests);
 }

@@ -774,7 +774,5 @@ int main(void)
 		cmocka_unit_test(test_live_writer_adding_fields),
 	};
 
-	testdir_group_name = "test_parse";
-	return cmocka_run_group_tests(tests, testdir_group_setup,
-				      testdir_group_teardown);
+	return testdir_run_group("test_parse", tests);
 }

@@ -17,28 +17,14 @@
 #include "../../tools/pollsample.h"
 #include "testdir.h"
 
-static char dir[64];
-
 static const struct mmstats_field_def defs[] = {
 	MMSTATS_DEF("jobs.count", MMSTATS_COUNTER),
 	MMSTATS_DEF("load", MMSTATS_DOUBLE),
 };
 
-static int setup(void **state)
-{
-	(void)state;
-	return testdir_make(dir, sizeof(dir), "test_tools_poll");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return testdir_remove(dir);
-}
-
 static struct mmstats *open_file(const char *name)
 {
-	struct mmstats_options o = { .path = dir, .filename = name };
+	struct mmstats_options o = { .path = testdir_group, .filename = name };
 	struct mmstats *s = NULL;
 
 	assert_int_equal(mmstats_open(defs, 2, &o, &s), 0);
@@ -49,8 +35,8 @@ static void rename_in_dir(const char *from, const char *to)
 {
 	char a[128], b[128];
 
-	snprintf(a, sizeof(a), "%s/%s", dir, from);
-	snprintf(b, sizeof(b), "%s/%s", dir, to);
+	snprintf(a, sizeof(a), "%s/%s", testdir_group, from);
+	snprintf(b, sizeof(b), "%s/%s", testdir_group, to);
 	assert_int_equal(rename(a, b), 0);
 }
 
@@ -71,7 +57,7 @@ static void fixture_init(struct fixture *f)
 	memset(f, 0, sizeof(*f));
 	f->fields[0] = "jobs.count";
 	f->fields[1] = "load";
-	f->args[0] = dir;
+	f->args[0] = testdir_group;
 	assert_int_equal(filter_add(&f->filter, "jobs.count"), 0);
 	assert_int_equal(poller_init(&f->p, f->fields, 2, &f->filter,
 				     f->args, 1), 0);
@@ -136,7 +122,9 @@ static void test_filters_and_missing_fields(void **state)
 	static const struct mmstats_field_def other[] = {
 		MMSTATS_DEF("other.count", MMSTATS_COUNTER),
 	};
-	struct mmstats_options o = { .path = dir, .filename = "o.mmstats" };
+	struct mmstats_options o = {
+		.path = testdir_group, .filename = "o.mmstats",
+	};
 	struct mmstats *s = NULL, *a;
 	struct fixture f;
 
@@ -154,7 +142,7 @@ static void test_filters_and_missing_fields(void **state)
 		char path[128];
 		FILE *fp;
 
-		snprintf(path, sizeof(path), "%s/junk.mmstats", dir);
+		snprintf(path, sizeof(path), "%s/junk.mmstats", testdir_group);
 		fp = fopen(path, "w");
 		assert_non_null(fp);
 		fputs("not mmstats", fp);
@@ -174,5 +162,5 @@ int main(void)
 		cmocka_unit_test(test_filters_and_missing_fields),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return testdir_run_group("test_tools_poll", tests);
 }

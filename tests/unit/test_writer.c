@@ -23,25 +23,11 @@
 #include "test_writer_parse.h"
 #include "testdir.h"
 
-static char dir[64];
-
-static int make_dir(void **state)
-{
-	(void)state;
-	return testdir_make(dir, sizeof(dir), "test_writer");
-}
-
-static int remove_dir(void **state)
-{
-	(void)state;
-	return testdir_remove(dir);
-}
-
 static struct mmstats *open_in_dir(const struct mmstats_field_def *defs,
 				   size_t n, const char *prefix, unsigned flags)
 {
 	struct mmstats_options o = {
-		.path = dir, .filename = "t-{TID}.mmstats",
+		.path = testdir_group, .filename = "t-{TID}.mmstats",
 		.label_prefix = prefix, .flags = flags,
 	};
 	struct mmstats *s = NULL;
@@ -579,7 +565,8 @@ static void test_fields_and_defaults(void **state)
 	double created = field_double(mmstats_field_by_label(s,
 					"web.stats.sys.created"));
 	assert_true(fabs(created - (double)time(NULL)) < 5);
-	snprintf(want, sizeof(want), "%s/t-%d.mmstats", dir, gettid());
+	snprintf(want, sizeof(want), "%s/t-%d.mmstats", testdir_group,
+		 gettid());
 	assert_string_equal(mmstats_filename(s), want);
 	mmstats_remove(s);
 
@@ -599,7 +586,9 @@ static void test_bad_defs(void **state)
 		{ .label = "x", .type = (enum mmstats_type)99 },
 	};
 	struct mmstats_field_def empty[] = { MMSTATS_DEF("", MMSTATS_BYTE) };
-	struct mmstats_options o = { .path = dir, .filename = "bad.mmstats" };
+	struct mmstats_options o = {
+		.path = testdir_group, .filename = "bad.mmstats",
+	};
 	struct mmstats *s;
 
 	(void)state;
@@ -922,9 +911,13 @@ static void test_remove_replaced(void **state)
 
 static void test_remove_all(void **state)
 {
-	struct mmstats_options o1 = { .path = dir, .filename = "one.mmstats" };
-	struct mmstats_options o2 = { .path = dir, .filename = "two.mmstats",
-				      .flags = MMSTATS_KEEP_AT_EXIT };
+	struct mmstats_options o1 = {
+		.path = testdir_group, .filename = "one.mmstats",
+	};
+	struct mmstats_options o2 = {
+		.path = testdir_group, .filename = "two.mmstats",
+		.flags = MMSTATS_KEEP_AT_EXIT,
+	};
 	struct mmstats *a, *b;
 	char pa[256], pb[256];
 
@@ -971,5 +964,5 @@ int main(void)
 		cmocka_unit_test(test_remove_all),
 	};
 
-	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+	return testdir_run_group("test_writer", tests);
 }

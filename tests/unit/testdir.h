@@ -54,6 +54,12 @@ static inline int testdir_group_teardown(void **state)
 	return testdir_remove(testdir_group);
 }
 
+/* cmocka_run_group_tests() with a scratch directory named `name`. */
+#define testdir_run_group(name, tests)					\
+	(testdir_group_name = (name),					\
+	 cmocka_run_group_tests(tests, testdir_group_setup,		\
+				testdir_group_teardown))
+
 /* The path of `name` in the group's directory (a static buffer). */
 static inline const char *tmp_path(const char *name)
 {
