@@ -1,5 +1,5 @@
 /*
- * fields.c - name the fields of one file.
+ * fieldnames.c - name the fields of one file.
  *
  * The n-th field with a label is named with dup = n - 1, which takes one
  * counter per label (kept by the label's first name), not a search for

@@ -1,5 +1,5 @@
 /*
- * fields.h - the file names of every field of a file, and the field a
+ * fieldnames.h - the file names of every field of a file, and the field a
  * name stands for.
  */
 #ifndef MFS_FIELDS_H

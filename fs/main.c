@@ -64,7 +64,7 @@ static int loop(struct fuse_session *se, const struct mfs_opts *o)
 }
 
 /*
- * Every source file shown is held open (see model.c): take all the
+ * Every source file shown is held mapped (see budget.c): take all the
  * descriptors we may.  Failing leaves the soft limit, and only means
  * more files are opened at each read.
  */

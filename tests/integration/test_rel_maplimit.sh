@@ -1,6 +1,6 @@
 #!/bin/sh
 # More writers than vm.max_map_count lets the daemon hold mapped: the
-# daemon plans for the limit (fs/model.c map_budget(): max_map_count less
+# daemon plans for the limit (fs/budget.c map_budget(): max_map_count less
 # the mappings it has at start less MFS_MAP_RESERVE), holds that many
 # files mapped and maps the others at each read.  Here the limit is
 # lowered so that the budget is about 50 files, and 400 writer processes
@@ -22,7 +22,7 @@ if [ -z "${REL_IN_NS:-}" ] && [ "$(id -u)" = 0 ] &&
 fi
 . "$MMSTATS_TOP/tests/helpers/rel-common.sh"
 rel_require_fuse
-N=400 BUDGET=50 RESERVE=256	# RESERVE: MFS_MAP_RESERVE, fs/model.h
+N=400 BUDGET=50 RESERVE=256	# RESERVE: MFS_MAP_RESERVE, fs/budget.h
 knob=/proc/sys/vm/max_map_count
 [ -w $knob ] || skip "cannot write $knob"
 saved=$(cat $knob)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A planted file: another user (uid 4242) puts into the source directory a
 # file of 100,000 fields that all have one label.  The daemon names them
-# LABEL, LABEL%#2 ... LABEL%#100000 (fs/fields.c: O(N) for the file) and
+# LABEL, LABEL%#2 ... LABEL%#100000 (fs/fieldnames.c: O(N) for the file) and
 # must go on serving everyone else: a new writer appears, and a killed
 # one vanishes, within 100 ms (the bound), each measured by
 # polling every 1 ms, 20 writers at a time:

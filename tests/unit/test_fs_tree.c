@@ -240,9 +240,27 @@ static void test_children_keep_order(void **state)
 	assert_order(t->root, "c");
 }
 
+/* Two trees, each with its own seed: the first still finds its names. */
+static void test_two_trees(void **state)
+{
+	struct mfs_tree *t = *state, other;
+	struct mfs_want w = want("alpha", S_IFREG | 0444);
+	struct mfs_node *n = mfs_tree_put(t, t->root, &w, NULL);
+
+	assert_non_null(n);
+	assert_int_equal(mfs_tree_init(&other, 0555), 0);
+	assert_non_null(mfs_tree_put(&other, other.root, &w, NULL));
+	assert_ptr_equal(mfs_tree_lookup(t, MFS_ROOT_INO, "alpha"), n);
+	assert_non_null(mfs_tree_lookup(&other, MFS_ROOT_INO, "alpha"));
+	mfs_tree_destroy(&other);
+	assert_ptr_equal(mfs_tree_lookup(t, MFS_ROOT_INO, "alpha"), n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_two_trees, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_and_lookup, setup,
 						teardown),

@@ -1,5 +1,5 @@
 /*
- * test_fs_fields.c - naming the fields of a parsed file in mmstatsfs:
+ * test_fs_fieldnames.c - naming the fields of a parsed file in mmstatsfs:
  * duplicates numbered in file order, the lookup of every name giving its
  * field, and the naming of many duplicates in linear time.
  */
