@@ -22,7 +22,7 @@
 #include "common.h"
 #include "files.h"
 #include "mmstats.h"
-#include "text.h"
+#include "termtext.h"
 
 struct clean_opts {
 	bool dry_run;

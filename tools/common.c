@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "mmstats.h"
-#include "text.h"
+#include "termtext.h"
 
 const char *tool_name = "mmstats";
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "snapshot.h"
+#include "statsfile.h"
 
 static int add_key(struct filter *f, const char *key)
 {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "common.h"
-#include "snapshot.h"
+#include "statsfile.h"
 
 /* A file being followed: its last values, by field. */
 struct tracked {

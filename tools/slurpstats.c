@@ -18,8 +18,8 @@
 #include "files.h"
 #include "json.h"
 #include "mmstats.h"
-#include "snapshot.h"
-#include "text.h"
+#include "statsfile.h"
+#include "termtext.h"
 
 struct slurp_opts {
 	bool json;

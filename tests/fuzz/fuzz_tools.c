@@ -16,7 +16,7 @@
 #include "../../tools/json.h"
 #include "../../tools/mmash_data.h"
 #include "../../tools/prom.h"
-#include "../../tools/snapshot.h"
+#include "../../tools/statsfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * test_tools_text.c - the text the tools produce: JSON escaping and
+ * test_tools_termtext.c - the text the tools produce: JSON escaping and
  * values, Prometheus names and escaping, HTML escaping, growable buffers.
  */
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include "../../tools/json.h"
 #include "../../tools/mmash_pages.h"
 #include "../../tools/prom.h"
-#include "../../tools/text.h"
+#include "../../tools/termtext.h"
 
 static char *json_of(const char *s, size_t len)
 {

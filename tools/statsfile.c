@@ -1,5 +1,5 @@
-/* snapshot.c - read, render and describe one mmstats file. */
-#include "snapshot.h"
+/* statsfile.c - read, render and describe one mmstats file. */
+#include "statsfile.h"
 
 #include <fcntl.h>
 #include <stdio.h>

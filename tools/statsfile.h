@@ -1,6 +1,6 @@
-/* snapshot.h - reading one mmstats file the way every tool reports it. */
-#ifndef TOOLS_SNAPSHOT_H
-#define TOOLS_SNAPSHOT_H
+/* statsfile.h - reading one mmstats file the way every tool reports it. */
+#ifndef TOOLS_STATSFILE_H
+#define TOOLS_STATSFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* text.c - UTF-8 text for a terminal: widths, harmless bytes. */
-#include "text.h"
+/* termtext.c - UTF-8 text for a terminal: widths, harmless bytes. */
+#include "termtext.h"
 
 size_t text_width(const char *s)
 {

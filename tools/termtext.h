@@ -1,6 +1,6 @@
-/* text.h - UTF-8 text for a terminal (validity: mmstats_utf8_len). */
-#ifndef TOOLS_TEXT_H
-#define TOOLS_TEXT_H
+/* termtext.h - UTF-8 text for a terminal (validity: mmstats_utf8_len). */
+#ifndef TOOLS_TERMTEXT_H
+#define TOOLS_TERMTEXT_H
 
 #include <stddef.h>
 
