@@ -62,9 +62,22 @@ bool mfs_budget_fds(const struct mfs_model *m, size_t n)
 	return m->held + m->pidfds + MFS_FD_RESERVE + n <= m->fd_limit;
 }
 
-static bool room_to_hold(const struct mfs_model *m)
+/* Files all owners may hold together, at most. */
+static size_t capacity(const struct mfs_model *m)
 {
-	return mfs_budget_fds(m, 1) && m->held < m->map_limit;
+	size_t fds = m->fd_limit > MFS_FD_RESERVE ?
+		     m->fd_limit - MFS_FD_RESERVE : 0;
+
+	return fds < m->map_limit ? fds : m->map_limit;
+}
+
+/* Room for one more, and o holds less than its share. */
+static bool room_to_hold(const struct mfs_model *m, const struct mfs_owner *o)
+{
+	size_t share = capacity(m) / MFS_OWNER_SHARE;
+
+	return mfs_budget_fds(m, 1) && m->held < m->map_limit &&
+	       (!o || o->held < (share ? share : 1));
 }
 
 void mfs_budget_release(struct mfs_model *m, struct mfs_src *s)
@@ -74,6 +87,8 @@ void mfs_budget_release(struct mfs_model *m, struct mfs_src *s)
 	mfs_handle_put(s->info.handle);
 	s->info.handle = NULL;
 	m->held--;
+	if (s->owner)
+		s->owner->held--;
 }
 
 void mfs_budget_hold(struct mfs_model *m, struct mfs_src *s,
@@ -82,12 +97,14 @@ void mfs_budget_hold(struct mfs_model *m, struct mfs_src *s,
 	if (!h)
 		return;
 	if ((s->state != MFS_SRC_ALIVE && s->state != MFS_SRC_UNKNOWN) ||
-	    !room_to_hold(m)) {
+	    !room_to_hold(m, s->owner)) {
 		mfs_handle_put(h);
 		return;
 	}
 	s->info.handle = h;
 	m->held++;
+	if (s->owner)
+		s->owner->held++;
 }
 
 void mfs_budget_evict_one(struct mfs_model *m)

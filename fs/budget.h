@@ -29,6 +29,9 @@
  */
 #define MFS_MAP_RESERVE		256
 
+/* One owner holds at most this fraction of the files held (owners.h). */
+#define MFS_OWNER_SHARE		4
+
 /* The limits, from RLIMIT_NOFILE and vm.max_map_count now. */
 void mfs_budget_init(struct mfs_model *m);
 

@@ -24,7 +24,16 @@ static void usage(const char *prog)
 	printf("usage: %s [SOURCE] MOUNTPOINT [options]\n\n"
 	       "Mount the mmstats files of SOURCE (default: $MMSTATS_PATH, "
 	       "else /tmp)\nas /<pid>/<label> text files; see "
-	       "mmstatsfs(8).\n\n", prog);
+	       "mmstatsfs(8).\n\n"
+	       "What one file and one owner's files may cost (0: no limit):\n"
+	       "    -o max_fields=N        fields read of a file (%d)\n"
+	       "    -o max_label_bytes=N   bytes of labels read of a file (%u)\n"
+	       "    -o owner_files=N       files of one owner read (%d)\n"
+	       "    -o owner_fields=N      fields of one owner shown (%d)\n"
+	       "    -o owner_bytes=N       bytes of index of one owner (%u)\n\n",
+	       prog, MFS_DEFAULT_MAX_FIELDS, MFS_DEFAULT_MAX_LABEL_BYTES,
+	       MFS_DEFAULT_OWNER_FILES, MFS_DEFAULT_OWNER_FIELDS,
+	       MFS_DEFAULT_OWNER_BYTES);
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
 }
@@ -152,6 +161,7 @@ int main(int argc, char **argv)
 		mfs_opts_free(&o);
 		return 1;
 	}
+	fs.model.limits = o.limits;
 	if ((err = check_mountpoint(o.cmd.mountpoint)) < 0) {
 		fprintf(stderr, "mmstatsfs: %s: %s\n", o.cmd.mountpoint,
 			strerror(-err));

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "lane.h"
 #include "sources.h"
 #include "tree.h"
 
@@ -28,6 +29,7 @@ struct mfs {
 	struct mfs_tree tree;
 	struct mfs_model model;
 	struct mfs_changes changes;	/* for the kernel, under lock */
+	struct mfs_lane lane;		/* workers for reading files */
 	int srcfd;			/* the source directory, see srcdir.c */
 	char *srcpath;			/* its absolute path, to find it again */
 	char *srcparent;		/* that path's directory */
@@ -75,17 +77,30 @@ int mfs_srcdir_reopen(struct mfs *fs);
 
 /* Read these source files and bring the model up to date. */
 void mfs_refresh(struct mfs *fs, char *const *names, size_t n);
+/*
+ * Read one, for the lane: /<pid> directories it changes are brought up
+ * to date by the watcher (mfs_model_flush), with those of other reads.
+ */
+void mfs_refresh_queued(struct mfs *fs, const char *name);
+/*
+ * Have the lane's workers do that, each name in its owner's turn (a stat
+ * tells the owner; a name gone is forgotten here and now).
+ */
+void mfs_queue_refresh(struct mfs *fs, char *const *names, size_t n);
+/* Queue every name of the source directory (files left out may fit). */
+void mfs_queue_all(struct mfs *fs);
 void mfs_refresh_one(struct mfs *fs, const char *name);
 void mfs_refresh_pid(struct mfs *fs, pid_t pid);
 void mfs_refresh_pending(struct mfs *fs);
 /* Read the whole source directory again. */
 void mfs_rescan(struct mfs *fs);
 /*
- * A read found the file of source `name`, mapped as h, shrunk to `size`
- * under its fields: log it once (mfs_model_shrank) and read it again.
+ * A read found the file of source `name`, mapped as h, shrunk to st's
+ * size under its fields: log it once (mfs_model_shrank), and have the
+ * lane read it again.
  */
 void mfs_source_shrank(struct mfs *fs, const char *name,
-		       const struct mfs_handle *h, off_t size);
+		       const struct mfs_handle *h, const struct stat *st);
 
 /* Have the watcher send the queued changes to the kernel. */
 void mfs_kick(struct mfs *fs);

@@ -5,6 +5,13 @@
  *
  * Stat files are direct_io: open renders the value and reads serve it, a
  * read at offset 0 rendering it again, as /proc does.
+ *
+ * The thread serving the mount never does work that grows with a source
+ * file: a request that would (a lookup that misses, an opendir of big
+ * files, a value of a file not held mapped) is told -EWOULDBLOCK, and is
+ * then queued to the lane (lane.h), in its caller's turn, whose worker
+ * does it again, allowed to block, and replies: libfuse lets any thread
+ * reply.  Only the requests that need that file wait for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,15 +40,63 @@ static bool caller_in_groups(const struct mfs_caller *who, gid_t gid)
 	return false;
 }
 
-static struct mfs_caller caller_of(fuse_req_t req)
+static struct mfs_caller caller_of(fuse_req_t req, bool may_block)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct mfs_caller who = {
 		.uid = ctx->uid, .gid = ctx->gid,
 		.in_groups = caller_in_groups, .ctx = req,
+		.may_block = may_block,
 	};
 
 	return who;
+}
+
+/* A request, with what its operation was given, for doing it again. */
+struct deferred {
+	struct mfs_job job;
+	/* Do it and reply, or return -EWOULDBLOCK without replying. */
+	int (*attempt)(fuse_req_t req, const struct deferred *d,
+		       bool may_block);
+	fuse_req_t req;
+	fuse_ino_t ino;
+	struct fuse_file_info fi;
+	size_t size;
+	off_t off;
+	char name[];		/* lookup's */
+};
+
+static void run_deferred(struct mfs *fs, struct mfs_job *j, bool cancel)
+{
+	struct deferred *d = (struct deferred *)j;
+
+	(void)fs;
+	if (cancel)
+		fuse_reply_err(d->req, EIO);	/* unmounted meanwhile */
+	else
+		d->attempt(d->req, d, true);
+	free(d);
+}
+
+/* Do d here if that blocks on nothing, else in the lane. */
+static void serve(fuse_req_t req, const struct deferred *d, const char *name)
+{
+	size_t len = name ? strlen(name) + 1 : 0;
+	struct deferred *q;
+
+	if (d->attempt(req, d, false) != -EWOULDBLOCK)
+		return;
+	if (!(q = malloc(sizeof(*q) + len))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	*q = *d;
+	memcpy(q->name, name, len);
+	q->req = req;
+	q->job.run = run_deferred;
+	q->job.uid = fuse_req_ctx(req)->uid;
+	q->job.name = NULL;
+	mfs_lane_push(fs_of(req), &q->job);
 }
 
 /*
@@ -60,15 +115,35 @@ static void reply_slice(fuse_req_t req, const char *data, size_t len,
 	fuse_reply_buf(req, data + off, size < len ? size : len);
 }
 
-static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+static int lookup(fuse_req_t req, const struct deferred *d, bool may_block)
 {
 	struct fuse_entry_param e;
-	int err = mfs_req_lookup(fs_of(req), parent, name, &e);
+	int err = mfs_req_lookup(fs_of(req), d->ino, d->name, may_block, &e);
 
+	if (err == -EWOULDBLOCK)
+		return err;
 	if (err)
 		fuse_reply_err(req, -err);
 	else if (fuse_reply_entry(req, &e) < 0)
 		mfs_req_forget(fs_of(req), e.ino, 1);	/* never got there */
+	return 0;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	struct deferred *d = malloc(sizeof(*d) + len);
+
+	if (!d) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memset(d, 0, sizeof(*d));
+	d->attempt = lookup;
+	d->ino = parent;
+	memcpy(d->name, name, len);
+	serve(req, d, name);
+	free(d);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -100,40 +175,64 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_attr(req, &st, fs_of(req)->timeout);
 }
 
-static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static int open_file(fuse_req_t req, const struct deferred *d,
+		     bool may_block)
 {
-	struct mfs_caller who = caller_of(req);
+	struct mfs_caller who = caller_of(req, may_block);
+	struct fuse_file_info fi = d->fi;
 	struct mfs_openfile *f;
 	int err = -EACCES;
 
-	if ((fi->flags & O_ACCMODE) == O_RDONLY)
-		err = mfs_openfile_open(fs_of(req), &who, ino, &f);
+	if ((fi.flags & O_ACCMODE) == O_RDONLY)
+		err = mfs_openfile_open(fs_of(req), &who, d->ino, &f);
+	if (err == -EWOULDBLOCK)
+		return err;
 	if (err) {
 		fuse_reply_err(req, -err);
-		return;
+		return 0;
 	}
-	fi->fh = (uintptr_t)f;
-	fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) < 0)
+	fi.fh = (uintptr_t)f;
+	fi.direct_io = 1;
+	if (fuse_reply_open(req, &fi) < 0)
 		mfs_openfile_close(f);
+	return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct deferred d = { .attempt = open_file, .ino = ino, .fi = *fi };
+
+	serve(req, &d, NULL);
+}
+
+static int read_file(fuse_req_t req, const struct deferred *d, bool may_block)
+{
+	struct mfs_openfile *f = (struct mfs_openfile *)(uintptr_t)d->fi.fh;
+	struct mfs_caller who = caller_of(req, may_block);
+	struct mfs_text *text;
+	int err;
+
+	err = mfs_openfile_text(f, &who, d->off, &text);
+	if (err == -EWOULDBLOCK)
+		return err;
+	if (err) {
+		fuse_reply_err(req, -err);
+		return 0;
+	}
+	reply_slice(req, text->data, text->len, d->size, d->off);
+	free(text);
+	return 0;
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct mfs_openfile *f = (struct mfs_openfile *)(uintptr_t)fi->fh;
-	struct mfs_caller who = caller_of(req);
-	struct mfs_text *text;
-	int err;
+	struct deferred d = {
+		.attempt = read_file, .ino = ino, .fi = *fi,
+		.size = size, .off = off,
+	};
 
-	(void)ino;
-	err = mfs_openfile_text(f, &who, off, &text);
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	reply_slice(req, text->data, text->len, size, off);
-	free(text);
+	serve(req, &d, NULL);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino,
@@ -144,19 +243,30 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+static int open_dir(fuse_req_t req, const struct deferred *d, bool may_block)
+{
+	struct fuse_file_info fi = d->fi;
+	struct mfs_listing *l;
+	int err = mfs_req_opendir(fs_of(req), d->ino, may_block, &l);
+
+	if (err == -EWOULDBLOCK)
+		return err;
+	if (err) {
+		fuse_reply_err(req, -err);
+		return 0;
+	}
+	fi.fh = (uintptr_t)l;
+	if (fuse_reply_open(req, &fi) < 0)
+		mfs_listing_free(l);
+	return 0;
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct mfs_listing *l;
-	int err = mfs_req_opendir(fs_of(req), ino, &l);
+	struct deferred d = { .attempt = open_dir, .ino = ino, .fi = *fi };
 
-	if (err) {
-		fuse_reply_err(req, -err);
-		return;
-	}
-	fi->fh = (uintptr_t)l;
-	if (fuse_reply_open(req, fi) < 0)
-		mfs_listing_free(l);
+	serve(req, &d, NULL);
 }
 
 /* Entries from index off on, as many as `size` holds; off is an index. */

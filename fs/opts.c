@@ -6,6 +6,7 @@
  * directory, as mount.fuse3 passes it from fstab.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,20 @@ struct parse_ctx {
 	int npos;
 	int err;
 	bool multithread;
+	struct mfs_limits limits;
+};
+
+#define LIMIT(name, member) \
+	{ name "=%zu", offsetof(struct parse_ctx, limits.member), 0 }
+
+/* Ours, not the kernel's: what a file and an owner may cost (owners.h). */
+static const struct fuse_opt limit_opts[] = {
+	LIMIT("max_fields", file.max_fields),
+	LIMIT("max_label_bytes", file.max_label_bytes),
+	LIMIT("owner_files", owner_files),
+	LIMIT("owner_fields", owner_fields),
+	LIMIT("owner_bytes", owner_bytes),
+	FUSE_OPT_END
 };
 
 /* Options for mount(8) and fstab that a FUSE mount must not see. */
@@ -117,11 +132,13 @@ int mfs_opts_parse(int argc, char **argv, struct mfs_opts *o)
 	int err;
 
 	memset(o, 0, sizeof(*o));
-	if (fuse_opt_parse(&in, &c, NULL, opt_proc) != 0) {
+	mfs_limits_default(&c.limits);
+	if (fuse_opt_parse(&in, &c, limit_opts, opt_proc) != 0) {
 		err = c.err ? c.err : -EINVAL;
 	} else {
 		o->args = in;
 		o->multithread = c.multithread;
+		o->limits = c.limits;
 		memset(&in, 0, sizeof(in));
 		err = finish(o, &c);
 	}

@@ -6,11 +6,14 @@
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
 
+#include "owners.h"
+
 struct mfs_opts {
 	char *source;		/* SOURCE, else $MMSTATS_PATH, else /tmp */
 	struct fuse_cmdline_opts cmd;	/* mountpoint, -f, -d, -s, ... */
 	struct fuse_args args;	/* what fuse_session_new() gets */
 	bool multithread;	/* -o multithread: libfuse's mt loop */
+	struct mfs_limits limits;	/* -o max_fields=N ... (owners.h) */
 };
 
 /*

@@ -83,22 +83,63 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* /<pid>/task/<tid>/: the tid, or "<tid>-<n>" when threads share one. */
+/* By tid, then oldest first: the oldest file of a tid gets its name. */
+static int cmp_tid(const void *a, const void *b)
+{
+	const struct mfs_src *x = *(const struct mfs_src *const *)a;
+	const struct mfs_src *y = *(const struct mfs_src *const *)b;
+
+	if (x->info.tid != y->info.tid)
+		return x->info.tid < y->info.tid ? -1 : 1;
+	if (x->info.created != y->info.created)
+		return x->info.created < y->info.created ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* p's files in the order their task directories are named; or NULL. */
+static struct mfs_src **tid_order(const struct mfs_proc *p, size_t *n)
+{
+	struct mfs_src *s, **v;
+	size_t k = 0;
+
+	for (s = p->srcs; s; s = s->proc_next)
+		k++;
+	if (!(v = malloc((k ? k : 1) * sizeof(*v))))
+		return NULL;
+	for (s = p->srcs, *n = 0; s; s = s->proc_next)
+		v[(*n)++] = s;
+	qsort(v, *n, sizeof(*v), cmp_tid);
+	return v;
+}
+
+/*
+ * /<pid>/task/<tid>/: the tid, or "<tid>-<n>" when files share one (the
+ * reference writes its main thread's tid in every thread's file).  Named
+ * in one pass over the files sorted by tid: a process of many files
+ * costs their number, not its square.
+ */
 static void sync_tasks(struct mfs_model *m, const struct mfs_proc *p,
 		       struct mfs_node *task, struct mfs_changes *ch)
 {
 	struct mfs_node *dir, *next;
-	struct mfs_src *s;
+	struct mfs_src *s, **v;
 	struct mfs_want w;
 	char name[32];
-	unsigned n;
+	size_t i, k;
+	unsigned n = 1;
 
+	if (!(v = tid_order(p, &k))) {
+		mfs_log(LOG_ERR, "out of memory");
+		return;
+	}
 	for (dir = task->children; dir; dir = dir->sib_next)
 		dir->mark = false;
-	for (s = p->srcs; s; s = s->proc_next) {
-		snprintf(name, sizeof(name), "%d", (int)s->info.tid);
-		for (n = 2; (dir = mfs_tree_lookup(m->tree, task->ino, name)) &&
-			    dir->mark; n++)
+	for (i = 0; i < k; i++) {
+		s = v[i];
+		n = i && v[i - 1]->info.tid == s->info.tid ? n + 1 : 1;
+		if (n == 1)
+			snprintf(name, sizeof(name), "%d", (int)s->info.tid);
+		else
 			snprintf(name, sizeof(name), "%d-%u",
 				 (int)s->info.tid, n);
 		w = src_dir_want(s, name, MFS_TID_DIR);
@@ -108,6 +149,7 @@ static void sync_tasks(struct mfs_model *m, const struct mfs_proc *p,
 		dir->mark = true;
 		sync_labels(m, dir, s, ch);
 	}
+	free(v);
 	for (dir = task->children; dir; dir = next) {
 		next = dir->sib_next;
 		if (!dir->mark)

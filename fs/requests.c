@@ -32,6 +32,7 @@ struct dirinfo {
 	enum mfs_kind kind;
 	pid_t pid;
 	char *source;
+	bool cheap;		/* refreshing it costs no file's size */
 };
 
 static int get_dirinfo(struct mfs *fs, fuse_ino_t ino, struct dirinfo *di)
@@ -47,6 +48,14 @@ static int get_dirinfo(struct mfs *fs, fuse_ino_t ino, struct dirinfo *di)
 	di->source = n->source ? strdup(n->source) : NULL;
 	if (n->source && !di->source)
 		return -ENOMEM;
+	if (n->kind == MFS_PID_DIR || n->kind == MFS_TASK_DIR)
+		di->cheap = mfs_model_check_cost(&fs->model, n->pid, NULL) <=
+			    MFS_INLINE_FIELDS;
+	else if (n->kind == MFS_TID_DIR || n->kind == MFS_SRC_DIR)
+		di->cheap = mfs_model_check_cost(&fs->model, 0, n->source) <=
+			    MFS_INLINE_FIELDS;
+	else
+		di->cheap = true;	/* opendir reads nothing for them */
 	return 0;
 }
 
@@ -81,7 +90,8 @@ static bool refresh_dir(struct mfs *fs, const struct dirinfo *di,
 	}
 }
 
-static int refresh_ino(struct mfs *fs, fuse_ino_t ino, const char *name)
+static int refresh_ino(struct mfs *fs, fuse_ino_t ino, const char *name,
+		       bool may_block)
 {
 	struct dirinfo di = { 0 };
 	int err;
@@ -89,6 +99,8 @@ static int refresh_ino(struct mfs *fs, fuse_ino_t ino, const char *name)
 	pthread_mutex_lock(&fs->lock);
 	err = get_dirinfo(fs, ino, &di);
 	pthread_mutex_unlock(&fs->lock);
+	if (!err && !may_block && !di.cheap)
+		err = -EWOULDBLOCK;
 	if (!err && !refresh_dir(fs, &di, name))
 		err = -ENOENT;
 	free(di.source);
@@ -123,11 +135,13 @@ static int lookup(struct mfs *fs, fuse_ino_t parent, const char *name,
 }
 
 int mfs_req_lookup(struct mfs *fs, fuse_ino_t parent, const char *name,
-		   struct fuse_entry_param *e)
+		   bool may_block, struct fuse_entry_param *e)
 {
 	int err = lookup(fs, parent, name, e);
 
-	if (err == -ENOENT && refresh_ino(fs, parent, name) == 0)
+	if (err == -ENOENT && !may_block)
+		return -EWOULDBLOCK;	/* a miss may read files */
+	if (err == -ENOENT && refresh_ino(fs, parent, name, true) == 0)
 		err = lookup(fs, parent, name, e);
 	return err;
 }
@@ -192,10 +206,11 @@ static int list_locked(struct mfs *fs, fuse_ino_t ino, struct mfs_listing *l)
 	return err;
 }
 
-int mfs_req_opendir(struct mfs *fs, fuse_ino_t ino, struct mfs_listing **out)
+int mfs_req_opendir(struct mfs *fs, fuse_ino_t ino, bool may_block,
+		    struct mfs_listing **out)
 {
 	struct mfs_listing *l;
-	int err = refresh_ino(fs, ino, NULL);
+	int err = refresh_ino(fs, ino, NULL, may_block);
 
 	if (err && err != -ENOENT)	/* ENOENT: nothing to read again */
 		return err;

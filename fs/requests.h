@@ -16,9 +16,11 @@
  * Look `name` up in directory `parent`; on a miss, read again what may
  * have missed it (a new file, a field added to a live one: neither makes
  * an event) and look again.  A hit takes one of the kernel's references.
+ * Unless may_block, work that reads files is not done: -EWOULDBLOCK says
+ * to ask again where it may be (lane.h).
  */
 int mfs_req_lookup(struct mfs *fs, fuse_ino_t parent, const char *name,
-		   struct fuse_entry_param *e);
+		   bool may_block, struct fuse_entry_param *e);
 
 /* The kernel dropped n references to ino. */
 void mfs_req_forget(struct mfs *fs, fuse_ino_t ino, uint64_t n);
@@ -41,9 +43,11 @@ struct mfs_listing {
 /*
  * List directory ino (".", ".." and its children), after reading again
  * the files of a process or file directory (fields added to a live file
- * make no event).
+ * make no event).  -EWOULDBLOCK, unless may_block, when that costs more
+ * than MFS_INLINE_FIELDS fields' worth or a file not held mapped.
  */
-int mfs_req_opendir(struct mfs *fs, fuse_ino_t ino, struct mfs_listing **out);
+int mfs_req_opendir(struct mfs *fs, fuse_ino_t ino, bool may_block,
+		    struct mfs_listing **out);
 void mfs_listing_free(struct mfs_listing *l);
 
 #endif

@@ -52,29 +52,55 @@ static pthread_mutex_t *name_lock(struct mfs *fs, const char *name)
 			       MFS_NAME_LOCKS];
 }
 
+/*
+ * Whether `name` may be read: a file of an owner who has as many files
+ * as allowed (owners.h) costs this stat, not a read.  One that cannot be
+ * stat'ed is read, to find out what it is.
+ */
+static bool admitted(struct mfs *fs, const char *name)
+{
+	struct stat st;
+	bool ok;
+
+	if (fstatat(fs->srcfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return true;
+	pthread_mutex_lock(&fs->lock);
+	ok = mfs_model_admits(&fs->model, name, st.st_uid);
+	pthread_mutex_unlock(&fs->lock);
+	return ok;
+}
+
 /* Read `name` again, unless unchanged, and apply what it holds now. */
 static void refresh_name(struct mfs *fs, const char *name, unsigned epoch)
 {
 	pthread_mutex_t *l = name_lock(fs, name);
 	struct mfs_srcinfo info;
-	bool same;
+	bool same, skip = false;
 	int err = 0;
 
 	pthread_mutex_lock(l);
 	same = unchanged(fs, name);
-	if (!same)
-		err = mfs_source_read(fs->srcfd, name, &info);
+	if (!same && !(skip = !admitted(fs, name)))
+		err = mfs_source_read(fs->srcfd, name,
+				      &fs->model.limits.file, &info);
 	pthread_mutex_lock(&fs->lock);
 	if (!still_current(fs, epoch))
 		;	/* the source directory went meanwhile */
-	else if (same)
+	else if (same || skip)
 		mfs_model_seen(&fs->model, name);
 	else
 		mfs_model_update(&fs->model, name, err, &info, &fs->changes);
 	pthread_mutex_unlock(&fs->lock);
 	pthread_mutex_unlock(l);
-	if (!same)
+	if (!same && !skip)
 		mfs_srcinfo_free(&info);
+}
+
+static void flush(struct mfs *fs)
+{
+	pthread_mutex_lock(&fs->lock);
+	mfs_model_flush(&fs->model, &fs->changes);
+	pthread_mutex_unlock(&fs->lock);
 }
 
 void mfs_refresh(struct mfs *fs, char *const *names, size_t n)
@@ -86,7 +112,30 @@ void mfs_refresh(struct mfs *fs, char *const *names, size_t n)
 		return;
 	for (i = 0; i < n; i++)
 		refresh_name(fs, names[i], epoch);
+	flush(fs);
 	mfs_kick(fs);
+}
+
+void mfs_refresh_queued(struct mfs *fs, const char *name)
+{
+	unsigned epoch = mfs_srcdir_epoch(fs);
+
+	if ((epoch & 1) || !mfs_source_name_ok(name))
+		return;
+	refresh_name(fs, name, epoch);
+	mfs_kick(fs);		/* the watcher flushes (mfs_model_flush) */
+}
+
+void mfs_queue_refresh(struct mfs *fs, char *const *names, size_t n)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (fstatat(fs->srcfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    mfs_lane_refresh(fs, names[i], st.st_uid) < 0)
+			mfs_refresh(fs, &names[i], 1);	/* gone: cheap */
+	}
 }
 
 void mfs_refresh_one(struct mfs *fs, const char *name)
@@ -98,12 +147,14 @@ void mfs_refresh_one(struct mfs *fs, const char *name)
 }
 
 void mfs_source_shrank(struct mfs *fs, const char *name,
-		       const struct mfs_handle *h, off_t size)
+		       const struct mfs_handle *h, const struct stat *st)
 {
 	pthread_mutex_lock(&fs->lock);
-	mfs_model_shrank(&fs->model, name, h, size);
+	mfs_model_shrank(&fs->model, name, h, st->st_size);
 	pthread_mutex_unlock(&fs->lock);
-	mfs_refresh_one(fs, name);
+	if (mfs_source_name_ok(name) &&
+	    mfs_lane_refresh(fs, name, st->st_uid) < 0)
+		mfs_refresh_one(fs, name);
 }
 
 void mfs_refresh_pid(struct mfs *fs, pid_t pid)
@@ -164,6 +215,21 @@ static int list_sources(struct mfs *fs, struct mfs_strv *out)
 	return err;
 }
 
+void mfs_queue_all(struct mfs *fs)
+{
+	struct mfs_strv names = { 0 };
+	int err;
+
+	if (mfs_srcdir_epoch(fs) & 1)
+		return;
+	if ((err = list_sources(fs, &names)) < 0) {
+		mfs_log(LOG_ERR, "source directory: %s", strerror(-err));
+		return;
+	}
+	mfs_queue_refresh(fs, names.v, names.n);
+	mfs_strv_free(&names);
+}
+
 /*
  * A sweep of the source directory: every name listed is refreshed, and
  * whatever the model holds that no refresh saw meanwhile is gone.
@@ -189,6 +255,7 @@ void mfs_rescan(struct mfs *fs)
 	pthread_mutex_lock(&fs->lock);
 	if (still_current(fs, epoch))
 		mfs_model_sweep_end(&fs->model, &fs->changes);
+	mfs_model_flush(&fs->model, &fs->changes);
 	pthread_mutex_unlock(&fs->lock);
 	mfs_strv_free(&names);
 	mfs_kick(fs);

@@ -117,9 +117,13 @@ static void set_error(struct mfs_srcinfo *si, int err,
 static int index_map(struct mmstats_map *map, struct mfs_srcinfo *si)
 {
 	const struct mmstats_snapshot *snap = mmstats_map_fields(map);
+	size_t i;
 	int err;
 
 	si->usable = snap->nstats > 0;
+	si->fields = snap->nstats;
+	for (i = 0; i < snap->nstats; i++)
+		si->label_bytes += snap->stats[i].raw_label_len;
 	if (si->usable) {
 		describe(snap, si);
 		if ((err = mfs_fieldnames_make(snap, &si->names)) < 0) {
@@ -131,7 +135,24 @@ static int index_map(struct mmstats_map *map, struct mfs_srcinfo *si)
 	return 0;
 }
 
-int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
+/* Open `name` and map it within lim; -errno from the open, or the map's. */
+static int map_at(int dirfd, const char *name,
+		  const struct mmstats_limits *lim, struct stat *st,
+		  struct mmstats_map **map)
+{
+	int fd = mmstats_open_at(dirfd, name, st), err;
+
+	*map = NULL;
+	if (fd < 0)
+		return fd;
+	err = mmstats_map_fd_within(fd, lim, map);
+	if (!*map)
+		close(fd);
+	return err;
+}
+
+int mfs_source_read(int dirfd, const char *name,
+		    const struct mmstats_limits *lim, struct mfs_srcinfo *si)
 {
 	struct mmstats_map *map;
 	int fd, err;
@@ -146,7 +167,7 @@ int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si)
 		set_error(si, fd, NULL);
 		return 0;
 	}
-	err = mmstats_map_fd(fd, &map);
+	err = mmstats_map_fd_within(fd, lim, &map);
 	if (!map) {		/* ENOMEM, ENFILE, mmap limits: later */
 		close(fd);
 		set_error(si, err, NULL);
@@ -194,16 +215,18 @@ static int value_of(const struct mmstats_map *map, size_t i,
 }
 
 static int value_by_name(int dirfd, const char *name, const char *label,
+			 const struct mmstats_limits *lim,
 			 struct mfs_value *out)
 {
 	struct mfs_fieldnames fn;
 	struct mmstats_map *map;
+	struct stat st;
 	long i;
 	int err;
 
 	if (strchr(name, '/'))
 		return -EINVAL;
-	mmstats_map_at(dirfd, name, &map);
+	map_at(dirfd, name, lim, &st, &map);
 	if (!map)
 		return -ENOENT;
 	err = mfs_fieldnames_make(mmstats_map_fields(map), &fn);
@@ -217,7 +240,8 @@ static int value_by_name(int dirfd, const char *name, const char *label,
 }
 
 int mfs_source_value(int dirfd, const char *name, struct mfs_handle *h,
-		     long index, const char *label, struct mfs_value *out)
+		     long index, const char *label,
+		     const struct mmstats_limits *lim, struct mfs_value *out)
 {
 	int err;
 
@@ -231,7 +255,7 @@ int mfs_source_value(int dirfd, const char *name, struct mfs_handle *h,
 			return err;
 		mfs_value_free(out);
 	}
-	return value_by_name(dirfd, name, label, out);
+	return value_by_name(dirfd, name, label, lim, out);
 }
 
 void mfs_value_free(struct mfs_value *v)

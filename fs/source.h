@@ -20,6 +20,8 @@ struct mfs_srcinfo {
 	double created;		/* sys.created, or 0 */
 	enum mmstats_liveness live;
 	bool foreign;		/* owned by a user the process is not */
+	size_t fields;		/* indexed */
+	size_t label_bytes;	/* of their labels */
 	struct mfs_fieldnames names;	/* of the fields of handle's map */
 	struct mfs_handle *handle;	/* the file read, still mapped; or NULL */
 };
@@ -30,11 +32,13 @@ bool mfs_source_name_ok(const char *name);
 /*
  * Open `name` in dirfd (never following a symlink, never opening anything
  * but a regular file), map it, index and describe it, keeping the map in
- * si->handle.  Returns 0 with si filled (si->err tells whether the
- * content was good), or -errno when the file could not be read at all
- * (-ENOENT: gone).
+ * si->handle; no more of it than `lim` allows is read (si->err is then
+ * -E2BIG, and the fields before the limit are indexed).  Returns 0 with
+ * si filled (si->err tells whether the content was good), or -errno when
+ * the file could not be read at all (-ENOENT: gone).
  */
-int mfs_source_read(int dirfd, const char *name, struct mfs_srcinfo *si);
+int mfs_source_read(int dirfd, const char *name,
+		    const struct mmstats_limits *lim, struct mfs_srcinfo *si);
 
 /*
  * Whether `name` is still the file mapped as h (same inode, owner and
@@ -57,12 +61,14 @@ struct mfs_value {
  * The field named `label` of source `name`, now: from h, the file held
  * mapped (its field `index`; -1: h has no such field), unless h is NULL
  * or its file has lost its name (removed, or replaced by a rename), else
- * from the file under the name now.  Free *out with mfs_value_free().
- * Returns 0, -ENOENT when there is no such file or field, -ESTALE when
- * the file shrank and the field is no longer in it, or -errno.
+ * from the file under the name now, read within `lim`.  Free *out with
+ * mfs_value_free().  Returns 0, -ENOENT when there is no such file or
+ * field, -ESTALE when the file shrank and the field is no longer in it,
+ * or -errno.
  */
 int mfs_source_value(int dirfd, const char *name, struct mfs_handle *h,
-		     long index, const char *label, struct mfs_value *out);
+		     long index, const char *label,
+		     const struct mmstats_limits *lim, struct mfs_value *out);
 void mfs_value_free(struct mfs_value *v);
 
 /* Free what si holds, and let go of its file. */

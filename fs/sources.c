@@ -43,6 +43,7 @@ int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd)
 	m->tree = t;
 	m->epfd = epfd;
 	m->seed = mfs_hash_seed();
+	mfs_limits_default(&m->limits);
 	mfs_budget_init(m);
 	m->files_dir = mfs_tree_put(t, t->root, &w, NULL);
 	return m->files_dir ? 0 : -ENOMEM;
@@ -63,7 +64,8 @@ struct mfs_handle *mfs_model_ident(const struct mfs_model *m,
 {
 	struct mfs_src *s = mfs_model_src(m, name);
 
-	if (!s || s->info.err || !s->info.handle)
+	/* a map stopped at its limits still tells a change (map.c) */
+	if (!s || (s->info.err && s->info.err != -E2BIG) || !s->info.handle)
 		return NULL;
 	*was = s->info.st;
 	return mfs_handle_get(s->info.handle);
@@ -77,6 +79,27 @@ struct mfs_proc *mfs_model_proc(const struct mfs_model *m, pid_t pid)
 		if (p->pid == pid)
 			return p;
 	return NULL;
+}
+
+static size_t src_check_cost(const struct mfs_src *s)
+{
+	return s->info.handle ? s->info.fields : SIZE_MAX;
+}
+
+size_t mfs_model_check_cost(const struct mfs_model *m, pid_t pid,
+			    const char *name)
+{
+	const struct mfs_proc *p = pid ? mfs_model_proc(m, pid) : NULL;
+	const struct mfs_src *s;
+	size_t cost = 0, c;
+
+	if (name)
+		return (s = mfs_model_src(m, name)) ? src_check_cost(s) : 0;
+	for (s = p ? p->srcs : NULL; s && cost != SIZE_MAX; s = s->proc_next) {
+		c = src_check_cost(s);
+		cost = c > SIZE_MAX - cost ? SIZE_MAX : cost + c;
+	}
+	return cost;
 }
 
 struct mfs_src *mfs_model_main_src(const struct mfs_proc *p)
@@ -99,6 +122,10 @@ static void free_proc(struct mfs_model *m, struct mfs_proc *p)
 	while (*pp != p)
 		pp = &(*pp)->hash_next;
 	*pp = p->hash_next;
+	for (pp = &m->dirty; p->dirty && *pp != p; pp = &(*pp)->dirty_next)
+		;
+	if (p->dirty)
+		*pp = p->dirty_next;
 	mfs_pidwatch_remove(m, p);
 	free(p);
 }
@@ -109,6 +136,30 @@ static void sync_proc(struct mfs_model *m, struct mfs_proc *p,
 {
 	if (!mfs_project_proc(m, p, ch))
 		free_proc(m, p);
+}
+
+/* The same, now, or by mfs_model_flush() when coalescing. */
+static void touch_proc(struct mfs_model *m, struct mfs_proc *p,
+		       struct mfs_changes *ch)
+{
+	if (!m->coalesce || !p->srcs) {
+		sync_proc(m, p, ch);
+	} else if (!p->dirty) {
+		p->dirty = true;
+		p->dirty_next = m->dirty;
+		m->dirty = p;
+	}
+}
+
+void mfs_model_flush(struct mfs_model *m, struct mfs_changes *ch)
+{
+	struct mfs_proc *p;
+
+	while ((p = m->dirty)) {
+		m->dirty = p->dirty_next;
+		p->dirty = false;
+		sync_proc(m, p, ch);
+	}
 }
 
 /* The process record of pid, made and watched on first use. */
@@ -145,7 +196,7 @@ static void detach(struct mfs_model *m, struct mfs_src *s,
 	*pp = s->proc_next;
 	s->proc = NULL;
 	s->proc_next = NULL;
-	sync_proc(m, p, ch);
+	touch_proc(m, p, ch);
 }
 
 static void attach(struct mfs_model *m, struct mfs_src *s,
@@ -160,7 +211,7 @@ static void attach(struct mfs_model *m, struct mfs_src *s,
 	s->proc = p;
 	s->proc_next = p->srcs;
 	p->srcs = s;
-	sync_proc(m, p, ch);
+	touch_proc(m, p, ch);
 }
 
 static enum mfs_src_state classify(const struct mfs_srcinfo *si)
@@ -181,7 +232,7 @@ static void log_trouble(struct mfs_src *s)
 {
 	struct timespec now;
 
-	if ((!s->info.err && !s->info.foreign) ||
+	if ((!s->info.err && !s->info.foreign) || s->state == MFS_SRC_OVER ||
 	    (s->logged && s->logged_ino == s->info.st.st_ino))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -248,6 +299,129 @@ void mfs_model_seen(struct mfs_model *m, const char *name)
 		s->seen = m->sweep;
 }
 
+static bool shown(enum mfs_src_state state)
+{
+	return state == MFS_SRC_ALIVE || state == MFS_SRC_UNKNOWN;
+}
+
+/*
+ * What s costs its owner: `fields` and `bytes` of index when shown, and
+ * whether it was left out (OVER).  When that goes down, files of the
+ * owner left out may fit now: they are read again (mfs_model_reread).
+ */
+static void set_charge(struct mfs_model *m, struct mfs_src *s, size_t fields,
+		       size_t bytes, bool over)
+{
+	struct mfs_owner *o = s->owner;
+
+	if (!o)
+		return;
+	if (fields < s->fields && (o->over || o->refused))
+		m->reread_wanted = true;
+	o->fields = o->fields - s->fields + fields;
+	o->bytes = o->bytes - s->bytes + bytes;
+	o->over = o->over - s->left_out + over;
+	s->fields = fields;
+	s->bytes = bytes;
+	s->left_out = over;
+}
+
+/* Let s's owner go: the file went, or is another user's now. */
+static void disown(struct mfs_model *m, struct mfs_src *s)
+{
+	struct mfs_owner *o = s->owner;
+
+	if (!o)
+		return;
+	set_charge(m, s, 0, 0, false);
+	if (o->over || o->refused)
+		m->reread_wanted = true;
+	o->files--;
+	s->owner = NULL;
+	mfs_owner_put(&m->owners, o);
+}
+
+/* Said once per owner: a flood of files must not flood the log. */
+static void log_over(const struct mfs_model *m, const struct mfs_src *s,
+		     struct mfs_owner *o)
+{
+	if (o->over_logged)
+		return;
+	mfs_log(LOG_WARNING, "uid %u: files of %zu fields and %zu bytes of "
+		"index, its limit (owner_fields=%zu, owner_bytes=%zu): %s and "
+		"its other files past it are not shown", (unsigned)o->uid,
+		o->fields, o->bytes, m->limits.owner_fields,
+		m->limits.owner_bytes, s->name);
+	o->over_logged = true;
+}
+
+/*
+ * Charge s, read as s->info, to its owner: in `state`, or OVER when the
+ * owner's budget has no room for its index.  Returns the state.
+ */
+static enum mfs_src_state charge(struct mfs_model *m, struct mfs_src *s,
+				 enum mfs_src_state state)
+{
+	size_t fields = s->info.fields;
+	size_t bytes = fields * MFS_FIELD_BYTES + s->info.label_bytes;
+	struct mfs_owner *o = s->owner;
+
+	if (o && o->uid != s->info.st.st_uid)
+		disown(m, s);
+	if (!s->owner) {	/* without memory, the file is not shown */
+		if (!(o = mfs_owner_get(&m->owners, s->info.st.st_uid)))
+			return MFS_SRC_OVER;
+		s->owner = o;
+		o->files++;
+	}
+	if (!shown(state))
+		fields = bytes = 0;
+	if (!mfs_owner_room_index(&m->limits, o, s->fields, s->bytes, fields,
+				  bytes)) {
+		log_over(m, s, o);
+		state = MFS_SRC_OVER, fields = bytes = 0;
+	}
+	set_charge(m, s, fields, bytes, state == MFS_SRC_OVER);
+	return state;
+}
+
+/*
+ * Whether a first file of uid may be recorded; said once per owner when
+ * it may not.
+ */
+static bool owner_admits(struct mfs_model *m, uid_t uid)
+{
+	struct mfs_owner *o = mfs_owner_find(&m->owners, uid);
+
+	if (!o || mfs_owner_room_file(&m->limits, o))
+		return true;
+	o->refused = true;
+	if (!o->refusal_logged)
+		mfs_log(LOG_WARNING, "uid %u: %zu files, its limit "
+			"(owner_files): its other files are not read",
+			(unsigned)uid, o->files);
+	o->refusal_logged = true;
+	return false;
+}
+
+bool mfs_model_admits(struct mfs_model *m, const char *name, uid_t uid)
+{
+	return mfs_model_src(m, name) || owner_admits(m, uid);
+}
+
+bool mfs_model_reread(struct mfs_model *m)
+{
+	struct mfs_owner *o;
+	bool wanted = m->reread_wanted;
+	size_t b;
+
+	m->reread_wanted = false;
+	for (b = 0; wanted && b < MFS_OWNER_BUCKETS; b++)
+		for (o = m->owners.hash[b]; o; o = o->next)
+			o->refused = false;	/* until refused again */
+	return wanted;
+}
+
 static struct mfs_src *new_src(struct mfs_model *m, const char *name)
 {
 	struct mfs_src *s = calloc(1, sizeof(*s));
@@ -289,6 +463,10 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 		mfs_model_remove(m, name, ch);
 		return;
 	}
+	if (!s && !owner_admits(m, si->st.st_uid)) {
+		mfs_srcinfo_free(si);
+		return;
+	}
 	if (!s && !(s = new_src(m, name))) {
 		mfs_srcinfo_free(si);
 		mfs_log(LOG_ERR, "out of memory");
@@ -302,11 +480,14 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 	if (s->proc && (state != MFS_SRC_ALIVE || si->pid != s->proc->pid))
 		detach(m, s, ch);
 	h = take_info(m, s, si);
+	state = charge(m, s, state);
+	if (state == MFS_SRC_OVER)	/* keeps nothing of the file */
+		mfs_fieldnames_free(&s->info.names);
 	s->state = state;
 	if (state == MFS_SRC_BAD && was != MFS_SRC_BAD)
 		clock_gettime(CLOCK_MONOTONIC, &s->bad_since);
 	if (state == MFS_SRC_ALIVE && s->proc)
-		sync_proc(m, s->proc, ch);
+		touch_proc(m, s->proc, ch);
 	else if (state == MFS_SRC_ALIVE)
 		attach(m, s, ch);
 	mfs_budget_hold(m, s, h);
@@ -325,9 +506,10 @@ void mfs_model_remove(struct mfs_model *m, const char *name,
 		return;
 	*pp = s->hash_next;
 	detach(m, s, ch);
+	mfs_budget_release(m, s);
+	disown(m, s);
 	s->state = MFS_SRC_STALE;
 	mfs_project_src(m, s, ch);
-	mfs_budget_release(m, s);
 	mfs_srcinfo_free(&s->info);
 	free(s->name);
 	free(s);
@@ -346,6 +528,7 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 		p->srcs = s->proc_next;
 		s->proc = NULL;
 		s->proc_next = NULL;
+		set_charge(m, s, 0, 0, false);
 		s->state = MFS_SRC_STALE;
 		mfs_budget_release(m, s);
 		mfs_project_src(m, s, ch);
@@ -494,5 +677,6 @@ void mfs_model_destroy(struct mfs_model *m)
 			free(s);
 		}
 	}
+	mfs_owners_free(&m->owners);
 	memset(m, 0, sizeof(*m));
 }

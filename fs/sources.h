@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "owners.h"
 #include "source.h"
 #include "strv.h"
 #include "tree.h"
@@ -34,6 +35,7 @@ enum mfs_src_state {
 	MFS_SRC_STALE,		/* its writer is gone */
 	MFS_SRC_ALIVE,		/* its writer runs: /<pid> and /files */
 	MFS_SRC_UNKNOWN,	/* no sys.pid: /files only */
+	MFS_SRC_OVER,		/* over its owner's budget: not shown */
 };
 
 struct mfs_proc;
@@ -47,6 +49,9 @@ struct mfs_src {
 	ino_t logged_ino;
 	bool shrink_logged;		/* since it was read at this size */
 	unsigned seen;			/* sweep of the last refresh */
+	struct mfs_owner *owner;	/* of the file last read */
+	size_t fields, bytes;		/* charged to owner: shown, indexed */
+	bool left_out;			/* charged as OVER */
 	struct mfs_proc *proc;
 	struct mfs_src *hash_next, *proc_next;
 };
@@ -58,6 +63,8 @@ struct mfs_proc {
 	uint64_t starttime;		/* polled: clock ticks; 0: not known */
 	struct mfs_src *srcs;
 	struct mfs_proc *hash_next;
+	bool dirty;			/* /<pid> is to be synced */
+	struct mfs_proc *dirty_next;
 };
 
 struct mfs_model {
@@ -72,6 +79,17 @@ struct mfs_model {
 	size_t fd_limit;		/* RLIMIT_NOFILE, soft */
 	size_t map_limit;		/* files that may be held mapped */
 	size_t evict_bucket;		/* where the next eviction looks */
+	struct mfs_limits limits;	/* what a file, an owner may cost */
+	struct mfs_owners owners;
+	bool reread_wanted;		/* files left out may fit now */
+	/*
+	 * With coalesce, a change of a process's files marks its /<pid>
+	 * dirty, and mfs_model_flush() syncs it: /<pid> shows the union of
+	 * its files' labels, so syncing it costs all of them, and a process
+	 * with many files read one by one would cost their square.
+	 */
+	bool coalesce;
+	struct mfs_proc *dirty;
 	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
 	struct mfs_proc *proc_hash[MFS_PROC_BUCKETS];
 };
@@ -100,6 +118,16 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 		      struct mfs_srcinfo *si, struct mfs_changes *ch);
 void mfs_model_remove(struct mfs_model *m, const char *name,
 		      struct mfs_changes *ch);
+/*
+ * Whether `name`, owned by uid, may be read: it is recorded already, or
+ * its owner has room for one more file (owners.h).
+ */
+bool mfs_model_admits(struct mfs_model *m, const char *name, uid_t uid);
+/*
+ * Whether files left out for their owner's budget may fit now (an
+ * owner's files went or shrank); the flag is cleared.
+ */
+bool mfs_model_reread(struct mfs_model *m);
 /* `name` was found unchanged (mfs_source_unchanged): still there. */
 void mfs_model_seen(struct mfs_model *m, const char *name);
 /*
@@ -108,6 +136,8 @@ void mfs_model_seen(struct mfs_model *m, const char *name);
  */
 void mfs_model_shrank(struct mfs_model *m, const char *name,
 		      const struct mfs_handle *h, off_t size);
+/* Bring every /<pid> marked dirty up to date (see coalesce). */
+void mfs_model_flush(struct mfs_model *m, struct mfs_changes *ch);
 /* The process behind pidfd events has exited. */
 void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 			 struct mfs_changes *ch);
@@ -155,6 +185,16 @@ int mfs_model_src_label(const struct mfs_model *m, const char *name,
 			const char *label, struct mfs_fileref **out,
 			size_t *n);
 void mfs_filerefs_free(struct mfs_fileref *v, size_t n);
+
+/*
+ * What checking the files of process pid (or source `name`) for a change
+ * costs, in fields: SIZE_MAX when one of them is not held mapped (it is
+ * read whole).  A request may do up to MFS_INLINE_FIELDS of that work in
+ * the thread serving the mount; more goes to the lane (lane.h).
+ */
+#define MFS_INLINE_FIELDS	4096
+size_t mfs_model_check_cost(const struct mfs_model *m, pid_t pid,
+			    const char *name);
 
 /* The file that speaks for a process: its main thread's, else the oldest. */
 struct mfs_src *mfs_model_main_src(const struct mfs_proc *p);

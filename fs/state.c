@@ -48,6 +48,7 @@ void mfs_send_changes(struct mfs *fs)
 	size_t i;
 
 	pthread_mutex_lock(&fs->lock);
+	mfs_model_flush(&fs->model, &fs->changes);
 	ch = fs->changes;
 	memset(&fs->changes, 0, sizeof(fs->changes));
 	pthread_mutex_unlock(&fs->lock);
@@ -64,6 +65,8 @@ int mfs_init(struct mfs *fs, const char *source)
 	int err, i;
 
 	memset(fs, 0, sizeof(*fs));
+	if ((err = mfs_lane_init(&fs->lane)) < 0)
+		return err;
 	for (i = 0; i < MFS_NAME_LOCKS; i++)
 		pthread_mutex_init(&fs->name_locks[i], NULL);
 	fs->inofd = fs->wakefd = fs->timerfd = fs->epfd = -1;
@@ -93,6 +96,7 @@ int mfs_init(struct mfs *fs, const char *source)
 	if (!err && (err = mfs_model_init(&fs->model, &fs->tree,
 					  fs->epfd)) < 0)
 		mfs_tree_destroy(&fs->tree);
+	fs->model.coalesce = true;	/* mfs_send_changes() flushes */
 	if (err) {
 		fs->tree.root = NULL;
 		mfs_destroy(fs);
@@ -121,5 +125,6 @@ void mfs_destroy(struct mfs *fs)
 	pthread_mutex_destroy(&fs->lock);
 	for (i = 0; i < MFS_NAME_LOCKS; i++)
 		pthread_mutex_destroy(&fs->name_locks[i]);
+	mfs_lane_destroy(&fs->lane);
 	fs->epfd = fs->inofd = fs->wakefd = fs->timerfd = -1;
 }

@@ -47,9 +47,9 @@ static int load(struct mfs *fs, const struct mfs_caller *who,
 	int err;
 
 	err = mfs_source_value(fs->srcfd, ref->name, ref->handle, ref->index,
-			       label, v);
+			       label, &fs->model.limits.file, v);
 	if (err == -ESTALE && ref->handle)
-		mfs_source_shrank(fs, ref->name, ref->handle, v->st.st_size);
+		mfs_source_shrank(fs, ref->name, ref->handle, &v->st);
 	if (!err)
 		return may_read(who, &v->st);
 	/* ENOTDIR: the source directory has just gone (srcdir.c) */
@@ -125,6 +125,17 @@ static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
 				   &t->nrefs);
 }
 
+/* Whether rendering t loads from held maps only. */
+static bool all_held(const struct target *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nrefs; i++)
+		if (!t->refs[i].handle)
+			return false;
+	return true;
+}
+
 static void target_free(struct target *t)
 {
 	free(t->label);
@@ -176,6 +187,8 @@ int mfs_statfile_render(struct mfs *fs, const struct mfs_caller *who,
 	pthread_mutex_lock(&fs->lock);
 	err = get_target(fs, ino, &t);
 	pthread_mutex_unlock(&fs->lock);
+	if (!err && !who->may_block && !all_held(&t))
+		err = -EWOULDBLOCK;
 	if (!err)
 		err = make_text(fs, who, &t, out);
 	target_free(&t);

@@ -25,6 +25,7 @@ struct mfs_caller {
 	gid_t gid;
 	bool (*in_groups)(const struct mfs_caller *who, gid_t gid);
 	void *ctx;			/* for in_groups */
+	bool may_block;			/* may map a file (lane.h) */
 };
 
 /*
@@ -32,7 +33,8 @@ struct mfs_caller {
  * under fs->lock; the source files are read, and checked against who's
  * credentials as they are at the read, without it.  Returns 0, -ENOENT
  * when the node, its process or its file is gone, -EISDIR, -EACCES,
- * -EIO or -ENOMEM.
+ * -EIO or -ENOMEM; -EWOULDBLOCK when a file is not held mapped (reading
+ * it costs its size) and who may not block.
  */
 int mfs_statfile_render(struct mfs *fs, const struct mfs_caller *who,
 			fuse_ino_t ino, struct mfs_text **out);

@@ -33,6 +33,7 @@
 
 #define RETRY_MS	20
 #define REOPEN_MS	200
+#define REREAD_MS	1000
 #define TAG		(1ull << 62)	/* pidfd events carry the bare pid */
 #define TAG_INOTIFY	(TAG | 1)
 #define TAG_WAKE	(TAG | 2)
@@ -117,7 +118,7 @@ static void apply_batch(struct mfs *fs, const struct batch *b)
 		mfs_log(LOG_NOTICE, "inotify queue overflow: rescanning");
 		mfs_rescan(fs);
 	} else if (b->names.n) {
-		mfs_refresh(fs, b->names.v, b->names.n);
+		mfs_queue_refresh(fs, b->names.v, b->names.n);
 	}
 }
 
@@ -189,6 +190,56 @@ static bool any_polled(struct mfs *fs)
 	return n > 0;
 }
 
+/* Files not parsed yet, for the lane to read again. */
+static void queue_pending(struct mfs *fs)
+{
+	struct mfs_strv names = { 0 };
+	int err;
+
+	pthread_mutex_lock(&fs->lock);
+	err = mfs_model_pending(&fs->model, &names);
+	pthread_mutex_unlock(&fs->lock);
+	if (err)
+		mfs_log(LOG_ERR, "out of memory");
+	mfs_queue_refresh(fs, names.v, names.n);
+	mfs_strv_free(&names);
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/*
+ * Files left out for their owner's budget may fit once the owner's other
+ * files went or shrank: read the directory again, at most every
+ * REREAD_MS, so that an owner making and removing files cannot make the
+ * daemon list the directory at each event.
+ */
+static void reread_left_out(struct mfs *fs, struct timespec *last)
+{
+	long ms = ms_since(last);
+	bool wanted;
+
+	pthread_mutex_lock(&fs->lock);
+	wanted = fs->model.reread_wanted;
+	if (wanted && ms >= REREAD_MS)
+		mfs_model_reread(&fs->model);
+	pthread_mutex_unlock(&fs->lock);
+	if (!wanted)
+		return;
+	if (ms < REREAD_MS) {
+		arm_within(fs, REREAD_MS - ms);
+		return;
+	}
+	mfs_queue_all(fs);
+	clock_gettime(CLOCK_MONOTONIC, last);
+}
+
 static bool any_pending(struct mfs *fs)
 {
 	struct mfs_strv names = { 0 };
@@ -206,6 +257,7 @@ static void *watcher(void *arg)
 {
 	struct mfs *fs = arg;
 	struct epoll_event evs[64];
+	struct timespec reread = { 0 };
 	bool check_pending;
 	int n, i;
 
@@ -232,7 +284,7 @@ static void *watcher(void *arg)
 				drain(fs->timerfd);
 				if (mfs_srcdir_missing(fs))
 					reopen_source(fs);
-				mfs_refresh_pending(fs);
+				queue_pending(fs);
 				poll_procs(fs);
 				check_pending = true;
 				break;
@@ -246,6 +298,7 @@ static void *watcher(void *arg)
 			arm_within(fs, MFS_POLL_MS);
 		if (mfs_srcdir_missing(fs))
 			arm_within(fs, REOPEN_MS);
+		reread_left_out(fs, &reread);
 		mfs_send_changes(fs);
 	}
 	return NULL;
@@ -274,9 +327,13 @@ int mfs_watch_start(struct mfs *fs)
 	if (any_polled(fs))
 		arm_within(fs, MFS_POLL_MS);
 	mfs_block_stop_signals(&old);
-	err = -pthread_create(&fs->watcher, NULL, watcher, fs);
+	err = mfs_lane_start(fs);
+	if (!err)
+		err = -pthread_create(&fs->watcher, NULL, watcher, fs);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	fs->watching = !err;
+	if (err)
+		mfs_lane_stop(fs);
 	return err;
 }
 
@@ -287,5 +344,6 @@ void mfs_watch_stop(struct mfs *fs)
 	__atomic_store_n(&fs->stopping, true, __ATOMIC_RELEASE);
 	mfs_kick(fs);
 	pthread_join(fs->watcher, NULL);
+	mfs_lane_stop(fs);
 	fs->watching = false;
 }

@@ -1,14 +1,15 @@
 /*
  * map.c - a file kept mapped for reading again and again.
  *
- * Parsing costs the whole file; reading one value again costs one load,
- * an fstat and a sigaction (guard.c).  The fstat after the load vouches
- * for it as the pair of fstats around a parse does (mapped.c), with the
- * change time the map last saw standing for the first: it was observed
- * before the load, so if it has not moved since, nothing cut the file
- * meanwhile.  A map is made once per shape of the file: fields are only
- * ever appended (published by the label size at the old end), so whether
- * the shape changed is one load at that end and the file's size.
+ * Parsing costs the whole file (or what the map's limits let it read);
+ * reading one value again costs one load, an fstat and a sigaction
+ * (guard.c).  The fstat after the load vouches for it as the pair of
+ * fstats around a parse does (mapped.c), with the change time the map
+ * last saw standing for the first: it was observed before the load, so
+ * if it has not moved since, nothing cut the file meanwhile.  A map is
+ * made once per shape of the file: fields are only ever appended
+ * (published by the label size at the old end), so whether the shape
+ * changed is one load at that end and the file's size.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,8 @@ struct mmstats_map {
 	uint64_t seen_ctime;		/* __atomic: the last one fstat saw */
 };
 
-int mmstats_map_fd(int fd, struct mmstats_map **out)
+int mmstats_map_fd_within(int fd, const struct mmstats_limits *lim,
+			  struct mmstats_map **out)
 {
 	struct mmstats_map *m = calloc(1, sizeof(*m));
 	struct stat st;
@@ -49,7 +51,7 @@ int mmstats_map_fd(int fd, struct mmstats_map **out)
 		free(m);
 		return err;
 	}
-	err = mms_mapped_read(fd, (size_t)st.st_size, &m->fields, true,
+	err = mms_mapped_read(fd, (size_t)st.st_size, lim, &m->fields, true,
 			      &m->mapped, &st);
 	if (err && !m->mapped.base && st.st_size > 0 &&
 	    st.st_size <= MMSTATS_MAX_FILE_SIZE) {
@@ -61,6 +63,11 @@ int mmstats_map_fd(int fd, struct mmstats_map **out)
 	m->seen_ctime = mms_ctime_ns(&st);
 	*out = m;
 	return err;
+}
+
+int mmstats_map_fd(int fd, struct mmstats_map **out)
+{
+	return mmstats_map_fd_within(fd, NULL, out);
 }
 
 int mmstats_map_at(int dirfd, const char *name, struct mmstats_map **out)
@@ -186,11 +193,28 @@ static int structure_same(void *arg)
 	return 1;
 }
 
+/* 0 when the label size at the map's end is still the one it read. */
+static int next_same(const struct mmstats_map *m)
+{
+	const struct mms_mapped *mp = &m->mapped;
+	uint16_t next, seen;
+	int err;
+
+	err = mms_mapped_u16(mp, mp->end, &next);
+	if (err)
+		return err == -EFAULT ? 1 : err;
+	memcpy(&seen, m->fields.data + mp->end, sizeof(seen));
+	return next != seen;
+}
+
 /*
  * Fields are published at the end the map found, so a file of the same
  * structure that still holds a zero label size there has no new field
  * (bytes appended past it are no field of format 1); one whose end lay
- * past the mapping may have, once it grew.
+ * past the mapping may have, once it grew.  A map stopped at its limits
+ * ended at a field it did not read: a parse with the same limits would
+ * stop there again as long as that field's label size (all the parse
+ * read of it) is the same, whatever was added after it.
  */
 int mmstats_map_changed(const struct mmstats_map *m)
 {
@@ -201,11 +225,14 @@ int mmstats_map_changed(const struct mmstats_map *m)
 
 	if (fstat(m->fd, &st) < 0)
 		return mms_error(-errno, "fstat: %s", strerror(errno));
-	if ((size_t)st.st_size < mp->len || !mp->base || !mp->end_clean)
+	if ((size_t)st.st_size < mp->len || !mp->base ||
+	    !(mp->end_clean || mp->limited))
 		return 1;
 	same = mms_guarded(mp->base, mp->len, structure_same, (void *)m);
 	if (same <= 0)
 		return same == 0 || same == -EFAULT ? 1 : same;
+	if (mp->limited)
+		return next_same(m);
 	if (mp->end + 2 > mp->len)
 		return (size_t)st.st_size > mp->len;
 	same = mms_mapped_u16(mp, mp->end, &next);

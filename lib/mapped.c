@@ -58,6 +58,7 @@ static int changed(struct mms_parser *p)
 
 	s->nstats = 0;
 	p->end_clean = false;
+	p->limited = false;
 	p->off = 1;
 	snprintf(s->errmsg, sizeof(s->errmsg), "changed while it was read "
 		 "(%d times): cut, written or restored", MAP_ATTEMPTS);
@@ -76,6 +77,7 @@ static void trim(struct mms_parser *p, size_t size)
 	if (n < s->nstats) {
 		p->off = n ? field_end(p, n - 1) : 1;
 		p->end_clean = false;
+		p->limited = false;	/* the end is the file's now */
 		s->nstats = n;
 	}
 	if (s->size > size)
@@ -86,7 +88,8 @@ static void trim(struct mms_parser *p, size_t size)
  * Parse the mapping between two fstats.  *again says whether to read the
  * file again, mapped at its size: it changed meanwhile, or it is shorter
  * than what was mapped (a size given too long), or longer and the parse
- * ran into the end of the mapping.
+ * ran into the end of the mapping.  A parse stopped at the limits never
+ * ran into it: reading more of the file would give the same fields.
  */
 static int parse_mapped(int fd, struct mms_parser *p, struct stat *after,
 			bool *again)
@@ -126,11 +129,12 @@ static void keep(struct mms_mapped *m, const struct mms_parser *p)
 	m->info = p->info;
 	m->end = p->off;
 	m->end_clean = p->end_clean;
+	m->limited = p->limited;
 }
 
-static int read_once(int fd, size_t len, struct mmstats_snapshot *snap,
-		     bool want_info, struct mms_mapped *m, struct stat *after,
-		     bool *again)
+static int read_once(int fd, size_t len, const struct mmstats_limits *lim,
+		     struct mmstats_snapshot *snap, bool want_info,
+		     struct mms_mapped *m, struct stat *after, bool *again)
 {
 	struct mms_parser p;
 	int err;
@@ -147,6 +151,8 @@ static int read_once(int fd, size_t len, struct mmstats_snapshot *snap,
 	m->len = m->base ? len : 0;
 	*again = false;
 	err = mms_parse_begin(&p, m->base, len, snap, want_info);
+	if (!err && lim)
+		p.lim = *lim;
 	if (!err)
 		err = parse_mapped(fd, &p, after, again);
 	else if (fstat(fd, after) < 0)
@@ -161,14 +167,16 @@ static int read_once(int fd, size_t len, struct mmstats_snapshot *snap,
  * before it, says the file grew since it was sized: it is mapped again
  * at its size then.  So is a file that changed while it was read.
  */
-int mms_mapped_read(int fd, size_t len, struct mmstats_snapshot *snap,
-		    bool want_info, struct mms_mapped *m, struct stat *after)
+int mms_mapped_read(int fd, size_t len, const struct mmstats_limits *lim,
+		    struct mmstats_snapshot *snap, bool want_info,
+		    struct mms_mapped *m, struct stat *after)
 {
 	bool again;
 	int attempt, err;
 
 	for (attempt = 1; ; attempt++) {
-		err = read_once(fd, len, snap, want_info, m, after, &again);
+		err = read_once(fd, len, lim, snap, want_info, m, after,
+				&again);
 		if (!again || attempt == MAP_ATTEMPTS)
 			return err;
 		mms_mapped_release(m);

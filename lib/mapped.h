@@ -16,6 +16,7 @@ struct mms_mapped {
 	struct mms_fieldinfo *info;	/* one per field, when asked for */
 	size_t end;			/* where parsing stopped */
 	bool end_clean;			/* at a zero label size, or the end */
+	bool limited;			/* before the first field past lim */
 };
 
 /*
@@ -25,10 +26,12 @@ struct mms_mapped {
  * change time moved) is read again; one that kept changing gives no
  * field and -ESTALE.  Returns snap->err, or -errno when the file could
  * not be mapped (nothing is then held).  Files that are empty or too big
- * are not mapped, only described in snap.
+ * are not mapped, only described in snap.  lim (NULL: none) bounds the
+ * fields read (-E2BIG past it, m->limited: see mms_parse_fields()).
  */
-int mms_mapped_read(int fd, size_t len, struct mmstats_snapshot *snap,
-		    bool want_info, struct mms_mapped *m, struct stat *after);
+int mms_mapped_read(int fd, size_t len, const struct mmstats_limits *lim,
+		    struct mmstats_snapshot *snap, bool want_info,
+		    struct mms_mapped *m, struct stat *after);
 
 /* Load a u16 at off of the mapping, guarded: 0 past the end or on a fault. */
 int mms_mapped_u16(const struct mms_mapped *m, size_t off, uint16_t *v);

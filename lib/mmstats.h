@@ -440,6 +440,26 @@ struct mmstats_map;
  */
 int mmstats_map_fd(int fd, struct mmstats_map **out);
 
+/* What a reader indexes of one file at most; 0: no limit. */
+struct mmstats_limits {
+	size_t max_fields;	/* fields */
+	size_t max_label_bytes;	/* bytes of labels, summed */
+};
+
+/*
+ * mmstats_map_fd() that bounds what one file costs its reader: the
+ * parse stops before the field that would take the fields past
+ * lim->max_fields, or the sum of their raw label sizes past
+ * lim->max_label_bytes.  The fields before it are kept whole, and it
+ * returns -E2BIG with *out set (the errmsg of mmstats_map_fields()
+ * says where it stopped); the work and the memory touched are those of
+ * the fields read, not of the file.  A file that merely holds the limit
+ * is no error.  lim NULL: no limit, as mmstats_map_fd(), which is
+ * mmstats_map_fd_within(fd, NULL, out).
+ */
+int mmstats_map_fd_within(int fd, const struct mmstats_limits *lim,
+			  struct mmstats_map **out);
+
 /* mmstats_open_at(), then mmstats_map_fd(). */
 int mmstats_map_at(int dirfd, const char *name, struct mmstats_map **out);
 
@@ -466,7 +486,10 @@ int mmstats_map_value(const struct mmstats_map *m, size_t i,
  * rewritten in place), a field was added after them, it shrank, or its
  * parse stopped at a bad field (which may since have been written
  * whole); 0 when not (values changed, bytes appended past its end, its
- * times touched); or -errno.  One fstat and a comparison of the file's
+ * times touched); or -errno.  A map stopped at its limits (-E2BIG)
+ * changes only when one of its fields, or the label size of the field
+ * it stopped before, does, or the file shrank: fields added past the
+ * limit are not read again anyway.  One fstat and a comparison of the file's
  * labels and types with the map's copy: linear in the fields, but no
  * parse and no allocation.
  */

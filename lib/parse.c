@@ -401,6 +401,43 @@ static int parse_field(struct mms_parser *p, size_t n)
 	return 0;
 }
 
+/* The parse stops at p->off, by the reader's choice, not the file's. */
+static int __attribute__((format(printf, 2, 3)))
+over_limit(struct mms_parser *p, const char *fmt, ...)
+{
+	struct mmstats_snapshot *s = p->snap;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(s->errmsg))
+		snprintf(s->errmsg + n, sizeof(s->errmsg) - (size_t)n,
+			 ": fields from offset %zu on are not read", p->off);
+	p->limited = true;
+	s->err = -E2BIG;
+	return mms_error(s->err, "%s", s->errmsg);
+}
+
+/*
+ * Whether the field at p->off, of label size n, keeps the fields within
+ * p->lim.  Checked before anything of it is read or allocated for, so
+ * that what a file costs stops at the limit however big it is.
+ */
+static int check_limits(struct mms_parser *p, size_t n)
+{
+	const struct mmstats_limits *lim = &p->lim;
+
+	if (lim->max_fields && p->snap->nstats >= lim->max_fields)
+		return over_limit(p, "more than %zu fields", lim->max_fields);
+	if (lim->max_label_bytes &&
+	    n > lim->max_label_bytes - p->label_bytes)
+		return over_limit(p, "labels of more than %zu bytes",
+				  lim->max_label_bytes);
+	return 0;
+}
+
 static int check_version(struct mms_parser *p)
 {
 	struct mmstats_snapshot *s = p->snap;
@@ -420,13 +457,18 @@ int mms_parse_fields(struct mms_parser *p)
 	int err;
 
 	p->off = 1;
+	p->label_bytes = 0;
 	p->end_clean = false;
+	p->limited = false;
 	if ((err = check_version(p)) < 0)
 		return err;
 	while (fits(p, p->off, 2) && (n = fetch_label_size(p, p->off)) != 0) {
-		err = parse_field(p, n);
+		err = check_limits(p, n);
+		if (!err)
+			err = parse_field(p, n);
 		if (err)
 			return err;
+		p->label_bytes += n;
 	}
 	p->past_end = !fits(p, p->off, 2);
 	p->end_clean = true;

@@ -43,10 +43,14 @@ struct mms_parser {
 	size_t arena_used, arena_cap;
 	size_t stats_cap;
 	struct mms_fieldinfo *info;	/* NULL unless asked for */
+	struct mmstats_limits lim;	/* zeroed by mms_parse_begin: none */
+	size_t label_bytes;	/* of the fields read: raw sizes, summed */
 	bool want_info;
 	bool end_clean;		/* stopped at a zero label size or the end */
 	bool past_end;		/* stopped at the end of the source, */
-};				/* before a zero label size */
+				/* before a zero label size */
+	bool limited;		/* stopped before a field past p->lim */
+};
 
 /*
  * Set up a parse of len bytes at src into *snap (zeroed first): checks
@@ -59,7 +63,10 @@ int mms_parse_begin(struct mms_parser *p, const void *src, size_t len,
 
 /*
  * Parse the fields, loading from the source.  Returns 0 at a clean end,
- * or -errno at the first bad field (the fields before it are kept).
+ * or -errno at the first bad field (the fields before it are kept), or
+ * -E2BIG before the first field past p->lim (p->limited; p->off is
+ * where that field starts, and nothing of it but its label size is
+ * read).
  */
 int mms_parse_fields(struct mms_parser *p);
 

@@ -36,7 +36,7 @@ int mmstats_read_fd_sized(int fd, off_t size, struct mmstats_snapshot *snap)
 		}
 		size = st.st_size;
 	}
-	err = mms_mapped_read(fd, (size_t)size, snap, false, &m, &st);
+	err = mms_mapped_read(fd, (size_t)size, NULL, snap, false, &m, &st);
 	mms_mapped_release(&m);
 	return err;
 }

@@ -45,7 +45,7 @@ static inline int fixture_setup(void **state, const char *test)
 static inline void fixture_refresh(struct fixture *f, const char *name)
 {
 	struct mfs_srcinfo si;
-	int err = mfs_source_read(f->dirfd, name, &si);
+	int err = mfs_source_read(f->dirfd, name, &f->model.limits.file, &si);
 
 	mfs_model_update(&f->model, name, err, &si, &f->ch);
 	mfs_srcinfo_free(&si);

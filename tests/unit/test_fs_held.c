@@ -104,7 +104,7 @@ static uint64_t hits_via(struct fixture *f, const char *name,
 	struct mfs_value v;
 	uint64_t hits = 0;
 
-	*err = mfs_source_value(f->dirfd, name, h, 0, "hits", &v);
+	*err = mfs_source_value(f->dirfd, name, h, 0, "hits", NULL, &v);
 	if (!*err)
 		hits = v.stat.value.v.u;
 	mfs_value_free(&v);

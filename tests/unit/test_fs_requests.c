@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../fs/budget.h"
 #include "../../fs/openfile.h"
 #include "../../fs/requests.h"
 #include "fs_fixture.h"
@@ -79,7 +80,8 @@ static struct mfs_caller caller(uid_t uid, gid_t gid,
 				bool (*groups)(const struct mfs_caller *,
 					       gid_t))
 {
-	struct mfs_caller who = { .uid = uid, .gid = gid, .in_groups = groups };
+	struct mfs_caller who = { .uid = uid, .gid = gid, .in_groups = groups,
+				   .may_block = true };
 
 	return who;
 }
@@ -94,7 +96,7 @@ static fuse_ino_t ino_of(struct req_fixture *f, const char *path)
 	snprintf(copy, sizeof(copy), "%s", path);
 	for (name = strtok_r(copy, "/", &save); name;
 	     name = strtok_r(NULL, "/", &save)) {
-		if (mfs_req_lookup(f->fs, ino, name, &e) < 0)
+		if (mfs_req_lookup(f->fs, ino, name, true, &e) < 0)
 			return 0;
 		mfs_req_forget(f->fs, e.ino, 1);
 		ino = e.ino;
@@ -127,11 +129,11 @@ static void test_lookup_getattr_listing(void **state)
 	size_t i;
 	bool saw_hits = false;
 
-	assert_int_equal(mfs_req_lookup(f->fs, MFS_ROOT_INO, f->pid, &e), 0);
+	assert_int_equal(mfs_req_lookup(f->fs, MFS_ROOT_INO, f->pid, true, &e), 0);
 	assert_true(S_ISDIR(e.attr.st_mode));
 	assert_int_equal(mfs_req_getattr(f->fs, e.ino, &st), 0);
 	assert_int_equal(st.st_ino, e.ino);
-	assert_int_equal(mfs_req_opendir(f->fs, e.ino, &l), 0);
+	assert_int_equal(mfs_req_opendir(f->fs, e.ino, true, &l), 0);
 	assert_string_equal(l->v[0].name, ".");
 	assert_string_equal(l->v[1].name, "..");
 	assert_int_equal(l->v[1].ino, MFS_ROOT_INO);
@@ -140,10 +142,10 @@ static void test_lookup_getattr_listing(void **state)
 	assert_true(saw_hits);
 	mfs_listing_free(l);
 	mfs_req_forget(f->fs, e.ino, 1);
-	assert_int_equal(mfs_req_lookup(f->fs, MFS_ROOT_INO, "no such", &e),
+	assert_int_equal(mfs_req_lookup(f->fs, MFS_ROOT_INO, "no such", true, &e),
 			 -ENOENT);
 	assert_int_equal(mfs_req_getattr(f->fs, 1u << 30, &st), -ENOENT);
-	assert_int_equal(mfs_req_opendir(f->fs, ino_of(f, "files"), &l), 0);
+	assert_int_equal(mfs_req_opendir(f->fs, ino_of(f, "files"), true, &l), 0);
 	mfs_listing_free(l);
 }
 
@@ -161,6 +163,56 @@ static void test_lookup_miss_reads_again(void **state)
 	assert_int_equal(mmstats_add_field(f->writer, &late, NULL), 0);
 	assert_true(ino_of(f, path) != 0);
 	assert_string_equal(render(f, &root, ino_of(f, path), 0), "99\n");
+}
+
+/*
+ * The thread serving the mount does no work that grows with a file: a
+ * lookup that misses, an opendir or a value that must read a file not
+ * held mapped say -EWOULDBLOCK (ops.c then hands them to the lane), and
+ * do it when allowed to block.
+ */
+static void test_serving_never_blocks(void **state)
+{
+	struct req_fixture *f = *state;
+	struct mmstats_field_def late = MMSTATS_DEF_STATIC_U("late",
+		MMSTATS_STATIC_UINT64, 99);
+	struct mfs_caller serving = caller(0, 0, not_in_groups);
+	const char *base = strrchr(mmstats_filename(f->writer), '/') + 1;
+	struct fuse_entry_param e;
+	struct mfs_listing *l;
+	struct mfs_text *t;
+	fuse_ino_t dir, hits;
+	char path[64];
+
+	serving.may_block = false;
+	dir = ino_of(f, f->pid);
+	snprintf(path, sizeof(path), "%s/hits", f->pid);
+	hits = ino_of(f, path);
+	assert_int_equal(mfs_req_lookup(f->fs, dir, "hits", false, &e), 0);
+	mfs_req_forget(f->fs, e.ino, 1);
+	assert_int_equal(mfs_req_opendir(f->fs, dir, false, &l), 0);
+	mfs_listing_free(l);
+	assert_int_equal(mfs_statfile_render(f->fs, &serving, hits, &t), 0);
+	free(t);
+
+	assert_int_equal(mmstats_add_field(f->writer, &late, NULL), 0);
+	assert_int_equal(mfs_req_lookup(f->fs, dir, "late", false, &e),
+			 -EWOULDBLOCK);
+	assert_int_equal(mfs_req_lookup(f->fs, dir, "late", true, &e), 0);
+	mfs_req_forget(f->fs, e.ino, 1);
+
+	pthread_mutex_lock(&f->fs->lock);
+	mfs_budget_release(&f->fs->model, mfs_model_src(&f->fs->model, base));
+	pthread_mutex_unlock(&f->fs->lock);
+	assert_int_equal(mfs_statfile_render(f->fs, &serving, hits, &t),
+			 -EWOULDBLOCK);
+	assert_int_equal(mfs_req_opendir(f->fs, dir, false, &l), -EWOULDBLOCK);
+	serving.may_block = true;
+	assert_int_equal(mfs_statfile_render(f->fs, &serving, hits, &t), 0);
+	assert_memory_equal(t->data, "41\n", 3);
+	free(t);
+	assert_int_equal(mfs_req_opendir(f->fs, dir, true, &l), 0);
+	mfs_listing_free(l);
 }
 
 /* Checked against the source file as it is at the read, for each caller. */
@@ -240,6 +292,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_for_callers, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_serving_never_blocks,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_open_file_reads_again_at_zero, setup, teardown),
 	};

@@ -239,6 +239,220 @@ static void test_files_that_are_not_mapped(void **state)
 	assert_null(m);
 }
 
+/* The map of `path` within `lim`, which returns `want`. */
+static struct mmstats_map *map_within(const char *path,
+				      const struct mmstats_limits *lim,
+				      int want)
+{
+	struct mmstats_map *m;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(mmstats_map_fd_within(fd, lim, &m), want);
+	assert_non_null(m);
+	return m;
+}
+
+/* n fields "f.000"... holding 10 times their index; its path. */
+static const char *many_fields(const char *name, int n)
+{
+	const char *path = tmp_path(name);
+	char label[16];
+	int i;
+
+	fb_init(&fb);
+	for (i = 0; i < n; i++) {
+		snprintf(label, sizeof(label), "f.%03d", i);
+		fb_u64(&fb, label, 10 * (uint64_t)i);
+	}
+	fb_pad(&fb);
+	assert_int_equal(fb_write(&fb, path), 0);
+	return path;
+}
+
+/* Each field of many_fields() takes 2+5+2+1+1+8 bytes after the version. */
+#define MANY_FIELD_SIZE	19
+
+/* 100 fields, 10 read: those whole and right, the rest said to be left. */
+static void test_limit_of_fields(void **state)
+{
+	const struct mmstats_limits lim = { .max_fields = 10 };
+	const struct mmstats_snapshot *f;
+	struct mmstats_map *m;
+	struct mmstats_value v;
+	char want[160];
+	size_t i;
+
+	(void)state;
+	m = map_within(many_fields("hundred.mmstats", 100), &lim, -E2BIG);
+	f = mmstats_map_fields(m);
+	assert_int_equal(f->nstats, 10);
+	assert_int_equal(f->err, -E2BIG);
+	snprintf(want, sizeof(want), "more than 10 fields: fields from offset "
+		 "%d on are not read", 1 + 10 * MANY_FIELD_SIZE);
+	assert_string_equal(f->errmsg, want);
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(f->stats[i].value.v.u, 10 * i);
+		assert_int_equal(mmstats_map_value(m, i, &v, NULL, 0, NULL),
+				 0);
+		assert_int_equal(v.kind, MMSTATS_KIND_UINT);
+		assert_int_equal(v.v.u, 10 * i);
+	}
+	assert_string_equal(f->stats[9].label, "f.009");
+	assert_int_equal(mmstats_map_value(m, 10, &v, NULL, 0, NULL),
+			 -EINVAL);
+	mmstats_map_close(m);
+}
+
+/*
+ * Labels of 1, 2, 3, ... 9 bytes (sums 1, 3, 6, 10, 15, ...): a limit
+ * of 12 bytes keeps the four that fit, one of 10 the same four.
+ */
+static void test_limit_of_label_bytes(void **state)
+{
+	const char *path = tmp_path("labels.mmstats");
+	struct mmstats_limits lim = { .max_label_bytes = 12 };
+	const struct mmstats_snapshot *f;
+	struct mmstats_map *m;
+	char label[16], want[160];
+	size_t off = 0;
+	int i;
+
+	(void)state;
+	fb_init(&fb);
+	for (i = 1; i <= 9; i++) {
+		memset(label, 'a' + i - 1, (size_t)i);
+		label[i] = '\0';
+		if (i == 5)
+			off = fb.len;
+		fb_u64(&fb, label, (uint64_t)i);
+	}
+	fb_pad(&fb);
+	assert_int_equal(fb_write(&fb, path), 0);
+	m = map_within(path, &lim, -E2BIG);
+	f = mmstats_map_fields(m);
+	assert_int_equal(f->nstats, 4);
+	assert_string_equal(f->stats[3].label, "dddd");
+	assert_int_equal(f->stats[3].value.v.u, 4);
+	snprintf(want, sizeof(want), "labels of more than 12 bytes: fields "
+		 "from offset %zu on are not read", off);
+	assert_string_equal(f->errmsg, want);
+	mmstats_map_close(m);
+	lim.max_label_bytes = 10;	/* the four fill it exactly */
+	m = map_within(path, &lim, -E2BIG);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 4);
+	mmstats_map_close(m);
+	lim.max_label_bytes = 9;
+	m = map_within(path, &lim, -E2BIG);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 3);
+	mmstats_map_close(m);
+	lim.max_label_bytes = 45;	/* all nine, 1 + 2 + ... + 9 */
+	m = map_within(path, &lim, 0);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 9);
+	assert_int_equal(mmstats_map_fields(m)->err, 0);
+	mmstats_map_close(m);
+}
+
+/*
+ * A map stopped at its limit: fields added past it and bytes appended
+ * are no change, a covered label rewritten in place or the file cut
+ * are.
+ */
+static void test_limited_map_changes(void **state)
+{
+	const struct mmstats_limits lim = { .max_fields = 2 };
+	struct mmstats *s = writer("limited.mmstats");
+	struct mmstats_field_def def = { .type = MMSTATS_STATIC_UINT64 };
+	struct mmstats_map *m;
+	struct mmstats_value v;
+	char label[32];
+	int fd, i;
+
+	(void)state;
+	mmstats_incr(mmstats_field(s, 0), 3);
+	m = map_within(mmstats_filename(s), &lim, -E2BIG);
+	assert_int_equal(mmstats_map_fields(m)->nstats, 2);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	def.label = "late";
+	assert_int_equal(mmstats_add_field(s, &def, NULL), 0);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	def.label = label;
+	for (i = 0; i < 300; i++) {	/* the file grows past the mapping */
+		snprintf(label, sizeof(label), "grown.%03d", i);
+		assert_int_equal(mmstats_add_field(s, &def, NULL), 0);
+	}
+	assert_int_equal(mmstats_map_changed(m), 0);
+	mmstats_incr(mmstats_field(s, 0), 4);
+	assert_int_equal(mmstats_map_value(m, 0, &v, NULL, 0, NULL), 0);
+	assert_int_equal(v.v.u, 7);
+	fd = open(mmstats_filename(s), O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "x", 1, 1 << 20), 1);	/* appended */
+	assert_int_equal(mmstats_map_changed(m), 0);
+	assert_int_equal(pwrite(fd, "HITS", 4, 3), 4);	/* field 0's label */
+	assert_int_equal(mmstats_map_changed(m), 1);
+	assert_int_equal(pwrite(fd, "hits", 4, 3), 4);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	assert_int_equal(ftruncate(fd, 100), 0);	/* cut in the mapping */
+	assert_int_equal(mmstats_map_changed(m), 1);
+	close(fd);
+	mmstats_map_close(m);
+	mmstats_remove(s);
+}
+
+/*
+ * The label size of the field the parse stopped before is all it read
+ * of it: another one there is a file rewritten in place.
+ */
+static void test_limited_map_stopping_field(void **state)
+{
+	const struct mmstats_limits lim = { .max_fields = 10 };
+	const char *path = many_fields("stop.mmstats", 12);
+	struct mmstats_map *m;
+	uint16_t n = 4;
+	int fd;
+
+	(void)state;
+	m = map_within(path, &lim, -E2BIG);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &n, 2, 1 + 10 * MANY_FIELD_SIZE), 2);
+	assert_int_equal(mmstats_map_changed(m), 1);
+	n = 5;
+	assert_int_equal(pwrite(fd, &n, 2, 1 + 10 * MANY_FIELD_SIZE), 2);
+	assert_int_equal(mmstats_map_changed(m), 0);
+	assert_int_equal(pwrite(fd, "\2", 1, 0), 1);	/* version byte */
+	assert_int_equal(mmstats_map_changed(m), 1);
+	close(fd);
+	mmstats_map_close(m);
+}
+
+/* Limits of 0, or above what the file holds, or just at it: no error. */
+static void test_limits_that_do_not_bind(void **state)
+{
+	const struct mmstats_limits none = { 0 }, above = {
+		.max_fields = 1000, .max_label_bytes = 100000,
+	}, at = { .max_fields = 100, .max_label_bytes = 500 };
+	const struct mmstats_limits *lims[] = { NULL, &none, &above, &at };
+	const char *path = many_fields("loose.mmstats", 100);
+	const struct mmstats_snapshot *f;
+	struct mmstats_map *m;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+		m = map_within(path, lims[i], 0);
+		f = mmstats_map_fields(m);
+		assert_int_equal(f->nstats, 100);
+		assert_int_equal(f->err, 0);
+		assert_string_equal(f->errmsg, "");
+		assert_int_equal(f->stats[99].value.v.u, 990);
+		assert_int_equal(mmstats_map_changed(m), 0);
+		mmstats_map_close(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +462,11 @@ int main(void)
 		cmocka_unit_test(test_what_changes_the_shape),
 		cmocka_unit_test(test_bad_field_keeps_what_is_before),
 		cmocka_unit_test(test_files_that_are_not_mapped),
+		cmocka_unit_test(test_limit_of_fields),
+		cmocka_unit_test(test_limit_of_label_bytes),
+		cmocka_unit_test(test_limited_map_changes),
+		cmocka_unit_test(test_limited_map_stopping_field),
+		cmocka_unit_test(test_limits_that_do_not_bind),
 	};
 
 	return testdir_run_group("test_map", tests);
