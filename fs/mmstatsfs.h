@@ -92,7 +92,10 @@ void mfs_queue_all(struct mfs *fs);
 void mfs_refresh_one(struct mfs *fs, const char *name);
 void mfs_refresh_pid(struct mfs *fs, pid_t pid);
 void mfs_refresh_pending(struct mfs *fs);
-/* Read the whole source directory again. */
+/*
+ * Read the whole source directory again: what is no longer listed goes
+ * at once, the rest is queued (mfs_queue_refresh).
+ */
 void mfs_rescan(struct mfs *fs);
 /*
  * A read found the file of source `name`, mapped as h, shrunk to st's
@@ -104,8 +107,13 @@ void mfs_source_shrank(struct mfs *fs, const char *name,
 
 /* Have the watcher send the queued changes to the kernel. */
 void mfs_kick(struct mfs *fs);
-/* Send them now (watcher thread only). */
-void mfs_send_changes(struct mfs *fs);
+/*
+ * Bring the /<pid> directories of the changes up to date, and send the
+ * changes now (watcher thread only).  Returns the milliseconds after
+ * which to call it again for the directories left (mfs_model_flush), or
+ * -1.
+ */
+long mfs_send_changes(struct mfs *fs);
 
 int mfs_watch_start(struct mfs *fs);
 void mfs_watch_stop(struct mfs *fs);

@@ -71,10 +71,9 @@ static void run_deferred(struct mfs *fs, struct mfs_job *j, bool cancel)
 	struct deferred *d = (struct deferred *)j;
 
 	(void)fs;
-	if (cancel)
-		fuse_reply_err(d->req, EIO);	/* unmounted meanwhile */
-	else
-		d->attempt(d->req, d, true);
+	/* cancel: unmounted meanwhile.  A request is always answered. */
+	if (cancel || d->attempt(d->req, d, true) == -EWOULDBLOCK)
+		fuse_reply_err(d->req, EIO);
 	free(d);
 }
 

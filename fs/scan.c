@@ -131,6 +131,10 @@ void mfs_queue_refresh(struct mfs *fs, char *const *names, size_t n)
 	struct stat st;
 	size_t i;
 
+	if (!fs->lane.nthreads) {	/* before the mount: read them now */
+		mfs_refresh(fs, names, n);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if (fstatat(fs->srcfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    mfs_lane_refresh(fs, names[i], st.st_uid) < 0)
@@ -231,8 +235,10 @@ void mfs_queue_all(struct mfs *fs)
 }
 
 /*
- * A sweep of the source directory: every name listed is refreshed, and
- * whatever the model holds that no refresh saw meanwhile is gone.
+ * A sweep of the source directory: whatever the model holds that is not
+ * listed is gone, and every name listed is read again, by the lane's
+ * workers once they run (a rescan after a lost event must not read
+ * thousands of files in the watcher, which also tells exits).
  */
 void mfs_rescan(struct mfs *fs)
 {
@@ -248,15 +254,14 @@ void mfs_rescan(struct mfs *fs)
 		return;
 	}
 	pthread_mutex_lock(&fs->lock);
-	mfs_model_sweep_begin(&fs->model);
-	pthread_mutex_unlock(&fs->lock);
-	for (i = 0; i < names.n; i++)
-		refresh_name(fs, names.v[i], epoch);
-	pthread_mutex_lock(&fs->lock);
-	if (still_current(fs, epoch))
+	if (still_current(fs, epoch)) {
+		mfs_model_sweep_begin(&fs->model);
+		for (i = 0; i < names.n; i++)
+			mfs_model_seen(&fs->model, names.v[i]);
 		mfs_model_sweep_end(&fs->model, &fs->changes);
-	mfs_model_flush(&fs->model, &fs->changes);
+	}
 	pthread_mutex_unlock(&fs->lock);
+	mfs_queue_refresh(fs, names.v, names.n);
 	mfs_strv_free(&names);
 	mfs_kick(fs);
 }

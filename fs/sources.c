@@ -151,15 +151,63 @@ static void touch_proc(struct mfs_model *m, struct mfs_proc *p,
 	}
 }
 
-void mfs_model_flush(struct mfs_model *m, struct mfs_changes *ch)
+static size_t proc_fields(const struct mfs_proc *p)
 {
-	struct mfs_proc *p;
+	const struct mfs_src *s;
+	size_t n = 0;
 
-	while ((p = m->dirty)) {
-		m->dirty = p->dirty_next;
+	for (s = p->srcs; s; s = s->proc_next)
+		n += s->info.fields;
+	return n;
+}
+
+static long ms_until(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (t->tv_sec - now.tv_sec) * 1000 +
+	       (t->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Sync big p now, and none again for 4 times as long as it took. */
+static void sync_big(struct mfs_model *m, struct mfs_proc *p,
+		     struct mfs_changes *ch)
+{
+	struct timespec t0, t1;
+	long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sync_proc(m, p, ch);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec;
+	ns = 4 * ns + t1.tv_nsec;
+	m->big_sync_after.tv_sec = t1.tv_sec + ns / 1000000000L;
+	m->big_sync_after.tv_nsec = ns % 1000000000L;
+}
+
+long mfs_model_flush(struct mfs_model *m, struct mfs_changes *ch)
+{
+	struct mfs_proc *p, **pp = &m->dirty;
+	long wait = -1, left;
+	bool big;
+
+	while ((p = *pp)) {
+		big = proc_fields(p) > MFS_INLINE_FIELDS;
+		left = big ? ms_until(&m->big_sync_after) : 0;
+		if (left > 0) {		/* stays dirty, for later */
+			wait = wait < 0 || left < wait ? left : wait;
+			pp = &p->dirty_next;
+			continue;
+		}
+		*pp = p->dirty_next;
 		p->dirty = false;
-		sync_proc(m, p, ch);
+		if (big)
+			sync_big(m, p, ch);
+		else
+			sync_proc(m, p, ch);
 	}
+	return wait;
 }
 
 /* The process record of pid, made and watched on first use. */

@@ -90,6 +90,7 @@ struct mfs_model {
 	 */
 	bool coalesce;
 	struct mfs_proc *dirty;
+	struct timespec big_sync_after;	/* the next sync of a big /<pid> */
 	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
 	struct mfs_proc *proc_hash[MFS_PROC_BUCKETS];
 };
@@ -136,8 +137,14 @@ void mfs_model_seen(struct mfs_model *m, const char *name);
  */
 void mfs_model_shrank(struct mfs_model *m, const char *name,
 		      const struct mfs_handle *h, off_t size);
-/* Bring every /<pid> marked dirty up to date (see coalesce). */
-void mfs_model_flush(struct mfs_model *m, struct mfs_changes *ch);
+/*
+ * Bring every /<pid> marked dirty up to date (see coalesce); those of
+ * more than MFS_INLINE_FIELDS labels in all hold the lock long, so each
+ * such sync is followed by 4 times its length without one (the lock is
+ * free 80% of the time, whatever an owner's files do).  Returns the
+ * milliseconds until the dirty ones left may be synced, or -1: none left.
+ */
+long mfs_model_flush(struct mfs_model *m, struct mfs_changes *ch);
 /* The process behind pidfd events has exited. */
 void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 			 struct mfs_changes *ch);

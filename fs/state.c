@@ -42,13 +42,14 @@ static void notify(struct mfs *fs, const struct mfs_change *c)
 			fs->timeout);
 }
 
-void mfs_send_changes(struct mfs *fs)
+long mfs_send_changes(struct mfs *fs)
 {
 	struct mfs_changes ch;
 	size_t i;
+	long wait;
 
 	pthread_mutex_lock(&fs->lock);
-	mfs_model_flush(&fs->model, &fs->changes);
+	wait = mfs_model_flush(&fs->model, &fs->changes);
 	ch = fs->changes;
 	memset(&fs->changes, 0, sizeof(fs->changes));
 	pthread_mutex_unlock(&fs->lock);
@@ -58,6 +59,7 @@ void mfs_send_changes(struct mfs *fs)
 		mfs_log(LOG_ERR, "out of memory: kernel caches may be stale "
 			"for up to %g s", fs->timeout);
 	mfs_changes_free(&ch);
+	return wait;
 }
 
 int mfs_init(struct mfs *fs, const char *source)

@@ -259,6 +259,7 @@ static void *watcher(void *arg)
 	struct epoll_event evs[64];
 	struct timespec reread = { 0 };
 	bool check_pending;
+	long later;
 	int n, i;
 
 	while (!__atomic_load_n(&fs->stopping, __ATOMIC_ACQUIRE)) {
@@ -299,7 +300,9 @@ static void *watcher(void *arg)
 		if (mfs_srcdir_missing(fs))
 			arm_within(fs, REOPEN_MS);
 		reread_left_out(fs, &reread);
-		mfs_send_changes(fs);
+		later = mfs_send_changes(fs);
+		if (later >= 0)
+			arm_within(fs, later + 1);
 	}
 	return NULL;
 }
