@@ -91,7 +91,8 @@ void mfs_queue_refresh(struct mfs *fs, char *const *names, size_t n);
 void mfs_queue_all(struct mfs *fs);
 void mfs_refresh_one(struct mfs *fs, const char *name);
 void mfs_refresh_pid(struct mfs *fs, pid_t pid);
-void mfs_refresh_pending(struct mfs *fs);
+/* Files not parsed yet (mfs_model_pending), now or, with queue, queued. */
+void mfs_refresh_pending(struct mfs *fs, bool queue);
 /*
  * Read the whole source directory again: what is no longer listed goes
  * at once, the rest is queued (mfs_queue_refresh).

@@ -70,7 +70,7 @@ static bool refresh_dir(struct mfs *fs, const struct dirinfo *di,
 	case MFS_ROOT:
 		if (!name)
 			return false;
-		mfs_refresh_pending(fs);
+		mfs_refresh_pending(fs, false);
 		return true;
 	case MFS_FILES_DIR:
 		if (!name || !mfs_source_name_ok(name))

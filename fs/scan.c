@@ -175,7 +175,7 @@ void mfs_refresh_pid(struct mfs *fs, pid_t pid)
 	mfs_strv_free(&names);
 }
 
-void mfs_refresh_pending(struct mfs *fs)
+void mfs_refresh_pending(struct mfs *fs, bool queue)
 {
 	struct mfs_strv names = { 0 };
 	int err;
@@ -185,7 +185,10 @@ void mfs_refresh_pending(struct mfs *fs)
 	pthread_mutex_unlock(&fs->lock);
 	if (err)
 		mfs_log(LOG_ERR, "out of memory");
-	mfs_refresh(fs, names.v, names.n);
+	if (queue)
+		mfs_queue_refresh(fs, names.v, names.n);
+	else
+		mfs_refresh(fs, names.v, names.n);
 	mfs_strv_free(&names);
 }
 

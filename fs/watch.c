@@ -190,21 +190,6 @@ static bool any_polled(struct mfs *fs)
 	return n > 0;
 }
 
-/* Files not parsed yet, for the lane to read again. */
-static void queue_pending(struct mfs *fs)
-{
-	struct mfs_strv names = { 0 };
-	int err;
-
-	pthread_mutex_lock(&fs->lock);
-	err = mfs_model_pending(&fs->model, &names);
-	pthread_mutex_unlock(&fs->lock);
-	if (err)
-		mfs_log(LOG_ERR, "out of memory");
-	mfs_queue_refresh(fs, names.v, names.n);
-	mfs_strv_free(&names);
-}
-
 static long ms_since(const struct timespec *t)
 {
 	struct timespec now;
@@ -285,7 +270,7 @@ static void *watcher(void *arg)
 				drain(fs->timerfd);
 				if (mfs_srcdir_missing(fs))
 					reopen_source(fs);
-				queue_pending(fs);
+				mfs_refresh_pending(fs, true);
 				poll_procs(fs);
 				check_pending = true;
 				break;
