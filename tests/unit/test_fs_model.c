@@ -260,6 +260,77 @@ static void test_foreign_owner(void **state)
 	mmstats_remove(s);
 }
 
+static void copy_as(struct fixture *f, const char *name)
+{
+	copy_vector(f, "many_fields.mmstats");
+	assert_int_equal(renameat(f->dirfd, "many_fields.mmstats", f->dirfd,
+				  name), 0);
+}
+
+/*
+ * What one owner's files may cost (owners.h): fields shown, files
+ * recorded, and what is read again once room is made.
+ */
+static void test_owner_budgets(void **state)
+{
+	struct fixture *f = *state;
+	struct mfs_limits *lim = &f->model.limits;
+	size_t n;
+
+	copy_as(f, "a.mmstats");
+	fixture_refresh(f, "a.mmstats");
+	n = mfs_model_src(&f->model, "a.mmstats")->info.fields;
+	assert_true(n >= 100);
+	lim->owner_fields = 2 * n;
+	lim->owner_files = 3;
+	copy_as(f, "b.mmstats");
+	copy_as(f, "c.mmstats");
+	copy_as(f, "d.mmstats");
+	fixture_refresh(f, "b.mmstats");
+	fixture_refresh(f, "c.mmstats");
+	assert_non_null(at(f, "files/b.mmstats/bulk.counter.499"));
+	assert_null(at(f, "files/c.mmstats"));	/* past owner_fields */
+	assert_int_equal(mfs_model_src(&f->model, "c.mmstats")->state,
+			 MFS_SRC_OVER);
+	assert_false(f->model.reread_wanted);
+	/* a fourth file is not even recorded */
+	assert_false(mfs_model_admits(&f->model, "d.mmstats", getuid()));
+	assert_true(mfs_model_admits(&f->model, "c.mmstats", getuid()));
+	fixture_refresh(f, "d.mmstats");
+	assert_null(mfs_model_src(&f->model, "d.mmstats"));
+	/* room made: what was left out is read again, and fits */
+	mfs_model_remove(&f->model, "a.mmstats", &f->ch);
+	assert_true(mfs_model_reread(&f->model));
+	assert_false(mfs_model_reread(&f->model));
+	fixture_refresh(f, "c.mmstats");
+	assert_non_null(at(f, "files/c.mmstats/bulk.counter.499"));
+	/* another owner has a budget of its own */
+	if (geteuid() == 0) {
+		assert_int_equal(fchownat(f->dirfd, "d.mmstats", 65534, 65534,
+					  0), 0);
+		assert_true(mfs_model_admits(&f->model, "d.mmstats", 65534));
+		fixture_refresh(f, "d.mmstats");
+		assert_non_null(at(f, "files/d.mmstats/bulk.counter.499"));
+	}
+}
+
+/* One file is read up to max_fields: the fields before are shown. */
+static void test_file_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct mfs_src *s;
+
+	f->model.limits.file.max_fields = 100;
+	copy_as(f, "a.mmstats");
+	fixture_refresh(f, "a.mmstats");
+	s = mfs_model_src(&f->model, "a.mmstats");
+	assert_int_equal(s->info.err, -E2BIG);
+	assert_int_equal(s->info.fields, 100);
+	assert_int_equal(nchildren(at(f, "files/a.mmstats")), 100);
+	assert_non_null(at(f, "files/a.mmstats/bulk.counter.099"));
+	assert_null(at(f, "files/a.mmstats/bulk.counter.100"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +342,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_and_vanished_files,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_budgets, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_file_limit, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_owner,
 						setup, teardown),
 	};
