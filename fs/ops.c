@@ -90,7 +90,8 @@ static void serve(fuse_req_t req, const struct deferred *d, const char *name)
 		return;
 	}
 	*q = *d;
-	memcpy(q->name, name, len);
+	if (len)
+		memcpy(q->name, name, len);
 	q->req = req;
 	q->job.run = run_deferred;
 	q->job.uid = fuse_req_ctx(req)->uid;
