@@ -226,6 +226,7 @@ int mmstats_map_changed(const struct mmstats_map *m)
 	if (fstat(m->fd, &st) < 0)
 		return mms_error(-errno, "fstat: %s", strerror(errno));
 	if ((size_t)st.st_size < mp->len || !mp->base ||
+	    (size_t)st.st_size > MMSTATS_MAX_FILE_SIZE ||
 	    !(mp->end_clean || mp->limited))
 		return 1;
 	same = mms_guarded(mp->base, mp->len, structure_same, (void *)m);

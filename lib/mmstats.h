@@ -483,9 +483,10 @@ int mmstats_map_value(const struct mmstats_map *m, size_t i,
 /*
  * Whether the file may hold other fields than the map: 1 when it is no
  * longer what the map was parsed from (a label or type differs: it was
- * rewritten in place), a field was added after them, it shrank, or its
- * parse stopped at a bad field (which may since have been written
- * whole); 0 when not (values changed, bytes appended past its end, its
+ * rewritten in place), a field was added after them, it shrank, it grew
+ * past MMSTATS_MAX_FILE_SIZE (a new map refuses it), or its parse
+ * stopped at a bad field (which may since have been written whole); 0
+ * when not (values changed, bytes appended past its end, its
  * times touched); or -errno.  A map stopped at its limits (-E2BIG)
  * changes only when one of its fields, or the label size of the field
  * it stopped before, does, or the file shrank: fields added past the

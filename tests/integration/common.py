@@ -180,6 +180,42 @@ def mount(src, mnt, *opts, foreground=True):
     return p, log
 
 
+def _slurp(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read().strip()
+    except OSError as e:
+        return str(e)
+
+
+def daemon_stacks(pid):
+    """Where each thread of a daemon that will not exit is waiting."""
+    out = []
+    for tid in sorted(os.listdir("/proc/%d/task" % pid), key=int):
+        t = "/proc/%d/task/%s/" % (pid, tid)
+        out.append("thread %s %s wchan=%s syscall=%s\n%s" % (
+            tid, _slurp(t + "comm"), _slurp(t + "wchan"),
+            _slurp(t + "syscall"), _slurp(t + "stack")))
+    return "\n".join(out)
+
+
+def holders(mnt):
+    """Processes with a descriptor or directory under mnt."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            links = [os.readlink("/proc/%s/cwd" % pid)]
+            fds = "/proc/%s/fd" % pid
+            links += [os.readlink(os.path.join(fds, fd))
+                      for fd in os.listdir(fds)]
+        except OSError:
+            continue
+        if any(l == mnt or l.startswith(mnt + "/") for l in links):
+            found.append("%s %s" % (pid, _slurp("/proc/%s/cmdline" % pid)
+                                    .replace("\0", " ")))
+    return found
+
+
 def unmount_all():
     for p, mnt, log in DAEMONS:
         if os.path.ismount(mnt):
@@ -189,6 +225,9 @@ def unmount_all():
             try:
                 p.wait(timeout=5)
             except subprocess.TimeoutExpired:
+                print("daemon %d for %s outlived its unmount by 5 s; "
+                      "held by %s;\n%s" % (p.pid, mnt, holders(mnt),
+                                            daemon_stacks(p.pid)))
                 p.kill()
                 p.wait()
         log.close()

@@ -195,6 +195,35 @@ static void test_what_changes_the_shape(void **state)
 	mmstats_map_close(m);
 }
 
+/*
+ * Grown past what a reader accepts after it was mapped (as `truncate -s`
+ * does to a good file): changed, so that a new map, which refuses it,
+ * is made; until then the old map still reads the fields it found.
+ */
+static void test_grown_past_the_limit(void **state)
+{
+	const char *path = tmp_path("grown.mmstats");
+	struct mmstats_map *m, *again;
+	struct mmstats_value v;
+
+	(void)state;
+	fb_init(&fb);
+	fb_u64(&fb, "alpha", 1);
+	fb_pad(&fb);
+	assert_int_equal(fb_write(&fb, path), 0);
+	m = map_of(path, 0);
+	assert_int_equal(truncate(path, MMSTATS_MAX_FILE_SIZE), 0);
+	assert_int_equal(mmstats_map_changed(m), 0);	/* zeros appended */
+	assert_int_equal(truncate(path, MMSTATS_MAX_FILE_SIZE + 1), 0);
+	assert_int_equal(mmstats_map_changed(m), 1);
+	assert_int_equal(mmstats_map_value(m, 0, &v, NULL, 0, NULL), 0);
+	assert_int_equal(v.v.u, 1);
+	again = map_of(path, -EFBIG);
+	assert_int_equal(mmstats_map_fields(again)->nstats, 0);
+	mmstats_map_close(again);
+	mmstats_map_close(m);
+}
+
 /* A bad field: the fields before it, and the map is always "changed". */
 static void test_bad_field_keeps_what_is_before(void **state)
 {
@@ -460,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_added_fields_change_the_shape),
 		cmocka_unit_test(test_packed_file_ends_at_odd_offsets),
 		cmocka_unit_test(test_what_changes_the_shape),
+		cmocka_unit_test(test_grown_past_the_limit),
 		cmocka_unit_test(test_bad_field_keeps_what_is_before),
 		cmocka_unit_test(test_files_that_are_not_mapped),
 		cmocka_unit_test(test_limit_of_fields),
