@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "json.h"
+
 static const struct {
 	const char *name;
 	enum aggr aggr;
@@ -127,99 +129,119 @@ static int pick_extreme(const struct mmstats_value *vals, size_t n, int sign,
 	return 0;
 }
 
-static void int128_value(__int128 x, struct mmstats_value *out)
+/*
+ * A sum is exact in an __int128: n values of at most 2^64 - 1 each that
+ * lie in one array of n >= 2-byte elements number at most 2^63 - 1, so
+ * their sum stays below 2^127.  No overflow check is needed, nor could
+ * one ever fire.
+ */
+_Static_assert(sizeof(struct mmstats_value) >= 2 && SIZE_MAX <= UINT64_MAX,
+	       "an array of values is too short to overflow an __int128 sum");
+
+/* sum() as Python adds: exact integers until the first float, then floats. */
+struct running_sum {
+	__int128 i;
+	double d;
+	bool floating;
+	size_t count;		/* values added */
+};
+
+static void sum_add(struct running_sum *s, const struct mmstats_value *v)
 {
-	if (x >= INT64_MIN && x <= INT64_MAX) {
-		out->kind = MMSTATS_KIND_INT;
-		out->v.i = (int64_t)x;
-	} else if (x > 0 && x <= (__int128)UINT64_MAX) {
-		out->kind = MMSTATS_KIND_UINT;
-		out->v.u = (uint64_t)x;
-	} else {
-		out->kind = MMSTATS_KIND_FLOAT;
-		out->v.d = (double)x;
+	s->count++;
+	if (!s->floating && v->kind != MMSTATS_KIND_FLOAT) {
+		s->i += as_int128(v);
+		return;
 	}
+	if (!s->floating) {
+		/* int + float: float(int), correctly rounded as Python's */
+		s->d = (double)s->i;
+		s->floating = true;
+	}
+	s->d += (double)as_long_double(v);
 }
 
-/*
- * sum() as Python adds: exact integers until the first float, then
- * floating point from there on.  `count` gets how many were added.
- */
 static int sum_values(const struct mmstats_value *vals, size_t n, bool nonzero,
-		      struct mmstats_value *out, size_t *count)
+		      struct running_sum *s)
 {
-	__int128 isum = 0;
-	double dsum = 0;
-	bool floating = false;
 	size_t i;
 
-	*count = 0;
+	memset(s, 0, sizeof(*s));
 	for (i = 0; i < n; i++) {
 		if (!is_number(&vals[i]))
 			return -EINVAL;
 		if (nonzero && !is_truthy(&vals[i]))
 			continue;
-		(*count)++;
-		if (!floating && vals[i].kind != MMSTATS_KIND_FLOAT) {
-			isum += as_int128(&vals[i]);
-			continue;
-		}
-		if (!floating) {
-			dsum = (double)isum;
-			floating = true;
-		}
-		dsum += (double)as_long_double(&vals[i]);
-	}
-	if (floating) {
-		out->kind = MMSTATS_KIND_FLOAT;
-		out->v.d = dsum;
-	} else {
-		int128_value(isum, out);
+		sum_add(s, &vals[i]);
 	}
 	return 0;
 }
 
-static double value_double(const struct mmstats_value *v)
+/* The sum as the narrowest kind that holds it, as Python's int would. */
+static void sum_result(const struct running_sum *s, struct aggr_result *out)
 {
-	return (double)as_long_double(v);
+	if (s->floating) {
+		out->value.kind = MMSTATS_KIND_FLOAT;
+		out->value.v.d = s->d;
+	} else if (s->i >= INT64_MIN && s->i <= INT64_MAX) {
+		out->value.kind = MMSTATS_KIND_INT;
+		out->value.v.i = (int64_t)s->i;
+	} else if (s->i > 0 && s->i <= (__int128)UINT64_MAX) {
+		out->value.kind = MMSTATS_KIND_UINT;
+		out->value.v.u = (uint64_t)s->i;
+	} else {
+		out->is_wide = true;
+		out->wide = s->i;
+	}
 }
 
-static int average(const struct mmstats_value *vals, size_t n, bool nonzero,
-		   struct mmstats_value *out)
+static int sum(const struct mmstats_value *vals, size_t n,
+	       struct aggr_result *out)
 {
-	struct mmstats_value sum;
-	size_t count;
+	struct running_sum s;
 	int err;
 
-	err = sum_values(vals, n, nonzero, &sum, &count);
+	err = sum_values(vals, n, false, &s);
+	if (!err)
+		sum_result(&s, out);
+	return err;
+}
+
+/* float(sum(v)) / len(v) */
+static int average(const struct mmstats_value *vals, size_t n, bool nonzero,
+		   struct aggr_result *out)
+{
+	struct running_sum s;
+	int err;
+
+	err = sum_values(vals, n, nonzero, &s);
 	if (err)
 		return err;
-	if (count == 0)
+	if (s.count == 0)
 		return -EINVAL;	/* ZeroDivisionError in the reference */
-	out->kind = MMSTATS_KIND_FLOAT;
-	out->v.d = value_double(&sum) / (double)count;
+	out->value.kind = MMSTATS_KIND_FLOAT;
+	out->value.v.d = (s.floating ? s.d : (double)s.i) / (double)s.count;
 	return 0;
 }
 
 int aggr_apply(enum aggr a, const struct mmstats_value *vals, size_t n,
-	       struct mmstats_value *out)
+	       struct aggr_result *out)
 {
-	size_t count;
-
+	memset(out, 0, sizeof(*out));
 	if (n == 0)
 		return -EINVAL;
 	switch (a) {
 	case AGGR_ONE:
-		*out = vals[0];
+		out->value = vals[0];
 		return 0;
 	case AGGR_MAX:
-		return pick_extreme(vals, n, 1, false, out);
+		return pick_extreme(vals, n, 1, false, &out->value);
 	case AGGR_MIN:
-		return pick_extreme(vals, n, -1, false, out);
+		return pick_extreme(vals, n, -1, false, &out->value);
 	case AGGR_NONZERO_MIN:
-		return pick_extreme(vals, n, -1, true, out);
+		return pick_extreme(vals, n, -1, true, &out->value);
 	case AGGR_SUM:
-		return sum_values(vals, n, false, out, &count);
+		return sum(vals, n, out);
 	case AGGR_AVG:
 		return average(vals, n, false, out);
 	case AGGR_NONZERO_AVG:
@@ -227,4 +249,12 @@ int aggr_apply(enum aggr a, const struct mmstats_value *vals, size_t n,
 	default:
 		return -EINVAL;
 	}
+}
+
+void aggr_json(struct buf *b, const struct aggr_result *r)
+{
+	if (r->is_wide)
+		json_int128(b, r->wide);
+	else
+		json_value(b, &r->value);
 }

@@ -6,8 +6,10 @@
 #ifndef TOOLS_AGGR_H
 #define TOOLS_AGGR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "mmstats.h"
 
 enum aggr {
@@ -21,6 +23,17 @@ enum aggr {
 	AGGR_NONZERO_MIN,	/* min of the values that are not 0 or "" */
 };
 
+/*
+ * What an aggregator gives: one value, or an integer sum that fits
+ * neither int64 nor uint64, which Python's unbounded int keeps exact
+ * (two uint64 maxima sum to 36893488147419103230): that one is `wide`.
+ */
+struct aggr_result {
+	struct mmstats_value value;	/* unless is_wide */
+	bool is_wide;
+	__int128 wide;
+};
+
 /* The aggregator called `name` ("avg", "nonzero-min", ...); -EINVAL. */
 int aggr_parse(const char *name, enum aggr *out);
 
@@ -31,6 +44,9 @@ int aggr_parse(const char *name, enum aggr *out);
  * A string result points into the input values.
  */
 int aggr_apply(enum aggr a, const struct mmstats_value *vals, size_t n,
-	       struct mmstats_value *out);
+	       struct aggr_result *out);
+
+/* The result as JSON: integers exact however long, as json_value(). */
+void aggr_json(struct buf *b, const struct aggr_result *r);
 
 #endif

@@ -72,6 +72,21 @@ static void json_double(struct buf *b, double d)
 	buf_puts(b, text);
 }
 
+void json_int128(struct buf *b, __int128 x)
+{
+	/* 2^127 has 39 digits; the sign makes 40. */
+	char text[48], *p = text + sizeof(text);
+	unsigned __int128 mag = x < 0 ? -(unsigned __int128)x : (unsigned __int128)x;
+
+	do {
+		*--p = (char)('0' + (int)(mag % 10));
+		mag /= 10;
+	} while (mag);
+	if (x < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(text + sizeof(text) - p));
+}
+
 void json_value(struct buf *b, const struct mmstats_value *v)
 {
 	switch (v->kind) {

@@ -191,7 +191,8 @@ int mmash_json_files(const struct mmash_set *set, struct buf *out)
 static int json_group(struct buf *out, const struct entry *v, size_t from,
 		      size_t to, int aggr)
 {
-	struct mmstats_value *vals, result;
+	struct mmstats_value *vals;
+	struct aggr_result result;
 	size_t i;
 	int err;
 
@@ -212,7 +213,7 @@ static int json_group(struct buf *out, const struct entry *v, size_t from,
 		vals[i - from] = *v[i].value;
 	err = aggr_apply((enum aggr)aggr, vals, to - from, &result);
 	if (!err)
-		json_value(out, &result);
+		aggr_json(out, &result);
 	free(vals);
 	return err;
 }

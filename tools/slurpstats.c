@@ -18,6 +18,7 @@
 #include "files.h"
 #include "json.h"
 #include "mmstats.h"
+#include "pyfloat.h"
 #include "statsfile.h"
 #include "termtext.h"
 
@@ -26,7 +27,10 @@ struct slurp_opts {
 	bool live_only;		/* skip files whose writer is gone */
 	bool mark_stale;	/* " (stale)" after the ==> line's name */
 	bool terminal;		/* stdout is one: control characters as '?' */
+	bool py2_floats;	/* floats as the reference under Python 2 */
 };
+
+enum { OPT_PY2_FLOATS = 256 };
 
 static void usage(void)
 {
@@ -36,6 +40,9 @@ static void usage(void)
 	       "  -l, --live         skip files whose writer is gone\n"
 	       "  -m, --mark-stale   add \" (stale)\" to the ==> line "
 	       "of such files\n"
+	       "      --py2-floats   floats as Python 2's str(), 12 digits "
+	       "(the reference\n"
+	       "                     under Python 2), not the exact repr\n"
 	       "  -h, --help         show this help and exit\n"
 	       "  -V, --version      show the version and exit\n\n"
 	       "Exit status: 0 all read, 1 some file failed, 2 usage error.\n",
@@ -51,33 +58,52 @@ static void add_shown(struct buf *b, const char *s, size_t len, bool terminal)
 		buf_add(b, s, len);
 }
 
+/*
+ * The value as the reference prints it: Python 3's repr of a float,
+ * exact, unless asked for what Python 2's str() rounds it to.
+ */
+static void render_value(struct buf *b, const struct mmstats_value *v,
+			 bool py2_floats)
+{
+	char text[64];
+	int n;
+
+	if (!py2_floats || v->kind != MMSTATS_KIND_FLOAT) {
+		snap_render(b, v);
+		return;
+	}
+	n = py2_float_str(v->v.d, text, sizeof(text));
+	if (n > 0 && (size_t)n < sizeof(text))
+		buf_add(b, text, (size_t)n);
+}
+
 static void print_field(struct buf *line, const struct mmstats_stat *st,
-			size_t width, bool terminal)
+			size_t width, const struct slurp_opts *o)
 {
 	struct buf value = BUF_INIT;
 	size_t w;
 
 	line->len = 0;
 	buf_puts(line, "  ");
-	add_shown(line, st->label, strlen(st->label), terminal);
+	add_shown(line, st->label, strlen(st->label), o->terminal);
 	for (w = text_width(st->label); w < width; w++)
 		buf_putc(line, ' ');
 	buf_putc(line, ' ');
-	snap_render(&value, &st->value);
-	add_shown(line, value.data ? value.data : "", value.len, terminal);
+	render_value(&value, &st->value, o->py2_floats);
+	add_shown(line, value.data ? value.data : "", value.len, o->terminal);
 	line->failed |= value.failed;
 	buf_putc(line, '\n');
 	buf_free(&value);
 }
 
-static void print_text(const char *path, const struct mmstats_snapshot *snap,
-		       bool stale, bool terminal)
+static void print_text(const struct slurp_opts *o, const char *path,
+		       const struct mmstats_snapshot *snap, bool stale)
 {
 	struct buf line = BUF_INIT;
 	size_t i, width = 0, w;
 
 	buf_puts(&line, "==> ");
-	add_shown(&line, path, strlen(path), terminal);
+	add_shown(&line, path, strlen(path), o->terminal);
 	buf_puts(&line, stale ? " (stale)\n" : "\n");
 	if (!line.failed)
 		fwrite(line.data, 1, line.len, stdout);
@@ -87,7 +113,7 @@ static void print_text(const char *path, const struct mmstats_snapshot *snap,
 			width = w;
 	}
 	for (i = 0; i < snap->nstats; i++) {
-		print_field(&line, &snap->stats[i], width, terminal);
+		print_field(&line, &snap->stats[i], width, o);
 		if (!line.failed)
 			fwrite(line.data, 1, line.len, stdout);
 	}
@@ -153,7 +179,7 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 		       b.failed ? "{}" : b.data);
 		*first = false;
 	} else {
-		print_text(path, &snap, o->mark_stale && stale, o->terminal);
+		print_text(o, path, &snap, o->mark_stale && stale);
 	}
 	tool_flush();
 report:
@@ -171,6 +197,7 @@ static void parse_args(int argc, char **argv, struct slurp_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "live", no_argument, NULL, 'l' },
 		{ "mark-stale", no_argument, NULL, 'm' },
+		{ "py2-floats", no_argument, NULL, OPT_PY2_FLOATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -182,6 +209,7 @@ static void parse_args(int argc, char **argv, struct slurp_opts *o)
 		case 'j': o->json = true; break;
 		case 'l': o->live_only = true; break;
 		case 'm': o->mark_stale = true; break;
+		case OPT_PY2_FLOATS: o->py2_floats = true; break;
 		case 'h': tool_help(usage);
 		case 'V': tool_version();
 		default:  tool_usage_error();

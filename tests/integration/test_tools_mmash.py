@@ -2,7 +2,8 @@
 """mmash on 127.0.0.1 with an ephemeral port, real writers, real HTTP:
 the reference's JSON routes and aggregators, glob safety, /metrics in
 the Prometheus text format (checked by promtool when installed), the
-pages rendered by headless Chromium (when installed), HTTP errors."""
+pages rendered by headless Chromium (when installed), HTTP errors; sums
+exact past 64 bits, as Python's ints; nan as null, so the JSON is valid."""
 import json
 import os
 import shutil
@@ -81,6 +82,34 @@ def json_routes(base, w1, w2):
                "glob %s refused with 400" % evil)
         expect(get(base + "/files/" + evil)[0] in (400, 404),
                "/files/%s refused" % evil)
+
+
+def reject_constant(name):
+    raise ValueError("not JSON: " + name)
+
+
+def big_sums_and_nan(base):
+    """Each writer has 2^64 - 1, -9e18 and a nan: the sums are Python's
+    unbounded ints, exact; nan and inf, which Python's json would write as
+    NaN and Infinity, are null, so any JSON parser reads the answer."""
+    def value(stat):
+        status, _, body = get(base + "/stats/" + stat)
+        expect(status == 200, "%s: 200" % stat)
+        return body, json.loads(body, parse_constant=reject_constant)
+    body, got = value("web.big?aggr=sum")
+    expect(b": 36893488147419103230\n" in body and
+           got == {"web.big": 2 * (2**64 - 1)}, "sum past 2^64: exact: %r" % body)
+    body, got = value("web.neg?aggr=sum")
+    expect(got == {"web.neg": -18000000000000000000},
+           "sum of negative int64s past 64 bits: exact: %r" % body)
+    _, got = value("web.big?aggr=avg")
+    expect(got == {"web.big": float(2**64 - 1)}, "avg past 2^64: %r" % got)
+    _, got = value("web.big?aggr=max")
+    expect(got == {"web.big": 2**64 - 1}, "max: one of the values: %r" % got)
+    body, got = value("web.nan")
+    expect(got == {"web.nan": [None, None]}, "nan: null: %r" % body)
+    body, got = value("web.nan?aggr=sum")
+    expect(got == {"web.nan": None}, "a sum that is nan: null: %r" % body)
 
 
 def metrics(base, w1):
@@ -182,13 +211,15 @@ def main():
     need_writer()
     d = tmpdir("mmash")
     spec = ["web.requests.count=counter:%d", "web.latency=double:0.25",
-            'web.name=string:say "hi" \\o/']
+            'web.name=string:say "hi" \\o/', "web.big=uint64:18446744073709551615",
+            "web.neg=static_int64:-9000000000000000000", "web.nan=double:nan"]
     w1 = Writer(d, [spec[0] % 0] + spec[1:])
     w2 = Writer(d, [spec[0] % 6] + spec[1:])
     os.symlink("/etc/passwd", os.path.join(d, "evil.mmstats"))
     p, base = start(["-g", os.path.join(d, "*.mmstats"), "-d", d])
     try:
         json_routes(base, w1, w2)
+        big_sums_and_nan(base)
         metrics(base, w1)
         http_errors(base)
         pages(base)

@@ -1,6 +1,7 @@
 /*
  * test_tools_aggr.c - mmash's aggregators against the reference's Python
- * semantics (sum/max/min/avg over ints, floats, bools and strings).
+ * semantics (sum/max/min/avg over ints, floats, bools and strings), and
+ * their JSON.  Expected numbers are Python's (its ints have no bound).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 
 #include "../../tools/aggr.h"
+#include "../../tools/buf.h"
+#include "../../tools/json.h"
 
 static struct mmstats_value I(int64_t i)
 {
@@ -47,10 +50,10 @@ static struct mmstats_value S(const char *s)
 	return v;
 }
 
-static struct mmstats_value run(const char *name, const struct mmstats_value *v,
-				size_t n)
+static struct aggr_result apply(const char *name,
+				const struct mmstats_value *v, size_t n)
 {
-	struct mmstats_value out;
+	struct aggr_result out;
 	enum aggr a;
 
 	assert_int_equal(aggr_parse(name, &a), 0);
@@ -58,9 +61,32 @@ static struct mmstats_value run(const char *name, const struct mmstats_value *v,
 	return out;
 }
 
+/* A result that fits a 64-bit value (or is not an integer). */
+static struct mmstats_value run(const char *name, const struct mmstats_value *v,
+				size_t n)
+{
+	struct aggr_result out = apply(name, v, n);
+
+	assert_false(out.is_wide);
+	return out.value;
+}
+
+/* The JSON of aggregating v[0..n) with `name`. */
+static void assert_json(const char *name, const struct mmstats_value *v,
+			size_t n, const char *want)
+{
+	struct aggr_result r = apply(name, v, n);
+	struct buf b = BUF_INIT;
+
+	aggr_json(&b, &r);
+	assert_false(b.failed);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
 static int fails(const char *name, const struct mmstats_value *v, size_t n)
 {
-	struct mmstats_value out;
+	struct aggr_result out;
 	enum aggr a;
 
 	assert_int_equal(aggr_parse(name, &a), 0);
@@ -95,11 +121,114 @@ static void test_sum_ints_exact(void **state)
 	r = run("sum", v + 1, 2);
 	assert_int_equal(r.kind, MMSTATS_KIND_INT);
 	assert_int_equal(r.v.i, -4);
-	/* Past 64 bits Python's int keeps going; we give the float. */
-	v[2] = U(UINT64_MAX);
-	r = run("sum", v, 3);
-	assert_int_equal(r.kind, MMSTATS_KIND_FLOAT);
-	assert_true(r.v.d == 2.0 * 18446744073709551616.0);
+}
+
+static void test_sum_past_64_bits(void **state)
+{
+	struct mmstats_value v[8];
+	struct aggr_result r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		v[i] = U(UINT64_MAX);
+	/* Python's int keeps going where uint64 stops: so does the sum. */
+	r = apply("sum", v, 2);
+	assert_true(r.is_wide);
+	assert_true(r.wide == (__int128)UINT64_MAX * 2);
+	assert_json("sum", v, 2, "36893488147419103230");
+	assert_json("sum", v, 8, "147573952589676412920");
+	/* One past UINT64_MAX is the first that needs it. */
+	v[1] = I(1);
+	assert_json("sum", v, 2, "18446744073709551616");
+	v[1] = U(UINT64_MAX);
+	/* max and min stay one of the values. */
+	assert_json("max", v, 8, "18446744073709551615");
+	/* Averages are float(sum) / len, from the exact sum. */
+	assert_json("avg", v, 3, "1.8446744073709552e+19");
+}
+
+static void test_sum_negative(void **state)
+{
+	struct mmstats_value v[3] = { I(-9000000000000000000),
+				      I(-9000000000000000000), I(INT64_MIN) };
+
+	(void)state;
+	assert_json("sum", v, 1, "-9000000000000000000");
+	assert_json("sum", v, 2, "-18000000000000000000");
+	assert_json("sum", v + 2, 1, "-9223372036854775808");
+	assert_json("sum", v, 3, "-27223372036854775808");
+	assert_json("sum", v + 1, 2, "-18223372036854775808");
+	assert_json("avg", v + 1, 2, "-9.111686018427388e+18");
+	/* One below INT64_MIN is the first that needs more than 64 bits. */
+	v[1] = I(-1);
+	assert_json("sum", v + 1, 2, "-9223372036854775809");
+}
+
+static void test_sum_mixed_signs_and_widths(void **state)
+{
+	struct mmstats_value v[6] = { U(UINT64_MAX), U(UINT64_MAX),
+				      I(INT64_MIN), I(INT64_MIN),
+				      I(INT64_MIN), I(INT64_MIN) };
+	struct mmstats_value r;
+
+	(void)state;
+	/* 2^65 - 2 - 2^63, past uint64 */
+	assert_json("sum", v, 3, "27670116110564327422");
+	/* Past 64 bits and back: 2^65 - 2 - 4 * 2^63 is -2, exactly. */
+	r = run("sum", v, 6);
+	assert_int_equal(r.kind, MMSTATS_KIND_INT);
+	assert_int_equal(r.v.i, -2);
+	/* uint64 and int64 that meet in the middle: 2^64 - 1 - 2^63 */
+	r = run("sum", v + 1, 2);
+	assert_int_equal(r.kind, MMSTATS_KIND_INT);
+	assert_true(r.v.i == INT64_MAX);
+	/* Bools add as ints. */
+	v[2] = B(true);
+	assert_json("sum", v, 3, "36893488147419103231");
+	/* After a float, Python goes on in floats from float(the sum). */
+	v[2] = D(0.5);
+	v[3] = U(UINT64_MAX);
+	assert_json("sum", v, 3, "3.6893488147419103e+19");
+	assert_json("sum", v, 4, "5.5340232221128655e+19");
+}
+
+static void test_json(void **state)
+{
+	static const struct {
+		__int128 x;
+		const char *text;
+	} ints[] = {
+		{ 0, "0" },
+		{ -1, "-1" },
+		{ (__int128)1 << 64, "18446744073709551616" },
+		{ -((__int128)1 << 64), "-18446744073709551616" },
+		{ (__int128)(((unsigned __int128)1 << 127) - 1),
+		  "170141183460469231731687303715884105727" },
+		{ -(__int128)(((unsigned __int128)1 << 127) - 1) - 1,
+		  "-170141183460469231731687303715884105728" },
+	};
+	struct mmstats_value v[2] = { D(INFINITY), D(1) };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		struct buf b = BUF_INIT;
+
+		json_int128(&b, ints[i].x);
+		assert_string_equal(b.data, ints[i].text);
+		buf_free(&b);
+	}
+	/* JSON has no inf or nan (Python's json writes Infinity, NaN). */
+	assert_json("sum", v, 2, "null");
+	v[1] = D(-INFINITY);
+	assert_json("sum", v, 2, "null");
+	assert_json("max", v, 2, "null");
+	v[0] = D(0.1);
+	v[1] = D(0.2);
+	assert_json("sum", v, 2, "0.30000000000000004");
+	v[0] = S("a \"b\"");
+	assert_json("one", v, 1, "\"a \\\"b\\\"\"");
 }
 
 static void test_sum_mixed_and_bools(void **state)
@@ -207,6 +336,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_names),
 		cmocka_unit_test(test_sum_ints_exact),
+		cmocka_unit_test(test_sum_past_64_bits),
+		cmocka_unit_test(test_sum_negative),
+		cmocka_unit_test(test_sum_mixed_signs_and_widths),
+		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_sum_mixed_and_bools),
 		cmocka_unit_test(test_avg),
 		cmocka_unit_test(test_min_max_one),
