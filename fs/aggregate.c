@@ -34,6 +34,17 @@ static int render_i128(__int128 v, char *buf, size_t len)
 	return snprintf(buf, len, "%s", tmp + i);
 }
 
+/*
+ * Whether a is older than b; of files made at once, the first by name,
+ * so that the same file answers whatever order the files were found in.
+ */
+static bool older(const struct mfs_agg_input *a, const struct mfs_agg_input *b)
+{
+	if (a->created != b->created)
+		return a->created < b->created;
+	return a->name && b->name && strcmp(a->name, b->name) < 0;
+}
+
 /* The file that speaks for the process: main thread, else the oldest. */
 static const struct mmstats_stat *representative(const struct mfs_agg_input *in,
 						 size_t n)
@@ -46,7 +57,7 @@ static const struct mmstats_stat *representative(const struct mfs_agg_input *in,
 			continue;
 		if (in[i].main)
 			return in[i].stat;
-		if (!best || in[i].created < best->created)
+		if (!best || older(&in[i], best))
 			best = &in[i];
 	}
 	return best ? best->stat : NULL;

@@ -10,8 +10,13 @@
 /* One file of the process, and its field of the label (or NULL). */
 struct mfs_agg_input {
 	const struct mmstats_stat *stat;
-	bool main;		/* the main thread's file: sys.tid == pid */
+	bool main;		/* the file that speaks for the process:
+				 * mfs_model_main_src() */
 	double created;		/* sys.created, to find the oldest file */
+	const char *name;	/* the file's, to order files made at once
+				 * (the reference copies the main thread's
+				 * sys.created into every thread's file), or
+				 * NULL */
 };
 
 /*
@@ -22,7 +27,8 @@ struct mfs_agg_input {
  *    so it never wraps, and printed in full even past 64 bits;
  *  - otherwise (static fields such as sys.pid, floats, strings, bools, or
  *    types that differ between files) the value of the main thread's file,
- *    else of the oldest file that has the field.
+ *    else of the oldest file that has the field (of equals, the first by
+ *    name).
  * Returns the length needed (like snprintf), -ENOENT when no file has the
  * field, or another -errno.
  */

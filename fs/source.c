@@ -76,17 +76,63 @@ static bool owner_ok(pid_t pid, uid_t owner)
 	return false;
 }
 
-static void describe(const struct mmstats_snapshot *snap,
+/* The decimal number that ends at end (exclusive), from *start; or 0. */
+static long number_before(const char *name, const char *end,
+			  const char **start)
+{
+	const char *p = end;
+	long n = 0, scale = 1;
+
+	while (p > name && p[-1] >= '0' && p[-1] <= '9' && end - p < 9) {
+		p--;
+		n += (p[0] - '0') * scale;
+		scale *= 10;
+	}
+	*start = p;
+	return p < end && p[0] != '0' ? n : 0;
+}
+
+/*
+ * The thread of a file named "...-{PID}-{TID}.mmstats" (the reference's
+ * default name), when {PID} is the file's own sys.pid; else 0.  The
+ * reference writes its main thread's tid into sys.tid of every thread's
+ * file, but each file's name holds the tid of the thread that made it:
+ * the name is what tells its files apart.
+ */
+static pid_t tid_of_name(const char *name, pid_t pid)
+{
+	size_t len = strlen(name), sl = strlen(MMSTATS_SUFFIX);
+	const char *end, *p;
+	long tid;
+
+	if (len <= sl || strcmp(name + len - sl, MMSTATS_SUFFIX))
+		return 0;
+	end = name + len - sl;
+	tid = number_before(name, end, &p);
+	if (!tid || p == name || p[-1] != '-')
+		return 0;
+	end = p - 1;
+	if (number_before(name, end, &p) != pid || p == name || p[-1] != '-')
+		return 0;
+	return (pid_t)tid;
+}
+
+static void describe(const char *name, const struct mmstats_snapshot *snap,
 		     struct mfs_srcinfo *si)
 {
 	const struct mmstats_stat *st;
-	pid_t pid = mmstats_snapshot_pid(snap);
+	pid_t pid = mmstats_snapshot_pid(snap), named;
 
 	si->pid = pid > 0 ? pid : 0;
 	si->tid = si->pid;
 	st = mmstats_snapshot_find(snap, "sys.tid");
 	if (st && number(st) > 0 && number(st) < 1e10)
 		si->tid = (pid_t)number(st);
+	/* this library's files (with sys.starttime) have the right sys.tid,
+	 * whatever their name template makes of the name */
+	if (si->pid && !mmstats_snapshot_find(snap, "sys.starttime") &&
+	    (named = tid_of_name(name, si->pid)))
+		si->tid = named;
 	st = mmstats_snapshot_find(snap, "sys.created");
 	si->created = st ? number(st) : 0;
 	si->live = si->pid ? mmstats_liveness(snap) : MMSTATS_UNKNOWN;
@@ -114,7 +160,8 @@ static void set_error(struct mfs_srcinfo *si, int err,
 }
 
 /* What the map holds: liveness, names, and the map itself. */
-static int index_map(struct mmstats_map *map, struct mfs_srcinfo *si)
+static int index_map(const char *name, struct mmstats_map *map,
+		     struct mfs_srcinfo *si)
 {
 	const struct mmstats_snapshot *snap = mmstats_map_fields(map);
 	size_t i;
@@ -125,7 +172,7 @@ static int index_map(struct mmstats_map *map, struct mfs_srcinfo *si)
 	for (i = 0; i < snap->nstats; i++)
 		si->label_bytes += snap->stats[i].raw_label_len;
 	if (si->usable) {
-		describe(snap, si);
+		describe(name, snap, si);
 		if ((err = mfs_fieldnames_make(snap, &si->names)) < 0) {
 			mmstats_map_close(map);
 			return err;
@@ -176,7 +223,7 @@ int mfs_source_read(int dirfd, const char *name,
 	/* the size indexed: it may have changed since open's fstat */
 	si->st.st_size = (off_t)mmstats_map_fields(map)->size;
 	set_error(si, err, mmstats_map_fields(map));
-	err = index_map(map, si);
+	err = index_map(name, map, si);
 	if (err < 0)
 		mfs_srcinfo_free(si);
 	return err;

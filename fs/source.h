@@ -16,7 +16,10 @@ struct mfs_srcinfo {
 	bool usable;		/* at least one field could be read */
 	struct stat st;		/* owner, mode, dev/ino, size, when read */
 	pid_t pid;		/* sys.pid, or 0 */
-	pid_t tid;		/* sys.tid, or pid */
+	pid_t tid;		/* without sys.starttime (the reference's
+				 * files), {TID} of a name
+				 * "...-{PID}-{TID}.mmstats"; else sys.tid,
+				 * else pid */
 	double created;		/* sys.created, or 0 */
 	enum mmstats_liveness live;
 	bool foreign;		/* owned by a user the process is not */

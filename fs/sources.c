@@ -102,16 +102,32 @@ size_t mfs_model_check_cost(const struct mfs_model *m, pid_t pid,
 	return cost;
 }
 
+/*
+ * Whether a speaks for process pid before b: the main thread's file
+ * first, then the oldest, then by name.  Files that both claim the main
+ * thread (the reference's, named without a tid) are then told apart the
+ * same way each time, whatever order they were found in, and the one
+ * that speaks is the one task/<pid> shows (project.c, cmp_tid).
+ */
+static bool speaks_before(const struct mfs_src *a, const struct mfs_src *b,
+			  pid_t pid)
+{
+	bool am = a->info.tid == pid, bm = b->info.tid == pid;
+
+	if (am != bm)
+		return am;
+	if (a->info.created != b->info.created)
+		return a->info.created < b->info.created;
+	return strcmp(a->name, b->name) < 0;
+}
+
 struct mfs_src *mfs_model_main_src(const struct mfs_proc *p)
 {
 	struct mfs_src *s, *best = NULL;
 
-	for (s = p->srcs; s; s = s->proc_next) {
-		if (s->info.tid == p->pid)
-			return s;
-		if (!best || s->info.created < best->info.created)
+	for (s = p->srcs; s; s = s->proc_next)
+		if (!best || speaks_before(s, best, p->pid))
 			best = s;
-	}
 	return best;
 }
 
@@ -645,12 +661,12 @@ int mfs_model_proc_names(const struct mfs_model *m, pid_t pid,
 	return 0;
 }
 
-static int fileref(const struct mfs_src *s, pid_t pid, const char *label,
+static int fileref(const struct mfs_src *s, bool main, const char *label,
 		   struct mfs_fileref *ref)
 {
 	if (!(ref->name = strdup(s->name)))
 		return -ENOMEM;
-	ref->main = s->info.tid == pid;
+	ref->main = main;
 	ref->created = s->info.created;
 	ref->handle = mfs_handle_get(s->info.handle);
 	ref->index = mfs_fieldnames_find(&s->info.names, label);
@@ -662,7 +678,7 @@ int mfs_model_pid_label(const struct mfs_model *m, pid_t pid,
 			size_t *n)
 {
 	struct mfs_proc *p = mfs_model_proc(m, pid);
-	struct mfs_src *s;
+	struct mfs_src *s, *main;
 	size_t k = 0;
 
 	*out = NULL;
@@ -673,8 +689,10 @@ int mfs_model_pid_label(const struct mfs_model *m, pid_t pid,
 		k++;
 	if (!(*out = calloc(k, sizeof(**out))))
 		return -ENOMEM;
+	/* one file speaks, even when several claim the main thread */
+	main = mfs_model_main_src(p);
 	for (s = p->srcs; s; s = s->proc_next, ++*n)
-		if (fileref(s, pid, label, &(*out)[*n]) < 0)
+		if (fileref(s, s == main, label, &(*out)[*n]) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -692,7 +710,7 @@ int mfs_model_src_label(const struct mfs_model *m, const char *name,
 	if (!(*out = calloc(1, sizeof(**out))))
 		return -ENOMEM;
 	*n = 1;
-	return fileref(s, s->info.pid, label, *out);
+	return fileref(s, true, label, *out);
 }
 
 void mfs_filerefs_free(struct mfs_fileref *v, size_t n)

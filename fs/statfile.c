@@ -87,6 +87,7 @@ static int render_process(struct mfs *fs, const struct mfs_caller *who,
 			n = 0;
 		in[i].main = refs[i].main;
 		in[i].created = refs[i].created;
+		in[i].name = refs[i].name;
 	}
 	if (!n)
 		n = mfs_aggregate(in, nrefs, buf, len);

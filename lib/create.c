@@ -1,5 +1,5 @@
 /*
- * create.c - file names from a template, and safe creation.
+ * create.c - file names from templates, and safe creation.
  *
  * A new file is built complete in an unnamed O_TMPFILE file of the stats
  * directory and only then linked to its final name, so a reader (an
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,83 +22,116 @@
 #include "error.h"
 #include "create.h"
 #include "registry.h"
+#include "template.h"
 
 bool mms_no_tmpfile;
 bool mms_no_renameat2;
 
-static int append(char *buf, size_t len, size_t *at, const char *s, size_t n)
+/*
+ * The values of the template fields for the calling thread.  {CMD} is
+ * argv[0]'s base name, as the reference's os.path.basename(sys.argv[0]);
+ * a '/' in it can only come from a strange prctl name, and becomes '_' so
+ * that {CMD} never adds a directory.  *copy is what to free.
+ */
+static int own_fields(struct mms_template_fields *f, char **copy)
 {
-	if (*at + n >= len)
-		return -ENAMETOOLONG;
-	memcpy(buf + *at, s, n);
-	*at += n;
+	const char *cmd = program_invocation_short_name;
+
+	*copy = NULL;
+	if (!cmd || !*cmd)
+		cmd = "unknown";
+	if (strchr(cmd, '/')) {
+		*copy = strdup(cmd);
+		if (!*copy)
+			return mms_error(-ENOMEM, "out of memory");
+		for (char *p = *copy; (p = strchr(p, '/')); p++)
+			*p = '_';
+		cmd = *copy;
+	}
+	f->cmd = cmd;
+	f->pid = getpid();
+	f->tid = gettid();
 	return 0;
 }
 
-/* argv[0]'s base name; a '/' can only come from a strange prctl name. */
-static int append_cmd(char *buf, size_t len, size_t *at)
+static int expand(const char *what, const char *template, char *buf,
+		  size_t len)
 {
-	const char *cmd = program_invocation_short_name;
-	size_t start = *at;
-	int err;
+	struct mms_template_fields f;
+	char *copy;
+	int err = own_fields(&f, &copy);
 
-	if (!cmd || !*cmd)
-		cmd = "unknown";
-	err = append(buf, len, at, cmd, strlen(cmd));
-	for (size_t i = start; err == 0 && i < *at; i++)
-		if (buf[i] == '/')
-			buf[i] = '_';
+	if (!err)
+		err = mms_template_format(what, template, &f, buf, len);
+	free(copy);
 	return err;
 }
 
-static int append_num(char *buf, size_t len, size_t *at, long n)
+/* Each '/'-separated part names an entry: not "", "." nor "..". */
+static bool relative_path(const char *name)
 {
-	char num[24];
+	const char *p = name;
 
-	return append(buf, len, at, num,
-		      (size_t)snprintf(num, sizeof(num), "%ld", n));
-}
+	for (;;) {
+		size_t n = strcspn(p, "/");
 
-static int expand_one(const char **tp, char *buf, size_t len, size_t *at)
-{
-	const char *t = *tp;
-
-	if (strncmp(t, "{CMD}", 5) == 0) {
-		*tp += 5;
-		return append_cmd(buf, len, at);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!p[n])
+			return true;
+		p += n + 1;
 	}
-	if (strncmp(t, "{PID}", 5) == 0) {
-		*tp += 5;
-		return append_num(buf, len, at, (long)getpid());
-	}
-	if (strncmp(t, "{TID}", 5) == 0) {
-		*tp += 5;
-		return append_num(buf, len, at, (long)gettid());
-	}
-	*tp += 1;
-	return append(buf, len, at, t, 1);
 }
 
 int mms_expand_name(const char *template, char *buf, size_t len)
 {
-	const char *t = template;
-	size_t at = 0;
+	int err = expand("file name template", template, buf, len);
+
+	if (err)
+		return err;
+	if (!relative_path(buf))
+		return mms_error(-EINVAL, "file name template \"%s\" gives "
+				 "the bad name \"%s\" (empty, absolute, or "
+				 "with an empty, \".\" or \"..\" part)",
+				 template, buf);
+	return 0;
+}
+
+static char *join(const char *dir, const char *sub)
+{
+	char *path;
+
+	return asprintf(&path, "%s/%s", dir, sub) < 0 ? NULL : path;
+}
+
+int mms_expand_place(const char *dir_template, const char *name_template,
+		     char **dir, char **name)
+{
+	char d[PATH_MAX], n[PATH_MAX], *slash;
 	int err;
 
-	if (len == 0)
-		return -ENAMETOOLONG;
-	while (*t) {
-		err = expand_one(&t, buf, len, &at);
-		if (err)
-			return mms_error(err, "file name template "
-					 "\"%s\" is too long", template);
+	*dir = *name = NULL;
+	err = expand("directory template", dir_template, d, sizeof(d));
+	if (!err && !d[0])
+		err = mms_error(-EINVAL, "directory template \"%s\" gives "
+				"an empty name", dir_template);
+	if (!err)
+		err = mms_expand_name(name_template, n, sizeof(n));
+	if (err)
+		return err;
+	/* The name's own directories are the file's directory. */
+	slash = strrchr(n, '/');
+	if (slash)
+		*slash = '\0';
+	*dir = slash ? join(d, n) : strdup(d);
+	*name = strdup(slash ? slash + 1 : n);
+	if (!*dir || !*name) {
+		free(*dir);
+		free(*name);
+		*dir = *name = NULL;
+		return mms_error(-ENOMEM, "out of memory");
 	}
-	buf[at] = '\0';
-	if (at == 0 || strchr(buf, '/') || !strcmp(buf, ".") ||
-	    !strcmp(buf, ".."))
-		return mms_error(-EINVAL, "file name template "
-				 "\"%s\" gives the bad name \"%s\"",
-				 template, buf);
 	return 0;
 }
 

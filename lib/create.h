@@ -7,11 +7,20 @@
 #include <sys/types.h>
 
 /*
- * Expand {CMD} (the process name, '/' made '_'), {PID} and {TID} in
- * `template` into buf.  -EINVAL if the name would be empty, ".", ".."
- * or hold a '/'; -ENAMETOOLONG if it does not fit.
+ * Expand a file name template (template.h: Python's str.format with
+ * CMD, PID and TID) into buf.  The name may hold directories ("a/b"),
+ * relative to the stats directory: -EINVAL if it is empty, absolute, or
+ * has an empty, "." or ".." part; -ENAMETOOLONG if it does not fit.
  */
 int mms_expand_name(const char *template, char *buf, size_t len);
+
+/*
+ * The directory and the file name of a new file: the directory template
+ * and the file name template expanded, the directories of the name moved
+ * to the directory, so that *name is an entry of *dir.  Both malloc'd.
+ */
+int mms_expand_place(const char *dir_template, const char *name_template,
+		     char **dir, char **name);
 
 /* Open a stats directory (O_DIRECTORY|O_CLOEXEC), with a clear message. */
 int mms_open_dir(const char *path);

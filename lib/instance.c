@@ -253,16 +253,18 @@ static int map_file(struct mmstats *s, int fd, size_t size)
 	return 0;
 }
 
-static int set_names(struct mmstats *s, const char *dir, const char *tmpl)
+/* *dir: the templates' directory, with the name's own directories. */
+static int set_names(struct mmstats *s, const char *dir_tmpl,
+		     const char *tmpl, char **dir)
 {
-	char name[256];
-	int err = mms_expand_name(tmpl, name, sizeof(name));
+	int err = mms_expand_place(dir_tmpl, tmpl, dir, &s->name);
 
 	if (err)
 		return err;
-	s->name = strdup(name);
-	if (!s->name || asprintf(&s->path, "%s/%s", dir, name) < 0)
+	if (asprintf(&s->path, "%s/%s", *dir, s->name) < 0) {
+		s->path = NULL;
 		return mms_error(-ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -308,11 +310,12 @@ static int open_instance(struct mmstats *s,
 			 const struct mmstats_field_def *defs, size_t ndefs,
 			 const struct mmstats_options *opts)
 {
-	const char *dir = setting(opts ? opts->path : NULL, MMSTATS_ENV_PATH,
-				  MMSTATS_DEFAULT_PATH);
+	const char *dir_tmpl = setting(opts ? opts->path : NULL,
+				       MMSTATS_ENV_PATH, MMSTATS_DEFAULT_PATH);
 	const char *tmpl = setting(opts ? opts->filename : NULL,
 				   MMSTATS_ENV_FILES, MMSTATS_DEFAULT_FILES);
 	struct mmstats_field_def *all;
+	char *dir = NULL;
 	size_t n = ndefs;
 	int err;
 
@@ -325,7 +328,7 @@ static int open_instance(struct mmstats *s,
 		n += mms_default_defs(all + ndefs);
 	err = plan_fields(s, all, n);
 	if (!err)
-		err = set_names(s, dir, tmpl);
+		err = set_names(s, dir_tmpl, tmpl, &dir);
 	if (!err) {
 		s->dirfd = mms_dir_get(dir);
 		if (s->dirfd < 0)
@@ -334,6 +337,7 @@ static int open_instance(struct mmstats *s,
 	if (!err)
 		err = build_file(s, dir, all);
 	free(all);
+	free(dir);
 	if (err)
 		return err;
 	err = mms_registry_add(s);

@@ -1,11 +1,27 @@
 /*
  * liveness.c - is the writer of a file still running?
  *
- * A pid alone cannot tell: pids are reused.  So the process that owns
- * the pid now must also have started no later than the file was made:
- * exactly, by its start time in clock ticks (sys.starttime, written by
- * this library), or else by wall clock (sys.created, written by the
- * reference too), with a tolerance for the clocks' resolution.
+ * A pid alone cannot tell: pids are reused.  This library's files record
+ * when their process started, in clock ticks since boot (sys.starttime):
+ * the process that holds the pid now is their writer only if it started
+ * at that very tick.  Both numbers are on the boot clock, which no step
+ * of the wall clock moves, so a mismatch proves reuse.
+ *
+ * The reference's files have no such field: their only time is
+ * sys.created, wall clock.  Setting it against the process's start (boot
+ * clock) needs the offset between the two clocks when the file was made,
+ * and any step since (NTP at boot, an RTC-less machine set by years)
+ * shifts the comparison by the whole step; the file's own times (birth,
+ * change) are wall clock too.  Nothing in such a file can prove that the
+ * pid was reused, so a running pid is alive: a reader may keep a dead
+ * writer's file until its pid is free, but a tool that deletes never
+ * deletes a live writer's file, as the reference's cleanstats does not.
+ *
+ * What the process holding the pid is, though, no clock moves: a zombie
+ * has exited, and a kernel thread (PF_KTHREAD) writes no file, so either
+ * proves the writer gone, for every file.  Kernel threads take their
+ * pids from the same space as processes, so a dead writer's pid often
+ * goes to one.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,8 +33,8 @@
 #include "error.h"
 #include "procstat.h"
 
-/* Seconds by which a process may seem to start after sys.created. */
-#define CREATED_TOLERANCE	1.0
+/* A kernel thread, in the flags of /proc/PID/stat (<linux/sched.h>). */
+#define PF_KTHREAD	0x00200000u
 
 int mmstats_pid_starttime(pid_t pid, uint64_t *ticks)
 {
@@ -67,62 +83,37 @@ static bool stat_u64(const struct mmstats_snapshot *snap, const char *suffix,
 	return true;
 }
 
-static bool stat_double(const struct mmstats_snapshot *snap,
-			const char *suffix, double *out)
+/* Whether the holder of the pid, as /proc says, wrote the file. */
+static enum mmstats_liveness judge_holder(const struct mmstats_snapshot *snap,
+					  const struct mms_procstat *ps)
 {
-	const struct mmstats_stat *st = mmstats_snapshot_find(snap, suffix);
+	uint64_t recorded;
 
-	if (!st || st->value.kind != MMSTATS_KIND_FLOAT)
-		return false;
-	*out = st->value.v.d;
-	return true;
-}
-
-static double seconds(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/*
- * Wall-clock time the process started: its start is counted on the boot
- * clock (suspend included), so shift it by boot clock now against wall
- * clock now.  /proc/stat's btime is whole seconds and would not do.
- */
-static double start_wallclock(uint64_t ticks)
-{
-	double hz = (double)sysconf(_SC_CLK_TCK);
-	double boot = seconds(CLOCK_BOOTTIME);
-	double real = seconds(CLOCK_REALTIME);
-
-	return real - (boot - (double)ticks / hz);
+	/* exited, or a kernel thread: no clock step fakes these */
+	if (ps->state == 'Z' || ps->state == 'X' || (ps->flags & PF_KTHREAD))
+		return MMSTATS_STALE;
+	if (stat_u64(snap, "sys.starttime", &recorded))
+		return recorded == ps->starttime ? MMSTATS_ALIVE :
+						   MMSTATS_STALE;
+	/* sys.created is no proof either way: see the top of this file */
+	return MMSTATS_ALIVE;
 }
 
 enum mmstats_liveness mmstats_liveness(const struct mmstats_snapshot *snap)
 {
 	pid_t pid = mmstats_snapshot_pid(snap);
-	uint64_t ticks, recorded;
-	double created;
+	struct mms_procstat ps;
 
 	if (pid < 0)
 		return MMSTATS_UNKNOWN;
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return MMSTATS_STALE;
-	switch (mmstats_pid_starttime(pid, &ticks)) {
+	switch (mms_procstat(pid, &ps)) {
 	case 0:
-		break;
+		return judge_holder(snap, &ps);
 	case -ENOENT:
-	case -ESRCH:
 		return MMSTATS_STALE;
 	default:	/* it runs (kill said so), but /proc will not tell */
 		return MMSTATS_ALIVE;
 	}
-	if (stat_u64(snap, "sys.starttime", &recorded))
-		return recorded == ticks ? MMSTATS_ALIVE : MMSTATS_STALE;
-	if (stat_double(snap, "sys.created", &created) &&
-	    start_wallclock(ticks) > created + CREATED_TOLERANCE)
-		return MMSTATS_STALE;
-	return MMSTATS_ALIVE;
 }

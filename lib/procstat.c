@@ -47,10 +47,10 @@ int mms_procstat(pid_t pid, struct mms_procstat *out)
 		return err;
 	p = strrchr(buf, ')');
 	/* fields 3 to 22; %*[^ ] skips a field of any form */
-	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u %*u %*u %*u %*u "
 			 "%" SCNu64 " %" SCNu64 " %*d %*d %*d %*d %*d %*d "
-			 "%" SCNu64, &out->state, &out->utime, &out->stime,
-			 &out->starttime) != 4)
+			 "%" SCNu64, &out->state, &out->flags, &out->utime,
+			 &out->stime, &out->starttime) != 5)
 		return mms_error(-EBADMSG, "%s: not what proc(5) says", path);
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 struct mms_procstat {
 	char state;		/* field 3: R, S, Z (zombie), X (dead), ... */
+	unsigned flags;		/* field 9: PF_* of <linux/sched.h> */
 	uint64_t utime;		/* fields 14, 15: clock ticks */
 	uint64_t stime;
 	uint64_t starttime;	/* field 22: clock ticks since boot */

@@ -1,12 +1,15 @@
 /*
  * cleanstats - remove the mmstats files of processes that are gone.
  *
- * A file is removed only when its sys.pid names no process, or a process
- * that started after the file was written (the PID was reused).  Files
- * without sys.pid, of live processes, symlinks and anything that is not a
- * regular file are left alone.  The file judged is the file removed: it is
- * opened relative to its directory without following symlinks, and
- * unlinked only while the name still leads to the same inode.
+ * A file is removed only when its sys.pid names no process, a zombie, a
+ * kernel thread, or a process that did not start at the tick of its
+ * sys.starttime (the PID was reused): mmstats_liveness(), which never
+ * calls a running pid's file stale on the wall clock's word (sys.created),
+ * which a clock step fakes.  Files without sys.pid, of live processes,
+ * symlinks and anything that is not a regular file are left alone.  The
+ * file judged is the file removed: it is opened relative to its directory
+ * without following symlinks, and unlinked only while the name still
+ * leads to the same inode.
  */
 #include <errno.h>
 #include <fcntl.h>

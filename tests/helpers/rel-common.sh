@@ -95,6 +95,15 @@ unmount_fs() {
 
 daemon_alive() { kill -0 "$FS_PID" 2>/dev/null; }
 
+# rel_dead_vector DST: the vector all_types.mmstats, its writer certainly
+# gone (common.py, dead_vector).
+rel_dead_vector() {
+	PYTHONPATH=$MMSTATS_TOP/tests/integration python3 -c '
+import sys; from common import dead_vector
+dead_vector(sys.argv[1])' "$1" ||
+		fail "cannot write $1"
+}
+
 # rel_hostile_dir SRC OUTSIDE: fill SRC with the good files and every kind
 # of hostile entry of test_rel_hostile.sh (see there); OUTSIDE gets a good
 # file reachable from SRC only through symlinks.  Sets $good.

@@ -14,6 +14,7 @@ exits 77 (skip) without them.
 """
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,71 @@ def stop_writers():
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+def ref_field(label, sig, value, buffered=False):
+    """One field as the reference (format 1) writes it: unbuffered
+    (write buffer 0xff, one value) or buffered (write buffer 0, so that
+    readers read the second of its two values)."""
+    if isinstance(label, str):
+        label = label.encode()
+    if isinstance(value, str):
+        value = value.encode()
+    head = struct.pack("<H", len(label)) + label + \
+        struct.pack("<H", len(sig)) + sig.encode()
+    if buffered:
+        return head + b"\0" + struct.pack("<" + sig * 2, 0, value)
+    return head + b"\xff" + struct.pack("<" + sig, value)
+
+
+def ref_file(fields, size=4096):
+    """A whole reference file: version 1, the fields, zeros to `size`."""
+    body = b"\x01" + b"".join(fields)
+    return body + bytes(size - len(body))
+
+
+def put_file(path, data):
+    """Write a file whole under a name no reader globs, then rename it
+    into place: readers see it complete or not at all."""
+    tmp = path + ".part"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.rename(tmp, path)
+
+
+def patch_field(data, label, value):
+    """A format-1 file with the (readable) value of `label` replaced."""
+    off = 1
+    while True:
+        (lsz,) = struct.unpack_from("<H", data, off)
+        if lsz == 0:
+            raise KeyError(label)
+        name = data[off + 2:off + 2 + lsz]
+        off += 2 + lsz
+        (tsz,) = struct.unpack_from("<H", data, off)
+        sig = "<" + data[off + 2:off + 2 + tsz].decode().strip()
+        off += 2 + tsz
+        idx = data[off]
+        off += 1
+        size = struct.calcsize(sig)
+        if name == label.encode():
+            slot = off if idx == 255 else off + size * (idx ^ 1)
+            return (data[:slot] + struct.pack(sig, value) +
+                    data[slot + size:])
+        off += size if idx == 255 else 2 * size
+
+
+# Above the largest pid_max (2^22): no process can hold it.
+DEAD_PID = 1 << 30
+
+
+def dead_vector(dst):
+    """The vector all_types.mmstats, its writer certainly gone: a file of
+    the reference (no sys.starttime) is alive while any process holds its
+    sys.pid, and the recorded one (16990) may be running here."""
+    data = open(os.path.join(VECTORS, "all_types.mmstats"), "rb").read()
+    put_file(dst, patch_field(data, "web.stats.sys.pid", DEAD_PID))
+    return dst
 
 
 def mount(src, mnt, *opts, foreground=True):

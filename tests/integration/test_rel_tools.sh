@@ -14,8 +14,8 @@ command -v curl >/dev/null || skip "no curl"
 src=$T/src out=$T/outside
 mkdir "$src" "$out"
 rel_hostile_dir "$src" "$out"
-cp "$V/all_types.mmstats" "$src/stale.mmstats"		# its writer is gone
-cp "$V/all_types.mmstats" "$out/stale.mmstats"
+rel_dead_vector "$src/stale.mmstats"		# its writer is gone
+rel_dead_vector "$out/stale.mmstats"
 ln -s "$out/stale.mmstats" "$src/stale-link.mmstats"
 start_writer "$T/w.out" -d "$src" -k good.value=uint32:42
 listing() { find "$src" -mindepth 1 -maxdepth 1 -printf '%M %U %s %P -> %l\n' | sort; }

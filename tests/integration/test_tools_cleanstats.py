@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """cleanstats: removes the files of dead writers and of reused PIDs,
-keeps live writers' files, files without sys.pid, invalid files and
-symlinks; -n removes nothing; the reference's words and summary line."""
+keeps live writers' files (a reference file, without sys.starttime,
+while its PID runs, whatever its sys.created), files without sys.pid,
+invalid files and symlinks; -n removes nothing; the reference's words
+and summary line."""
 import os
 import shutil
 import struct
 import subprocess
 
-from common import (VECTORS, Writer, expect, finish, need_writer, run, text,
-                    tmpdir, tool)
+from common import (VECTORS, Writer, expect, finish, need_writer,
+                    patch_field, run, text, tmpdir, tool)
 
 CLEAN = tool("cleanstats")
 
@@ -43,10 +45,20 @@ def main():
         dead.stop()
         expect(os.path.exists(dead_path), "-k writer left its file")
 
-        allt = open(os.path.join(VECTORS, "all_types.mmstats"), "rb").read()
+        # This library's file naming a live PID that did not start at
+        # its sys.starttime: reused.
+        start = int(open("/proc/%d/stat" % sleeper.pid).read()
+                    .rsplit(")", 1)[1].split()[19])
         reused = os.path.join(d, "reused.mmstats")
-        # A live PID that started after the file was written: reused.
-        open(reused, "wb").write(patch_pid(allt, sleeper.pid))
+        data = patch_pid(open(dead_path, "rb").read(), sleeper.pid)
+        open(reused, "wb").write(patch_field(data, "sys.starttime",
+                                             start + 1))
+        # The reference's file (no sys.starttime) naming a live PID that
+        # started after its sys.created: alive, for a step of the clock
+        # since it was written would make it look just the same.
+        allt = open(os.path.join(VECTORS, "all_types.mmstats"), "rb").read()
+        ref = os.path.join(d, "ref.mmstats")
+        open(ref, "wb").write(patch_pid(allt, sleeper.pid))
         nopid = os.path.join(d, "nopid.mmstats")
         shutil.copy(os.path.join(VECTORS, "buffered_flip_states.mmstats"), nopid)
         invalid = os.path.join(d, "invalid.mmstats")
@@ -58,7 +70,8 @@ def main():
         link = os.path.join(d, "link.mmstats")
         os.symlink(target, link)
 
-        files = [live.paths[0], dead_path, reused, nopid, invalid, link]
+        files = [live.paths[0], dead_path, reused, ref, nopid, invalid,
+                 link]
         r = run([CLEAN, "-n"] + files)
         out = text(r.stdout)
         expect(r.returncode == 0, "-n: exit 0")
@@ -66,7 +79,7 @@ def main():
                "-n: dead writer reported: %r" % out)
         expect("PID %d was reused since %s was written. Would delete %s\n"
                % (sleeper.pid, reused, reused) in out, "-n: reused PID reported")
-        expect(out.endswith("Would remove 2  -  1 alive\n"), "-n: summary")
+        expect(out.endswith("Would remove 2  -  2 alive\n"), "-n: summary")
         expect(all(os.path.lexists(f) for f in files), "-n removed nothing")
 
         r = run([CLEAN] + files)
@@ -79,10 +92,11 @@ def main():
         expect("File has no sys.pid entry: %s\n" % nopid in out, "no sys.pid reported")
         expect("Invalid file: %s\n" % invalid in out, "invalid file reported")
         expect("Not a regular file, skipping: %s\n" % link in out, "symlink skipped")
-        expect(out.endswith("Removed 2  -  1 alive\n"), "summary, the reference's words")
+        expect(out.endswith("Removed 2  -  2 alive\n"), "summary, the reference's words")
         expect(not os.path.exists(dead_path) and not os.path.exists(reused),
                "stale files are gone")
         expect(os.path.exists(live.paths[0]), "the live writer's file stays")
+        expect(os.path.exists(ref), "the live reference writer's file stays")
         expect(os.path.exists(nopid) and os.path.exists(invalid), "unjudged files stay")
         expect(os.path.islink(link) and os.path.exists(target),
                "neither the symlink nor its target was removed")
@@ -94,7 +108,9 @@ def main():
         out = text(r.stdout)
         expect("PID %d is alive. Keeping %s\n" % (live.pid, live.paths[0]) in out,
                "-v reports a live file")
-        expect(out.endswith("Removed 0  -  1 alive\n"), "default glob summary")
+        expect("PID %d is alive. Keeping %s\n" % (sleeper.pid, ref) in out,
+               "-v reports a live reference file")
+        expect(out.endswith("Removed 0  -  2 alive\n"), "default glob summary")
 
         r = run([CLEAN, os.path.join(d, "missing.mmstats")])
         expect(r.returncode == 1 and b"missing.mmstats" in r.stderr,

@@ -2,19 +2,41 @@
 """slurpstats: byte-for-byte the reference's output on the reference's
 files, --json against what the reference decoded, files of a live
 writer, bad files reported while the rest is printed, a closed pipe,
-stale files, directories, the default glob, usage."""
+stale files, directories, the default glob, usage, and --py2-floats:
+floats as the reference prints them under Python 2."""
 import json
 import os
 import re
 import shutil
 import subprocess
 
-from common import (VECTORS, Writer, expect, finish, need_writer, run, text,
-                    tmpdir, tool)
+from common import (VECTORS, Writer, dead_vector, expect, finish, need_writer,
+                    run, text, tmpdir, tool)
 
 SLURP = tool("slurpstats")
 NAMES = ["all_types.mmstats", "buffered_flip_states.mmstats",
          "many_fields.mmstats"]
+
+# What Python 2.7.18 printed ('%s' % v, as the reference's slurpstats)
+# for each float of the vectors, keyed by its repr (the vectors' .txt).
+PY2_VECTOR_FLOATS = {
+    "2.5": "2.5", "3.5": "3.5", "0.375": "0.375", "0.5": "0.5",
+    "-2.75": "-2.75", "-0.5": "-0.5",
+    "0.10000000149011612": "0.10000000149",
+    "3.141592653589793": "3.14159265359",
+    "1795556800.237744": "1795556800.24",
+}
+# The same for values written by a live writer: each rule of Python 2's
+# str() (12 digits, ".0", the exponent form from 1e11 and below 1e-4,
+# inf, nan without its sign).
+PY2_LIVE_FLOATS = {
+    "0.30000000000000004": "0.3", "2.3333333333333335": "2.33333333333",
+    "1": "1.0", "-0.0": "-0.0", "10000000000": "10000000000.0",
+    "123456789012.5": "1.23456789012e+11", "1e16": "1e+16",
+    "0.0001": "0.0001", "1e-05": "1e-05", "inf": "inf", "-inf": "-inf",
+    "nan": "nan", "-nan": "nan",
+}
+FLOAT_TYPES = ("e", "f", "d")
 
 
 def reference_identical():
@@ -53,6 +75,63 @@ def json_matches_reference():
            "--json with nothing readable: [] and exit 1")
 
 
+def python2_oracle(table):
+    """Where a Python 2 runs, it confirms the tables above."""
+    code = ("import sys\nfor a in sys.argv[1:]: print '%s' % float(a)")
+    try:
+        r = run(["python2", "-c", code] + list(table))
+    except OSError:
+        r = None
+    if r is None or r.returncode != 0:
+        print("no python2 here: the tables are not checked against one")
+        return
+    expect(text(r.stdout).splitlines() == list(table.values()),
+           "python2 prints what the table says: %r" % r.stdout)
+
+
+def py2_floats_vectors():
+    python2_oracle(PY2_VECTOR_FLOATS)
+    for name in NAMES:
+        fields = json.load(open(os.path.join(VECTORS, name + ".expected.json")))["fields"]
+        want = open(os.path.join(VECTORS, name + ".slurpstats.txt")).read().split("\n")
+        # Line 0 is "==> NAME"; then one line per field, in file order.
+        for i, f in enumerate(fields, 1):
+            if f["type_signature"].strip("0123456789") not in FLOAT_TYPES:
+                continue
+            head, value = want[i].rsplit(" ", 1)
+            expect(value in PY2_VECTOR_FLOATS, "%s: %s in the table" % (name, value))
+            want[i] = head + " " + PY2_VECTOR_FLOATS.get(value, "?")
+        r = run([SLURP, "--py2-floats", name], cwd=VECTORS)
+        expect(r.returncode == 0 and r.stderr == b"", "--py2-floats %s: exit 0" % name)
+        expect(text(r.stdout) == "\n".join(want),
+               "--py2-floats %s: the floats as Python 2, the rest as ever: %r"
+               % (name, r.stdout))
+    allt = os.path.join(VECTORS, NAMES[0])
+    expect(run([SLURP, "--json", "--py2-floats", allt]).stdout ==
+           run([SLURP, "--json", allt]).stdout,
+           "--json keeps the exact floats under --py2-floats")
+
+
+def py2_floats_live():
+    need_writer()
+    python2_oracle(PY2_LIVE_FLOATS)
+    d = tmpdir("slurppy2")
+    specs = ["f%02d=double:%s" % (i, v) for i, v in enumerate(PY2_LIVE_FLOATS)]
+    w = Writer(d, specs)
+    try:
+        out = text(run([SLURP, "--py2-floats", w.paths[0]]).stdout)
+        for i, (v, want) in enumerate(PY2_LIVE_FLOATS.items()):
+            expect(re.search(r"^  f%02d +%s$" % (i, re.escape(want)), out, re.M),
+                   "--py2-floats: %s prints as %s: %r" % (v, want, out))
+        # Without the option: Python 3's repr, exact.
+        out = text(run([SLURP, w.paths[0]]).stdout)
+        expect(re.search(r"^  f00 +0\.30000000000000004$", out, re.M),
+               "by default 0.1 + 0.2 is its repr")
+    finally:
+        w.stop()
+        shutil.rmtree(d)
+
+
 def live_writer():
     need_writer()
     d = tmpdir("slurp")
@@ -87,8 +166,10 @@ def live_writer():
 
 
 def stale_files():
-    # The vectors' writer is gone: all_types has a sys.pid, flip has none.
-    allt = os.path.join(VECTORS, NAMES[0])
+    # all_types' writer is gone (its pid made one no process can hold);
+    # flip has no sys.pid.
+    d = tmpdir("slurpstale")
+    allt = dead_vector(os.path.join(d, NAMES[0]))
     flip = os.path.join(VECTORS, NAMES[1])
     r = run([SLURP, "--live", allt, flip])
     out = text(r.stdout)
@@ -100,6 +181,7 @@ def stale_files():
     expect("==> %s\n" % flip in out, "--mark-stale leaves unknown files alone")
     r = run([SLURP, "--json", allt])
     expect(json.loads(r.stdout)[0]["liveness"] == "stale", "--json: liveness")
+    shutil.rmtree(d)
 
 
 def bad_files():
@@ -175,4 +257,6 @@ bad_files()
 closed_pipe()
 usage()
 live_writer()
+py2_floats_vectors()
+py2_floats_live()
 finish()

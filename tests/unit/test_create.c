@@ -127,18 +127,22 @@ static void test_expand_name(void **state)
 	snprintf(want, sizeof(want), "%s-%d-%d.mmstats",
 		 program_invocation_short_name, getpid(), gettid());
 	assert_string_equal(buf, want);
-	assert_int_equal(mms_expand_name("x{PID}{PID}{X}{TID", buf,
+	assert_int_equal(mms_expand_name("x{PID}{PID}{{X}}", buf,
 					 sizeof(buf)), 0);
-	snprintf(want, sizeof(want), "x%d%d{X}{TID", getpid(), getpid());
+	snprintf(want, sizeof(want), "x%d%d{X}", getpid(), getpid());
 	assert_string_equal(buf, want);
+	/* the whole template language is in test_template.c */
+	assert_int_equal(mms_expand_name("{X}{TID", buf, sizeof(buf)),
+			 -EINVAL);
 
 	program_invocation_short_name = "../evil/cmd";
 	assert_int_equal(mms_expand_name("{CMD}.mmstats", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, ".._evil_cmd.mmstats");
 	program_invocation_short_name = saved;
 
-	assert_int_equal(mms_expand_name("a/b", buf, sizeof(buf)), -EINVAL);
-	assert_non_null(strstr(mmstats_last_error(), "a/b"));
+	assert_int_equal(mms_expand_name("/a/b", buf, sizeof(buf)), -EINVAL);
+	assert_non_null(strstr(mmstats_last_error(), "/a/b"));
+	assert_int_equal(mms_expand_name("a/../b", buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(mms_expand_name("..", buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(mms_expand_name(".", buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(mms_expand_name("", buf, sizeof(buf)), -EINVAL);

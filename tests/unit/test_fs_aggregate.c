@@ -110,6 +110,24 @@ static void test_oldest_without_main(void **state)
 	assert_string_equal(agg(in, 2), "0.1");
 }
 
+/*
+ * The reference writes the main thread's sys.created into every thread's
+ * file: of files made at once, the first by name speaks, in any order.
+ */
+static void test_equal_ages_by_name(void **state)
+{
+	struct mmstats_stat b = double_stat(2.5), a = double_stat(0.1);
+	struct mfs_agg_input in[2] = {
+		{ &b, false, 100, "mmstats-x-1-3.mmstats" },
+		{ &a, false, 100, "mmstats-x-1-2.mmstats" },
+	};
+	struct mfs_agg_input rev[2] = { in[1], in[0] };
+
+	(void)state;
+	assert_string_equal(agg(in, 2), "0.1");
+	assert_string_equal(agg(rev, 2), "0.1");
+}
+
 static void test_mixed_types_take_representative(void **state)
 {
 	struct mmstats_stat n = uint_stat(3, true), d = double_stat(1.5);
@@ -150,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_signed_and_unsigned_mix),
 		cmocka_unit_test(test_static_fields_not_summed),
 		cmocka_unit_test(test_oldest_without_main),
+		cmocka_unit_test(test_equal_ages_by_name),
 		cmocka_unit_test(test_mixed_types_take_representative),
 		cmocka_unit_test(test_nobody_has_it),
 		cmocka_unit_test(test_short_buffer_reports_length),

@@ -21,6 +21,7 @@
 
 #include "fs_fixture.h"
 #include "mmstats.h"
+#include "reader_build.h"
 
 static const struct mmstats_field_def defs[] = {
 	MMSTATS_DEF("hits", MMSTATS_COUNTER),
@@ -43,6 +44,30 @@ static void copy_vector(struct fixture *f, const char *name)
 		assert_int_equal(write(out, buf, (size_t)n), n);
 	close(in);
 	close(out);
+}
+
+/*
+ * A reference file (no sys.starttime) is alive while any process holds
+ * its sys.pid, so the vector's writer is made certainly gone: a pid
+ * above the largest pid_max (2^22) that no process can hold.
+ */
+static void bury_writer(struct fixture *f, const char *name)
+{
+	struct mmstats_snapshot s;
+	const struct mmstats_stat *pid;
+	uint32_t gone = 1u << 30;
+	int fd;
+
+	assert_int_equal(mmstats_read_at(f->dirfd, name, &s), 0);
+	pid = mmstats_snapshot_find(&s, "sys.pid");
+	assert_non_null(pid);
+	assert_int_equal(pid->value_size, sizeof(gone));
+	fd = openat(f->dirfd, name, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &gone, sizeof(gone),
+				(off_t)pid->value_offset), sizeof(gone));
+	close(fd);
+	mmstats_snapshot_free(&s);
 }
 
 static struct mfs_node *at(struct fixture *f, const char *path)
@@ -95,6 +120,7 @@ static void test_files_make_the_tree(void **state)
 
 	copy_vector(f, "many_fields.mmstats");
 	copy_vector(f, "all_types.mmstats");
+	bury_writer(f, "all_types.mmstats");
 	fixture_refresh(f, "many_fields.mmstats");
 	fixture_refresh(f, "all_types.mmstats");
 	fixture_refresh(f, mine);
@@ -331,6 +357,166 @@ static void test_file_limit(void **state)
 	assert_null(at(f, "files/a.mmstats/bulk.counter.100"));
 }
 
+/*
+ * A file as the reference writes it for one thread: sys.tid holds the
+ * main thread's tid (its bug), the name the thread's own; `state` says
+ * which file it is.
+ */
+static void ref_thread_file(struct fixture *f, const char *name,
+			    double created, const char *state)
+{
+	static struct fbuild b;
+	char path[300], val[16] = { 0 };
+	int64_t tid = getpid();
+
+	fb_init(&b);
+	fb_u32(&b, "sys.pid", (uint32_t)getpid());
+	fb_field(&b, "sys.tid", "q", 0xff, &tid, sizeof(tid));
+	fb_double(&b, "sys.created", created);
+	snprintf(val, sizeof(val), "%s", state);
+	fb_field(&b, "state", "16s", 0xff, val, sizeof(val));
+	fb_pad(&b);
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	assert_int_equal(fb_write(&b, path), 0);
+	fixture_refresh(f, name);
+}
+
+/* The name of the file that speaks for /<pid>/<label>. */
+static const char *speaker(struct fixture *f, const char *label, char *buf,
+			   size_t len)
+{
+	struct mfs_fileref *refs;
+	size_t n, i, mains = 0;
+
+	assert_int_equal(mfs_model_pid_label(&f->model, getpid(), label,
+					     &refs, &n), 0);
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (refs[i].main && ++mains)
+			snprintf(buf, len, "%s", refs[i].name);
+	mfs_filerefs_free(refs, n);
+	assert_int_equal(mains, 1);
+	return buf;
+}
+
+/*
+ * The reference's files of 4 threads, all with the main thread's
+ * sys.tid, named by their own tids; the main thread's file neither the
+ * first found nor the oldest: task/ is named by the tids of the names,
+ * and the main thread's file speaks for the process.
+ */
+static void test_reference_thread_files(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid = getpid();
+	char name[4][64], path[128], buf[64];
+	struct mfs_node *task, *d;
+	int i;
+
+	for (i = 3; i >= 0; i--) {	/* the main thread's last, newest */
+		snprintf(name[i], sizeof(name[i]), "mmstats-py-thing-%d-%d%s",
+			 (int)pid, (int)pid + 10 * i, MMSTATS_SUFFIX);
+		ref_thread_file(f, name[i], 1e9 + 10 - i, i ? "worker" : "main");
+	}
+	snprintf(path, sizeof(path), "%d/task", (int)pid);
+	assert_non_null(task = at(f, path));
+	assert_int_equal(nchildren(task), 4);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%d/task/%d", (int)pid,
+			 (int)pid + 10 * i);
+		assert_non_null(d = at(f, path));
+		assert_string_equal(d->source, name[i]);
+	}
+	assert_string_equal(speaker(f, "state", buf, sizeof(buf)), name[0]);
+	assert_string_equal(mfs_model_main_src(mfs_model_proc(&f->model,
+					       pid))->name, name[0]);
+}
+
+/*
+ * Files that all claim the main thread with nothing in their names to
+ * tell them apart: the oldest is task/<pid> and speaks, whatever the
+ * order they were found in; the others are <pid>-2, <pid>-3.
+ */
+static void test_files_claiming_one_thread(void **state)
+{
+	struct fixture *f = *state;
+	static const char *names[] = { "c.mmstats", "a.mmstats", "b.mmstats" };
+	pid_t pid = getpid();
+	char path[128], buf[64];
+	struct mfs_node *d;
+
+	ref_thread_file(f, names[0], 1e9 + 3, "newest");
+	ref_thread_file(f, names[1], 1e9 + 2, "middle");
+	ref_thread_file(f, names[2], 1e9 + 1, "oldest");
+	snprintf(path, sizeof(path), "%d/task/%d", (int)pid, (int)pid);
+	assert_non_null(d = at(f, path));
+	assert_string_equal(d->source, "b.mmstats");
+	snprintf(path, sizeof(path), "%d/task/%d-3", (int)pid, (int)pid);
+	assert_non_null(d = at(f, path));
+	assert_string_equal(d->source, "c.mmstats");
+	assert_string_equal(speaker(f, "state", buf, sizeof(buf)),
+			    "b.mmstats");
+}
+
+/* Names that only look like "...-{PID}-{TID}": sys.tid it is. */
+static void test_names_not_of_a_thread(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid = getpid();
+	char name[5][64], path[128];
+	int i;
+
+	snprintf(name[0], sizeof(name[0]), "x-%d-%d.mmstats", (int)pid + 1,
+		 (int)pid + 7);			/* another pid */
+	snprintf(name[1], sizeof(name[1]), "x-%d-0%d.mmstats", (int)pid,
+		 (int)pid + 7);			/* a leading zero */
+	snprintf(name[2], sizeof(name[2]), "%d-%d.mmstats", (int)pid,
+		 (int)pid + 7);			/* no "-" before the pid */
+	snprintf(name[3], sizeof(name[3]), "x-%d-%d.mmstats.x", (int)pid,
+		 (int)pid + 7);			/* not *.mmstats: ignored */
+	snprintf(name[4], sizeof(name[4]), "x-%d-10000000000.mmstats",
+		 (int)pid);			/* no tid */
+	for (i = 0; i < 5; i++)
+		ref_thread_file(f, name[i], 1e9 + i, "x");
+	snprintf(path, sizeof(path), "%d/task/%d", (int)pid, (int)pid + 7);
+	assert_null(at(f, path));
+	snprintf(path, sizeof(path), "%d/task", (int)pid);
+	assert_int_equal(nchildren(at(f, path)), 5);
+	snprintf(path, sizeof(path), "%d/task/%d-5", (int)pid, (int)pid);
+	assert_non_null(at(f, path));
+}
+
+/*
+ * This library's files record the right sys.tid, and have sys.starttime:
+ * their names are not read for a tid, whatever a template made of them
+ * (here "{CMD}-{PID}-{TID:x}" of tid 0x100 looks like tid 100).
+ */
+static void test_library_files_keep_sys_tid(void **state)
+{
+	struct fixture *f = *state;
+	static struct fbuild b;
+	pid_t pid = getpid();
+	int64_t tid = pid + 256;
+	uint64_t start;
+	char name[64], path[128];
+
+	assert_int_equal(mmstats_pid_starttime(pid, &start), 0);
+	snprintf(name, sizeof(name), "app-%d-100%s", (int)pid, MMSTATS_SUFFIX);
+	fb_init(&b);
+	fb_u32(&b, "sys.pid", (uint32_t)pid);
+	fb_field(&b, "sys.tid", "q", 0xff, &tid, sizeof(tid));
+	fb_double(&b, "sys.created", 1e9);
+	fb_u64(&b, "sys.starttime", start);
+	fb_pad(&b);
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	assert_int_equal(fb_write(&b, path), 0);
+	fixture_refresh(f, name);
+	snprintf(path, sizeof(path), "%d/task/%d", (int)pid, (int)tid);
+	assert_non_null(at(f, path));
+	snprintf(path, sizeof(path), "%d/task/100", (int)pid);
+	assert_null(at(f, path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +533,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_owner,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reference_thread_files,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files_claiming_one_thread,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_not_of_a_thread,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_library_files_keep_sys_tid,
 						setup, teardown),
 	};
 
