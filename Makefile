@@ -4,7 +4,9 @@
 #   make check           unit, integration and fuzz tests, then again
 #                        under ASan/UBSan ($(B)/asan)
 #   make bench           benchmarks (tests/bench), a table on stdout
-#   make install         PREFIX=/usr/local DESTDIR= (packaging/README.md)
+#   make install         PREFIX=/usr/local DESTDIR= (packaging/README.md);
+#                        everything under PREFIX unless told otherwise
+#   make uninstall       exactly what make install recorded in MANIFEST
 #   make check-packaging build, lint, install, check and remove the Debian
 #                        packages on this machine (root)
 #
@@ -24,7 +26,12 @@ BINDIR	?= $(PREFIX)/bin
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
 MANDIR	?= $(PREFIX)/share/man
-UNITDIR	?= /lib/systemd/system
+# Under PREFIX too; give MOUNTHELPERDIR=/sbin for mount(8) to find the
+# helpers (packaging/install.mk).  Empty: that part is left out.
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+MOUNTHELPERDIR ?= $(PREFIX)/sbin
+# What make install put where, for make uninstall (packaging/inst.sh).
+MANIFEST ?= $(PREFIX)/share/mmstats/install-manifest
 DESTDIR	?=
 
 B	?= build
@@ -182,33 +189,37 @@ stress: all $(TEST_BINS) $(FUZZ_BINS)
 bench: all $(BENCH_BINS)
 	tests/bench/run.sh $(B)
 
+INST	= DESTDIR='$(DESTDIR)' MANIFEST='$(MANIFEST)' packaging/inst.sh
+INSTALL_MK = $(MAKE) -f packaging/install.mk PREFIX='$(PREFIX)' \
+	BINDIR='$(BINDIR)' MANDIR='$(MANDIR)' UNITDIR='$(UNITDIR)' \
+	MOUNTHELPERDIR='$(MOUNTHELPERDIR)' MANIFEST='$(MANIFEST)' \
+	DESTDIR='$(DESTDIR)' B='$(B)'
+
+# Every file through packaging/inst.sh, which records it in MANIFEST.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
-	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmmstats.so.$(SOVERSION)
-	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(LIBDIR)/libmmstats.so
-	install -m 644 lib/mmstats.h $(DESTDIR)$(INCDIR)/
+	$(INST) file 644 $(LIB_A) $(LIBDIR)/libmmstats.a
+	$(INST) file 755 $(LIB_SO) $(LIBDIR)/$(notdir $(LIB_SO))
+	$(INST) link $(notdir $(LIB_SO)) $(LIBDIR)/libmmstats.so.$(SOVERSION)
+	$(INST) link $(notdir $(LIB_SO)) $(LIBDIR)/libmmstats.so
+	$(INST) file 644 lib/mmstats.h $(INCDIR)/mmstats.h
 # Not $(B)/mmstats.pc: that build may have been made for another PREFIX.
-	$(PC_SUBST) lib/mmstats.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/mmstats.pc
-	install -m 755 $(TOOLS:%=$(B)/%) $(DESTDIR)$(BINDIR)/
-	install -m 755 $(B)/mmstatsfs $(DESTDIR)$(BINDIR)/
-	install -m 644 $(wildcard tools/*.1) $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 lib/mmstats.3 $(DESTDIR)$(MANDIR)/man3/
-	install -m 644 lib/mmstats.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 fs/mmstatsfs.8 $(DESTDIR)$(MANDIR)/man8/
-	$(if $(wildcard packaging/install.mk),$(MAKE) -f packaging/install.mk install)
+	@mkdir -p $(B)/install-gen
+	$(PC_SUBST) lib/mmstats.pc.in > $(B)/install-gen/mmstats.pc
+	$(INST) file 644 $(B)/install-gen/mmstats.pc $(LIBDIR)/pkgconfig/mmstats.pc
+	for p in $(TOOLS) mmstatsfs; do \
+		$(INST) file 755 $(B)/$$p $(BINDIR)/$$p || exit 1; \
+	done
+	for m in $(wildcard tools/*.1); do \
+		$(INST) file 644 $$m $(MANDIR)/man1/$${m##*/} || exit 1; \
+	done
+	$(INST) file 644 lib/mmstats.3 $(MANDIR)/man3/mmstats.3
+	$(INST) file 644 lib/mmstats.5 $(MANDIR)/man5/mmstats.5
+	$(INST) file 644 fs/mmstatsfs.8 $(MANDIR)/man8/mmstatsfs.8
+	$(INSTALL_MK) install
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libmmstats.a $(DESTDIR)$(LIBDIR)/libmmstats.so* \
-		$(DESTDIR)$(INCDIR)/mmstats.h $(DESTDIR)$(LIBDIR)/pkgconfig/mmstats.pc \
-		$(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/mmstatsfs \
-		$(DESTDIR)$(MANDIR)/man3/mmstats.3 $(DESTDIR)$(MANDIR)/man5/mmstats.5 \
-		$(DESTDIR)$(MANDIR)/man8/mmstatsfs.8 \
-		$(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
-	$(if $(wildcard packaging/install.mk),$(MAKE) -f packaging/install.mk uninstall)
+	$(INST) uninstall
+	$(INSTALL_MK) refresh
 
 clean:
 	rm -rf build $(B)

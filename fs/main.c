@@ -3,12 +3,14 @@
  *
  *	mmstatsfs [SOURCE] MOUNTPOINT [-f] [-d] [-s] [-o OPTION,...]
  *
- * See mmstatsfs(8).  Exit status: 0 after a clean unmount, 1 on error.
+ * See mmstatsfs(8).  Exit status: 0 after a clean unmount, 1 on error,
+ * said once on stderr (or in the log, once serving).
  */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -17,34 +19,22 @@
 #include "log.h"
 #include "mmstats.h"
 #include "mmstatsfs.h"
+#include "mountpoint.h"
 #include "opts.h"
 
-static void usage(const char *prog)
+/* Said once, here: mfs_mountpoint_prepare() only returns why. */
+static void mountpoint_error(const char *mp, int err)
 {
-	printf("usage: %s [SOURCE] MOUNTPOINT [options]\n\n"
-	       "Mount the mmstats files of SOURCE (default: $MMSTATS_PATH, "
-	       "else /tmp)\nas /<pid>/<label> text files; see "
-	       "mmstatsfs(8).\n\n"
-	       "What one file and one owner's files may cost (0: no limit):\n"
-	       "    -o max_fields=N        fields read of a file (%d)\n"
-	       "    -o max_label_bytes=N   bytes of labels read of a file (%u)\n"
-	       "    -o owner_files=N       files of one owner read (%d)\n"
-	       "    -o owner_fields=N      fields of one owner shown (%d)\n"
-	       "    -o owner_bytes=N       bytes of index of one owner (%u)\n\n",
-	       prog, MFS_DEFAULT_MAX_FIELDS, MFS_DEFAULT_MAX_LABEL_BYTES,
-	       MFS_DEFAULT_OWNER_FILES, MFS_DEFAULT_OWNER_FIELDS,
-	       MFS_DEFAULT_OWNER_BYTES);
-	fuse_cmdline_help();
-	fuse_lowlevel_help();
-}
-
-static int check_mountpoint(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (err == -EBUSY)
+		fprintf(stderr, "mmstatsfs: %s: already an mmstatsfs mount "
+			"(to replace it, unmount it first with fusermount3 -u "
+			"%s)\n", mp, mp);
+	else if (err == -ENOTCONN)
+		fprintf(stderr, "mmstatsfs: %s: a FUSE mount whose daemon "
+			"is gone (%s): clear it first with fusermount3 -u %s\n",
+			mp, strerror(-err), mp);
+	else
+		fprintf(stderr, "mmstatsfs: %s: %s\n", mp, strerror(-err));
 }
 
 /*
@@ -98,8 +88,8 @@ static const char *source_error(const char *source, int err)
 	return strerror(-err);
 }
 
-/* Mount, serve until unmounted or signalled, unmount. */
-static int serve(struct mfs *fs, struct mfs_opts *o)
+/* Mount on mp (canonical), serve until unmounted or signalled, unmount. */
+static int serve(struct mfs *fs, struct mfs_opts *o, const char *mp)
 {
 	struct fuse_session *se;
 	int ret = 1, err;
@@ -109,7 +99,7 @@ static int serve(struct mfs *fs, struct mfs_opts *o)
 		return 1;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
-	if (fuse_session_mount(se, o->cmd.mountpoint) != 0)
+	if (fuse_session_mount(se, mp) != 0)
 		goto out_signals;
 	fs->se = se;
 	fuse_daemonize(o->cmd.foreground);
@@ -138,15 +128,18 @@ int main(int argc, char **argv)
 {
 	struct mfs_opts o;
 	struct mfs fs;
+	char *mp;
 	int err, ret;
 
-	if (mfs_opts_parse(argc, argv, &o) < 0) {
+	if ((err = mfs_opts_parse(argc, argv, &o)) < 0) {
+		if (err == -ENOMEM)	/* the others were said */
+			fprintf(stderr, "mmstatsfs: %s\n", strerror(ENOMEM));
 		mfs_opts_free(&o);
 		return 1;
 	}
 	if (o.cmd.show_help || o.cmd.show_version) {
 		if (o.cmd.show_help)
-			usage(argv[0]);
+			mfs_opts_help(stdout);
 		else
 			printf("mmstatsfs %s (libmmstats, FUSE %s)\n",
 			       MMSTATS_VERSION, fuse_pkgversion());
@@ -162,13 +155,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fs.model.limits = o.limits;
-	if ((err = check_mountpoint(o.cmd.mountpoint)) < 0) {
-		fprintf(stderr, "mmstatsfs: %s: %s\n", o.cmd.mountpoint,
-			strerror(-err));
+	if ((err = mfs_mountpoint_prepare(o.cmd.mountpoint, &mp)) < 0) {
+		mountpoint_error(o.cmd.mountpoint, err);
 		ret = 1;
 	} else {
 		mfs_rescan(&fs);	/* the tree is whole before the mount */
-		ret = serve(&fs, &o);
+		ret = serve(&fs, &o, mp);
+		free(mp);
 	}
 	mfs_destroy(&fs);
 	mfs_opts_free(&o);

@@ -268,12 +268,41 @@ static int set_names(struct mmstats *s, const char *dir_tmpl,
 	return 0;
 }
 
+/*
+ * Give the complete file its name.  It is in the registry first, by its
+ * inode: a signal that removes the registry's files
+ * (mmstats_remove_on_signal) then finds either no file of that inode at
+ * the name, and leaves the name alone, or the file, and removes it; a
+ * walk that ran just before the link is caught after it
+ * (mms_onsignal_named).  Recorded after the link, a file linked just
+ * before the signal would stay.
+ */
+static int name_file(struct mmstats *s, const char *dir,
+		     struct mms_newfile *nf)
+{
+	struct stat st;
+	int err;
+
+	if (fstat(nf->fd, &st) < 0)
+		return mms_error(-errno, "%s: %s", s->path, strerror(errno));
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->owner = getpid();
+	if ((err = mms_registry_add(s)) < 0)
+		return err;
+	err = mms_newfile_publish(s->dirfd, dir, s->name, nf);
+	if (err)
+		mms_registry_del(s);
+	else
+		mms_registry_named(s);
+	return err;
+}
+
 /* Build the file complete, then give it its name. */
 static int build_file(struct mmstats *s, const char *dir,
 		      const struct mmstats_field_def *defs)
 {
 	struct mms_newfile nf;
-	struct stat st;
 	int err;
 
 	err = mms_newfile_create(s->dirfd, dir, whole_pages(s->used + 2), &nf);
@@ -287,19 +316,10 @@ static int build_file(struct mmstats *s, const char *dir,
 		write_field(s, s->slots[i], &defs[i]);
 		mms_layout_publish(s->map, &s->slots[i]->layout);
 	}
-	err = mms_newfile_publish(s->dirfd, dir, s->name, &nf);
+	err = name_file(s, dir, &nf);
 	if (err)
 		goto fail;
-	if (fstat(nf.fd, &st) < 0) {
-		err = mms_error(-errno, "%s: %s", s->path,
-				strerror(errno));
-		unlinkat(s->dirfd, s->name, 0);
-		goto fail;
-	}
 	s->fd = nf.fd;
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	s->owner = getpid();
 	return 0;
 fail:
 	mms_newfile_discard(s->dirfd, &nf);
@@ -338,11 +358,6 @@ static int open_instance(struct mmstats *s,
 		err = build_file(s, dir, all);
 	free(all);
 	free(dir);
-	if (err)
-		return err;
-	err = mms_registry_add(s);
-	if (err)
-		unlinkat(s->dirfd, s->name, 0);
 	return err;
 }
 
@@ -475,8 +490,9 @@ int mmstats_remove(struct mmstats *s)
 
 	if (!s)
 		return 0;
-	mms_registry_del(s);
+	/* unlinked first: a signal in between finds no file of its inode */
 	err = s->owner == getpid() ? mms_unlink_instance(s) : 0;
+	mms_registry_del(s);
 	instance_free(s);
 	return err;
 }

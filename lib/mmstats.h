@@ -249,6 +249,17 @@ int mmstats_remove(struct mmstats *s);
  * library created, as the reference's MmStats.remove() does.
  */
 int mmstats_remove_all(void);
+/*
+ * Remove the files that normal exit removes also when one of `signals`
+ * (NULL and 0: SIGHUP, SIGINT, SIGTERM) kills the process, then die of
+ * that signal as without the call.  Only a signal whose disposition is
+ * the default action gets the library's handler: one the program
+ * handles or ignores stays as it is.  Returns how many of `signals` now
+ * remove the files, or -errno (-EINVAL: a signal that does not end the
+ * process, SIGKILL or SIGBUS).  Async-signal-safe handler; see mmstats(3),
+ * SIGNALS.
+ */
+int mmstats_remove_on_signal(const int *signals, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Writer: models (a field table, one instance per thread)             */

@@ -5,6 +5,11 @@
  *
  * After fork() the child inherits the list but not the files: entries
  * are only acted on by the process that created them (owner pid).
+ *
+ * Once the program has asked for removal on a signal, every instance
+ * that would be removed at exit is also in onsignal.c's list, which a
+ * signal handler can read; the lock below keeps that list's writers one
+ * at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,12 +22,15 @@
 #include "mmstats.h"
 #include "error.h"
 #include "instance.h"
+#include "onsignal.h"
 #include "registry.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mmstats *head;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static int exit_err;
+/* Whether instances go into onsignal.c's list too (under `lock`). */
+static bool tracking;
 
 static bool mine(const struct mmstats *s)
 {
@@ -49,6 +57,12 @@ int mms_unlink_instance(struct mmstats *s)
 	return 0;
 }
 
+/* What a signal that kills the process removes: what exit removes. */
+static bool removed_at_exit(const struct mmstats *s)
+{
+	return mine(s) && !(s->flags & MMSTATS_KEEP_AT_EXIT);
+}
+
 static int unlink_all(bool at_exit)
 {
 	struct mmstats *s;
@@ -59,6 +73,9 @@ static int unlink_all(bool at_exit)
 		if (!mine(s) || (at_exit && (s->flags & MMSTATS_KEEP_AT_EXIT)))
 			continue;
 		e = mms_unlink_instance(s);
+		/* Forgotten after the unlink: a signal between has it. */
+		if (tracking)
+			mms_onsignal_forget(s);
 		if (e < 0 && err == 0)
 			err = e;
 	}
@@ -102,6 +119,15 @@ int mms_registry_add(struct mmstats *s)
 	pthread_mutex_lock(&lock);
 	s->reg_next = head;
 	head = s;
+	if (tracking && removed_at_exit(s)) {
+		int err = mms_onsignal_track(s);
+
+		if (err) {
+			head = s->reg_next;
+			pthread_mutex_unlock(&lock);
+			return err;
+		}
+	}
 	pthread_mutex_unlock(&lock);
 	return 0;
 }
@@ -117,7 +143,36 @@ void mms_registry_del(struct mmstats *s)
 			break;
 		}
 	}
+	if (tracking)
+		mms_onsignal_forget(s);
 	pthread_mutex_unlock(&lock);
+}
+
+void mms_registry_named(const struct mmstats *s)
+{
+	pthread_mutex_lock(&lock);
+	if (tracking && removed_at_exit(s))
+		mms_onsignal_named(s);
+	pthread_mutex_unlock(&lock);
+}
+
+int mms_registry_track_signals(void)
+{
+	struct mmstats *s;
+	int err = 0;
+
+	pthread_once(&exit_once, register_exit);
+	if (exit_err)
+		return mms_error(exit_err, "cannot register "
+				 "removal at exit");
+	pthread_mutex_lock(&lock);
+	for (s = head; s && !tracking && !err; s = s->reg_next)
+		if (removed_at_exit(s))
+			err = mms_onsignal_track(s);
+	if (!err)
+		tracking = true;
+	pthread_mutex_unlock(&lock);
+	return err;
 }
 
 bool mms_registry_owns(dev_t dev, ino_t ino)

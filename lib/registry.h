@@ -10,8 +10,18 @@ struct mmstats;
 /* Track an instance; the first call arranges removal at exit. */
 int mms_registry_add(struct mmstats *s);
 void mms_registry_del(struct mmstats *s);
+/*
+ * `s`, added before its file was linked (so that a signal never finds a
+ * file it does not know), now has its name.
+ */
+void mms_registry_named(const struct mmstats *s);
 /* Whether a live instance of this process owns file dev/ino. */
 bool mms_registry_owns(dev_t dev, ino_t ino);
+/*
+ * From now on, keep every instance removed at exit in onsignal.c's list
+ * too, those of now first: mmstats_remove_on_signal().
+ */
+int mms_registry_track_signals(void);
 /* Unlink `s`'s file if it is still the file it created. */
 int mms_unlink_instance(struct mmstats *s);
 

@@ -10,6 +10,10 @@
  * file judged is the file removed: it is opened relative to its directory
  * without following symlinks, and unlinked only while the name still
  * leads to the same inode.
+ *
+ * Decisions go to stdout in the reference's words; what could not be
+ * judged or removed goes to stderr, one line each, and makes the exit
+ * status 1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +39,7 @@ struct clean_opts {
 
 struct clean_count {
 	unsigned removed, alive;
+	unsigned unjudged;	/* no sys.pid, not regular, changed, invalid */
 	bool failed;
 };
 
@@ -55,8 +60,8 @@ static void usage(void)
 	       "  -v, --verbose   also report files of live processes\n"
 	       "  -h, --help      show this help and exit\n"
 	       "  -V, --version   show the version and exit\n\n"
-	       "Exit status: 0 done, 1 some file could not be checked or "
-	       "removed, 2 usage error.\n",
+	       "Exit status: 0 done, 1 some file could not be found, judged "
+	       "or removed,\n2 usage error.\n",
 	       tool_name, "$MMSTATS_GLOB or $MMSTATS_PATH/*.mmstats");
 }
 
@@ -128,6 +133,7 @@ static int target_unlink(const struct target *t)
 static void report_open_error(const struct target *t, int err,
 			      struct clean_count *c)
 {
+	c->unjudged++;
 	switch (err) {
 	case -ENOTSUP:
 		printf("Not a regular file, skipping: %s\n", t->path);
@@ -135,9 +141,6 @@ static void report_open_error(const struct target *t, int err,
 	case -ESTALE:
 		printf("File changed while checked, skipping: %s\n", t->path);
 		return;
-	case -EACCES:
-		printf("Permission denied: %s\n", t->path);
-		break;
 	default:
 		tool_warn("%s: %s", t->path, strerror(-err));
 		break;
@@ -168,6 +171,7 @@ static void judge(const struct clean_opts *o, struct target *t,
 	switch (mmstats_liveness(snap)) {
 	case MMSTATS_UNKNOWN:
 		printf("File has no sys.pid entry: %s\n", t->path);
+		c->unjudged++;
 		return;
 	case MMSTATS_ALIVE:
 		if (o->verbose)
@@ -182,12 +186,35 @@ static void judge(const struct clean_opts *o, struct target *t,
 	err = o->dry_run ? 0 : target_unlink(t);
 	if (err == -ESTALE) {
 		printf("File changed while checked, skipping: %s\n", t->path);
+		c->unjudged++;
 	} else if (err) {
-		printf("Could not remove %s: %s\n", t->path, strerror(-err));
+		tool_warn("%s: cannot remove: %s", t->path, strerror(-err));
 		c->failed = true;
 	} else {
 		c->removed++;
 	}
+}
+
+/* Not an mmstats file, or not one we can read: it cannot be judged. */
+static void report_invalid(const struct target *t,
+			   const struct mmstats_snapshot *snap, int err,
+			   struct clean_count *c)
+{
+	tool_warn("%s: invalid file: %s", t->path,
+		  snap->errmsg[0] ? snap->errmsg : strerror(-err));
+	c->unjudged++;
+	c->failed = true;
+}
+
+/* "Removed 2 files, kept 3 alive": what was done, in plain words. */
+static void print_summary(const struct clean_opts *o,
+			  const struct clean_count *c)
+{
+	printf("%s %u file%s, kept %u alive", o->dry_run ? "Would remove" :
+	       "Removed", c->removed, c->removed == 1 ? "" : "s", c->alive);
+	if (c->unjudged)
+		printf(", left %u unjudged", c->unjudged);
+	putchar('\n');
 }
 
 /*
@@ -226,7 +253,7 @@ static void clean_one(const struct clean_opts *o, const char *path,
 	err = mmstats_read_fd(t.fd, &snap);
 	/* Fields before a corrupt one still tell whose file it is. */
 	if (err == -EPROTONOSUPPORT || (err && snap.nstats == 0))
-		printf("Invalid file: %s\n", shown);
+		report_invalid(&t, &snap, err, c);
 	else
 		judge(o, &t, &snap, c);
 out:
@@ -234,6 +261,23 @@ out:
 	mmstats_snapshot_free(&snap);
 	target_close(&t);
 	free(shown);
+}
+
+/*
+ * What was asked for must be there (a missing FILE, an empty DIR, a GLOB
+ * that matches nothing are errors), except the default directory: that
+ * it holds no file is the usual state of /tmp, where a timer runs this,
+ * and nothing is left to clean.  Its absence is an error still.
+ */
+static int expand(char *const *args, size_t nargs, struct pathlist *files)
+{
+	const char *glob_env = getenv(MMSTATS_ENV_GLOB);
+	struct stat st;
+
+	if (nargs == 0 && !(glob_env && *glob_env) &&
+	    stat(files_stats_dir(), &st) == 0 && S_ISDIR(st.st_mode))
+		return files_expand_args(args, nargs, files, tool_report);
+	return files_expand_args_strict(args, nargs, files, tool_report_why);
 }
 
 static void parse_args(int argc, char **argv, struct clean_opts *o)
@@ -269,13 +313,11 @@ int main(int argc, char **argv)
 	tool_init("cleanstats");
 	parse_args(argc, argv, &o);
 	o.terminal = isatty(STDOUT_FILENO);
-	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files,
-				tool_report);
+	err = expand(argv + optind, (size_t)(argc - optind), &files);
 	c.failed = err != 0;
 	for (i = 0; i < files.n; i++)
 		clean_one(&o, files.v[i], &c);
-	printf("%s %u  -  %u alive\n", o.dry_run ? "Would remove" : "Removed",
-	       c.removed, c.alive);
+	print_summary(&o, &c);
 	tool_flush();
 	pathlist_free(&files);
 	return c.failed ? 1 : 0;

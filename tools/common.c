@@ -48,6 +48,11 @@ void tool_warn(const char *fmt, ...)
 	free(msg);
 }
 
+void tool_report_why(const char *what, const char *why)
+{
+	tool_warn("%s: %s", what, why);
+}
+
 void tool_oom(void)
 {
 	tool_warn("%s", strerror(ENOMEM));

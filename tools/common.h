@@ -24,6 +24,9 @@ void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "NAME: ARG: strerror(-err)" on stderr, for a failed argument. */
 void tool_report(const char *arg, int err);
 
+/* "NAME: WHAT: WHY" on stderr (a files_why_fn). */
+void tool_report_why(const char *what, const char *why);
+
 /* Report running out of memory and exit 1. */
 void tool_oom(void) __attribute__((noreturn));
 

@@ -185,6 +185,124 @@ int files_expand_args(char *const *args, size_t nargs, struct pathlist *out,
 	return first;
 }
 
+/* How the strict expansion says that an argument gave nothing. */
+#define NO_MMSTATS_FILE	"no mmstats file"
+#define NO_MATCH	"no file matches"
+
+/* Say `err` (-errno) about `name`; returns it. */
+static int say(files_why_fn report, const char *name, int err)
+{
+	report(name, strerror(-err));
+	return err;
+}
+
+/*
+ * The error of a pattern's directory, when that part has no glob
+ * characters: a glob in a missing or unreadable directory just matches
+ * nothing, and the directory's error is the one worth saying.  0 if it
+ * can be listed, or cannot be told.
+ */
+static int glob_dir_error(const char *pattern, char *dir, size_t len)
+{
+	const char *slash = strrchr(pattern, '/');
+	DIR *dp;
+	int n;
+
+	if (!slash)
+		n = snprintf(dir, len, ".");
+	else if (slash == pattern)
+		n = snprintf(dir, len, "/");
+	else
+		n = snprintf(dir, len, "%.*s", (int)(slash - pattern),
+			     pattern);
+	if (n < 0 || (size_t)n >= len || has_glob_chars(dir))
+		return 0;
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	closedir(dp);
+	return 0;
+}
+
+/* A glob that matched nothing: its directory's error, or `none`. */
+static int glob_none(const char *pattern, const char *name, const char *none,
+		     files_why_fn report)
+{
+	char dir[4096];
+	int err = glob_dir_error(pattern, dir, sizeof(dir));
+
+	if (err)
+		return say(report, dir, err);
+	report(name, none);
+	return -ENOENT;
+}
+
+static int expand_strict(const char *arg, struct pathlist *out,
+			 files_why_fn report)
+{
+	size_t before = out->n;
+	struct stat st;
+	int err;
+
+	if (is_dir(arg)) {
+		err = files_match_dir(arg, "*" MMSTATS_SUFFIX, out);
+		if (err)
+			return say(report, arg, err);
+		if (out->n > before)
+			return 0;
+		report(arg, NO_MMSTATS_FILE);
+		return -ENOENT;
+	}
+	/* A symlink is listed: the readers refuse it, and say so. */
+	if (lstat(arg, &st) == 0)
+		return pathlist_add(out, arg);
+	err = -errno;
+	if (!has_glob_chars(arg))
+		return say(report, arg, err);
+	err = expand_glob(arg, out);
+	if (err)
+		return say(report, arg, err);
+	return out->n > before ? 0 : glob_none(arg, arg, NO_MATCH, report);
+}
+
+/* The default glob: MMSTATS_GLOB's words, or its directory's. */
+static int expand_default_strict(struct pathlist *out, files_why_fn report)
+{
+	const char *env = getenv(MMSTATS_ENV_GLOB);
+	size_t before = out->n;
+	char pattern[4096];
+	int err;
+
+	if (!files_default_glob(pattern, sizeof(pattern)))
+		return say(report, "the default glob", -ENAMETOOLONG);
+	err = expand_glob(pattern, out);
+	if (err)
+		return say(report, pattern, err);
+	if (out->n > before)
+		return 0;
+	if (env && *env)
+		return glob_none(pattern, pattern, NO_MATCH, report);
+	return glob_none(pattern, files_stats_dir(), NO_MMSTATS_FILE, report);
+}
+
+int files_expand_args_strict(char *const *args, size_t nargs,
+			     struct pathlist *out, files_why_fn report)
+{
+	size_t i;
+	int err, first = 0;
+
+	if (nargs == 0)
+		return expand_default_strict(out, report);
+	/* Every argument is looked at: each one missing is worth a line. */
+	for (i = 0; i < nargs && first != -ENOMEM; i++) {
+		err = expand_strict(args[i], out, report);
+		if (err && !first)
+			first = err;
+	}
+	pathlist_uniq(out);
+	return first;
+}
+
 int files_check_client_glob(const char *pattern)
 {
 	const unsigned char *p = (const unsigned char *)pattern;

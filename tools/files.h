@@ -46,6 +46,21 @@ typedef void (*files_report_fn)(const char *arg, int err);
 int files_expand_args(char *const *args, size_t nargs, struct pathlist *out,
 		      files_report_fn report);
 
+/* Why `name` gave no file: strerror's words, or the tools' own. */
+typedef void (*files_why_fn)(const char *name, const char *why);
+
+/*
+ * As files_expand_args, for a tool that must say when it was asked for
+ * something that is not there, as grep does: a FILE that does not exist,
+ * a DIR without a *.mmstats file ("no mmstats file"), a GLOB that
+ * matches nothing ("no file matches", or its directory's error) and the
+ * default glob that finds nothing (its directory's error, or "no
+ * mmstats file") each go to `report` once.  What was found is still
+ * expanded; returns the first error (-ENOENT for nothing found), or 0.
+ */
+int files_expand_args_strict(char *const *args, size_t nargs,
+			     struct pathlist *out, files_why_fn report);
+
 /*
  * A glob sent by a client names files inside `dir` only: one path
  * component, no "..", no '/', no control characters.  -EINVAL if not.

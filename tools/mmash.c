@@ -9,11 +9,14 @@
 #include <getopt.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "files.h"
@@ -24,6 +27,7 @@
 #define MMASH_MAX_CONNECTIONS	64
 #define MMASH_MAX_PER_CLIENT	16	/* one client cannot take them all */
 #define MMASH_TIMEOUT_SECS	30
+#define MMASH_WHERE_MAX		(INET6_ADDRSTRLEN + 8)	/* [ADDR]:PORT */
 
 struct mmash_opts {
 	const char *address;
@@ -46,6 +50,9 @@ static void usage(void)
 	       "                      $MMSTATS_PATH/*.mmstats)\n"
 	       "  -d, --dir=DIR       directory a client's ?glob= looks in\n"
 	       "                      (default $MMSTATS_PATH or /tmp)\n"
+	       "  -A, --all           also serve files whose writer is gone "
+	       "(never\n"
+	       "                      on /metrics)\n"
 	       "  -h, --help          show this help and exit\n"
 	       "  -V, --version       show the version and exit\n\n"
 	       "Exit status: 0 stopped by SIGINT or SIGTERM, 1 cannot serve, "
@@ -144,19 +151,21 @@ static void parse_args(int argc, char **argv, struct mmash_opts *o)
 		{ "port", required_argument, NULL, 'p' },
 		{ "glob", required_argument, NULL, 'g' },
 		{ "dir", required_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:p:g:d:hV", longopts,
+	while ((c = getopt_long(argc, argv, "a:p:g:d:AhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a': o->address = optarg; break;
 		case 'p': o->port = parse_port(optarg); break;
 		case 'g': o->conf.glob = optarg; break;
 		case 'd': o->conf.dir = optarg; break;
+		case 'A': o->conf.all = true; break;
 		case 'h': tool_help(usage);
 		case 'V': tool_version();
 		default:  tool_usage_error();
@@ -177,7 +186,100 @@ static void parse_args(int argc, char **argv, struct mmash_opts *o)
 	}
 }
 
-static struct MHD_Daemon *start(struct mmash_opts *o)
+/*
+ * "ADDR:PORT" or "[ADDR]:PORT", as messages and URLs name a socket.  The
+ * port is the one asked for, or the one bound when it was 0.
+ */
+static void format_where(const char *addr, unsigned port, char *buf,
+			 size_t len)
+{
+	bool v6 = strchr(addr, ':') != NULL;
+
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", addr, v6 ? "]" : "",
+		 port);
+}
+
+/* The listening socket, bound here so that its error is ours: -errno. */
+static int listen_on(const struct sockaddr_storage *ss)
+{
+	socklen_t len = ss->ss_family == AF_INET6 ?
+			sizeof(struct sockaddr_in6) :
+			sizeof(struct sockaddr_in);
+	int fd, one = 1, err;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+	if (fd < 0)
+		return -errno;
+	/* As libmicrohttpd does: a restart must not wait for TIME_WAIT,
+	 * and [::] must not take IPv4 too. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ss->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			sizeof(one)) < 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0 ||
+	    listen(fd, SOMAXCONN) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static unsigned bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/*
+ * libmicrohttpd's messages, as every message of mmash: one line, named.
+ * While the server starts they are held, so that a failure to start is
+ * one line that says where, not the library's line and then ours.
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool started;
+	char held[256];
+} mhd_log = { PTHREAD_MUTEX_INITIALIZER, false, "" };
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (n = strlen(msg); n > 0 && (msg[n - 1] == '\n' ||
+					msg[n - 1] == '.'); n--)
+		msg[n - 1] = '\0';
+	for (n = 0; msg[n]; n++)
+		if (msg[n] == '\n')
+			msg[n] = ' ';
+	pthread_mutex_lock(&mhd_log.lock);
+	if (mhd_log.started)
+		tool_warn("%s", msg);
+	else if (!mhd_log.held[0])
+		snprintf(mhd_log.held, sizeof(mhd_log.held), "%s", msg);
+	pthread_mutex_unlock(&mhd_log.lock);
+}
+
+static void mhd_log_started(void)
+{
+	pthread_mutex_lock(&mhd_log.lock);
+	mhd_log.started = true;
+	pthread_mutex_unlock(&mhd_log.lock);
+}
+
+/* The server on `fd`; on failure, one line and exit 1. */
+static struct MHD_Daemon *start(struct mmash_opts *o, int fd,
+				const char *where)
 {
 	/*
 	 * A thread per connection: reading many files for one client must
@@ -185,54 +287,94 @@ static struct MHD_Daemon *start(struct mmash_opts *o)
 	 */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d;
+
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &o->conf,
+			     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_CONNECTION_LIMIT,
+			     (unsigned)MMASH_MAX_CONNECTIONS,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			     (unsigned)MMASH_MAX_PER_CLIENT,
+			     MHD_OPTION_CONNECTION_TIMEOUT,
+			     (unsigned)MMASH_TIMEOUT_SECS,
+			     MHD_OPTION_END);
+	if (!d) {
+		tool_warn("%s: cannot start the HTTP server: %s", where,
+			  mhd_log.held[0] ? mhd_log.held : "unknown error");
+		exit(1);
+	}
+	mhd_log_started();
+	return d;
+}
+
+/* Bind the address asked for; on failure, one line and exit 1. */
+static int bind_or_exit(const struct mmash_opts *o)
+{
+	char where[MMASH_WHERE_MAX];
 	struct sockaddr_storage ss;
+	int fd;
 
 	if (parse_address(o->address, o->port, &ss) < 0) {
 		tool_warn("invalid address: '%s'", o->address);
 		tool_usage_error();
 	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	return MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL,
-				on_request, &o->conf,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)MMASH_MAX_CONNECTIONS,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				(unsigned)MMASH_MAX_PER_CLIENT,
-				MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)MMASH_TIMEOUT_SECS,
-				MHD_OPTION_END);
+	fd = listen_on(&ss);
+	if (fd < 0) {
+		format_where(o->address, o->port, where, sizeof(where));
+		tool_warn("%s: %s", where, strerror(-fd));
+		exit(1);
+	}
+	return fd;
+}
+
+/*
+ * A glob that matches nothing is served (files come and go with their
+ * writers), but a mistyped one would serve nothing forever unnoticed:
+ * say so once.
+ */
+static void warn_if_no_match(const char *glob)
+{
+	struct pathlist paths = PATHLIST_INIT;
+	char *arg = (char *)glob;
+	size_t i, found = 0;
+	int err;
+
+	err = files_expand_args(&arg, 1, &paths, NULL);
+	for (i = 0; i < paths.n; i++)
+		found += access(paths.v[i], F_OK) == 0;
+	if (err && err != -ENOENT)
+		tool_warn("%s: %s", glob, strerror(-err));
+	else if (found == 0)
+		tool_warn("%s: no file matches (yet)", glob);
+	pathlist_free(&paths);
 }
 
 int main(int argc, char **argv)
 {
 	struct mmash_opts o = { .address = "127.0.0.1",
 				.port = MMASH_DEFAULT_PORT };
-	const union MHD_DaemonInfo *info;
+	char where[MMASH_WHERE_MAX];
 	struct MHD_Daemon *d;
 	sigset_t stop;
-	int sig;
+	int sig, fd;
 
 	tool_init("mmash");
 	parse_args(argc, argv, &o);
+	fd = bind_or_exit(&o);
+	format_where(o.address, bound_port(fd), where, sizeof(where));
 	/* Block the stop signals before MHD's thread inherits the mask. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	d = start(&o);
-	if (!d) {
-		tool_warn("cannot listen on %s port %u", o.address, o.port);
-		return 1;
-	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("%s: serving %s on http://%s%s%s:%u/\n", tool_name,
-	       o.conf.glob, strchr(o.address, ':') ? "[" : "", o.address,
-	       strchr(o.address, ':') ? "]" : "",
-	       info ? info->port : o.port);
+	d = start(&o, fd, where);
+	warn_if_no_match(o.conf.glob);
+	printf("%s: serving %s on http://%s/\n", tool_name, o.conf.glob,
+	       where);
 	tool_flush();
 	sigwait(&stop, &sig);
+	/* closes the listening socket too */
 	MHD_stop_daemon(d);
 	return 0;
 }

@@ -47,8 +47,44 @@ static int list_files(const struct mmash_conf *conf, const char *client_glob,
 	return err == -ENOENT ? 0 : err;
 }
 
+/*
+ * Whether a request shows a file: a stale one (writer gone, or its pid
+ * reused) only when asked for all.  UNKNOWN (no sys.pid) is shown: no
+ * process can be proved gone, and mmstatsfs shows those too.
+ */
+static bool shown(const struct mmstats_snapshot *s, bool with_stale)
+{
+	return with_stale || mmstats_liveness(s) != MMSTATS_STALE;
+}
+
+/* Read one file into the set; files without fields are no stats. */
+static int add_file(struct mmash_set *set, const char *path, bool with_stale)
+{
+	struct mmstats_snapshot *s = &set->snaps[set->n];
+	int err;
+
+	/* The fields before a corrupt one are served, as by the reference. */
+	memset(s, 0, sizeof(*s));
+	mmstats_read_at(AT_FDCWD, path, s);
+	if (s->nstats == 0) {
+		mmstats_snapshot_free(s);
+		return 0;
+	}
+	if (!shown(s, with_stale)) {
+		set->nstale++;
+		mmstats_snapshot_free(s);
+		return 0;
+	}
+	err = pathlist_add(&set->paths, path);
+	if (err)
+		mmstats_snapshot_free(s);
+	else
+		set->n++;
+	return err;
+}
+
 int mmash_set_load(const struct mmash_conf *conf, const char *client_glob,
-		   struct mmash_set *set)
+		   bool with_stale, struct mmash_set *set)
 {
 	struct pathlist all = PATHLIST_INIT;
 	size_t i;
@@ -63,23 +99,8 @@ int mmash_set_load(const struct mmash_conf *conf, const char *client_glob,
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < all.n && !err; i++) {
-		struct mmstats_snapshot *s = &set->snaps[set->n];
-
-		/* The fields before a corrupt one are served, as by the
-		 * reference. */
-		memset(s, 0, sizeof(*s));
-		mmstats_read_at(AT_FDCWD, all.v[i], s);
-		if (s->nstats == 0) {
-			mmstats_snapshot_free(s);
-			continue;
-		}
-		err = pathlist_add(&set->paths, all.v[i]);
-		if (err)
-			mmstats_snapshot_free(s);
-		else
-			set->n++;
-	}
+	for (i = 0; i < all.n && !err; i++)
+		err = add_file(set, all.v[i], with_stale);
 out:
 	pathlist_free(&all);
 	if (err)
@@ -218,13 +239,15 @@ static int json_group(struct buf *out, const struct entry *v, size_t from,
 	return err;
 }
 
-int mmash_json_values(const struct mmash_set *set, const char *prefix,
-		      bool exact, int aggr, struct buf *out)
+int mmash_json_values_why(const struct mmash_set *set, const char *prefix,
+			  bool exact, int aggr, struct buf *out,
+			  const char **bad)
 {
 	struct entry *v;
 	size_t n, from, to;
 	int err;
 
+	*bad = NULL;
 	err = collect(set, prefix, exact, &v, &n);
 	if (err)
 		return err;
@@ -237,10 +260,20 @@ int mmash_json_values(const struct mmash_set *set, const char *prefix,
 		json_cstring(out, v[from].label);
 		buf_puts(out, ": ");
 		err = json_group(out, v, from, to, aggr);
+		if (err == -EINVAL)
+			*bad = v[from].label;
 	}
 	buf_puts(out, n ? "\n}\n" : "}\n");
 	free(v);
 	if (!err && out->failed)
 		err = -ENOMEM;
 	return err;
+}
+
+int mmash_json_values(const struct mmash_set *set, const char *prefix,
+		      bool exact, int aggr, struct buf *out)
+{
+	const char *bad;
+
+	return mmash_json_values_why(set, prefix, exact, aggr, out, &bad);
 }

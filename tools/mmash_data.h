@@ -15,22 +15,31 @@
 struct mmash_conf {
 	const char *glob;	/* the files served by default */
 	const char *dir;	/* where a client's glob looks */
+	bool all;		/* --all: stale files too, unless ?all=0 */
 };
 
-/* Readable files of one request, each with at least one field. */
+/*
+ * Readable files of one request, each with at least one field.  Members
+ * are added at the end only: the fuzz target fills the first three.
+ */
 struct mmash_set {
 	struct pathlist paths;
 	struct mmstats_snapshot *snaps;
 	size_t n;
+	size_t nstale;		/* stale files left out */
 };
 
 /*
  * Load the default files, or those in conf->dir matching `client_glob`
- * (NULL or "": the default).  -EINVAL for a glob that could leave the
- * directory; unreadable files are skipped, as the reference does.
+ * (NULL or "": the default).  Files whose writer is gone (STALE for
+ * mmstats_liveness(), the rule of every reader of the library) are left
+ * out unless `with_stale`; files without sys.pid (UNKNOWN) are kept, as
+ * mmstatsfs keeps them under /files.  -EINVAL for a glob that could
+ * leave the directory, else -errno of listing conf->dir; unreadable
+ * files are skipped, as the reference does.
  */
 int mmash_set_load(const struct mmash_conf *conf, const char *client_glob,
-		   struct mmash_set *set);
+		   bool with_stale, struct mmash_set *set);
 void mmash_set_free(struct mmash_set *set);
 
 /* Every label, sorted, once; pointers into the set; free(*out). */
@@ -49,5 +58,14 @@ int mmash_json_files(const struct mmash_set *set, struct buf *out);
  */
 int mmash_json_values(const struct mmash_set *set, const char *prefix,
 		      bool exact, int aggr, struct buf *out);
+
+/*
+ * mmash_json_values(), and on -EINVAL the label whose values could not
+ * be combined in *bad (a pointer into the set), so that the client is
+ * told which.
+ */
+int mmash_json_values_why(const struct mmash_set *set, const char *prefix,
+			  bool exact, int aggr, struct buf *out,
+			  const char **bad);
 
 #endif

@@ -118,10 +118,16 @@ static const char graph_js[] =
 	"  }\n"
 	"  $('empty').hidden = charts.size + strings.size > 0;\n"
 	"}\n"
+	"/* The files this page was asked for: the same as /values/ serves. */\n"
+	"const asked = new URLSearchParams(location.search), query = [];\n"
+	"for (const k of ['glob', 'all'])\n"
+	"  if (asked.has(k))\n"
+	"    query.push(k + '=' + encodeURIComponent(asked.get(k)));\n"
+	"const valuesUrl = '/values/' + (query.length ? '?' + query.join('&') : '');\n"
 	"async function poll() {\n"
 	"  if (!paused) {\n"
 	"    try {\n"
-	"      const r = await fetch('/values/', { cache: 'no-store' });\n"
+	"      const r = await fetch(valuesUrl, { cache: 'no-store' });\n"
 	"      if (!r.ok) throw new Error('HTTP ' + r.status);\n"
 	"      update(await r.json());\n"
 	"      $('status').textContent = 'updated ' +\n"
@@ -189,8 +195,25 @@ static void page_head(struct buf *b, const struct mmash_conf *conf,
 	buf_puts(b, "</span>\n");
 }
 
+/* Why a file may be missing from the page, and how to see it. */
+static void stale_note(struct buf *out, const struct mmash_set *set,
+		       bool with_stale)
+{
+	if (with_stale) {
+		buf_puts(out, "<p>Files of writers that are gone are shown "
+			      "(<a href=\"?all=0\">only live ones</a>)</p>\n");
+		return;
+	}
+	if (set->nstale == 0)
+		return;
+	buf_printf(out, "<p id=\"stale\">%zu file%s of writers that are gone "
+			"left out (<a href=\"?all=1\">show all</a>)</p>\n",
+		   set->nstale, set->nstale == 1 ? "" : "s");
+}
+
 int mmash_page_index(const struct mmash_conf *conf,
-		     const struct mmash_set *set, struct buf *out)
+		     const struct mmash_set *set, bool with_stale,
+		     struct buf *out)
 {
 	const char **labels;
 	size_t i, n;
@@ -211,6 +234,7 @@ int mmash_page_index(const struct mmash_conf *conf,
 	buf_puts(out, "</ul>\n");
 	if (n == 0)
 		buf_puts(out, "<p class=\"error\">No stats found</p>\n");
+	stale_note(out, set, with_stale);
 	buf_puts(out, "</main>\n</body>\n</html>\n");
 	free(labels);
 	return out->failed ? -ENOMEM : 0;

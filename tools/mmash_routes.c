@@ -45,13 +45,69 @@ static void reply_error(struct mmash_reply *rep, unsigned status,
 	reply_take(rep, status, TYPE_TEXT, &b);
 }
 
-/* -errno of building an answer to an HTTP status. */
-static void reply_failure(struct mmash_reply *rep, int err)
+/*
+ * A client's text quoted in an error: it may hold any byte, and the
+ * answer must stay one line of text, so control bytes are shown as \xNN.
+ */
+static void put_quoted(struct buf *b, const char *s)
 {
-	if (err == -EINVAL)
-		reply_error(rep, 400, "invalid glob or aggregation");
-	else
+	const unsigned char *p = (const unsigned char *)s;
+
+	buf_putc(b, '\'');
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' || *p == '\'')
+			buf_printf(b, "\\x%02x", *p);
+		else
+			buf_putc(b, (char)*p);
+	}
+	buf_putc(b, '\'');
+}
+
+/* The names aggr_parse() knows, for the message that lists them. */
+static const char *const aggr_names[] = {
+	"avg", "max", "min", "nonzero-avg", "nonzero-min", "one", "sum",
+};
+
+static void why_aggr_unknown(struct buf *why, const char *name)
+{
+	size_t i;
+
+	buf_puts(why, "unknown aggregation ");
+	put_quoted(why, name);
+	buf_puts(why, " (valid: ");
+	for (i = 0; i < sizeof(aggr_names) / sizeof(aggr_names[0]); i++)
+		buf_printf(why, "%s%s", i ? ", " : "", aggr_names[i]);
+	buf_putc(why, ')');
+}
+
+static void why_glob(struct buf *why, const char *glob)
+{
+	buf_puts(why, "invalid glob ");
+	put_quoted(why, glob);
+	buf_puts(why, ": one file name pattern in the stats directory "
+		      "(no '/', no '..', no control character)");
+}
+
+/* -errno of loading a request's files to an HTTP status and a reason. */
+static void reply_load_failure(const struct mmash_conf *conf,
+			       const char *glob, int err,
+			       struct mmash_reply *rep)
+{
+	struct buf why = BUF_INIT;
+
+	if (err == -EINVAL) {
+		why_glob(&why, glob ? glob : "");
+		reply_error(rep, 400, why.data && !why.failed ? why.data :
+				      "invalid glob");
+	} else if (err == -ENOMEM) {
 		reply_error(rep, 500, strerror(-err));
+	} else {
+		/* only listing the directory a client's glob looks in fails */
+		buf_printf(&why, "%s: %s", conf->dir, strerror(-err));
+		reply_error(rep, 500, why.data && !why.failed ? why.data :
+				      strerror(-err));
+	}
+	buf_free(&why);
 }
 
 static const char *arg(const struct mmash_request *req, const char *name)
@@ -59,60 +115,81 @@ static const char *arg(const struct mmash_request *req, const char *name)
 	return req->arg ? req->arg(req->ctx, name) : NULL;
 }
 
+/*
+ * Whether the request sees stale files: ?all= decides when given (any
+ * value but "" and "0" is yes), else --all does.
+ */
+static bool wants_stale(const struct mmash_conf *conf,
+			const struct mmash_request *req)
+{
+	const char *all = arg(req, "all");
+
+	if (!all)
+		return conf->all;
+	return *all && strcmp(all, "0") != 0;
+}
+
+/*
+ * Builds an answer from the request's files.  On -EINVAL, `why` tells
+ * the client what was wrong with its request (400).
+ */
 typedef int (*set_answer)(const struct mmash_conf *conf,
 			  const struct mmash_request *req,
 			  const struct mmash_set *set, const char *rest,
-			  struct buf *out);
+			  struct buf *out, struct buf *why);
 
 /* Load the files the request names, then build the answer from them. */
 static void answer(const struct mmash_conf *conf,
 		   const struct mmash_request *req, const char *glob,
-		   const char *rest, set_answer fn, const char *type,
-		   struct mmash_reply *rep)
+		   bool with_stale, const char *rest, set_answer fn,
+		   const char *type, struct mmash_reply *rep)
 {
+	struct buf b = BUF_INIT, why = BUF_INIT;
 	struct mmash_set set;
-	struct buf b = BUF_INIT;
 	int err;
 
-	err = mmash_set_load(conf, glob, &set);
+	err = mmash_set_load(conf, glob, with_stale, &set);
 	if (err) {
-		reply_failure(rep, err);
+		reply_load_failure(conf, glob, err, rep);
 		return;
 	}
-	err = fn(conf, req, &set, rest, &b);
+	err = fn(conf, req, &set, rest, &b, &why);
 	mmash_set_free(&set);
-	if (err) {
-		buf_free(&b);
-		reply_failure(rep, err);
-		return;
-	}
-	reply_take(rep, 200, type, &b);
+	if (!err)
+		reply_take(rep, 200, type, &b);
+	else if (err == -EINVAL)
+		reply_error(rep, 400, why.data && !why.failed ? why.data :
+				      "invalid request");
+	else
+		reply_error(rep, 500, strerror(-err));
+	buf_free(&b);
+	buf_free(&why);
 }
 
 static int answer_index(const struct mmash_conf *conf,
 			const struct mmash_request *req,
 			const struct mmash_set *set, const char *rest,
-			struct buf *out)
+			struct buf *out, struct buf *why)
 {
-	(void)req, (void)rest;
-	return mmash_page_index(conf, set, out);
+	(void)rest, (void)why;
+	return mmash_page_index(conf, set, wants_stale(conf, req), out);
 }
 
 static int answer_labels(const struct mmash_conf *conf,
 			 const struct mmash_request *req,
 			 const struct mmash_set *set, const char *rest,
-			 struct buf *out)
+			 struct buf *out, struct buf *why)
 {
-	(void)conf, (void)req, (void)rest;
+	(void)conf, (void)req, (void)rest, (void)why;
 	return mmash_json_labels(set, out);
 }
 
 static int answer_files(const struct mmash_conf *conf,
 			const struct mmash_request *req,
 			const struct mmash_set *set, const char *rest,
-			struct buf *out)
+			struct buf *out, struct buf *why)
 {
-	(void)conf, (void)req, (void)rest;
+	(void)conf, (void)req, (void)rest, (void)why;
 	return mmash_json_files(set, out);
 }
 
@@ -120,27 +197,39 @@ static int answer_files(const struct mmash_conf *conf,
 static int answer_values(const struct mmash_conf *conf,
 			 const struct mmash_request *req,
 			 const struct mmash_set *set, const char *prefix,
-			 struct buf *out)
+			 struct buf *out, struct buf *why)
 {
 	const char *exact = arg(req, "exact"), *name = arg(req, "aggr");
+	const char *bad;
 	enum aggr a = AGGR_NONE;
+	int err;
 
 	(void)conf;
-	if (name && *name && aggr_parse(name, &a) < 0)
+	if (name && *name && aggr_parse(name, &a) < 0) {
+		why_aggr_unknown(why, name);
 		return -EINVAL;
-	return mmash_json_values(set, prefix, exact && *exact, a, out);
+	}
+	err = mmash_json_values_why(set, prefix, exact && *exact, a, out,
+				    &bad);
+	if (err == -EINVAL && bad && name) {
+		buf_puts(why, "aggregation ");
+		put_quoted(why, name);
+		buf_puts(why, " cannot combine the values of ");
+		put_quoted(why, bad);
+	}
+	return err;
 }
 
 static int answer_metrics(const struct mmash_conf *conf,
 			  const struct mmash_request *req,
 			  const struct mmash_set *set, const char *rest,
-			  struct buf *out)
+			  struct buf *out, struct buf *why)
 {
 	struct prom *p = prom_new();
 	size_t i, len;
 	char *text;
 
-	(void)conf, (void)req, (void)rest;
+	(void)conf, (void)req, (void)rest, (void)why;
 	if (!p)
 		return -ENOMEM;
 	for (i = 0; i < set->n; i++)
@@ -181,24 +270,32 @@ void mmash_route(const struct mmash_conf *conf,
 		 const struct mmash_request *req, struct mmash_reply *rep)
 {
 	const char *path = req->path, *glob = arg(req, "glob"), *rest;
+	bool stale = wants_stale(conf, req);
 
 	memset(rep, 0, sizeof(*rep));
 	if (strcmp(path, "/") == 0)
-		answer(conf, req, glob, "", answer_index, TYPE_HTML, rep);
+		answer(conf, req, glob, stale, "", answer_index, TYPE_HTML,
+		       rep);
 	else if (strcmp(path, "/graph/") == 0 || strcmp(path, "/graph") == 0)
 		answer_graph(conf, rep);
 	else if (strcmp(path, "/stats/") == 0)
-		answer(conf, req, glob, "", answer_labels, TYPE_JSON, rep);
+		answer(conf, req, glob, stale, "", answer_labels, TYPE_JSON,
+		       rep);
 	else if (starts(path, "/stats/", &rest))
-		answer(conf, req, glob, rest, answer_values, TYPE_JSON, rep);
+		answer(conf, req, glob, stale, rest, answer_values, TYPE_JSON,
+		       rep);
 	else if (strcmp(path, "/values/") == 0)
-		answer(conf, req, glob, "", answer_values, TYPE_JSON, rep);
+		answer(conf, req, glob, stale, "", answer_values, TYPE_JSON,
+		       rep);
 	else if (starts(path, "/files/", &rest))
-		answer(conf, req, *rest ? rest : glob, "", answer_files,
+		answer(conf, req, *rest ? rest : glob, stale, "", answer_files,
 		       TYPE_JSON, rep);
 	else if (strcmp(path, "/metrics") == 0)
-		answer(conf, req, glob, "", answer_metrics, PROM_CONTENT_TYPE,
-		       rep);
+		/* A dead writer's file stays until removed: its frozen
+		 * series would pass for a live process's, so it is never
+		 * exported, even with --all or ?all=1. */
+		answer(conf, req, glob, false, "", answer_metrics,
+		       PROM_CONTENT_TYPE, rep);
 	else
 		reply_error(rep, 404, "no such page");
 }

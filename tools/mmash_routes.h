@@ -9,6 +9,9 @@
  *	/values/           the same for every label (used by /graph/)
  *	/files/[GLOB]      {"files": [paths]}
  *	/metrics           Prometheus text format 0.0.4
+ *
+ * Every route but /metrics takes ?all=1 (or ?all=0 against --all): the
+ * files of writers that are gone too.  /metrics never shows those.
  */
 #ifndef TOOLS_MMASH_ROUTES_H
 #define TOOLS_MMASH_ROUTES_H

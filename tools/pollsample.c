@@ -1,8 +1,12 @@
-/* pollsample.c - follow files by inode and sum their changes per field. */
+/*
+ * pollsample.c - follow files by inode and sum their changes per field,
+ * over the files of live writers (see pollsample.h).
+ */
 #include "pollsample.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,9 +32,15 @@ int poller_init(struct poller *p, char *const *fields, size_t nfields,
 	p->filter = filter;
 	p->args = args;
 	p->nargs = nargs;
-	p->delta = calloc(nfields ? nfields : 1, sizeof(*p->delta));
-	p->floating = calloc(nfields ? nfields : 1, sizeof(*p->floating));
-	if (!p->delta || !p->floating) {
+	nfields = nfields ? nfields : 1;
+	p->delta = calloc(nfields, sizeof(*p->delta));
+	p->floating = calloc(nfields, sizeof(*p->floating));
+	p->found = calloc(nfields, sizeof(*p->found));
+	p->numeric = calloc(nfields, sizeof(*p->numeric));
+	p->found_stale = calloc(nfields, sizeof(*p->found_stale));
+	p->texts = calloc(nfields, sizeof(*p->texts));
+	if (!p->delta || !p->floating || !p->found || !p->numeric ||
+	    !p->found_stale || !p->texts) {
 		poller_free(p);
 		return -ENOMEM;
 	}
@@ -92,41 +102,91 @@ static struct tracked *track(struct poller *p, const struct stat *st)
 	return t;
 }
 
+/* A string field's text, kept once per distinct text. */
+static int add_text(struct pathlist *texts, const struct mmstats_value *v)
+{
+	char *s;
+	size_t i;
+	int err;
+
+	s = strndup(v->v.str.ptr ? v->v.str.ptr : "", v->v.str.len);
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < texts->n; i++)
+		if (strcmp(texts->v[i], s) == 0)
+			break;
+	err = i < texts->n ? 0 : pathlist_add(texts, s);
+	free(s);
+	return err;
+}
+
 /* Add this file's changes since its last sample to the deltas. */
-static void account(struct poller *p, struct tracked *t,
-		    const struct mmstats_snapshot *snap)
+static int account(struct poller *p, struct tracked *t,
+		   const struct mmstats_snapshot *snap)
 {
 	const struct mmstats_stat *st;
 	long double now;
 	size_t i;
+	bool had;
+	int err;
 
 	t->seen = true;
 	for (i = 0; i < p->nfields; i++) {
 		st = find_exact(snap, p->fields[i]);
-		if (!st || !numeric_value(&st->value, &now, &p->floating[i])) {
-			t->has[i] = false;
+		had = t->has[i];
+		t->has[i] = false;
+		if (!st)
+			continue;
+		p->found[i] = true;
+		if (st->value.kind == MMSTATS_KIND_STRING) {
+			err = add_text(&p->texts[i], &st->value);
+			if (err)
+				return err;
 			continue;
 		}
-		p->delta[i] += t->has[i] ? now - t->last[i] : now;
+		if (!numeric_value(&st->value, &now, &p->floating[i]))
+			continue;
+		p->numeric[i] = true;
+		p->delta[i] += had ? now - t->last[i] : now;
 		t->last[i] = now;
 		t->has[i] = true;
 	}
+	return 0;
 }
 
-static void warn_once(struct poller *p, const char *path, const char *why)
+/*
+ * Say something about `path` once in the run: a file that stays bad, or
+ * stale, would otherwise repeat its line every sample.
+ */
+static void say_once(struct poller *p, const char *path, const char *why)
 {
 	size_t i;
 
-	if (!p->verbose)
-		return;
 	for (i = 0; i < p->warned.n; i++)
 		if (strcmp(p->warned.v[i], path) == 0)
 			return;
-	tool_warn("skipping %s: %s", path, why);
+	tool_warn("%s: %s", path, why);
 	pathlist_add(&p->warned, path);
 }
 
-static void sample_file(struct poller *p, const char *path)
+/* A stale file left out: its fields tell the user what -a would add. */
+static void leave_out(struct poller *p, const char *path,
+		      const struct mmstats_snapshot *snap)
+{
+	char why[64];
+	size_t i;
+
+	for (i = 0; i < p->nfields; i++)
+		if (find_exact(snap, p->fields[i]))
+			p->found_stale[i] = true;
+	if (!p->verbose)
+		return;
+	snprintf(why, sizeof(why), "writer %d is gone, not counted",
+		 (int)mmstats_snapshot_pid(snap));
+	say_once(p, path, why);
+}
+
+static int sample_file(struct poller *p, const char *path)
 {
 	struct mmstats_snapshot snap;
 	struct tracked *t;
@@ -136,20 +196,37 @@ static void sample_file(struct poller *p, const char *path)
 	int err;
 
 	err = snap_read(path, &snap, &st, why, sizeof(why), &partial);
-	if (err < 0 && !partial) {
-		/* A writer may exit between listing and reading. */
-		if (err != -ENOENT)
-			warn_once(p, path, why);
+	/* A writer may exit between listing and reading: no error. */
+	if (err == -ENOENT) {
+		err = 0;
+		goto out;
+	}
+	if (err < 0) {
+		say_once(p, path, why);
+		p->failed = true;
+		err = 0;
+		/* The fields before a corrupt one still count. */
+		if (!partial || snap.nstats == 0)
+			goto out;
+	}
+	p->read++;
+	if (!filter_match(p->filter, &snap))
+		goto out;
+	if (!p->all && mmstats_liveness(&snap) == MMSTATS_STALE) {
+		leave_out(p, path, &snap);
 		goto out;
 	}
 	/* Follow the inode read: a file replaced under its name is new. */
-	if (!filter_match(p->filter, &snap))
-		goto out;
 	t = track(p, &st);
-	if (t)
-		account(p, t, &snap);
+	if (!t) {
+		err = -ENOMEM;
+		goto out;
+	}
+	p->counted++;
+	err = account(p, t, &snap);
 out:
 	mmstats_snapshot_free(&snap);
+	return err;
 }
 
 /* Forget the files that were not there this time. */
@@ -169,23 +246,54 @@ static void forget_gone(struct poller *p)
 	p->nfiles = j;
 }
 
-int poll_sample(struct poller *p)
+static void reset(struct poller *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfields; i++) {
+		p->delta[i] = 0;
+		p->found[i] = p->numeric[i] = p->found_stale[i] = false;
+		pathlist_free(&p->texts[i]);
+	}
+	p->counted = p->read = 0;
+}
+
+static int sample(struct poller *p, bool first)
 {
 	struct pathlist paths = PATHLIST_INIT;
 	size_t i;
 	int err;
 
-	/* A directory that cannot be listed now may be readable later. */
-	err = files_expand_args(p->args, p->nargs, &paths, NULL);
-	if (err != -ENOMEM)
+	/*
+	 * At the start, what was asked for must be there.  Later, a
+	 * directory that empties or cannot be listed now may fill or be
+	 * readable again: writers come and go.
+	 */
+	if (first)
+		err = files_expand_args_strict(p->args, p->nargs, &paths,
+					       tool_report_why);
+	else
+		err = files_expand_args(p->args, p->nargs, &paths, NULL);
+	if (err && err != -ENOMEM) {
+		p->failed |= first;
 		err = 0;
-	for (i = 0; i < p->nfields; i++)
-		p->delta[i] = 0;
-	for (i = 0; i < paths.n; i++)
-		sample_file(p, paths.v[i]);
+	}
+	reset(p);
+	for (i = 0; i < paths.n && !err; i++)
+		err = sample_file(p, paths.v[i]);
 	forget_gone(p);
 	pathlist_free(&paths);
 	return err;
+}
+
+int poll_start(struct poller *p)
+{
+	return sample(p, true);
+}
+
+int poll_sample(struct poller *p)
+{
+	return sample(p, false);
 }
 
 void poller_free(struct poller *p)
@@ -197,7 +305,14 @@ void poller_free(struct poller *p)
 		free(p->files[i].has);
 	}
 	free(p->files);
+	if (p->texts)
+		for (i = 0; i < p->nfields; i++)
+			pathlist_free(&p->texts[i]);
+	free(p->texts);
 	free(p->delta);
 	free(p->floating);
+	free(p->found);
+	free(p->numeric);
+	free(p->found_stale);
 	pathlist_free(&p->warned);
 }

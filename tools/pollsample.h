@@ -7,6 +7,12 @@
  * whole value (its counters started at zero when it was created); a file
  * that is gone contributes nothing more.  The arguments (files,
  * directories, globs) are expanded again for every sample.
+ *
+ * Only files whose writer runs count, as mmstatsfs shows them:
+ * mmstats_liveness() says MMSTATS_ALIVE, or MMSTATS_UNKNOWN (no sys.pid:
+ * nothing tells that its writer is gone).  A stale file (its writer
+ * killed, its pid free or reused) counts like a file that is gone,
+ * unless `all` is set.
  */
 #ifndef TOOLS_POLLSAMPLE_H
 #define TOOLS_POLLSAMPLE_H
@@ -25,10 +31,19 @@ struct poller {
 	const struct filter *filter;	/* which files count */
 	char *const *args;	/* FILE|DIR|GLOB; none: the default glob */
 	size_t nargs;
-	bool verbose;		/* report unreadable files, once each */
+	bool all;		/* count stale files too */
+	bool verbose;		/* say which stale files are left out */
 	/* The last sample, by field. */
 	long double *delta;
 	bool *floating;		/* some file holds floats for this field */
+	bool *found;		/* some file counted has this field */
+	bool *numeric;		/* ... and a number in it */
+	bool *found_stale;	/* some stale file left out has it */
+	struct pathlist *texts;	/* string fields: the files' texts, once each */
+	size_t counted;		/* files counted */
+	size_t read;		/* files read, counted or not */
+	bool failed;		/* something asked for was not there or
+				   could not be read (and was reported) */
 	/* private */
 	struct tracked *files;
 	size_t nfiles;
@@ -39,7 +54,18 @@ struct poller {
 int poller_init(struct poller *p, char *const *fields, size_t nfields,
 		const struct filter *filter, char *const *args, size_t nargs);
 
-/* Take a sample into p->delta.  -ENOMEM; unreadable files are skipped. */
+/*
+ * The first sample: as poll_sample(), and each argument that gives no
+ * file (a missing FILE, a DIR without mmstats files, a GLOB that matches
+ * nothing) is reported and sets `failed`.  -ENOMEM.
+ */
+int poll_start(struct poller *p);
+
+/*
+ * Take a sample into p->delta.  -ENOMEM.  A file that cannot be read is
+ * reported once and sets `failed`; one that vanished since it was listed
+ * (its writer exited) is not.
+ */
 int poll_sample(struct poller *p);
 
 void poller_free(struct poller *p);

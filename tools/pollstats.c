@@ -1,11 +1,13 @@
 /*
  * pollstats - a vmstat/dstat-like view of mmstats fields: every interval,
- * one line with the change of each listed field, summed over the files
- * (see pollsample.h for how files that come and go count).  This file is the
- * command line and the reference's output format.
+ * one line with the change of each listed field, summed over the files of
+ * live writers (see pollsample.h for how files that come and go count).
+ * This file is the command line and the reference's output format, with
+ * columns widened for long names and strings shown as text.
  */
 #include <bsd/stdlib.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -15,10 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "common.h"
 #include "filter.h"
 #include "pollsample.h"
+#include "termtext.h"
 
+/* The reference's column; a longer name widens its own. */
 #define COLUMN_WIDTH	20
 #define ANSI_BOLD	"\033[1m"
 #define ANSI_YELLOW	"\033[1;33m"
@@ -31,8 +36,10 @@ struct poll_opts {
 	const char *prefix;
 	int color;
 	int verbose;
+	bool all;		/* stale files count too */
 	struct filter filter;
 	char **fields;		/* prefix + name */
+	size_t *widths;		/* of each column */
 	size_t nfields;
 	char **args;		/* FILE|DIR|GLOB */
 	size_t nargs;
@@ -61,24 +68,26 @@ static void usage(void)
 	       "with F,\n"
 	       "                      or, for F=KEY=VALUE, whose KEY is VALUE "
 	       "(repeatable)\n"
+	       "  -a, --all           also sum files whose writer is gone\n"
 	       "      --color=WHEN    auto (default), always or never\n"
-	       "  -v, --verbose       report files that cannot be read\n"
+	       "  -v, --verbose       say which files are left out as stale\n"
 	       "  -h, --help          show this help and exit\n"
 	       "  -V, --version       show the version and exit\n\n"
-	       "Exit status: 0 done or interrupted, 1 error, 2 usage error.\n",
+	       "Exit status: 0 done or interrupted, 1 something asked for "
+	       "was not found or\ncould not be read, 2 usage error.\n",
 	       tool_name);
 }
 
 /* Python's str.center(): the odd space goes right for an even width. */
 static void print_centered(const char *s, size_t width)
 {
-	size_t len = strlen(s), left, right;
+	size_t len = text_width(s), left, right;
 
 	if (len > width)
 		len = width;
 	left = (width - len) / 2 + ((width - len) & width & 1);
 	right = width - len - left;
-	printf("%*s%.*s%*s", (int)left, "", (int)len, s, (int)right, "");
+	printf("%*s%s%*s", (int)left, "", s, (int)right, "");
 }
 
 static void print_headers(const struct poll_opts *o)
@@ -89,24 +98,106 @@ static void print_headers(const struct poll_opts *o)
 		if (i)
 			putchar('|');
 		fputs(o->color ? ANSI_BOLD : "", stdout);
-		print_centered(o->fields[i] + plen, COLUMN_WIDTH);
+		print_centered(o->fields[i] + plen, o->widths[i]);
 		fputs(o->color ? ANSI_DEFAULT : "", stdout);
 	}
 	putchar('\n');
 }
 
+/*
+ * A number as the column shows it.  A change that rounds to zero prints
+ * as 0 or 0.000, never "-0.000": the sum of float changes can be a hair
+ * below zero, and a minus sign there says something moved down.
+ */
+static void format_number(struct buf *b, long double v, bool floating)
+{
+	char text[64], *s = text;
+	int n = snprintf(text, sizeof(text), "%.*Lf", floating ? 3 : 0, v);
+
+	if (n < 0 || (size_t)n >= sizeof(text))
+		n = snprintf(text, sizeof(text), "?");
+	if (s[0] == '-' && strspn(s + 1, "0.") == strlen(s + 1))
+		s++;
+	buf_puts(b, s);
+}
+
+/*
+ * The files' texts of a string field, once each, joined by ','; control
+ * characters as '?' (a file's bytes never drive the terminal).  A text
+ * too wide for its column is cut and ends with '~', so that the columns
+ * stay in line.
+ */
+static void format_texts(struct buf *b, const struct pathlist *texts,
+			 size_t width)
+{
+	size_t i, w = 0, at;
+
+	for (i = 0; i < texts->n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		text_add_printable(b, texts->v[i], strlen(texts->v[i]));
+	}
+	if (b->failed || !b->data || text_width(b->data) <= width)
+		return;
+	for (at = 0; b->data[at]; at++) {
+		if (((unsigned char)b->data[at] & 0xc0) == 0x80)
+			continue;
+		if (++w == width)
+			break;
+	}
+	b->len = at;
+	buf_putc(b, '~');
+}
+
 static void print_values(const struct poll_opts *o, const struct poller *p)
 {
-	size_t i;
+	struct buf v = BUF_INIT;
+	size_t i, w;
 
 	for (i = 0; i < o->nfields; i++) {
+		v.len = 0;
+		if (p->texts[i].n && !p->numeric[i])
+			format_texts(&v, &p->texts[i], o->widths[i] - 1);
+		else
+			format_number(&v, p->delta[i], p->floating[i]);
 		if (i)
 			putchar('|');
-		printf("%s%*.*Lf%s ", o->color ? ANSI_YELLOW : "",
-		       COLUMN_WIDTH - 1, p->floating[i] ? 3 : 0, p->delta[i],
-		       o->color ? ANSI_DEFAULT : "");
+		fputs(o->color ? ANSI_YELLOW : "", stdout);
+		for (w = v.data ? text_width(v.data) : 0; w < o->widths[i] - 1;
+		     w++)
+			putchar(' ');
+		fputs(v.data && !v.failed ? v.data : "?", stdout);
+		fputs(o->color ? ANSI_DEFAULT : "", stdout);
+		putchar(' ');
 	}
 	putchar('\n');
+	buf_free(&v);
+}
+
+/*
+ * Every field must be in some file counted, or the run would print a
+ * column of zeros that looks like a quiet service.  False if one is not
+ * (each said once).  With nothing read at all, the reasons are said.
+ */
+static bool fields_found(const struct poll_opts *o, const struct poller *p)
+{
+	bool ok = true;
+	size_t i;
+
+	if (p->read == 0 && p->failed)
+		return false;
+	for (i = 0; i < o->nfields; i++) {
+		if (p->found[i])
+			continue;
+		ok = false;
+		if (p->found_stale[i])
+			tool_warn("%s: only in files of writers that are gone "
+				  "(-a counts them)", o->fields[i]);
+		else
+			tool_warn("%s: no such field in any file",
+				  o->fields[i]);
+	}
+	return ok;
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)
@@ -161,28 +252,36 @@ static int run(const struct poll_opts *o, struct poller *p)
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
+	/* The first sample, before any output: what is not there is said. */
+	err = poll_start(p);
+	if (err) {
+		tool_warn("%s", strerror(-err));
+		return 1;
+	}
+	if (!fields_found(o, p))
+		return 1;
 	print_headers(o);
 	for (n = 0; !interrupted && (o->count == 0 || n < o->count); n++) {
 		if (n > 0) {
 			advance(&next, o->delay);
 			sleep_until(&next);
+			if (interrupted)
+				break;
+			err = poll_sample(p);
+			if (err) {
+				tool_warn("%s", strerror(-err));
+				return 1;
+			}
 		}
-		if (interrupted)
-			break;
 		if (o->headers > 0 && since_header == o->headers) {
 			print_headers(o);
 			since_header = 0;
-		}
-		err = poll_sample(p);
-		if (err) {
-			tool_warn("%s", strerror(-err));
-			return 1;
 		}
 		print_values(o, p);
 		since_header++;
 		tool_flush();
 	}
-	return 0;
+	return p->failed ? 1 : 0;
 }
 
 static long parse_long(const char *s, const char *what)
@@ -211,6 +310,14 @@ static double parse_delay(const char *s)
 	return v;
 }
 
+/* A column fits its name, with a space on each side. */
+static size_t column_width(const char *name)
+{
+	size_t w = text_width(name) + 2;
+
+	return w > COLUMN_WIDTH ? w : COLUMN_WIDTH;
+}
+
 /* FIELDS is "a,b,c": each gets the prefix; empty names are refused. */
 static void parse_fields(struct poll_opts *o, const char *list)
 {
@@ -222,10 +329,13 @@ static void parse_fields(struct poll_opts *o, const char *list)
 	     tok = strtok_r(NULL, ",", &save)) {
 		o->fields = reallocarray(o->fields, o->nfields + 1,
 					 sizeof(*o->fields));
-		if (!o->fields ||
+		o->widths = reallocarray(o->widths, o->nfields + 1,
+					 sizeof(*o->widths));
+		if (!o->fields || !o->widths ||
 		    asprintf(&o->fields[o->nfields], "%s%s", o->prefix,
 			     tok) < 0)
 			tool_oom();
+		o->widths[o->nfields] = column_width(tok);
 		/* Fields are key filters too, as in the reference. */
 		if (filter_add(&o->filter, o->fields[o->nfields]) < 0)
 			tool_oom();
@@ -245,10 +355,32 @@ static void opts_free(struct poll_opts *o)
 	for (i = 0; i < o->nfields; i++)
 		free(o->fields[i]);
 	free(o->fields);
+	free(o->widths);
 	filter_free(&o->filter);
 }
 
 enum { OPT_COLOR = 256 };
+
+/*
+ * vmstat's habit, "pollstats FIELDS 1", names the delay where files go.
+ * A number that is no file's name is refused with the option to use:
+ * taking it as the delay would make a file named "5" mean two things.
+ */
+static void refuse_numbers(char *const *args, size_t nargs)
+{
+	struct stat st;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < nargs; i++) {
+		strtod(args[i], &end);
+		if (end == args[i] || *end || lstat(args[i], &st) == 0)
+			continue;
+		tool_warn("%s: no such file (a delay is given with -d %s, "
+			  "a count with -c)", args[i], args[i]);
+		tool_usage_error();
+	}
+}
 
 static void parse_args(int argc, char **argv, struct poll_opts *o)
 {
@@ -258,6 +390,7 @@ static void parse_args(int argc, char **argv, struct poll_opts *o)
 		{ "headers", required_argument, NULL, 'n' },
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "filter", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -267,7 +400,7 @@ static void parse_args(int argc, char **argv, struct poll_opts *o)
 	const char *color = "auto";
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:d:n:p:f:vhV", longopts,
+	while ((c = getopt_long(argc, argv, "c:d:n:p:f:avhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c': o->count = parse_long(optarg, "count"); break;
@@ -280,6 +413,7 @@ static void parse_args(int argc, char **argv, struct poll_opts *o)
 				tool_usage_error();
 			}
 			break;
+		case 'a': o->all = true; break;
 		case OPT_COLOR: color = optarg; break;
 		case 'v': o->verbose++; break;
 		case 'h': tool_help(usage);
@@ -299,6 +433,7 @@ static void parse_args(int argc, char **argv, struct poll_opts *o)
 	parse_fields(o, argv[optind++]);
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
+	refuse_numbers(o->args, o->nargs);
 }
 
 int main(int argc, char **argv)
@@ -318,6 +453,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	p.verbose = o.verbose > 0;
+	p.all = o.all;
 	rc = run(&o, &p);
 	tool_flush();
 	poller_free(&p);

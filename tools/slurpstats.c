@@ -5,7 +5,10 @@
  *	  label  value
  *
  * or as JSON.  A file that cannot be read is reported on stderr and the
- * rest is still printed; the exit status says whether anything failed.
+ * rest is still printed; the exit status says whether anything failed or
+ * nothing was found.  Piped output is the reference's, byte for byte (it
+ * is the compatibility witness), so stale files are marked by default
+ * only on a terminal.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,7 +28,8 @@
 struct slurp_opts {
 	bool json;
 	bool live_only;		/* skip files whose writer is gone */
-	bool mark_stale;	/* " (stale)" after the ==> line's name */
+	int mark_stale;		/* " (stale)" after the ==> line's name;
+				   -1: on a terminal only */
 	bool terminal;		/* stdout is one: control characters as '?' */
 	bool py2_floats;	/* floats as the reference under Python 2 */
 };
@@ -38,14 +42,18 @@ static void usage(void)
 	       "Print every field of mmstats files (default: %s).\n\n"
 	       "  -j, --json         print JSON instead of text\n"
 	       "  -l, --live         skip files whose writer is gone\n"
-	       "  -m, --mark-stale   add \" (stale)\" to the ==> line "
-	       "of such files\n"
+	       "  -m, --mark-stale[=WHEN]\n"
+	       "                     add \" (stale)\" to the ==> line of "
+	       "such files: always\n"
+	       "                     (-m), never, or auto (the default: "
+	       "on a terminal)\n"
 	       "      --py2-floats   floats as Python 2's str(), 12 digits "
 	       "(the reference\n"
 	       "                     under Python 2), not the exact repr\n"
 	       "  -h, --help         show this help and exit\n"
 	       "  -V, --version      show the version and exit\n\n"
-	       "Exit status: 0 all read, 1 some file failed, 2 usage error.\n",
+	       "Exit status: 0 all read, 1 some file failed or none found, "
+	       "2 usage error.\n",
 	       tool_name, "$MMSTATS_GLOB or $MMSTATS_PATH/*.mmstats");
 }
 
@@ -156,9 +164,12 @@ static void json_file(struct buf *b, const char *path,
 	buf_puts(b, snap->nstats ? "\n ]}" : "]}");
 }
 
-/* Print one file; false if it could not be read completely. */
+/*
+ * Print one file; false if it could not be read completely.  *shown
+ * counts the files printed.
+ */
 static bool slurp_one(const struct slurp_opts *o, const char *path,
-		      bool *first)
+		      bool *first, size_t *shown)
 {
 	struct mmstats_snapshot snap;
 	struct buf b = BUF_INIT;
@@ -173,13 +184,14 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 	stale = mmstats_liveness(&snap) == MMSTATS_STALE;
 	if (o->live_only && stale)
 		goto out;
+	(*shown)++;
 	if (o->json) {
 		json_file(&b, path, &snap, err ? why : NULL);
 		printf("%s%s", *first ? "[\n" : ",\n",
 		       b.failed ? "{}" : b.data);
 		*first = false;
 	} else {
-		print_text(o, path, &snap, o->mark_stale && stale);
+		print_text(o, path, &snap, o->mark_stale > 0 && stale);
 	}
 	tool_flush();
 report:
@@ -191,12 +203,25 @@ out:
 	return err == 0;
 }
 
+/* -m: always; --mark-stale=WHEN: as --color's WHEN (-1: auto). */
+static int mark_mode(const char *when)
+{
+	if (!when || strcmp(when, "always") == 0)
+		return 1;
+	if (strcmp(when, "never") == 0)
+		return 0;
+	if (strcmp(when, "auto") == 0)
+		return -1;
+	tool_warn("invalid --mark-stale: '%s'", when);
+	tool_usage_error();
+}
+
 static void parse_args(int argc, char **argv, struct slurp_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "live", no_argument, NULL, 'l' },
-		{ "mark-stale", no_argument, NULL, 'm' },
+		{ "mark-stale", optional_argument, NULL, 'm' },
 		{ "py2-floats", no_argument, NULL, OPT_PY2_FLOATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -208,7 +233,7 @@ static void parse_args(int argc, char **argv, struct slurp_opts *o)
 		switch (c) {
 		case 'j': o->json = true; break;
 		case 'l': o->live_only = true; break;
-		case 'm': o->mark_stale = true; break;
+		case 'm': o->mark_stale = mark_mode(optarg); break;
 		case OPT_PY2_FLOATS: o->py2_floats = true; break;
 		case 'h': tool_help(usage);
 		case 'V': tool_version();
@@ -219,23 +244,31 @@ static void parse_args(int argc, char **argv, struct slurp_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct slurp_opts o = { 0 };
+	struct slurp_opts o = { .mark_stale = -1 };
 	struct pathlist files = PATHLIST_INIT;
 	bool ok = true, first = true;
-	size_t i;
+	size_t i, shown = 0;
 	int err;
 
 	tool_init("slurpstats");
 	parse_args(argc, argv, &o);
 	o.terminal = isatty(STDOUT_FILENO);
-	err = files_expand_args(argv + optind, (size_t)(argc - optind), &files,
-				tool_report);
+	if (o.mark_stale < 0)
+		o.mark_stale = o.terminal;
+	err = files_expand_args_strict(argv + optind,
+				       (size_t)(argc - optind), &files,
+				       tool_report_why);
 	ok = err == 0;
 	for (i = 0; i < files.n; i++)
-		ok &= slurp_one(&o, files.v[i], &first);
+		ok &= slurp_one(&o, files.v[i], &first, &shown);
 	if (o.json)
 		fputs(first ? "[]\n" : "\n]\n", stdout);
 	tool_flush();
+	/* Asked for live files and found only dead ones: nothing found. */
+	if (ok && o.live_only && shown == 0) {
+		tool_warn("no file of a live writer (%zu stale)", files.n);
+		ok = false;
+	}
 	pathlist_free(&files);
 	return ok ? 0 : 1;
 }

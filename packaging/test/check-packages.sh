@@ -16,7 +16,7 @@ set -u
 # variables (which it exports) may leak into the package build or into
 # our own make calls.
 unset MAKEFLAGS MFLAGS MAKELEVEL B PREFIX BINDIR LIBDIR INCDIR \
-	MANDIR UNITDIR MOUNTHELPERDIR FUSERMOUNT DESTDIR
+	MANDIR UNITDIR MOUNTHELPERDIR FUSERMOUNT DESTDIR MANIFEST
 # The package build runs the unit tests (make check-unit) unless told
 # nocheck.  `make check` has just run them, twice, in CI; a third run
 # adds only its chance to hit a flaky test.  DEB_BUILD_OPTIONS= (set,
@@ -73,7 +73,8 @@ cleanup() {
 	done
 	if [ -f "$work/local-installed" ]; then
 		make -s -C "$work/src/mmstats-$version" B=build/deb \
-			PREFIX=/usr/local uninstall >>"$logs/cleanup.log" 2>&1
+			PREFIX=/usr/local MOUNTHELPERDIR=/sbin uninstall \
+			>>"$logs/cleanup.log" 2>&1
 		remove_new_dirs >>"$logs/cleanup.log" 2>&1
 	fi
 	if [ -f "$work/fstab" ] && ! cmp -s "$work/fstab" /etc/fstab; then
@@ -183,6 +184,9 @@ check_contents() {
 		deb_has "$d"/mmstats-tools_*.deb "/usr/bin/$t" \
 			"/usr/share/man/man1/$t.1.gz"
 	done
+	deb_has "$d"/mmstats-tools_*.deb \
+		/lib/systemd/system/mmstats-clean.service \
+		/lib/systemd/system/mmstats-clean.timer
 	deb_has "$d"/mmstatsfs_*.deb /usr/bin/mmstatsfs \
 		/lib/systemd/system/mmstatsfs.service /sbin/mount.mmstatsfs \
 		/sbin/mount.fuse.mmstatsfs /usr/share/man/man8/mmstatsfs.8.gz
@@ -229,6 +233,8 @@ remove_packages() {
 	for f in /usr/bin/mmstatsfs /sbin/mount.mmstatsfs \
 		 /sbin/mount.fuse.mmstatsfs /lib/systemd/system/mmstatsfs.service \
 		 /etc/systemd/system/multi-user.target.wants/mmstatsfs.service \
+		 /lib/systemd/system/mmstats-clean.timer \
+		 /etc/systemd/system/timers.target.wants/mmstats-clean.timer \
 		 "/usr/lib/$multiarch/libmmstats.so.0"; do
 		if [ -e "$f" ] || [ -L "$f" ]; then die "$f is left"; fi
 	done
@@ -378,15 +384,20 @@ mount_fstab() {
 }
 
 check_unit_file() {
-	local unit=/lib/systemd/system/mmstatsfs.service
+	local d=/lib/systemd/system
 	command -v systemd-analyze >/dev/null ||
 		{ echo "systemd-analyze is not installed"; exit 77; }
-	systemd-analyze verify "$unit" >"$work/verify" 2>&1 ||
+	systemd-analyze verify "$d/mmstatsfs.service" \
+		"$d/mmstats-clean.service" "$d/mmstats-clean.timer" \
+		>"$work/verify" 2>&1 ||
 		{ cat "$work/verify"; die "systemd-analyze verify failed"; }
 	[ ! -s "$work/verify" ] || { cat "$work/verify"; die "verify warned"; }
 	[ -L /etc/systemd/system/multi-user.target.wants/mmstatsfs.service ] ||
 		die "the unit is not enabled"
+	[ -L /etc/systemd/system/timers.target.wants/mmstats-clean.timer ] ||
+		die "mmstats-clean.timer is not enabled"
 }
+
 
 # unit_command KEY MOUNTPOINT: the unit's command lines for KEY, one a
 # line, at MOUNTPOINT instead of /run/mmstats, with "$$" the shell's "$":
@@ -501,14 +512,20 @@ check_system_install() {
 	local files=(/usr/local/bin/mmstatsfs /usr/local/bin/slurpstats
 		/usr/local/lib/libmmstats.so.0 /usr/local/include/mmstats.h
 		/usr/local/lib/pkgconfig/mmstats.pc /sbin/mount.mmstatsfs
-		/sbin/mount.fuse.mmstatsfs /lib/systemd/system/mmstatsfs.service)
+		/sbin/mount.fuse.mmstatsfs
+		/usr/local/lib/systemd/system/mmstatsfs.service
+		/usr/local/lib/systemd/system/mmstats-clean.timer
+		/usr/local/share/mmstats/install-manifest)
 	for f in "${files[@]}"; do
 		if [ -e "$f" ]; then echo "$f exists: not overwriting it"; exit 77; fi
 	done
 	find /usr/local /sbin /lib/systemd/system -xdev -type d |
 		LC_ALL=C sort >"$work/dirs-before"
 	touch "$work/local-installed"
-	make -s -C "$tree" B=build/deb PREFIX=/usr/local install
+	# mount(8) finds helpers in /sbin only: the one place outside PREFIX,
+	# and only because we say so.
+	make -s -C "$tree" B=build/deb PREFIX=/usr/local MOUNTHELPERDIR=/sbin \
+		install
 	for f in "${files[@]}"; do
 		[ -e "$f" ] || die "make install did not install $f"
 	done
@@ -521,12 +538,16 @@ check_system_install() {
 	env -i PATH="$boot_path" timeout 20 mount -t mmstatsfs "$src" "$mnt"
 	shows_live "$mnt"
 	unmount "$mnt"
-	make -s -C "$tree" B=build/deb PREFIX=/usr/local uninstall
+	make -s -C "$tree" B=build/deb PREFIX=/usr/local MOUNTHELPERDIR=/sbin \
+		uninstall
 	rm "$work/local-installed"
-	remove_new_dirs
 	for f in "${files[@]}"; do
 		if [ -e "$f" ] || [ -L "$f" ]; then die "$f is left"; fi
 	done
+	# make uninstall took away the directories it made, and only those.
+	find /usr/local /sbin /lib/systemd/system -xdev -type d |
+		LC_ALL=C sort | diff -u "$work/dirs-before" - ||
+		die "make uninstall left the directories changed"
 	! ldconfig -p | grep -qF /usr/local/lib/libmmstats.so.0 ||
 		die "make uninstall did not run ldconfig"
 }

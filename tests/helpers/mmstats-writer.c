@@ -2,14 +2,16 @@
  * mmstats-writer - a real writer process for the tests of the readers.
  *
  *	mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] [-T THREADS]
- *		       [-i MS] [-c N] [-k] LABEL=TYPE[:VALUE]...
+ *		       [-i MS] [-c N] [-k] [-s] LABEL=TYPE[:VALUE]...
  *
  * Creates one instance of a model per thread (THREADS in all, the main
  * thread first), prints each file's path and then "ready", and waits
  * for SIGTERM or SIGINT.  With -i every thread adds 1 to each counter
  * and 1.0 to each average every MS milliseconds; -c ends after N such
- * rounds.  Files are removed at exit unless -k.  String types take a
- * size: string/64:hello.
+ * rounds.  Files are removed at exit unless -k.  With -s the writer
+ * does not catch the signals but asks the library to remove its files
+ * when one kills it (mmstats_remove_on_signal()): it dies of the
+ * signal.  String types take a size: string/64:hello.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -59,6 +61,7 @@ struct writer {
 	const char **paths;	/* per thread */
 	pthread_barrier_t ready;
 	int stop;
+	bool on_signal;		/* -s */
 };
 
 static void die(const char *fmt, ...)
@@ -79,7 +82,7 @@ static void die(const char *fmt, ...)
 static void usage(void)
 {
 	fputs("usage: mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] "
-	      "[-T THREADS] [-i MS] [-c N] [-k] LABEL=TYPE[:VALUE]...\n",
+	      "[-T THREADS] [-i MS] [-c N] [-k] [-s] LABEL=TYPE[:VALUE]...\n",
 	      stderr);
 	exit(2);
 }
@@ -286,7 +289,7 @@ static void parse_args(struct writer *w, int argc, char **argv)
 	struct mmstats_options *o = &w->model.opts;
 	int c;
 
-	while ((c = getopt(argc, argv, "d:f:P:T:i:c:k")) != -1) {
+	while ((c = getopt(argc, argv, "d:f:P:T:i:c:ks")) != -1) {
 		switch (c) {
 		case 'd': o->path = optarg; break;
 		case 'f': o->filename = optarg; break;
@@ -295,6 +298,7 @@ static void parse_args(struct writer *w, int argc, char **argv)
 		case 'i': w->interval_ms = parse_long(optarg, "interval"); break;
 		case 'c': w->rounds = parse_long(optarg, "count"); break;
 		case 'k': o->flags |= MMSTATS_KEEP_AT_EXIT; break;
+		case 's': w->on_signal = true; break;
 		default: usage();
 		}
 	}
@@ -325,10 +329,19 @@ int main(int argc, char **argv)
 	sigset_t set;
 
 	parse_args(&w, argc, argv);
+	/*
+	 * -s: nothing waits for the signals (an empty set only sleeps), so
+	 * the library's handler takes them.
+	 */
 	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (w.on_signal) {
+		if (mmstats_remove_on_signal(NULL, 0) < 0)
+			die("%s", mmstats_last_error());
+	} else {
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+	}
 
 	s = instance(&w, 0);
 	threads = calloc((size_t)w.nthreads, sizeof(*threads));

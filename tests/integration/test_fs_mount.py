@@ -300,15 +300,25 @@ def t_errors(tmp):
     r = subprocess.run([FS, os.path.join(tmp, "nope"), tmp, "-f"],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 1 and "nope" in r.stderr, r
-    r = subprocess.run([FS, tmp, os.path.join(tmp, "nomnt"), "-f"],
+    # a missing mountpoint is made, but only its last component
+    # (test_fs_cmdline.py has the rest of the command line)
+    nomnt = os.path.join(tmp, "noparent", "nomnt")
+    r = subprocess.run([FS, tmp, nomnt, "-f"],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 1 and "nomnt" in r.stderr, r
+    assert not os.path.lexists(os.path.dirname(nomnt)), r
+    r = subprocess.run([FS, tmp, tmp, "-f", "-o", "bogus"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and r.stderr == (
+        "mmstatsfs: unknown option 'bogus' (see mmstatsfs --help)\n"), r
     r = subprocess.run([FS, "--version"], capture_output=True, text=True,
                        timeout=10)
     assert r.returncode == 0 and "mmstatsfs" in r.stdout, r
     r = subprocess.run([FS, "--help"], capture_output=True, text=True,
                        timeout=10)
     assert r.returncode == 0 and "MOUNTPOINT" in r.stdout, r
+    assert "multithread" in r.stdout, r
+    assert "disable multi-threaded" not in r.stdout, r
 
 
 def t_unmount_and_signals(tmp):

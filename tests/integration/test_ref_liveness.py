@@ -150,8 +150,9 @@ def t_cleanstats(s, mnt):
                 % (s.kpid, s.kfile, s.kfile)) in out, out
         assert not os.path.exists(s.kfile), "a kernel thread's file stays"
         stale += 1
-    assert out.endswith("Removed %d  -  %d alive\n"
-                        % (stale, len(s.live) + 1)), out
+    assert out.endswith("Removed %d file%s, kept %d alive\n"
+                        % (stale, "" if stale == 1 else "s",
+                           len(s.live) + 1)), out
     # what cleanstats kept, the mount still shows
     for pid, path in s.live.values():
         assert os.path.isdir(os.path.join(mnt, str(pid)))

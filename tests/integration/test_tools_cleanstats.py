@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""cleanstats: removes the files of dead writers and of reused PIDs,
-keeps live writers' files (a reference file, without sys.starttime,
-while its PID runs, whatever its sys.created), files without sys.pid,
-invalid files and symlinks; -n removes nothing; the reference's words
-and summary line."""
+"""cleanstats: removes the files of dead writers (stopped by SIGTERM
+asked to keep them, or killed by SIGKILL) and of reused PIDs, keeps live
+writers' files (a reference file, without sys.starttime, while its PID
+runs, whatever its sys.created), files without sys.pid, invalid files
+and symlinks; -n removes nothing; the reference's words for decisions,
+errors on stderr with a non-zero exit, a plain summary line."""
 import os
 import shutil
 import struct
@@ -44,6 +45,11 @@ def main():
         dead_path, dead_pid = dead.paths[0], dead.pid
         dead.stop()
         expect(os.path.exists(dead_path), "-k writer left its file")
+        killed = Writer(d, ["z.count=counter:3"])
+        killed_path, killed_pid = killed.paths[0], killed.pid
+        killed.proc.kill()
+        killed.stop()
+        expect(os.path.exists(killed_path), "a killed writer left its file")
 
         # This library's file naming a live PID that did not start at
         # its sys.starttime: reused.
@@ -70,31 +76,50 @@ def main():
         link = os.path.join(d, "link.mmstats")
         os.symlink(target, link)
 
-        files = [live.paths[0], dead_path, reused, ref, nopid, invalid,
+        files = [live.paths[0], dead_path, killed_path, reused, ref, nopid,
                  link]
         r = run([CLEAN, "-n"] + files)
         out = text(r.stdout)
-        expect(r.returncode == 0, "-n: exit 0")
+        expect(r.returncode == 0 and r.stderr == b"", "-n: exit 0")
         expect("PID %d not found. Would delete %s\n" % (dead_pid, dead_path) in out,
                "-n: dead writer reported: %r" % out)
+        expect("PID %d not found. Would delete %s\n" % (killed_pid, killed_path)
+               in out, "-n: killed writer reported: %r" % out)
         expect("PID %d was reused since %s was written. Would delete %s\n"
                % (sleeper.pid, reused, reused) in out, "-n: reused PID reported")
-        expect(out.endswith("Would remove 2  -  2 alive\n"), "-n: summary")
+        expect(out.endswith("Would remove 3 files, kept 2 alive, left 2 "
+                            "unjudged\n"), "-n: summary: %r" % out)
         expect(all(os.path.lexists(f) for f in files), "-n removed nothing")
 
+        # An invalid file cannot be judged: said on stderr, exit 1.
+        r = run([CLEAN, "-n", invalid])
+        err = text(r.stderr)
+        expect(r.returncode == 1, "-n invalid: exit 1")
+        expect(err.startswith("cleanstats: %s: invalid file: " % invalid) and
+               err.count("\n") == 1, "-n invalid: one line on stderr: %r" % err)
+        expect(text(r.stdout) == "Would remove 0 files, kept 0 alive, left 1 "
+               "unjudged\n", "-n invalid: only the summary on stdout: %r"
+               % r.stdout)
+
+        files.append(invalid)
         r = run([CLEAN] + files)
         out = text(r.stdout)
-        expect(r.returncode == 0, "exit 0: %r" % text(r.stderr))
+        expect(r.returncode == 1, "an invalid file among them: exit 1")
+        expect(text(r.stderr).startswith("cleanstats: %s: invalid file: "
+                                         % invalid), "invalid file on stderr")
         expect("PID %d not found. Deleting %s\n" % (dead_pid, dead_path) in out,
                "dead writer's file deleted")
+        expect("PID %d not found. Deleting %s\n" % (killed_pid, killed_path)
+               in out, "killed writer's file deleted")
         expect("PID %d was reused since %s was written. Deleting %s\n"
                % (sleeper.pid, reused, reused) in out, "reused PID's file deleted")
         expect("File has no sys.pid entry: %s\n" % nopid in out, "no sys.pid reported")
-        expect("Invalid file: %s\n" % invalid in out, "invalid file reported")
+        expect("Invalid file" not in out, "no error on stdout")
         expect("Not a regular file, skipping: %s\n" % link in out, "symlink skipped")
-        expect(out.endswith("Removed 2  -  2 alive\n"), "summary, the reference's words")
-        expect(not os.path.exists(dead_path) and not os.path.exists(reused),
-               "stale files are gone")
+        expect(out.endswith("Removed 3 files, kept 2 alive, left 3 unjudged\n"),
+               "summary, plain words: %r" % out)
+        expect(not os.path.exists(dead_path) and not os.path.exists(reused)
+               and not os.path.exists(killed_path), "stale files are gone")
         expect(os.path.exists(live.paths[0]), "the live writer's file stays")
         expect(os.path.exists(ref), "the live reference writer's file stays")
         expect(os.path.exists(nopid) and os.path.exists(invalid), "unjudged files stay")
@@ -104,17 +129,41 @@ def main():
         # Default: $MMSTATS_PATH/*.mmstats; verbose names live files.
         env = dict(os.environ, MMSTATS_PATH=d)
         env.pop("MMSTATS_GLOB", None)
+        os.unlink(invalid)
         r = run([CLEAN, "-v"], env=env)
         out = text(r.stdout)
+        expect(r.returncode == 0, "default glob: exit 0: %r" % r.stderr)
         expect("PID %d is alive. Keeping %s\n" % (live.pid, live.paths[0]) in out,
                "-v reports a live file")
         expect("PID %d is alive. Keeping %s\n" % (sleeper.pid, ref) in out,
                "-v reports a live reference file")
-        expect(out.endswith("Removed 0  -  2 alive\n"), "default glob summary")
+        expect(out.endswith("Removed 0 files, kept 2 alive, left 2 unjudged\n"),
+               "default glob summary: %r" % out)
 
-        r = run([CLEAN, os.path.join(d, "missing.mmstats")])
-        expect(r.returncode == 1 and b"missing.mmstats" in r.stderr,
-               "a missing file: reported, exit 1")
+        missing = os.path.join(d, "missing.mmstats")
+        r = run([CLEAN, missing])
+        expect(r.returncode == 1 and text(r.stderr) ==
+               "cleanstats: %s: No such file or directory\n" % missing,
+               "a missing file: reported, exit 1: %r" % r.stderr)
+        # Nothing to look at is said, as grep says it: exit 1.
+        empty = tmpdir("clean-empty")
+        for args, env2, said in (([empty], None, "%s: no mmstats file" % empty),
+                                 ([os.path.join(empty, "*.mmstats")], None,
+                                  "%s/*.mmstats: no file matches" % empty),
+                                 ([], dict(env, MMSTATS_PATH=empty + "/x"),
+                                  "%s/x: No such file or directory" % empty)):
+            r = run([CLEAN, "-n"] + args, env=env2)
+            expect(r.returncode == 1 and text(r.stderr) ==
+                   "cleanstats: %s\n" % said, "nothing found: %r" % r.stderr)
+            expect(text(r.stdout) == "Would remove 0 files, kept 0 alive\n",
+                   "nothing found: the summary says so: %r" % r.stdout)
+        # The default directory without files: nothing to clean, exit 0
+        # (a timer runs cleanstats on /tmp).
+        r = run([CLEAN], env=dict(env, MMSTATS_PATH=empty))
+        expect(r.returncode == 0 and r.stderr == b"" and
+               text(r.stdout) == "Removed 0 files, kept 0 alive\n",
+               "an empty default directory: nothing to do: %r" % r.stderr)
+        os.rmdir(empty)
         shutil.rmtree(other)
     finally:
         live.stop()

@@ -3,24 +3,29 @@
 the reference's JSON routes and aggregators, glob safety, /metrics in
 the Prometheus text format (checked by promtool when installed), the
 pages rendered by headless Chromium (when installed), HTTP errors; sums
-exact past 64 bits, as Python's ints; nan as null, so the JSON is valid."""
+exact past 64 bits, as Python's ints; nan as null, so the JSON is valid.
+Liveness: a writer killed by SIGKILL (its file stays) and one stopped by
+SIGTERM with -k are gone from every answer, and back with --all or
+?all=1, except on /metrics; errors are one line that says what: a port
+in use, an unknown aggregation, a bad glob, a glob matching nothing."""
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import urllib.error
 import urllib.request
 
-from common import (Writer, expect, finish, need_writer, run, text, tmpdir,
-                    tool)
+from common import (VECTORS, Writer, expect, finish, need_writer, run, text,
+                    tmpdir, tool)
 
 MMASH = tool("mmash")
 
 
-def start(args):
+def start(args, stderr=None):
     p = subprocess.Popen([MMASH, "-p", "0"] + args, stdout=subprocess.PIPE,
-                         text=True)
+                         stderr=stderr, text=True)
     line = p.stdout.readline()
     expect(line.startswith("mmash: serving "), "startup line: %r" % line)
     url = line.split(" on ")[-1].strip()
@@ -66,8 +71,10 @@ def json_routes(base, w1, w2):
     expect(get_json(stat + "one")["web.requests.count"] in (0, 6), "aggr=one")
     for bad in ("median", "SUM"):
         expect(get(stat + bad)[0] == 400, "unknown aggr %s: 400" % bad)
-    expect(get(base + "/stats/web.name?aggr=sum")[0] == 400,
-           "a sum of strings: 400, as the reference")
+    status, _, body = get(base + "/stats/web.name?aggr=sum")
+    expect(status == 400 and body == b"400 Bad Request: aggregation 'sum' "
+           b"cannot combine the values of 'web.name'\n",
+           "a sum of strings: 400, as the reference, naming it: %r" % body)
     expect(get(base + "/stats/web.requests.count?aggr=nonzero-avg&glob=" +
               os.path.basename(w1.paths[0]))[0] == 400,
            "nonzero-avg of only zeros: 400")
@@ -198,9 +205,150 @@ def per_client_limit(base):
         s.close()
 
 
+def errors_say_what(base):
+    """A 400 is one line that names what was wrong, and how it can be."""
+    status, headers, body = get(base + "/stats/web.requests.count?aggr=bogus")
+    expect(status == 400 and headers["Content-Type"] ==
+           "text/plain; charset=utf-8" and body ==
+           b"400 Bad Request: unknown aggregation 'bogus' (valid: avg, max, "
+           b"min, nonzero-avg, nonzero-min, one, sum)\n",
+           "?aggr=bogus: names it and the valid ones: %r" % body)
+    status, _, body = get(base + "/stats/web?glob=..%2F*")
+    expect(status == 400 and body.startswith(
+           b"400 Bad Request: invalid glob '../*': ") and b"aggr" not in body,
+           "a bad glob says the glob is bad: %r" % body)
+    status, _, body = get(base + "/files/..")
+    expect(status == 400 and b"invalid glob '..'" in body,
+           "/files/..: the glob is bad: %r" % body)
+
+
+def counts(base, query=""):
+    """job.count of every file the answer used, and their sum."""
+    sep = "&" if query else "?"
+    values = get_json(base + "/stats/job.count" + query)
+    total = get_json(base + "/stats/job.count" + query + sep + "aggr=sum")
+    return sorted(values.get("job.count", [])), total.get("job.count")
+
+
+def metrics_never_stale(urls, alive, gone, nopid):
+    for url in urls:
+        out = text(get(url)[2])
+        expect('pid="%d"' % alive.pid in out and 'file="%s"' % nopid in out,
+               "%s: live and unknown files exported" % url)
+        for w in gone:
+            expect('pid="%d"' % w.pid not in out and w.paths[0] not in out,
+                   "%s: no series of dead process %d" % (url, w.pid))
+
+
+def liveness(ws):
+    """alive: a running writer; killed: SIGKILL, its file stays; kept: SIGTERM
+    with -k, its file stays; termed: SIGTERM, its file goes; nopid: the
+    reference's file without sys.pid (whose writer cannot be known: shown,
+    as mmstatsfs shows it under /files)."""
+    d = tmpdir("mmash-live")
+    alive = Writer(d, ["job.count=counter:1", "job.depth=double:0.5"])
+    ws.append(alive)
+    killed = Writer(d, ["job.count=counter:10", "job.depth=double:20"])
+    ws.append(killed)
+    kept = Writer(d, ["job.count=counter:100", "job.depth=double:300"],
+                  keep=True)
+    ws.append(kept)
+    termed = Writer(d, ["job.count=counter:1000"])
+    ws.append(termed)
+    killed.proc.kill()
+    killed.proc.wait()
+    kept.stop()
+    termed.stop()
+    nopid = os.path.join(d, "nopid.mmstats")
+    shutil.copy(os.path.join(VECTORS, "many_fields.mmstats"), nopid)
+    expect(os.path.exists(killed.paths[0]) and os.path.exists(kept.paths[0])
+           and not os.path.exists(termed.paths[0]),
+           "SIGKILL and -k leave their files, SIGTERM removes its own")
+    glob = ["-g", os.path.join(d, "*.mmstats"), "-d", d]
+    live, live_base = start(glob)
+    every, all_base = start(glob + ["--all"])
+    try:
+        for name, base, q in (("default", live_base, ""),
+                              ("?all=0 with --all", all_base, "?all=0")):
+            got = counts(base, q)
+            expect(got == ([1], 1),
+                   "%s: only the live writer's value and sum: %r" % (name, got))
+            expect(sorted(get_json(base + "/files/" + q)["files"]) ==
+                   sorted([alive.paths[0], nopid]),
+                   "%s: /files/: the live one and the one without sys.pid"
+                   % name)
+            depth = get_json(base + "/values/" + q).get("job.depth")
+            expect(depth == [0.5], "%s: /values/ (the graphs): %r"
+                   % (name, depth))
+        for name, base, q in (("--all", all_base, ""),
+                              ("?all=1", live_base, "?all=1")):
+            got = counts(base, q)
+            expect(got == ([1, 10, 100], 111),
+                   "%s: stale files too: %r" % (name, got))
+            expect(sorted(get_json(base + "/files/" + q)["files"]) ==
+                   sorted([alive.paths[0], killed.paths[0], kept.paths[0],
+                           nopid]), "%s: /files/: every file" % name)
+        body = get(live_base + "/")[2]
+        expect(b"2 files of writers that are gone left out" in body,
+               "index page: says what it left out")
+        metrics_never_stale([live_base + "/metrics", all_base + "/metrics",
+                             live_base + "/metrics?all=1",
+                             all_base + "/metrics?all=1"],
+                            alive, (killed, kept), nopid)
+    finally:
+        for p in (live, every):
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=10)
+        shutil.rmtree(d)
+
+
+def port_in_use():
+    """The port is taken: one line, named, saying where and why; exit 1."""
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = run([MMASH, "-p", str(port)], timeout=10)
+    finally:
+        s.close()
+    expect(r.returncode == 1, "port in use: exit 1 (got %d)" % r.returncode)
+    expect(r.stdout == b"" and r.stderr ==
+           b"mmash: 127.0.0.1:%d: Address already in use\n" % port,
+           "port in use: one line: %r" % r.stderr)
+
+
+def no_match_warns():
+    """A glob that matches nothing: one warning, then served; a file that
+    appears later is served."""
+    d = tmpdir("mmash-empty")
+    for glob in ("/nonexistent/*.mmstats", os.path.join(d, "*.mmstats")):
+        p, base = start(["-g", glob], stderr=subprocess.PIPE)
+        w = None
+        try:
+            expect(get_json(base + "/files/") == {"files": []},
+                   "%s: served, empty" % glob)
+            if glob.startswith(d):
+                w = Writer(d, ["late.value=uint32:7"])
+                expect(get_json(base + "/stats/late.value") ==
+                       {"late.value": [7]}, "a file that appears is served")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=10)
+            err = p.stderr.read()
+            p.stderr.close()
+            if w:
+                w.stop()
+        expect(p.returncode == 0 and
+               err == "mmash: %s: no file matches (yet)\n" % glob,
+               "%s: warned once: %r" % (glob, err))
+    shutil.rmtree(d)
+
+
 def usage():
     r = run([MMASH, "--help"])
     expect(r.returncode == 0 and b"Usage: mmash" in r.stdout, "--help")
+    expect(b"-A, --all" in r.stdout, "--help lists --all")
     r = run([MMASH, "--version"])
     expect(r.returncode == 0 and r.stdout.startswith(b"mmash "), "--version")
     for args in (["-p", "70000"], ["-a", "not-an-address"], ["extra"]):
@@ -216,9 +364,11 @@ def main():
     w1 = Writer(d, [spec[0] % 0] + spec[1:])
     w2 = Writer(d, [spec[0] % 6] + spec[1:])
     os.symlink("/etc/passwd", os.path.join(d, "evil.mmstats"))
-    p, base = start(["-g", os.path.join(d, "*.mmstats"), "-d", d])
+    p, base = start(["-g", os.path.join(d, "*.mmstats"), "-d", d],
+                    stderr=subprocess.PIPE)
     try:
         json_routes(base, w1, w2)
+        errors_say_what(base)
         big_sums_and_nan(base)
         metrics(base, w1)
         http_errors(base)
@@ -229,9 +379,21 @@ def main():
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
         expect(p.returncode == 0, "SIGTERM: exit 0")
+        err = p.stderr.read()
+        p.stderr.close()
         w1.stop()
         w2.stop()
         shutil.rmtree(d)
+    expect(all(line.startswith("mmash: ") for line in err.splitlines()),
+           "every message on stderr is named: %r" % err[:500])
+    ws = []
+    try:
+        liveness(ws)
+    finally:
+        for w in ws:
+            w.stop()
+    port_in_use()
+    no_match_warns()
     usage()
 
 

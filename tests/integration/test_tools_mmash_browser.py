@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """mmash's pages in headless Chromium against a real server and a live
 writer: the index lists the stats, and the graph page's JavaScript polls,
-shows the current values and draws its canvases.  Skipped (77) when
+shows the current values and draws its canvases; the values of a writer
+killed by SIGKILL (its files stay) are not in the sums, unless the page
+is asked for all (?all=1).  Skipped (77) when
 Chromium is not installed.  MMASH_SCREENSHOT=FILE.png also saves a
 picture of the graph page."""
 import os
@@ -34,6 +36,10 @@ def main():
     profile = tempfile.mkdtemp(prefix="mmash-chromium.")
     w = Writer(d, ["jobs.done.count=counter:100", "queue.depth=double:2.5",
                    "build.tag=string:v1<b>&"], threads=2, interval_ms=20)
+    dead = Writer(d, ["jobs.done.count=counter:1000000",
+                      "queue.depth=double:100"])
+    dead.proc.kill()
+    dead.proc.wait()
     p = subprocess.Popen([tool("mmash"), "-p", "0", "-g",
                           os.path.join(d, "*.mmstats")],
                          stdout=subprocess.PIPE, text=True)
@@ -49,15 +55,20 @@ def main():
         expect('data-label="sys.pid"' not in dom, "graph: sys.* not summed")
         value = re.search(r'data-label="jobs\.done\.count".*?<span class="value">'
                           r'(\d+)</span>', dom)
-        expect(value and int(value.group(1)) >= 200,
-               "graph: the sum over both threads is shown: %r"
-               % (value and value.group(1)))
+        expect(value and 200 <= int(value.group(1)) < 1000000,
+               "graph: the sum over both threads, not the dead writer's, "
+               "is shown: %r" % (value and value.group(1)))
         points = re.search(r'data-label="jobs\.done\.count".*?data-points="(\d+)"', dom)
         expect(points and int(points.group(1)) >= 2,
                "graph: several samples drawn: %r" % (points and points.group(1)))
-        expect('<span class="value">5</span>' in dom, "graph: 2.5 + 2.5")
+        expect('<span class="value">5</span>' in dom,
+               "graph: 2.5 + 2.5, the dead writer's 100 left out")
         expect("v1&lt;b&gt;&amp;" in dom, "graph: strings shown as text, escaped")
         expect(re.search(r'id="status">updated ', dom), "graph: status says updated")
+        dom = chromium(profile, base + "/graph/?all=1",
+                       "--virtual-time-budget=2000", "--dump-dom").stdout.decode()
+        expect('<span class="value">105</span>' in dom,
+               "graph?all=1: the dead writer's 100 too")
         shot = os.environ.get("MMASH_SCREENSHOT")
         if shot:
             chromium(profile, base + "/graph/", "--virtual-time-budget=6000",
@@ -66,6 +77,7 @@ def main():
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=10)
         w.stop()
+        dead.stop()
         shutil.rmtree(d)
         shutil.rmtree(profile, ignore_errors=True)
 

@@ -2,7 +2,9 @@
 """pollstats with real writers: the reference's header and columns,
 per-interval changes summed over files and threads, writers that start
 and stop during the run, colour only on a terminal (and never with
-NO_COLOR), repeated headers, SIGINT, usage errors."""
+NO_COLOR), repeated headers, SIGINT, usage errors; only live writers
+count (killed ones' files stay, -a counts them), what matches nothing
+is an error, strings are text, long names are whole, no -0.000."""
 import os
 import pty
 import shutil
@@ -10,8 +12,8 @@ import signal
 import subprocess
 import time
 
-from common import (Writer, expect, finish, need_writer, run, text, tmpdir,
-                    tool)
+from common import (Writer, expect, finish, need_writer, put_file, ref_field,
+                    ref_file, run, text, tmpdir, tool)
 
 POLL = tool("pollstats")
 YELLOW = "\033[1;33m"
@@ -59,14 +61,24 @@ def sums_over_threads(d):
         w.stop()
 
 
-def writers_come_and_go(d):
+def writers_come_and_go(d, kill):
+    # A writer that stays, so that the field is there at the start.
+    base = Writer(d, ["jobs.count=counter:0"])
     p = subprocess.Popen([POLL, "-c", "9", "-d", "0.3", "--color=never",
                           "jobs.count", d], stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)
     w = Writer(d, ["jobs.count=counter:1000"], interval_ms=10)
     time.sleep(0.9)
+    if kill:
+        # Its file stays: a dead writer's file counts as one gone.
+        w.proc.kill()
     w.stop()
     out, _ = p.communicate(timeout=30)
+    base.stop()
+    left = [f for f in w.paths if os.path.exists(f)]
+    for f in left:
+        os.unlink(f)
+    expect(bool(left) == kill, "the killed writer's file stays: %r" % left)
     rows = [r[0] for r in values(out)]
     expect(p.returncode == 0, "come and go: exit 0")
     expect(len(rows) == 9, "nine samples: %r" % rows)
@@ -81,6 +93,7 @@ def headers_repeat(d):
     expect(text(r.stdout).count("x") == 3, "header at start and every 2 lines")
     r = run([POLL, "-c", "3", "-d", "0.05", "-n", "0", "x", d])
     expect(text(r.stdout).count("x") == 1, "-n 0: header once")
+    expect(r.returncode == 0, "headers: exit 0 (%r)" % r.stderr)
 
 
 def colour_on_a_terminal(d):
@@ -112,6 +125,7 @@ def colour_on_a_terminal(d):
 def interrupt(d):
     p = subprocess.Popen([POLL, "-d", "0.1", "x", d], stdout=subprocess.PIPE)
     time.sleep(0.4)
+    expect(p.poll() is None, "still running before SIGINT")
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=10)
     expect(p.returncode == 0, "SIGINT ends it with status 0")
@@ -128,14 +142,180 @@ def usage():
     expect(r.returncode == 0 and r.stdout.startswith(b"pollstats "), "--version")
 
 
+def dead_writers_left_out(d):
+    live = Writer(d, ["hits=counter:100"])
+    killed = Writer(d, ["hits=counter:1000"])
+    killed.proc.kill()
+    killed.stop()
+    # Asked to keep its file, a writer stopped by SIGTERM leaves it too.
+    termed = Writer(d, ["hits=counter:10000"], keep=True)
+    termed.stop()
+    dead = killed.paths + termed.paths
+    try:
+        expect(all(os.path.exists(f) for f in dead), "dead writers' files stay")
+        r = run([POLL, "-c", "1", "hits", d])
+        rows = values(text(r.stdout))
+        expect(r.returncode == 0 and rows == [[100.0]],
+               "only the live writer counts: %r %r" % (rows, r.stderr))
+        expect(r.stderr == b"", "nothing to say without -v: %r" % r.stderr)
+        r = run([POLL, "-a", "-c", "1", "hits", d])
+        expect(values(text(r.stdout)) == [[11100.0]], "-a counts the dead too")
+        r = run([POLL, "--all", "-c", "1", "hits"] + dead)
+        expect(values(text(r.stdout)) == [[11000.0]], "--all, files named")
+        r = run([POLL, "-v", "-c", "1", "hits", d])
+        err = text(r.stderr)
+        expect(all(err.count("pollstats: %s: writer " % f) == 1 for f in dead)
+               and err.count("\n") == 2,
+               "-v names each dead writer's file once: %r" % err)
+        # Only dead writers have it: an error, and -a is named.
+        r = run([POLL, "-c", "1", "hits"] + dead)
+        expect(r.returncode == 1 and r.stdout == b"" and
+               text(r.stderr) == "pollstats: hits: only in files of writers "
+               "that are gone (-a counts them)\n",
+               "only dead writers: an error before any output: %r" % r.stderr)
+        # A file without sys.pid (unknown liveness) counts, as mmstatsfs
+        # shows it.
+        nopid = os.path.join(d, "nopid.mmstats")
+        put_file(nopid, ref_file([ref_field("hits", "Q", 5)]))
+        r = run([POLL, "-c", "1", "hits", d])
+        expect(values(text(r.stdout)) == [[105.0]],
+               "a file without sys.pid counts: %r" % r.stdout)
+        os.unlink(nopid)
+    finally:
+        live.stop()
+        for f in dead:
+            os.unlink(f)
+
+
+def nothing_matches(d):
+    w = Writer(d, ["web.stats.status.2XX=counter:3"])
+    try:
+        r = run([POLL, "-c", "2", "no.such.field", d])
+        expect(r.returncode == 1 and r.stdout == b"", "a field in no file: exit 1,"
+               " no output: %r" % r.stdout)
+        expect(text(r.stderr) == "pollstats: no.such.field: no such field in "
+               "any file\n", "a field in no file: said: %r" % r.stderr)
+        # A prefix of a label is no field (the reference summed zeros).
+        r = run([POLL, "-c", "1", "web.stats,web.stats.status.2XX", d])
+        expect(r.returncode == 1 and text(r.stderr) ==
+               "pollstats: web.stats: no such field in any file\n",
+               "a label's prefix is not a field: %r" % r.stderr)
+        missing = os.path.join(d, "missing.mmstats")
+        r = run([POLL, "-v", "-c", "2", "web.stats.status.2XX", missing])
+        expect(r.returncode == 1 and r.stdout == b"" and text(r.stderr) ==
+               "pollstats: %s: No such file or directory\n" % missing,
+               "a missing file: one line, exit 1: %r" % r.stderr)
+        garbage = os.path.join(d, "garbage.mmstats")
+        put_file(garbage, b"\x07" + bytes(4095))
+        r = run([POLL, "-c", "2", "web.stats.status.2XX", garbage])
+        err = text(r.stderr)
+        expect(r.returncode == 1 and r.stdout == b"" and
+               err.startswith("pollstats: %s: " % garbage) and
+               err.count("\n") == 1, "a garbage file alone: %r" % err)
+        # Among good files: said once, the others still polled, exit 1.
+        r = run([POLL, "-c", "3", "-d", "0.05", "web.stats.status.2XX", d])
+        err = text(r.stderr)
+        expect(r.returncode == 1 and len(values(text(r.stdout))) == 3 and
+               err.startswith("pollstats: %s: " % garbage) and
+               err.count("\n") == 1,
+               "a garbage file among good ones: said once, exit 1: %r" % err)
+        os.unlink(garbage)
+        empty = tmpdir("poll-empty")
+        r = run([POLL, "-c", "1", "x", empty])
+        expect(r.returncode == 1 and text(r.stderr) ==
+               "pollstats: %s: no mmstats file\n" % empty,
+               "a directory without files: %r" % r.stderr)
+        r = run([POLL, "-c", "1", "x", os.path.join(empty, "*.mmstats")])
+        expect(r.returncode == 1 and text(r.stderr) ==
+               "pollstats: %s/*.mmstats: no file matches\n" % empty,
+               "a glob that matches nothing: %r" % r.stderr)
+        os.rmdir(empty)
+        # vmstat's habit: a number where files go is refused, with -d.
+        r = run([POLL, "web.stats.status.2XX", "1"], cwd=d)
+        expect(r.returncode == 2 and b"pollstats: 1: " in r.stderr and
+               b"-d 1" in r.stderr and r.stdout == b"",
+               "a trailing number: refused, -d named: %r" % r.stderr)
+        # ... unless a file has that name.
+        shutil.copy(w.paths[0], os.path.join(d, "1"))
+        r = run([POLL, "-c", "1", "web.stats.status.2XX", "1"], cwd=d)
+        expect(r.returncode == 0 and values(text(r.stdout)) == [[3.0]],
+               "a file named 1 is a file: %r" % r.stderr)
+        os.unlink(os.path.join(d, "1"))
+    finally:
+        w.stop()
+
+
+def columns(d):
+    long_name = "web.stats.sys.starttime.of.the.process"
+    w = Writer(d, ["%s=uint32:7" % long_name, "state=string/32:idle",
+                   "motto=string/64:never give up, never surrender",
+                   "n=counter:1"], prefix="app.")
+    try:
+        r = run([POLL, "-c", "2", "-d", "0.05", "-p", "app.",
+                 "state,%s,n,motto" % long_name, d])
+        lines = text(r.stdout).splitlines()
+        expect(r.returncode == 0 and len(lines) == 3, "columns: %r" % r.stderr)
+        head = [c.strip() for c in lines[0].split("|")]
+        expect(head == ["state", long_name, "n", "motto"],
+               "long names whole, not cut at 20: %r" % lines[0])
+        cols = [c.strip() for c in lines[1].split("|")]
+        expect(cols[0] == "idle", "a string shows as its text: %r" % lines[1])
+        expect(cols[1] == "7" and cols[2] == "1", "numbers: %r" % lines[1])
+        expect(cols[3] == "never give up, nev~",
+               "a text wider than its column is cut and marked: %r" % cols[3])
+        bars = [[i for i, ch in enumerate(l) if ch == "|"] for l in lines]
+        expect(bars[0] == bars[1] == bars[2], "columns line up: %r" % lines)
+        expect(len(lines[0]) == 20 + 1 + len(long_name) + 2 + 1 + 20 + 1 + 20,
+               "a long name's column: its width plus a space each side")
+        expect(lines[2].split("|")[0].strip() == "idle", "and again")
+    finally:
+        w.stop()
+
+
+def no_negative_zero(d):
+    # A double that goes down by less than the last decimal shown (a
+    # latency from 1.2 ms to 0.9 ms): its change prints 0.000, never
+    # -0.000.  The file (no sys.pid) is patched in place between samples.
+    path = os.path.join(d, "lat.mmstats")
+    put_file(path, ref_file([ref_field("latency", "d", 0.0012)]))
+    p = subprocess.Popen([POLL, "-c", "3", "-d", "0.5", "latency", path],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [p.stdout.readline(), p.stdout.readline()]
+        with open(path, "r+b") as f:
+            data = f.read()
+            f.seek(0)
+            f.write(ref_file([ref_field("latency", "d", 0.0009)])[:len(data)])
+        out, _ = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    lines += out.splitlines(True)
+    cols = [l.strip() for l in lines[1:]]
+    expect(cols == ["0.001", "0.000", "0.000"],
+           "a change that rounds to zero is 0.000: %r" % cols)
+    expect(p.returncode == 0, "latency: exit 0")
+    os.unlink(path)
+
+
 need_writer()
 d = tmpdir("poll")
 try:
     sums_over_threads(d)
-    writers_come_and_go(d)
-    headers_repeat(d)
-    colour_on_a_terminal(d)
-    interrupt(d)
+    writers_come_and_go(d, kill=False)
+    writers_come_and_go(d, kill=True)
+    dead_writers_left_out(d)
+    nothing_matches(d)
+    columns(d)
+    no_negative_zero(d)
+    x = Writer(d, ["x=counter:0"])
+    try:
+        headers_repeat(d)
+        colour_on_a_terminal(d)
+        interrupt(d)
+    finally:
+        x.stop()
     usage()
 finally:
     shutil.rmtree(d)

@@ -2,10 +2,12 @@
 """slurpstats: byte-for-byte the reference's output on the reference's
 files, --json against what the reference decoded, files of a live
 writer, bad files reported while the rest is printed, a closed pipe,
-stale files, directories, the default glob, usage, and --py2-floats:
-floats as the reference prints them under Python 2."""
+stale files (marked on a terminal, piped output untouched), directories,
+the default glob, nothing found (exit 1, one line on stderr), usage, and
+--py2-floats: floats as the reference prints them under Python 2."""
 import json
 import os
+import pty
 import re
 import shutil
 import subprocess
@@ -184,6 +186,114 @@ def stale_files():
     shutil.rmtree(d)
 
 
+def on_terminal(args):
+    """stdout on a pty: (status, what was printed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(args[0], args)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), text(out).replace("\r\n", "\n")
+
+
+def dead_writers():
+    need_writer()
+    d = tmpdir("slurpdead")
+    live = Writer(d, ["a=counter:1"])
+    killed = Writer(d, ["a=counter:2"])
+    killed.proc.kill()
+    killed.stop()
+    termed = Writer(d, ["a=counter:3"], keep=True)
+    termed.stop()
+    dead = killed.paths + termed.paths
+    try:
+        expect(all(os.path.exists(f) for f in dead), "dead writers' files stay")
+        # Piped: the reference's text, no mark (the compatibility witness).
+        r = run([SLURP, d])
+        out = text(r.stdout)
+        expect(r.returncode == 0 and "(stale)" not in out and
+               all("==> %s\n" % f in out for f in dead + live.paths),
+               "piped: every file, unmarked: %r" % out)
+        r = run([SLURP, "-m", d])
+        out = text(r.stdout)
+        expect(all("==> %s (stale)\n" % f in out for f in dead) and
+               "==> %s\n" % live.paths[0] in out,
+               "-m marks the killed and the stopped writer's files: %r" % out)
+        # On a terminal, marked by default; --mark-stale=never turns it off.
+        rc, out = on_terminal([SLURP, d])
+        expect(rc == 0 and all("==> %s (stale)\n" % f in out for f in dead) and
+               "==> %s\n" % live.paths[0] in out,
+               "a terminal shows which writers are gone: %r" % out)
+        rc, out = on_terminal([SLURP, "--mark-stale=never", d])
+        expect(rc == 0 and "(stale)" not in out, "--mark-stale=never: %r" % out)
+        r = run([SLURP, "--json", d])
+        got = {o["file"]: o["liveness"] for o in json.loads(r.stdout)}
+        expect(all(got[f] == "stale" for f in dead) and
+               got[live.paths[0]] == "alive", "--json: liveness %r" % got)
+        r = run([SLURP, "--live", d])
+        out = text(r.stdout)
+        expect(r.returncode == 0 and out.count("==> ") == 1 and
+               "==> %s\n" % live.paths[0] in out, "--live: the live one only")
+        # Asked for live files and found none: exit 1, said.
+        r = run([SLURP, "--live"] + dead)
+        expect(r.returncode == 1 and r.stdout == b"" and
+               text(r.stderr) == "slurpstats: no file of a live writer "
+               "(2 stale)\n", "--live with only dead writers: %r" % r.stderr)
+        r = run([SLURP, "--mark-stale=sometimes", d])
+        expect(r.returncode == 2, "--mark-stale=WHEN checked")
+    finally:
+        live.stop()
+        for f in dead:
+            os.unlink(f)
+        shutil.rmtree(d)
+
+
+def nothing_found():
+    d = tmpdir("slurpnone")
+    try:
+        open(os.path.join(d, "other.txt"), "w").close()
+        cases = [
+            ([d], {}, "%s: no mmstats file" % d),
+            ([os.path.join(d, "*.mmstats")], {},
+             "%s/*.mmstats: no file matches" % d),
+            ([os.path.join(d, "nodir", "*.mmstats")], {},
+             "%s/nodir: No such file or directory" % d),
+            ([], {"MMSTATS_PATH": os.path.join(d, "x")},
+             "%s/x: No such file or directory" % d),
+            ([], {"MMSTATS_PATH": d}, "%s: no mmstats file" % d),
+            ([], {"MMSTATS_GLOB": os.path.join(d, "q*")},
+             "%s/q*: no file matches" % d),
+        ]
+        for args, env, said in cases:
+            e = dict(os.environ, **env)
+            if "MMSTATS_GLOB" not in env:
+                e.pop("MMSTATS_GLOB", None)
+            for json_out in (False, True):
+                r = run([SLURP] + (["--json"] if json_out else []) + args, env=e)
+                expect(r.returncode == 1, "%r %r: exit 1" % (args, env))
+                expect(text(r.stderr) == "slurpstats: %s\n" % said,
+                       "%r %r: one line: %r" % (args, env, r.stderr))
+                expect(r.stdout == (b"[]\n" if json_out else b""),
+                       "%r: nothing printed: %r" % (args, r.stdout))
+        # One argument that finds nothing does not hide the others.
+        good = os.path.join(VECTORS, NAMES[1])
+        r = run([SLURP, d, good])
+        expect(r.returncode == 1 and text(r.stdout).startswith("==> " + good) and
+               text(r.stderr) == "slurpstats: %s: no mmstats file\n" % d,
+               "an empty directory among files: %r" % r.stderr)
+    finally:
+        shutil.rmtree(d)
+
+
 def bad_files():
     d = tmpdir("slurpbad")
     try:
@@ -253,6 +363,8 @@ def usage():
 reference_identical()
 json_matches_reference()
 stale_files()
+dead_writers()
+nothing_found()
 bad_files()
 closed_pipe()
 usage()

@@ -1,6 +1,6 @@
 /*
  * test_tools_files.c - which files the tools read: the default glob,
- * argument expansion, and the safety of globs sent by web clients
+ * argument expansion (strict: what finds nothing is said), and the safety of globs sent by web clients
  * (no '..', no '/', never a symlink, never a directory).
  */
 #include <stdarg.h>
@@ -155,6 +155,89 @@ static void test_expand_default(void **state)
 	unsetenv("MMSTATS_PATH");
 }
 
+/* What the strict expansion said, as "NAME: WHY" lines. */
+static char said[1024];
+
+static void record(const char *name, const char *why)
+{
+	size_t n = strlen(said);
+
+	snprintf(said + n, sizeof(said) - n, "%s: %s\n", name, why);
+}
+
+static void test_expand_strict(void **state)
+{
+	struct pathlist l = PATHLIST_INIT;
+	char empty[128], nomatch[128], nodir[128], file[128], want[1024];
+	char *args[5];
+
+	(void)state;
+	snprintf(empty, sizeof(empty), "%s/sub.mmstats", dir);
+	snprintf(nomatch, sizeof(nomatch), "%s/*.none", dir);
+	snprintf(nodir, sizeof(nodir), "%s/nodir/*.mmstats", dir);
+	snprintf(file, sizeof(file), "%s/a.mmstats", dir);
+	args[0] = empty;	/* a directory without *.mmstats */
+	args[1] = nomatch;
+	args[2] = nodir;	/* its directory's error */
+	args[3] = "missing.mmstats";
+	args[4] = file;		/* still expanded after the others */
+	said[0] = '\0';
+	assert_int_equal(files_expand_args_strict(args, 5, &l, record),
+			 -ENOENT);
+	snprintf(want, sizeof(want),
+		 "%s: no mmstats file\n%s: no file matches\n"
+		 "%s/nodir: No such file or directory\n"
+		 "missing.mmstats: No such file or directory\n",
+		 empty, nomatch, dir);
+	assert_string_equal(said, want);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0], file);
+	pathlist_free(&l);
+	/* What files_expand_args finds, it finds too, and says nothing. */
+	args[0] = dir;
+	said[0] = '\0';
+	assert_int_equal(files_expand_args_strict(args, 1, &l, record), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(said, "");
+	pathlist_free(&l);
+}
+
+static void test_expand_strict_default(void **state)
+{
+	struct pathlist l = PATHLIST_INIT;
+	char sub[128], want[256];
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/sub.mmstats", dir);
+	unsetenv("MMSTATS_GLOB");
+	setenv("MMSTATS_PATH", sub, 1);
+	said[0] = '\0';
+	assert_int_equal(files_expand_args_strict(NULL, 0, &l, record),
+			 -ENOENT);
+	snprintf(want, sizeof(want), "%s: no mmstats file\n", sub);
+	assert_string_equal(said, want);
+	setenv("MMSTATS_PATH", "/nonexistent.dir", 1);
+	said[0] = '\0';
+	assert_int_equal(files_expand_args_strict(NULL, 0, &l, record),
+			 -ENOENT);
+	assert_string_equal(said,
+			    "/nonexistent.dir: No such file or directory\n");
+	setenv("MMSTATS_GLOB", "/nonexistent.dir/x*", 1);
+	said[0] = '\0';
+	assert_int_equal(files_expand_args_strict(NULL, 0, &l, record),
+			 -ENOENT);
+	assert_string_equal(said,
+			    "/nonexistent.dir: No such file or directory\n");
+	setenv("MMSTATS_PATH", dir, 1);
+	unsetenv("MMSTATS_GLOB");
+	said[0] = '\0';
+	assert_int_equal(files_expand_args_strict(NULL, 0, &l, record), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(said, "");
+	pathlist_free(&l);
+	unsetenv("MMSTATS_PATH");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +246,8 @@ int main(void)
 		cmocka_unit_test(test_match_dir_skips_links_dirs_dotfiles),
 		cmocka_unit_test(test_expand_args),
 		cmocka_unit_test(test_expand_default),
+		cmocka_unit_test(test_expand_strict),
+		cmocka_unit_test(test_expand_strict_default),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

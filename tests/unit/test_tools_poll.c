@@ -2,7 +2,8 @@
  * test_tools_poll.c - pollstats' sums, with files written by the real
  * library in this process: changes per sample, files that appear
  * (counted whole), files that go (never negative), replaced files (a new
- * inode is a new file), floats, filters.
+ * inode is a new file), floats, filters, files of dead writers (left
+ * out unless `all`), strings (their texts) and fields no file has.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../tools/pollsample.h"
 #include "testdir.h"
@@ -150,9 +153,113 @@ static void test_filters_and_missing_fields(void **state)
 	}
 	mmstats_incr(jobs(a), 1);
 	assert_true(sample(&f) == 1);
+	assert_true(f.p.failed);		/* but said, and the status says it */
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/junk.mmstats", testdir_group);
+		assert_int_equal(unlink(path), 0);
+	}
 	assert_int_equal(mmstats_remove(a), 0);
 	assert_int_equal(mmstats_remove(s), 0);
 	fixture_free(&f);
+}
+
+/* Make the file's writer look gone: a pid no process can hold. */
+static void bury(const char *name)
+{
+	struct mmstats_snapshot snap;
+	const struct mmstats_stat *st;
+	uint64_t dead = 1u << 30;
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", testdir_group, name);
+	assert_int_equal(mmstats_read_at(AT_FDCWD, path, &snap), 0);
+	st = mmstats_snapshot_find(&snap, "sys.pid");
+	assert_non_null(st);
+	assert_int_equal(st->value.kind, MMSTATS_KIND_UINT);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &dead, sizeof(dead), st->value_offset),
+			 sizeof(dead));
+	close(fd);
+	mmstats_snapshot_free(&snap);
+}
+
+static void test_dead_writers_and_strings(void **state)
+{
+	static const struct mmstats_field_def tdefs[] = {
+		MMSTATS_DEF("jobs.count", MMSTATS_COUNTER),
+		MMSTATS_DEF_SIZED("state", MMSTATS_STRING, 16),
+	};
+	struct mmstats_options o = { .path = testdir_group };
+	struct mmstats *a = NULL, *b = NULL;
+	char *fields[3] = { "jobs.count", "state", "none" };
+	char *args[1] = { testdir_group };
+	struct filter filter = FILTER_INIT;
+	struct poller p;
+
+	(void)state;
+	o.filename = "a.mmstats";
+	assert_int_equal(mmstats_open(tdefs, 2, &o, &a), 0);
+	o.filename = "b.mmstats";
+	assert_int_equal(mmstats_open(tdefs, 2, &o, &b), 0);
+	mmstats_incr(mmstats_field(a, 0), 3);
+	mmstats_incr(mmstats_field(b, 0), 40);
+	mmstats_set_string(mmstats_field(a, 1), "idle");
+	mmstats_set_string(mmstats_field(b, 1), "busy");
+	bury("b.mmstats");
+	assert_int_equal(filter_add(&filter, "jobs.count"), 0);
+	assert_int_equal(poller_init(&p, fields, 3, &filter, args, 1), 0);
+	assert_int_equal(poll_start(&p), 0);
+	assert_false(p.failed);
+	assert_int_equal(p.read, 2);
+	assert_int_equal(p.counted, 1);		/* b's writer is gone */
+	assert_true(p.delta[0] == 3);
+	assert_true(p.found[0] && p.found[1] && !p.found[2]);
+	assert_true(p.found_stale[0] && !p.found_stale[2]);
+	assert_false(p.numeric[1]);
+	assert_int_equal(p.texts[1].n, 1);
+	assert_string_equal(p.texts[1].v[0], "idle");
+	poller_free(&p);
+	/* All: b counts, and its text joins a's. */
+	assert_int_equal(poller_init(&p, fields, 3, &filter, args, 1), 0);
+	p.all = true;
+	assert_int_equal(poll_start(&p), 0);
+	assert_int_equal(p.counted, 2);
+	assert_true(p.delta[0] == 43);
+	assert_int_equal(p.texts[1].n, 2);
+	mmstats_set_string(mmstats_field(b, 1), "idle");
+	assert_int_equal(poll_sample(&p), 0);
+	assert_int_equal(p.texts[1].n, 1);	/* the same text, once */
+	assert_true(p.delta[0] == 0);
+	poller_free(&p);
+	filter_free(&filter);
+	assert_int_equal(mmstats_remove(a), 0);
+	assert_int_equal(mmstats_remove(b), 0);
+}
+
+static void test_start_says_what_is_missing(void **state)
+{
+	char *fields[1] = { "jobs.count" };
+	char *args[1] = { "/nonexistent.dir/x.mmstats" };
+	struct filter filter = FILTER_INIT;
+	struct poller p;
+
+	(void)state;
+	assert_int_equal(filter_add(&filter, "jobs.count"), 0);
+	assert_int_equal(poller_init(&p, fields, 1, &filter, args, 1), 0);
+	assert_int_equal(poll_start(&p), 0);
+	assert_true(p.failed);			/* said on stderr */
+	assert_int_equal(p.read, 0);
+	poller_free(&p);
+	/* Later, a file that went is no error: writers exit. */
+	assert_int_equal(poller_init(&p, fields, 1, &filter, args, 1), 0);
+	assert_int_equal(poll_sample(&p), 0);
+	assert_false(p.failed);
+	poller_free(&p);
+	filter_free(&filter);
 }
 
 int main(void)
@@ -160,6 +267,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_changes_and_files_that_come_and_go),
 		cmocka_unit_test(test_filters_and_missing_fields),
+		cmocka_unit_test(test_dead_writers_and_strings),
+		cmocka_unit_test(test_start_says_what_is_missing),
 	};
 
 	return testdir_run_group("test_tools_poll", tests);

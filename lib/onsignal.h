@@ -1,0 +1,21 @@
+/*
+ * onsignal.h - the files to remove when a signal kills the process
+ * (mmstats_remove_on_signal()), kept where a signal handler can read
+ * them without a lock or an allocation.
+ */
+#ifndef MMS_ONSIGNAL_H
+#define MMS_ONSIGNAL_H
+
+struct mmstats;
+
+/*
+ * Record `s`'s file for removal on a signal.  Called with the registry's
+ * lock held, which is what keeps the writers of the list one at a time.
+ */
+int mms_onsignal_track(const struct mmstats *s);
+/* `s`'s file, recorded before, now has its name.  Same lock. */
+void mms_onsignal_named(const struct mmstats *s);
+/* Forget `s`'s file (closed, removed, or about to be).  Same lock. */
+void mms_onsignal_forget(const struct mmstats *s);
+
+#endif
