@@ -33,6 +33,10 @@ static void mountpoint_error(const char *mp, int err)
 		fprintf(stderr, "mmstatsfs: %s: a FUSE mount whose daemon "
 			"is gone (%s): clear it first with fusermount3 -u %s\n",
 			mp, strerror(-err), mp);
+	else if (err == -EPERM)
+		fprintf(stderr, "mmstatsfs: %s: missing, and not made: its "
+			"directory may be written by others (make it "
+			"yourself)\n", mp);
 	else
 		fprintf(stderr, "mmstatsfs: %s: %s\n", mp, strerror(-err));
 }

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,23 @@
 #include <unistd.h>
 
 #include "mountpoint.h"
+
+/*
+ * Whether a directory made in the parent stays what was made: nobody but
+ * root and us may replace it (with a symbolic link to where a mount must
+ * not go) between its making and the mount.  In a directory others may
+ * write, only the sticky bit keeps them from removing ours.
+ */
+static bool parent_trusted(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return false;
+	return !(st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_mode & S_ISVTX);
+}
 
 /* mkdirat(2) the last component of path in its parent. */
 static int make_last(const char *path)
@@ -54,6 +72,8 @@ static int make_last(const char *path)
 	fd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		err = -errno;
+	else if (!parent_trusted(fd))
+		err = -EPERM;
 	else if (mkdirat(fd, last, 0755) < 0 && errno != EEXIST)
 		err = -errno;	/* EEXIST: made meanwhile; stat tells */
 	if (fd >= 0)

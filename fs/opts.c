@@ -246,6 +246,33 @@ static int finish(struct mfs_opts *o, struct parse_ctx *c)
 	return 0;
 }
 
+/*
+ * The flags of the command line (-f, --help, ...) are in the same table
+ * as the -o options, and opt_proc() cannot tell where it met them:
+ * refuse them inside -o here, or libfuse would refuse them in its words.
+ */
+static int check_o_items(int argc, char **argv)
+{
+	const char *v, *item;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (strncmp(argv[i], "-o", 2))
+			continue;
+		v = argv[i][2] ? argv[i] + 2 : (i + 1 < argc ? argv[++i] : "");
+		for (item = v; item; item = strchr(item, ',')) {
+			item += item != v;	/* past the comma */
+			if (*item != '-')
+				continue;
+			fprintf(stderr, "mmstatsfs: unknown option '%.*s' "
+				"(see mmstatsfs --help)\n",
+				(int)strcspn(item, ","), item);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int mfs_opts_parse(int argc, char **argv, struct mfs_opts *o)
 {
 	static const struct fuse_opt none[] = { FUSE_OPT_END };
@@ -261,6 +288,8 @@ int mfs_opts_parse(int argc, char **argv, struct mfs_opts *o)
 			"(see mmstatsfs --help)\n");
 		return -EINVAL;
 	}
+	if ((err = check_o_items(argc, argv)) < 0)
+		return err;
 	if (fuse_opt_parse(&in, &c, none, opt_proc) != 0) {
 		err = c.err ? c.err : -EINVAL;
 	} else {

@@ -106,12 +106,14 @@ static char *join(const char *dir, const char *sub)
 }
 
 int mms_expand_place(const char *dir_template, const char *name_template,
-		     char **dir, char **name)
+		     char **dir, size_t *base_len, char **name)
 {
 	char d[PATH_MAX], n[PATH_MAX], *slash;
 	int err;
 
 	*dir = *name = NULL;
+	if (base_len)
+		*base_len = 0;
 	err = expand("directory template", dir_template, d, sizeof(d));
 	if (!err && !d[0])
 		err = mms_error(-EINVAL, "directory template \"%s\" gives "
@@ -126,6 +128,8 @@ int mms_expand_place(const char *dir_template, const char *name_template,
 		*slash = '\0';
 	*dir = slash ? join(d, n) : strdup(d);
 	*name = strdup(slash ? slash + 1 : n);
+	if (base_len)
+		*base_len = strlen(d);
 	if (!*dir || !*name) {
 		free(*dir);
 		free(*name);
@@ -135,13 +139,51 @@ int mms_expand_place(const char *dir_template, const char *name_template,
 	return 0;
 }
 
-int mms_open_dir(const char *path)
+/* One directory below fd, never through a symbolic link. */
+static int open_below(int fd, const char *path, size_t from, size_t to)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char comp[NAME_MAX + 1];
+	struct stat st;
+	int sub;
 
+	if (to - from > NAME_MAX)
+		return mms_error(-ENAMETOOLONG, "%.*s: name too long",
+				 (int)to, path);
+	memcpy(comp, path + from, to - from);
+	comp[to - from] = '\0';
+	sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC);
+	if (sub >= 0)
+		return sub;
+	/* O_DIRECTORY meets the link first: ENOTDIR, not ELOOP */
+	if (errno == ENOTDIR && fstatat(fd, comp, &st,
+					AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		errno = ELOOP;
+	return mms_error(-errno, "%.*s: %s", (int)to, path, errno == ELOOP ?
+			 "a symbolic link, not followed in a file name's "
+			 "directories" : strerror(errno));
+}
+
+int mms_open_dir(const char *path, size_t base_len)
+{
+	size_t len = strlen(path), at, end;
+	char *base = strndup(path, base_len < len ? base_len : len);
+	int fd, sub;
+
+	if (!base)
+		return mms_error(-ENOMEM, "out of memory");
+	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return mms_error(-errno, "%s: %s", path,
-				 strerror(errno));
+		fd = mms_error(-errno, "%s: %s", base, strerror(errno));
+	free(base);
+	/* the directories of the file name template: below, each itself */
+	for (at = base_len + 1; fd >= 0 && at < len; at = end + 1) {
+		end = at + strcspn(path + at, "/");
+		sub = open_below(fd, path, at, end);
+		close(fd);
+		fd = sub;
+	}
 	return fd;
 }
 

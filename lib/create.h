@@ -18,12 +18,19 @@ int mms_expand_name(const char *template, char *buf, size_t len);
  * The directory and the file name of a new file: the directory template
  * and the file name template expanded, the directories of the name moved
  * to the directory, so that *name is an entry of *dir.  Both malloc'd.
+ * *base_len (if not NULL): the length of the directory template's part
+ * of *dir; the rest came from the file name.
  */
 int mms_expand_place(const char *dir_template, const char *name_template,
-		     char **dir, char **name);
+		     char **dir, size_t *base_len, char **name);
 
-/* Open a stats directory (O_DIRECTORY|O_CLOEXEC), with a clear message. */
-int mms_open_dir(const char *path);
+/*
+ * Open directory `path`: its first base_len bytes as any path, the rest
+ * (the file name template's directories) one component at a time, never
+ * through a symbolic link, so that a link planted in a shared directory
+ * cannot send the file elsewhere.
+ */
+int mms_open_dir(const char *path, size_t base_len);
 
 /* A file being built, invisible under its final name until published. */
 struct mms_newfile {

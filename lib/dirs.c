@@ -85,7 +85,7 @@ static void add(const char *path, int fd)
 	dirs = d;
 }
 
-int mms_dir_get(const char *path)
+int mms_dir_get(const char *path, size_t base_len)
 {
 	int fd;
 
@@ -96,7 +96,7 @@ int mms_dir_get(const char *path)
 	pthread_mutex_lock(&lock);
 	fd = reuse(path);
 	if (fd < 0) {
-		fd = mms_open_dir(path);
+		fd = mms_open_dir(path, base_len);
 		if (fd >= 0)
 			add(path, fd);
 	}

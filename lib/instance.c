@@ -16,6 +16,7 @@
 #include "dirs.h"
 #include "instance.h"
 #include "layout.h"
+#include "onsignal.h"
 #include "registry.h"
 
 static size_t whole_pages(size_t n)
@@ -255,9 +256,9 @@ static int map_file(struct mmstats *s, int fd, size_t size)
 
 /* *dir: the templates' directory, with the name's own directories. */
 static int set_names(struct mmstats *s, const char *dir_tmpl,
-		     const char *tmpl, char **dir)
+		     const char *tmpl, char **dir, size_t *base_len)
 {
-	int err = mms_expand_place(dir_tmpl, tmpl, dir, &s->name);
+	int err = mms_expand_place(dir_tmpl, tmpl, dir, base_len, &s->name);
 
 	if (err)
 		return err;
@@ -281,6 +282,7 @@ static int name_file(struct mmstats *s, const char *dir,
 		     struct mms_newfile *nf)
 {
 	struct stat st;
+	sigset_t old;
 	int err;
 
 	if (fstat(nf->fd, &st) < 0)
@@ -288,13 +290,16 @@ static int name_file(struct mmstats *s, const char *dir,
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	s->owner = getpid();
-	if ((err = mms_registry_add(s)) < 0)
+	if ((err = mms_onsignal_begin(&old)) < 0)
 		return err;
-	err = mms_newfile_publish(s->dirfd, dir, s->name, nf);
-	if (err)
-		mms_registry_del(s);
-	else
-		mms_registry_named(s);
+	if ((err = mms_registry_add(s)) == 0) {
+		err = mms_newfile_publish(s->dirfd, dir, s->name, nf);
+		if (err)
+			mms_registry_del(s);
+		else
+			mms_registry_named(s);
+	}
+	mms_onsignal_end(&old);
 	return err;
 }
 
@@ -336,6 +341,7 @@ static int open_instance(struct mmstats *s,
 				   MMSTATS_ENV_FILES, MMSTATS_DEFAULT_FILES);
 	struct mmstats_field_def *all;
 	char *dir = NULL;
+	size_t base_len = 0;
 	size_t n = ndefs;
 	int err;
 
@@ -348,9 +354,9 @@ static int open_instance(struct mmstats *s,
 		n += mms_default_defs(all + ndefs);
 	err = plan_fields(s, all, n);
 	if (!err)
-		err = set_names(s, dir_tmpl, tmpl, &dir);
+		err = set_names(s, dir_tmpl, tmpl, &dir, &base_len);
 	if (!err) {
-		s->dirfd = mms_dir_get(dir);
+		s->dirfd = mms_dir_get(dir, base_len);
 		if (s->dirfd < 0)
 			err = s->dirfd;
 	}
@@ -490,9 +496,7 @@ int mmstats_remove(struct mmstats *s)
 
 	if (!s)
 		return 0;
-	/* unlinked first: a signal in between finds no file of its inode */
-	err = s->owner == getpid() ? mms_unlink_instance(s) : 0;
-	mms_registry_del(s);
+	err = mms_registry_remove(s);
 	instance_free(s);
 	return err;
 }

@@ -25,6 +25,8 @@ struct mmstats {
 	pid_t owner;		/* the process that created the file */
 	unsigned flags;
 	bool removed;
+	bool linked;		/* the file has its name (registry lock) */
+	bool unlink_pending;	/* removed before it had it (same lock) */
 
 	unsigned char *map;
 	size_t map_size;	/* = file size, whole pages */

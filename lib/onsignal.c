@@ -22,9 +22,11 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mmstats.h"
@@ -58,6 +60,15 @@ static struct entry *entries;
  * the walk passed it is removed by its writer (see mms_onsignal_track).
  */
 static int dying;
+/*
+ * Threads between recording a file and naming it (mms_onsignal_begin to
+ * mms_onsignal_end): the handler waits for them before it kills the
+ * process, or a file linked as it dies would stay.
+ */
+static int linking;
+/* How long a dying process waits for them: a link is one system call. */
+#define LINK_WAIT_STEPS	200
+#define LINK_WAIT_NS	10000000L
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const int default_signals[] = { SIGHUP, SIGINT, SIGTERM };
@@ -130,31 +141,27 @@ static struct entry *free_entry(size_t len)
 	return e;
 }
 
-/* The handler may run after a chdir(): it needs the absolute path. */
-static int absolute_path(const char *path, char *buf, size_t len)
+/*
+ * The handler may run after a chdir(): it needs the absolute path, that
+ * of the directory the file is in (its descriptor's, whatever the
+ * current directory was when it was opened or is now).
+ */
+static int absolute_path(const struct mmstats *s, char *buf, size_t len)
 {
-	char cwd[PATH_MAX];
-	size_t n;
+	char fdpath[32];
+	ssize_t n;
+	size_t name = strlen(s->name);
 
-	if (path[0] == '/') {
-		n = strlen(path);
-		if (n >= len)
-			return mms_error(-ENAMETOOLONG, "%s: path too long",
-					 path);
-		memcpy(buf, path, n + 1);
-		return 0;
-	}
-	if (!getcwd(cwd, sizeof(cwd)))
-		return mms_error(-errno, "%s: the current directory, to "
-				 "remove the file on a signal: %s", path,
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", s->dirfd);
+	n = readlink(fdpath, buf, len);
+	if (n < 0)
+		return mms_error(-errno, "%s: its directory, to remove the "
+				 "file on a signal: %s", s->path,
 				 strerror(errno));
-	n = strlen(cwd) + 1 + strlen(path);
-	if (n >= len)
-		return mms_error(-ENAMETOOLONG, "%s/%s: path too long", cwd,
-				 path);
-	strcpy(buf, cwd);
-	strcat(buf, "/");
-	strcat(buf, path);
+	if ((size_t)n + 1 + name >= len)
+		return mms_error(-ENAMETOOLONG, "%s: path too long", s->path);
+	buf[n] = '/';
+	memcpy(buf + n + 1, s->name, name + 1);
 	return 0;
 }
 
@@ -163,7 +170,7 @@ int mms_onsignal_track(const struct mmstats *s)
 	char path[PATH_MAX];
 	sigset_t all, old;
 	struct entry *e;
-	int err = absolute_path(s->path, path, sizeof(path));
+	int err = absolute_path(s, path, sizeof(path));
 
 	if (err)
 		return err;
@@ -177,6 +184,7 @@ int mms_onsignal_track(const struct mmstats *s)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	entry_write(e, s, s->owner, s->dev, s->ino, path);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/*
 	 * The handler sets `dying` before its walk, we wrote the entry
 	 * before this load (both seq_cst): either the walk sees the entry,
@@ -186,6 +194,32 @@ int mms_onsignal_track(const struct mmstats *s)
 		remove_file(path, s->dev, s->ino);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
+}
+
+int mms_onsignal_begin(sigset_t *old)
+{
+	sigset_t all;
+
+	/* The handler must never wait for its own thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	__atomic_add_fetch(&linking, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * Either the handler's load of `linking` sees us, and waits, or
+	 * this load sees `dying` (both seq_cst), and no file is linked.
+	 */
+	if (__atomic_load_n(&dying, __ATOMIC_SEQ_CST)) {
+		mms_onsignal_end(old);
+		return mms_error(-EINTR, "the process is being killed by a "
+				 "signal");
+	}
+	return 0;
+}
+
+void mms_onsignal_end(const sigset_t *old)
+{
+	__atomic_sub_fetch(&linking, 1, __ATOMIC_SEQ_CST);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 /*
@@ -218,19 +252,47 @@ void mms_onsignal_forget(const struct mmstats *s)
 
 /* ---- the handler ---------------------------------------------------- */
 
-static void on_signal(int sig)
+/* Async-signal-safe: every file of this process in the list. */
+static void remove_all(pid_t me)
 {
-	struct sigaction dfl;
 	const struct entry *e;
 	struct copy c;
-	pid_t me = getpid();
-	int saved = errno;
 
-	__atomic_store_n(&dying, 1, __ATOMIC_SEQ_CST);
 	for (e = __atomic_load_n(&entries, __ATOMIC_ACQUIRE); e; e = e->next)
 		/* A fork child inherits the list, not the files. */
 		if (entry_read(e, &c) && c.owner == me)
 			remove_file(c.path, c.dev, c.ino);
+}
+
+/* Async-signal-safe: true when some thread was naming a file. */
+static bool wait_for_links(void)
+{
+	struct timespec step = { .tv_nsec = LINK_WAIT_NS };
+	bool waited = false;
+
+	for (int i = 0; i < LINK_WAIT_STEPS &&
+	     __atomic_load_n(&linking, __ATOMIC_SEQ_CST); i++) {
+		nanosleep(&step, NULL);
+		waited = true;
+	}
+	return waited;
+}
+
+static void on_signal(int sig)
+{
+	struct sigaction dfl;
+	pid_t me = getpid();
+	int saved = errno;
+
+	__atomic_store_n(&dying, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	remove_all(me);
+	/*
+	 * Threads naming a file now remove it themselves when they see
+	 * `dying`; wait for them, then look again for what they linked.
+	 */
+	if (wait_for_links())
+		remove_all(me);
 	/* Blocked until we return, then the default action: death. */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;

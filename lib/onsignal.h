@@ -6,6 +6,8 @@
 #ifndef MMS_ONSIGNAL_H
 #define MMS_ONSIGNAL_H
 
+#include <signal.h>
+
 struct mmstats;
 
 /*
@@ -13,6 +15,13 @@ struct mmstats;
  * lock held, which is what keeps the writers of the list one at a time.
  */
 int mms_onsignal_track(const struct mmstats *s);
+/*
+ * Around recording a file and giving it its name: signals are blocked in
+ * this thread, and a handler running in another waits for the name
+ * before it kills the process.  -EINTR when the process is dying.
+ */
+int mms_onsignal_begin(sigset_t *old);
+void mms_onsignal_end(const sigset_t *old);
 /* `s`'s file, recorded before, now has its name.  Same lock. */
 void mms_onsignal_named(const struct mmstats *s);
 /* Forget `s`'s file (closed, removed, or about to be).  Same lock. */

@@ -72,6 +72,10 @@ static int unlink_all(bool at_exit)
 	for (s = head; s; s = s->reg_next) {
 		if (!mine(s) || (at_exit && (s->flags & MMSTATS_KEEP_AT_EXIT)))
 			continue;
+		if (!s->linked) {	/* being named: named() unlinks it */
+			s->unlink_pending = true;
+			continue;
+		}
 		e = mms_unlink_instance(s);
 		/* Forgotten after the unlink: a signal between has it. */
 		if (tracking)
@@ -132,28 +136,48 @@ int mms_registry_add(struct mmstats *s)
 	return 0;
 }
 
-void mms_registry_del(struct mmstats *s)
+static void unlist(struct mmstats *s)
 {
 	struct mmstats **pp;
 
-	pthread_mutex_lock(&lock);
 	for (pp = &head; *pp; pp = &(*pp)->reg_next) {
 		if (*pp == s) {
 			*pp = s->reg_next;
 			break;
 		}
 	}
-	if (tracking)
-		mms_onsignal_forget(s);
+	/* Whether or not tracking: a failed first call may have left it. */
+	mms_onsignal_forget(s);
+}
+
+void mms_registry_del(struct mmstats *s)
+{
+	pthread_mutex_lock(&lock);
+	unlist(s);
 	pthread_mutex_unlock(&lock);
 }
 
-void mms_registry_named(const struct mmstats *s)
+void mms_registry_named(struct mmstats *s)
 {
 	pthread_mutex_lock(&lock);
-	if (tracking && removed_at_exit(s))
+	s->linked = true;
+	if (s->unlink_pending)		/* mmstats_remove_all() meanwhile */
+		mms_unlink_instance(s);
+	else if (tracking && removed_at_exit(s))
 		mms_onsignal_named(s);
 	pthread_mutex_unlock(&lock);
+}
+
+int mms_registry_remove(struct mmstats *s)
+{
+	int err;
+
+	pthread_mutex_lock(&lock);
+	/* unlinked first: a signal in between finds no file of its inode */
+	err = s->owner == getpid() ? mms_unlink_instance(s) : 0;
+	unlist(s);
+	pthread_mutex_unlock(&lock);
+	return err;
 }
 
 int mms_registry_track_signals(void)

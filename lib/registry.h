@@ -14,7 +14,9 @@ void mms_registry_del(struct mmstats *s);
  * `s`, added before its file was linked (so that a signal never finds a
  * file it does not know), now has its name.
  */
-void mms_registry_named(const struct mmstats *s);
+void mms_registry_named(struct mmstats *s);
+/* Unlink `s`'s file (if this process made it), then forget `s`. */
+int mms_registry_remove(struct mmstats *s);
 /* Whether a live instance of this process owns file dev/ino. */
 bool mms_registry_owns(dev_t dev, ino_t ino);
 /*

@@ -135,6 +135,9 @@ static void test_unknown_refused_in_our_words(void **state)
 	refused("allow_other=1", "unknown option 'allow_other=1'");
 	refused("multithreads", "unknown option 'multithreads'");
 	refused("owner_fields_x=1", "unknown option 'owner_fields_x=1'");
+	/* the command line's flags are no mount options */
+	refused("-f", "mmstatsfs: unknown option '-f' (see mmstatsfs --help)");
+	refused("ro,--help", "unknown option '--help'");
 	assert_int_equal(parse(&o, "/src", "/mnt", "--bogus", NULL), -EINVAL);
 	assert_non_null(strstr(err_text, "unknown option '--bogus'"));
 	mfs_opts_free(&o);
@@ -314,6 +317,33 @@ static void test_nothing_else_made(void **state)
 	assert_int_equal(mfs_mountpoint_prepare("", &real), -ENOENT);
 }
 
+/*
+ * Made only where nobody else can swap it for a symbolic link before the
+ * mount: a directory others may write without the sticky bit, or one of
+ * another user, is refused; /tmp's mode (sticky) is not.
+ */
+static void test_made_only_in_trusted_dirs(void **state)
+{
+	char *real = (char *)"unset", want[512];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(mkdir(tmp_path("open"), 0777), 0);
+	assert_int_equal(chmod(tmp_path("open"), 0777), 0);
+	assert_int_equal(mfs_mountpoint_prepare(tmp_path("open/mnt"), &real),
+			 -EPERM);
+	assert_null(real);
+	assert_int_equal(lstat(tmp_path("open/mnt"), &st), -1);
+	assert_int_equal(mkdir(tmp_path("other"), 0755), 0);
+	assert_int_equal(chown(tmp_path("other"), 65534, 65534), 0);
+	assert_int_equal(mfs_mountpoint_prepare(tmp_path("other/mnt"),
+						&real), -EPERM);
+	assert_int_equal(lstat(tmp_path("other/mnt"), &st), -1);
+	assert_int_equal(chmod(tmp_path("open"), 01777), 0);
+	snprintf(want, sizeof(want), "%s/open/mnt", testdir_group);
+	prepared(tmp_path("open/mnt"), want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_mountinfo_lines),
 		cmocka_unit_test(test_missing_last_component_made),
 		cmocka_unit_test(test_nothing_else_made),
+		cmocka_unit_test(test_made_only_in_trusted_dirs),
 	};
 
 	return testdir_run_group("test_fs_opts", tests);

@@ -195,6 +195,40 @@ static void test_sighup(void **state)
 	check_removed_on(SIGHUP, "hup");
 }
 
+/*
+ * A file opened by a relative directory, then the current directory
+ * changed before the call: the handler still finds it, by its
+ * directory's own path, not by the current directory's.
+ */
+static void child_relative(const char *dir)
+{
+	struct mmstats_options o = { .path = ".", .filename = "rel.mmstats" };
+	struct mmstats *s;
+
+	if (chdir(dir) < 0 || mmstats_open(table, 1, &o, &s) < 0)
+		_exit(92);
+	tell("path %s/rel.mmstats", dir);
+	if (chdir("/") < 0)
+		_exit(93);
+	tell("result %d", mmstats_remove_on_signal(NULL, 0));
+	ready_and_wait();
+}
+
+static void test_relative_then_chdir(void **state)
+{
+	struct child c;
+
+	(void)state;
+	spawn(&c, child_relative, subdir("relative"));
+	assert_int_equal(c.result, 3);
+	assert_int_equal(c.npaths, 1);
+	assert_true(exists(c.paths[0]));
+	assert_int_equal(kill(c.pid, SIGTERM), 0);
+	assert_killed_by(wait_child(&c), SIGTERM);
+	assert_false(exists(c.paths[0]));
+	free_child(&c);
+}
+
 /* Without the call, SIGTERM leaves the file: the test above can fail. */
 static void child_without(const char *dir)
 {
@@ -490,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm),
 		cmocka_unit_test(test_sigint),
 		cmocka_unit_test(test_sighup),
+		cmocka_unit_test(test_relative_then_chdir),
 		cmocka_unit_test(test_without_call_file_stays),
 		cmocka_unit_test(test_which_files),
 		cmocka_unit_test(test_own_handler_stays),

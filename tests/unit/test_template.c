@@ -426,32 +426,34 @@ static void test_name_paths(void **state)
 static void test_place(void **state)
 {
 	char *dir, *name, want[PATH_MAX];
+	size_t base;
 
 	(void)state;
 	assert_int_equal(mms_expand_place("/d/{CMD}", "s/t/{PID}.mmstats",
-					  &dir, &name), 0);
+					  &dir, &base, &name), 0);
 	snprintf(want, sizeof(want), "/d/%s/s/t",
 		 program_invocation_short_name);
 	assert_string_equal(dir, want);
+	assert_int_equal(base, strlen(want) - strlen("/s/t"));
 	snprintf(want, sizeof(want), "%d.mmstats", getpid());
 	assert_string_equal(name, want);
 	free(dir);
 	free(name);
-	assert_int_equal(mms_expand_place("/d", "n", &dir, &name), 0);
+	assert_int_equal(mms_expand_place("/d", "n", &dir, NULL, &name), 0);
 	assert_string_equal(dir, "/d");
 	assert_string_equal(name, "n");
 	free(dir);
 	free(name);
-	assert_int_equal(mms_expand_place("/d/{X}", "n", &dir, &name),
+	assert_int_equal(mms_expand_place("/d/{X}", "n", &dir, NULL, &name),
 			 -EINVAL);
 	assert_null(dir);
 	assert_string_equal(mmstats_last_error(), "directory template "
 			    "\"/d/{X}\": unknown field {X}; the fields are "
 			    "CMD, PID and TID");
-	assert_int_equal(mms_expand_place("{CMD:.0}", "n", &dir, &name),
+	assert_int_equal(mms_expand_place("{CMD:.0}", "n", &dir, NULL, &name),
 			 -EINVAL);
 	assert_non_null(strstr(mmstats_last_error(), "empty"));
-	assert_int_equal(mms_expand_place("/d", "../n", &dir, &name),
+	assert_int_equal(mms_expand_place("/d", "../n", &dir, NULL, &name),
 			 -EINVAL);
 	assert_null(name);
 }
@@ -511,6 +513,44 @@ static void test_open_in_subdirectory(void **state)
 	mms_no_tmpfile = true;		/* a temporary name in sub/ instead */
 	open_in_subdirectory();
 	mms_no_tmpfile = false;
+}
+
+/*
+ * The file name's directories are never reached through a symbolic link
+ * (one planted in a shared directory would send the file elsewhere);
+ * the stats directory itself may be one, as /var/run is.
+ */
+static void test_no_symlink_in_name_dirs(void **state)
+{
+	struct mmstats_options o = { .filename = "sub/x.mmstats" };
+	char dir[PATH_MAX], real[256], link[256], sub[256], want[PATH_MAX];
+	struct mmstats *s;
+
+	(void)state;
+	snprintf(real, sizeof(real), "%s/real", testdir_group);
+	snprintf(sub, sizeof(sub), "%s/sub", testdir_group);
+	snprintf(link, sizeof(link), "%s/link", testdir_group);
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, sub), 0);
+	o.path = testdir_group;
+	assert_int_equal(mmstats_open(NULL, 0, &o, &s), -ELOOP);
+	assert_null(s);
+	assert_non_null(strstr(mmstats_last_error(), "symbolic link"));
+	assert_int_equal(count_entries(real), 0);
+	/* the stats directory through a link: followed */
+	assert_int_equal(unlink(sub), 0);
+	assert_int_equal(symlink(testdir_group, link), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	o.path = link;
+	assert_int_equal(mmstats_open(NULL, 0, &o, &s), 0);
+	snprintf(want, sizeof(want), "%s/sub/x.mmstats", link);
+	assert_string_equal(mmstats_filename(s), want);
+	snprintf(dir, sizeof(dir), "%s/x.mmstats", sub);
+	assert_int_equal(access(dir, F_OK), 0);
+	assert_int_equal(mmstats_remove(s), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(real), 0);
+	assert_int_equal(unlink(link), 0);
 }
 
 /* The path option and $MMSTATS_PATH are templates too. */
@@ -597,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_name_paths),
 		cmocka_unit_test(test_place),
 		cmocka_unit_test(test_open_in_subdirectory),
+		cmocka_unit_test(test_no_symlink_in_name_dirs),
 		cmocka_unit_test(test_path_template),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_tools_find_default_names),
