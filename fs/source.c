@@ -9,6 +9,7 @@
  * where opening by name again costs an open, a mapping and a parse.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -135,6 +136,9 @@ static void describe(const char *name, const struct mmstats_snapshot *snap,
 		si->tid = named;
 	st = mmstats_snapshot_find(snap, "sys.created");
 	si->created = st ? number(st) : 0;
+	/* files are ordered by it (sources.c, project.c): NaN orders nothing */
+	if (!isfinite(si->created))
+		si->created = 0;
 	si->live = si->pid ? mmstats_liveness(snap) : MMSTATS_UNKNOWN;
 	si->foreign = si->live == MMSTATS_ALIVE &&
 		      !owner_ok(si->pid, si->st.st_uid);

@@ -46,7 +46,7 @@ int mmstats_pid_starttime(pid_t pid, uint64_t *ticks)
 	if ((err = mms_procstat(pid, &ps)) < 0)
 		return err;
 	/* a zombie has exited: only its parent has not been told yet */
-	if (ps.state == 'Z' || ps.state == 'X')
+	if (mms_procstat_exited(&ps))
 		return mms_error(-ESRCH, "process %d has exited", (int)pid);
 	*ticks = ps.starttime;
 	return 0;
@@ -90,7 +90,7 @@ static enum mmstats_liveness judge_holder(const struct mmstats_snapshot *snap,
 	uint64_t recorded;
 
 	/* exited, or a kernel thread: no clock step fakes these */
-	if (ps->state == 'Z' || ps->state == 'X' || (ps->flags & PF_KTHREAD))
+	if (mms_procstat_exited(ps) || (ps->flags & PF_KTHREAD))
 		return MMSTATS_STALE;
 	if (stat_u64(snap, "sys.starttime", &recorded))
 		return recorded == ps->starttime ? MMSTATS_ALIVE :

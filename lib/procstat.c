@@ -46,11 +46,17 @@ int mms_procstat(pid_t pid, struct mms_procstat *out)
 	if ((err = read_stat(path, buf, sizeof(buf))) < 0)
 		return err;
 	p = strrchr(buf, ')');
-	/* fields 3 to 22; %*[^ ] skips a field of any form */
+	/* fields 3 to 22 */
 	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u %*u %*u %*u %*u "
-			 "%" SCNu64 " %" SCNu64 " %*d %*d %*d %*d %*d %*d "
+			 "%" SCNu64 " %" SCNu64 " %*d %*d %*d %*d %ld %*d "
 			 "%" SCNu64, &out->state, &out->flags, &out->utime,
-			 &out->stime, &out->starttime) != 5)
+			 &out->stime, &out->threads, &out->starttime) != 6)
 		return mms_error(-EBADMSG, "%s: not what proc(5) says", path);
 	return 0;
+}
+
+int mms_procstat_exited(const struct mms_procstat *ps)
+{
+	/* the exited leader stays counted until the whole group is gone */
+	return ps->state == 'X' || (ps->state == 'Z' && ps->threads <= 1);
 }

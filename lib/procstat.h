@@ -13,6 +13,7 @@ struct mms_procstat {
 	unsigned flags;		/* field 9: PF_* of <linux/sched.h> */
 	uint64_t utime;		/* fields 14, 15: clock ticks */
 	uint64_t stime;
+	long threads;		/* field 20: an exited main thread counts */
 	uint64_t starttime;	/* field 22: clock ticks since boot */
 };
 
@@ -22,5 +23,12 @@ struct mms_procstat {
  * Sets the thread's error text.
  */
 int mms_procstat(pid_t pid, struct mms_procstat *out);
+
+/*
+ * Whether the process has exited: a zombie whose threads are all gone.
+ * A main thread that called pthread_exit() while others run makes the
+ * process a zombie in field 3 too ("Zl" in ps), but it runs.
+ */
+int mms_procstat_exited(const struct mms_procstat *ps);
 
 #endif

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,62 @@ static void test_zombie_is_stale(void **state)
 	stop_child(&c);
 }
 
+static void *sleep_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* /proc/PID/stat's state letter, read here on its own. */
+static char state_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	return (p = strrchr(buf, ')')) && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * A process whose main thread called pthread_exit() while another runs
+ * shows as a zombie ("Zl") but runs: its writer is alive.
+ */
+static void test_exited_main_thread_is_alive(void **state)
+{
+	struct timespec step = { .tv_nsec = 1000000 };
+	uint64_t start;
+	pthread_t t;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (pthread_create(&t, NULL, sleep_forever, NULL) != 0)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	for (i = 0; i < 5000 && state_of(pid) != 'Z'; i++)
+		nanosleep(&step, NULL);
+	assert_int_equal(state_of(pid), 'Z');
+	assert_int_equal(mmstats_pid_starttime(pid, &start), 0);
+	assert_int_equal(liveness_of(pid, NULL, &start), MMSTATS_ALIVE);
+	assert_int_equal(liveness_of(pid, NULL, NULL), MMSTATS_ALIVE);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
 /* PF_KTHREAD of the flags of /proc/PID/stat, read here on their own. */
 static bool is_kernel_thread(pid_t pid)
 {
@@ -384,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_live_child_by_starttime),
 		cmocka_unit_test(test_clock_steps_fake_no_reuse),
 		cmocka_unit_test(test_zombie_is_stale),
+		cmocka_unit_test(test_exited_main_thread_is_alive),
 		cmocka_unit_test(test_kernel_thread_is_stale),
 		cmocka_unit_test(test_starttime_with_hostile_comm),
 		cmocka_unit_test(test_bogus_pids_are_unknown),
