@@ -261,7 +261,8 @@ static int check_o_items(int argc, char **argv)
 			continue;
 		v = argv[i][2] ? argv[i] + 2 : (i + 1 < argc ? argv[++i] : "");
 		for (item = v; item; item = strchr(item, ',')) {
-			item += item != v;	/* past the comma */
+			if (*item == ',')
+				item++;		/* past the comma */
 			if (*item != '-')
 				continue;
 			fprintf(stderr, "mmstatsfs: unknown option '%.*s' "

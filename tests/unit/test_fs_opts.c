@@ -138,6 +138,7 @@ static void test_unknown_refused_in_our_words(void **state)
 	/* the command line's flags are no mount options */
 	refused("-f", "mmstatsfs: unknown option '-f' (see mmstatsfs --help)");
 	refused("ro,--help", "unknown option '--help'");
+	refused(",,-d", "unknown option '-d'");	/* empty items: no loop */
 	assert_int_equal(parse(&o, "/src", "/mnt", "--bogus", NULL), -EINVAL);
 	assert_non_null(strstr(err_text, "unknown option '--bogus'"));
 	mfs_opts_free(&o);
