@@ -168,10 +168,11 @@ static int sum_values(const struct mmstats_value *vals, size_t n, bool nonzero,
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < n; i++) {
-		if (!is_number(&vals[i]))
-			return -EINVAL;
+		/* filter(None, v) first: a falsy "" never reaches sum(). */
 		if (nonzero && !is_truthy(&vals[i]))
 			continue;
+		if (!is_number(&vals[i]))
+			return -EINVAL;
 		sum_add(s, &vals[i]);
 	}
 	return 0;

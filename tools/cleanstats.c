@@ -13,8 +13,10 @@
  *
  * Decisions go to stdout in the reference's words; what could not be
  * judged or removed goes to stderr, one line each, and makes the exit
- * status 1.
+ * status 1, except an invalid file in the default directory: anyone can
+ * plant one in /tmp, and the timer's every run would fail for it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,6 +37,7 @@ struct clean_opts {
 	bool dry_run;
 	bool verbose;
 	bool terminal;		/* stdout is one: control characters as '?' */
+	bool by_default;	/* no arguments: the default glob's files */
 };
 
 struct clean_count {
@@ -133,6 +136,9 @@ static int target_unlink(const struct target *t)
 static void report_open_error(const struct target *t, int err,
 			      struct clean_count *c)
 {
+	/* removed since it was listed (its writer exited): nothing to do */
+	if (err == -ENOENT)
+		return;
 	c->unjudged++;
 	switch (err) {
 	case -ENOTSUP:
@@ -187,6 +193,8 @@ static void judge(const struct clean_opts *o, struct target *t,
 	if (err == -ESTALE) {
 		printf("File changed while checked, skipping: %s\n", t->path);
 		c->unjudged++;
+	} else if (err == -ENOENT) {
+		;	/* removed by someone else meanwhile: nothing to do */
 	} else if (err) {
 		tool_warn("%s: cannot remove: %s", t->path, strerror(-err));
 		c->failed = true;
@@ -195,15 +203,19 @@ static void judge(const struct clean_opts *o, struct target *t,
 	}
 }
 
-/* Not an mmstats file, or not one we can read: it cannot be judged. */
-static void report_invalid(const struct target *t,
+/*
+ * Not an mmstats file, or not one we can read: it cannot be judged.
+ * Said always; a failure only when asked for by name, for anyone may
+ * plant an invalid file where the default glob looks (/tmp).
+ */
+static void report_invalid(const struct clean_opts *o, const struct target *t,
 			   const struct mmstats_snapshot *snap, int err,
 			   struct clean_count *c)
 {
 	tool_warn("%s: invalid file: %s", t->path,
 		  snap->errmsg[0] ? snap->errmsg : strerror(-err));
 	c->unjudged++;
-	c->failed = true;
+	c->failed |= !o->by_default;
 }
 
 /* "Removed 2 files, kept 3 alive": what was done, in plain words. */
@@ -218,18 +230,16 @@ static void print_summary(const struct clean_opts *o,
 }
 
 /*
- * A name as messages show it: on a terminal with control characters as
- * '?', since anyone who can write to the directory chooses the names.
+ * A name as messages show it, since anyone who can write to the
+ * directory chooses the names: control characters as '?' on a terminal,
+ * else as \xNN, so that a newline cannot forge a line of the log.
  */
 static char *shown_name(const char *path, bool terminal)
 {
 	struct buf b = BUF_INIT;
 	char *s;
 
-	if (terminal)
-		text_add_printable(&b, path, strlen(path));
-	else
-		buf_puts(&b, path);
+	text_add_shown(&b, path, strlen(path), terminal);
 	s = buf_steal(&b, NULL);
 	if (!s)
 		tool_oom();
@@ -253,7 +263,7 @@ static void clean_one(const struct clean_opts *o, const char *path,
 	err = mmstats_read_fd(t.fd, &snap);
 	/* Fields before a corrupt one still tell whose file it is. */
 	if (err == -EPROTONOSUPPORT || (err && snap.nstats == 0))
-		report_invalid(&t, &snap, err, c);
+		report_invalid(o, &t, &snap, err, c);
 	else
 		judge(o, &t, &snap, c);
 out:
@@ -263,20 +273,40 @@ out:
 	free(shown);
 }
 
+/* 0 if `dir` can be listed, else -errno. */
+static int dir_error(const char *dir)
+{
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return -errno;
+	closedir(dp);
+	return 0;
+}
+
 /*
  * What was asked for must be there (a missing FILE, an empty DIR, a GLOB
  * that matches nothing are errors), except the default directory: that
  * it holds no file is the usual state of /tmp, where a timer runs this,
- * and nothing is left to clean.  Its absence is an error still.
+ * and nothing is left to clean.  Its absence is an error still, and so
+ * is a directory that cannot be listed: glob() would call it empty.
  */
 static int expand(char *const *args, size_t nargs, struct pathlist *files)
 {
 	const char *glob_env = getenv(MMSTATS_ENV_GLOB);
+	const char *dir = files_stats_dir();
 	struct stat st;
+	int err;
 
 	if (nargs == 0 && !(glob_env && *glob_env) &&
-	    stat(files_stats_dir(), &st) == 0 && S_ISDIR(st.st_mode))
+	    stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		err = dir_error(dir);
+		if (err) {
+			tool_report(dir, err);
+			return err;
+		}
 		return files_expand_args(args, nargs, files, tool_report);
+	}
 	return files_expand_args_strict(args, nargs, files, tool_report_why);
 }
 
@@ -313,6 +343,7 @@ int main(int argc, char **argv)
 	tool_init("cleanstats");
 	parse_args(argc, argv, &o);
 	o.terminal = isatty(STDOUT_FILENO);
+	o.by_default = optind == argc;
 	err = expand(argv + optind, (size_t)(argc - optind), &files);
 	c.failed = err != 0;
 	for (i = 0; i < files.n; i++)

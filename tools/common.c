@@ -21,7 +21,12 @@ void tool_init(const char *name)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Messages name files anyone may have named: a terminal gets no escapes. */
+/*
+ * Messages name files anyone may have named: control characters are
+ * '?' on a terminal (no escape sequences) and \xNN elsewhere, so that a
+ * name with a newline cannot forge a line in a log (journald, under the
+ * timer that runs cleanstats).
+ */
 void tool_warn(const char *fmt, ...)
 {
 	struct buf shown = BUF_INIT;
@@ -36,14 +41,9 @@ void tool_warn(const char *fmt, ...)
 		fprintf(stderr, "%s: %s\n", tool_name, strerror(ENOMEM));
 		return;
 	}
-	if (isatty(STDERR_FILENO)) {
-		text_add_printable(&shown, msg, (size_t)n);
-		if (!shown.failed) {
-			free(msg);
-			msg = buf_steal(&shown, NULL);
-		}
-		buf_free(&shown);
-	}
+	text_add_shown(&shown, msg, (size_t)n, isatty(STDERR_FILENO));
+	free(msg);
+	msg = buf_steal(&shown, NULL);
 	fprintf(stderr, "%s: %s\n", tool_name, msg ? msg : strerror(ENOMEM));
 	free(msg);
 }

@@ -18,7 +18,10 @@ extern const char *tool_name;
  */
 void tool_init(const char *name);
 
-/* "NAME: MESSAGE" on stderr. */
+/*
+ * "NAME: MESSAGE" on stderr, one line: control characters in MESSAGE
+ * as '?' on a terminal, else as \xNN.
+ */
 void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "NAME: ARG: strerror(-err)" on stderr, for a failed argument. */

@@ -60,9 +60,22 @@ static void usage(void)
 	       tool_name, MMASH_DEFAULT_PORT);
 }
 
+/*
+ * A query parameter's value; "" for one given without '=' ("?all"), as
+ * the reference's Flask has it.  libmicrohttpd gives such a parameter a
+ * NULL value, which MHD_lookup_connection_value() cannot tell from an
+ * absent one: with --all, "?all" would serve stale files, not leave
+ * them out as an empty value does.
+ */
 static const char *query_arg(void *ctx, const char *name)
 {
-	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+	const char *value = NULL;
+
+	if (MHD_lookup_connection_value_n(ctx, MHD_GET_ARGUMENT_KIND, name,
+					  strlen(name), &value,
+					  NULL) != MHD_YES)
+		return NULL;
+	return value ? value : "";
 }
 
 static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,

@@ -195,25 +195,52 @@ static void page_head(struct buf *b, const struct mmash_conf *conf,
 	buf_puts(b, "</span>\n");
 }
 
+/*
+ * A link to this page with all= set: the request's glob goes with it, or
+ * the link would show another set of files than the one it is about.
+ */
+static void all_link(struct buf *out, const char *glob, const char *all,
+		     const char *text)
+{
+	struct buf url = BUF_INIT;
+
+	buf_putc(&url, '?');
+	if (glob && *glob) {
+		buf_puts(&url, "glob=");
+		url_escape(&url, glob);
+		buf_putc(&url, '&');
+	}
+	buf_printf(&url, "all=%s", all);
+	buf_puts(out, "<a href=\"");
+	if (url.failed)
+		out->failed = true;
+	else
+		mmash_html_escape(out, url.data);
+	buf_printf(out, "\">%s</a>", text);
+	buf_free(&url);
+}
+
 /* Why a file may be missing from the page, and how to see it. */
 static void stale_note(struct buf *out, const struct mmash_set *set,
-		       bool with_stale)
+		       const char *glob, bool with_stale)
 {
 	if (with_stale) {
-		buf_puts(out, "<p>Files of writers that are gone are shown "
-			      "(<a href=\"?all=0\">only live ones</a>)</p>\n");
+		buf_puts(out, "<p>Files of writers that are gone are shown (");
+		all_link(out, glob, "0", "only live ones");
+		buf_puts(out, ")</p>\n");
 		return;
 	}
 	if (set->nstale == 0)
 		return;
 	buf_printf(out, "<p id=\"stale\">%zu file%s of writers that are gone "
-			"left out (<a href=\"?all=1\">show all</a>)</p>\n",
-		   set->nstale, set->nstale == 1 ? "" : "s");
+			"left out (", set->nstale, set->nstale == 1 ? "" : "s");
+	all_link(out, glob, "1", "show all");
+	buf_puts(out, ")</p>\n");
 }
 
 int mmash_page_index(const struct mmash_conf *conf,
-		     const struct mmash_set *set, bool with_stale,
-		     struct buf *out)
+		     const struct mmash_set *set, const char *glob,
+		     bool with_stale, struct buf *out)
 {
 	const char **labels;
 	size_t i, n;
@@ -234,7 +261,7 @@ int mmash_page_index(const struct mmash_conf *conf,
 	buf_puts(out, "</ul>\n");
 	if (n == 0)
 		buf_puts(out, "<p class=\"error\">No stats found</p>\n");
-	stale_note(out, set, with_stale);
+	stale_note(out, set, glob, with_stale);
 	buf_puts(out, "</main>\n</body>\n</html>\n");
 	free(labels);
 	return out->failed ? -ENOMEM : 0;

@@ -12,11 +12,12 @@ void mmash_html_escape(struct buf *b, const char *s);
 
 /*
  * The index: every label, linking to its JSON, and links to the rest;
- * it says how many stale files were left out, and how to see them.
+ * it says how many stale files were left out, and how to see them (a
+ * link that keeps the request's `glob`, which may be NULL).
  */
 int mmash_page_index(const struct mmash_conf *conf,
-		     const struct mmash_set *set, bool with_stale,
-		     struct buf *out);
+		     const struct mmash_set *set, const char *glob,
+		     bool with_stale, struct buf *out);
 
 /*
  * The graph page: self-contained (no external script), it polls

@@ -172,7 +172,8 @@ static int answer_index(const struct mmash_conf *conf,
 			struct buf *out, struct buf *why)
 {
 	(void)rest, (void)why;
-	return mmash_page_index(conf, set, wants_stale(conf, req), out);
+	return mmash_page_index(conf, set, arg(req, "glob"),
+				wants_stale(conf, req), out);
 }
 
 static int answer_labels(const struct mmash_conf *conf,

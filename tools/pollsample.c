@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "statsfile.h"
+#include "termtext.h"
 
 /* A file being followed: its last values, by field. */
 struct tracked {
@@ -39,8 +40,9 @@ int poller_init(struct poller *p, char *const *fields, size_t nfields,
 	p->numeric = calloc(nfields, sizeof(*p->numeric));
 	p->found_stale = calloc(nfields, sizeof(*p->found_stale));
 	p->texts = calloc(nfields, sizeof(*p->texts));
+	p->texts_width = calloc(nfields, sizeof(*p->texts_width));
 	if (!p->delta || !p->floating || !p->found || !p->numeric ||
-	    !p->found_stale || !p->texts) {
+	    !p->found_stale || !p->texts || !p->texts_width) {
 		poller_free(p);
 		return -ENOMEM;
 	}
@@ -102,20 +104,34 @@ static struct tracked *track(struct poller *p, const struct stat *st)
 	return t;
 }
 
-/* A string field's text, kept once per distinct text. */
-static int add_text(struct pathlist *texts, const struct mmstats_value *v)
+/*
+ * A string field's text, kept once per distinct text, until the texts
+ * kept, joined by ',', are wider than `limit` (SIZE_MAX: no limit): the
+ * column shows no more than that, and each file that plants a text of
+ * its own would otherwise cost a search through all the others, every
+ * sample.  The cut is the last text kept: what is shown is the same.
+ */
+static int add_text(struct pathlist *texts, size_t *width, size_t limit,
+		    const struct mmstats_value *v)
 {
 	char *s;
 	size_t i;
 	int err;
 
+	if (*width > limit)
+		return 0;
 	s = strndup(v->v.str.ptr ? v->v.str.ptr : "", v->v.str.len);
 	if (!s)
 		return -ENOMEM;
 	for (i = 0; i < texts->n; i++)
 		if (strcmp(texts->v[i], s) == 0)
 			break;
-	err = i < texts->n ? 0 : pathlist_add(texts, s);
+	err = 0;
+	if (i == texts->n) {
+		err = pathlist_add(texts, s);
+		if (!err)
+			*width += (i ? 1 : 0) + text_width(s);
+	}
 	free(s);
 	return err;
 }
@@ -139,7 +155,9 @@ static int account(struct poller *p, struct tracked *t,
 			continue;
 		p->found[i] = true;
 		if (st->value.kind == MMSTATS_KIND_STRING) {
-			err = add_text(&p->texts[i], &st->value);
+			err = add_text(&p->texts[i], &p->texts_width[i],
+				       p->text_limits ? p->text_limits[i] :
+				       SIZE_MAX, &st->value);
 			if (err)
 				return err;
 			continue;
@@ -254,6 +272,7 @@ static void reset(struct poller *p)
 		p->delta[i] = 0;
 		p->found[i] = p->numeric[i] = p->found_stale[i] = false;
 		pathlist_free(&p->texts[i]);
+		p->texts_width[i] = 0;
 	}
 	p->counted = p->read = 0;
 }
@@ -309,6 +328,7 @@ void poller_free(struct poller *p)
 		for (i = 0; i < p->nfields; i++)
 			pathlist_free(&p->texts[i]);
 	free(p->texts);
+	free(p->texts_width);
 	free(p->delta);
 	free(p->floating);
 	free(p->found);

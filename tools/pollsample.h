@@ -33,13 +33,19 @@ struct poller {
 	size_t nargs;
 	bool all;		/* count stale files too */
 	bool verbose;		/* say which stale files are left out */
+	const size_t *text_limits;	/* by field: texts are kept until,
+					   joined, they are wider than
+					   this (NULL: all are kept) */
 	/* The last sample, by field. */
 	long double *delta;
 	bool *floating;		/* some file holds floats for this field */
 	bool *found;		/* some file counted has this field */
 	bool *numeric;		/* ... and a number in it */
 	bool *found_stale;	/* some stale file left out has it */
-	struct pathlist *texts;	/* string fields: the files' texts, once each */
+	struct pathlist *texts;	/* string fields: the files' texts, once
+				   each, as far as text_limits[] keeps them */
+	size_t *texts_width;	/* of texts[], joined by ','; past its
+				   text_limits[]: more were left out */
 	size_t counted;		/* files counted */
 	size_t read;		/* files read, counted or not */
 	bool failed;		/* something asked for was not there or

@@ -454,6 +454,8 @@ int main(int argc, char **argv)
 	}
 	p.verbose = o.verbose > 0;
 	p.all = o.all;
+	/* A column shows less than its width of a field's texts. */
+	p.text_limits = o.widths;
 	rc = run(&o, &p);
 	tool_flush();
 	poller_free(&p);

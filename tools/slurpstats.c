@@ -182,8 +182,15 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 	if (err && (!partial || snap.nstats == 0))
 		goto report;
 	stale = mmstats_liveness(&snap) == MMSTATS_STALE;
-	if (o->live_only && stale)
+	/*
+	 * A dead writer's file is left out whole, and what is wrong with it
+	 * too: one killed while writing is the usual stale file, not a fault
+	 * --live should fail on.
+	 */
+	if (o->live_only && stale) {
+		err = 0;
 		goto out;
+	}
 	(*shown)++;
 	if (o->json) {
 		json_file(&b, path, &snap, err ? why : NULL);

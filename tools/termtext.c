@@ -21,10 +21,12 @@ static size_t control_len(const unsigned char *s, size_t len)
 	return 0;
 }
 
-void text_add_printable(struct buf *b, const char *s, size_t len)
+/* Control characters as '?', or as the \xNN of each of their bytes. */
+static void add_controls(struct buf *b, const char *s, size_t len,
+			 bool escape)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, start = 0, n;
+	size_t i = 0, start = 0, n, k;
 
 	while (i < len) {
 		n = control_len(u + i, len - i);
@@ -33,9 +35,27 @@ void text_add_printable(struct buf *b, const char *s, size_t len)
 			continue;
 		}
 		buf_add(b, s + start, i - start);
-		buf_putc(b, '?');
+		for (k = 0; k < n && escape; k++)
+			buf_printf(b, "\\x%02x", u[i + k]);
+		if (!escape)
+			buf_putc(b, '?');
 		i += n;
 		start = i;
 	}
 	buf_add(b, s + start, len - start);
+}
+
+void text_add_printable(struct buf *b, const char *s, size_t len)
+{
+	add_controls(b, s, len, false);
+}
+
+void text_add_escaped(struct buf *b, const char *s, size_t len)
+{
+	add_controls(b, s, len, true);
+}
+
+void text_add_shown(struct buf *b, const char *s, size_t len, bool terminal)
+{
+	add_controls(b, s, len, !terminal);
 }

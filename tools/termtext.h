@@ -2,6 +2,7 @@
 #ifndef TOOLS_TERMTEXT_H
 #define TOOLS_TERMTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -15,5 +16,15 @@ size_t text_width(const char *s);
  * must not be able to send it escape sequences.
  */
 void text_add_printable(struct buf *b, const char *s, size_t len);
+
+/*
+ * The same with each byte of a control character as \xNN: a name that
+ * anyone could choose, written to a log (journald, a pipe), must not be
+ * able to end its line and forge the next one.
+ */
+void text_add_escaped(struct buf *b, const char *s, size_t len);
+
+/* text_add_printable() for a terminal, else text_add_escaped(). */
+void text_add_shown(struct buf *b, const char *s, size_t len, bool terminal);
 
 #endif

@@ -4,14 +4,19 @@ asked to keep them, or killed by SIGKILL) and of reused PIDs, keeps live
 writers' files (a reference file, without sys.starttime, while its PID
 runs, whatever its sys.created), files without sys.pid, invalid files
 and symlinks; -n removes nothing; the reference's words for decisions,
-errors on stderr with a non-zero exit, a plain summary line."""
+errors on stderr with a non-zero exit, a plain summary line.  Without
+arguments (the timer's run on /tmp) a planted invalid file is said but
+no failure, and a default directory that cannot be listed is one (for
+slurpstats and pollstats too); a planted name with a newline forges no
+line on stdout or stderr."""
 import os
 import shutil
 import struct
 import subprocess
 
-from common import (VECTORS, Writer, expect, finish, need_writer,
-                    patch_field, run, text, tmpdir, tool)
+from common import (DEAD_PID, VECTORS, Writer, dead_vector, expect, finish,
+                    need_writer, patch_field, put_file, run, text, tmpdir,
+                    tool)
 
 CLEAN = tool("cleanstats")
 
@@ -179,5 +184,92 @@ def main():
     expect(r.returncode == 2, "bad option: exit 2")
 
 
+def default_env(d):
+    env = dict(os.environ, MMSTATS_PATH=d)
+    env.pop("MMSTATS_GLOB", None)
+    return env
+
+
+def invalid_in_default_dir():
+    """Anyone can touch /tmp/x.mmstats: the timer's run must not fail."""
+    d = tmpdir("clean-planted")
+    try:
+        bad = os.path.join(d, "x.mmstats")
+        put_file(bad, b"\x07" + bytes(4095))
+        r = run([CLEAN], env=default_env(d))
+        err = text(r.stderr)
+        expect(r.returncode == 0, "default dir, invalid file: exit 0: %d %r"
+               % (r.returncode, err))
+        expect(err.startswith("cleanstats: %s: invalid file: " % bad) and
+               err.count("\n") == 1, "default dir: said, one line: %r" % err)
+        expect(text(r.stdout) == "Removed 0 files, kept 0 alive, left 1 "
+               "unjudged\n", "default dir: counted unjudged: %r" % r.stdout)
+        # Asked for by name (the file, or its directory): a failure.
+        for args in ([bad], [d]):
+            r = run([CLEAN] + args, env=default_env(d))
+            expect(r.returncode == 1 and text(r.stderr).startswith(
+                   "cleanstats: %s: invalid file: " % bad),
+                   "%r: an invalid file named: exit 1: %r" % (args, r.stderr))
+        expect(os.path.exists(bad), "the invalid file stays")
+    finally:
+        shutil.rmtree(d)
+
+
+def unlistable_default_dir():
+    """glob() calls a directory it cannot read empty: the tools must not."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("skip: an unlistable directory needs root and setpriv")
+        return
+    nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+              "--clear-groups"]
+    top = tmpdir("clean-unlistable")
+    try:
+        os.chmod(top, 0o755)
+        d = os.path.join(top, "stats")
+        os.mkdir(d)
+        dead_vector(os.path.join(d, "dead.mmstats"))
+        os.chmod(d, 0o711)      # others may enter, not list
+        for name, args in (("cleanstats", []), ("slurpstats", []),
+                           ("pollstats", ["-c", "1", "web.stats.uint32"])):
+            r = run(nobody + [tool(name)] + args, env=default_env(d))
+            expect(r.returncode == 1 and text(r.stderr) ==
+                   "%s: %s: Permission denied\n" % (name, d),
+                   "%s: an unlistable default directory: exit 1, said: "
+                   "%d %r" % (name, r.returncode, r.stderr))
+        expect(os.path.exists(os.path.join(d, "dead.mmstats")),
+               "nothing removed")
+    finally:
+        shutil.rmtree(top)
+
+
+def planted_names():
+    """A name with a newline: escaped on stdout and stderr, one line each."""
+    d = tmpdir("clean-names")
+    forged = "PID 1 is alive. Keeping everything"
+    try:
+        bad = os.path.join(d, "a\n%s\n.mmstats" % forged)
+        put_file(bad, b"\x07" + bytes(4095))
+        dead = dead_vector(os.path.join(d, "b\n%s\n.mmstats" % forged))
+        r = run([CLEAN], env=default_env(d))
+        out, err = text(r.stdout), text(r.stderr)
+        shown_bad = bad.replace("\n", "\\x0a")
+        shown_dead = dead.replace("\n", "\\x0a")
+        expect(r.returncode == 0, "planted names: exit 0: %r" % err)
+        expect(err.startswith("cleanstats: %s: invalid file: " % shown_bad)
+               and err.count("\n") == 1, "stderr: escaped: %r" % err)
+        expect(out == "PID %d not found. Deleting %s\nRemoved 1 file, kept 0 "
+               "alive, left 1 unjudged\n" % (DEAD_PID, shown_dead),
+               "stdout: escaped: %r" % out)
+        expect(not any(line.startswith("PID 1 ")
+                       for line in (out + err).split("\n")),
+               "no forged line")
+        expect(not os.path.exists(dead), "the stale file is removed")
+    finally:
+        shutil.rmtree(d)
+
+
 main()
+invalid_in_default_dir()
+unlistable_default_dir()
+planted_names()
 finish()

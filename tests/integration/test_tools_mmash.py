@@ -288,9 +288,17 @@ def liveness(ws):
             expect(sorted(get_json(base + "/files/" + q)["files"]) ==
                    sorted([alive.paths[0], killed.paths[0], kept.paths[0],
                            nopid]), "%s: /files/: every file" % name)
+        # "?all" without '=' is an empty value: no, even with --all.
+        for name, base in (("--all", all_base), ("default", live_base)):
+            got = counts(base, "?all")
+            expect(got == ([1], 1), "%s, ?all without a value: stale files "
+                   "left out: %r" % (name, got))
         body = get(live_base + "/")[2]
         expect(b"2 files of writers that are gone left out" in body,
                "index page: says what it left out")
+        body = get(live_base + "/?glob=*.mmstats")[2]
+        expect(b'(<a href="?glob=%2A.mmstats&amp;all=1">show all</a>)'
+               in body, "index page: show all keeps the glob: %r" % body[-300:])
         metrics_never_stale([live_base + "/metrics", all_base + "/metrics",
                              live_base + "/metrics?all=1",
                              all_base + "/metrics?all=1"],

@@ -219,7 +219,16 @@ def nothing_matches(d):
                err.startswith("pollstats: %s: " % garbage) and
                err.count("\n") == 1,
                "a garbage file among good ones: said once, exit 1: %r" % err)
-        os.unlink(garbage)
+        # A planted name with a newline forges no line on stderr.
+        forged = "pollstats: everything is fine"
+        planted = os.path.join(d, "bad\n%s\n.mmstats" % forged)
+        os.rename(garbage, planted)
+        r = run([POLL, "-c", "1", "web.stats.status.2XX", d])
+        err = text(r.stderr)
+        expect(r.returncode == 1 and err.startswith("pollstats: %s: " %
+               planted.replace("\n", "\\x0a")) and err.count("\n") == 1,
+               "a planted name, escaped on stderr: %r" % err)
+        os.unlink(planted)
         empty = tmpdir("poll-empty")
         r = run([POLL, "-c", "1", "x", empty])
         expect(r.returncode == 1 and text(r.stderr) ==

@@ -183,6 +183,21 @@ def stale_files():
     expect("==> %s\n" % flip in out, "--mark-stale leaves unknown files alone")
     r = run([SLURP, "--json", allt])
     expect(json.loads(r.stdout)[0]["liveness"] == "stale", "--json: liveness")
+    # Stale and readable only in part (a corrupt type after sys.pid):
+    # reported when printed, skipped whole by --live, and no error there.
+    data = open(allt, "rb").read()
+    sig = data.index(b"web.stats.sys.created") + len("web.stats.sys.created") + 2
+    torn = os.path.join(d, "torn.mmstats")
+    open(torn, "wb").write(data[:sig] + b"Z" + data[sig + 1:])
+    r = run([SLURP, torn])
+    err = text(r.stderr)
+    expect(r.returncode == 1 and err.startswith("slurpstats: %s: " % torn)
+           and err.count("\n") == 1, "a torn file is reported: %r" % err)
+    r = run([SLURP, "--live", torn, flip])
+    expect(r.returncode == 0 and r.stderr == b"" and torn not in text(r.stdout)
+           and "==> %s\n" % flip in text(r.stdout),
+           "--live skips a torn stale file, no error: %d %r"
+           % (r.returncode, r.stderr))
     shutil.rmtree(d)
 
 
@@ -322,6 +337,20 @@ def bad_files():
             expect("slurpstats: %s: " % bad in err, "error reported for %s" % bad)
         expect(err.count("\n") == 5, "one line per bad file: %r" % err)
         expect("==> %s" % link not in out, "a symlink is never followed")
+        # A planted name with a newline forges no line on stderr; stdout
+        # keeps the name's bytes, as the reference prints them.
+        forged = "slurpstats: everything is fine"
+        bad = os.path.join(d, "bad\n%s\n.mmstats" % forged)
+        shutil.copy(garbage, bad)
+        named = os.path.join(d, "good\nname.mmstats")
+        shutil.copy(good, named)
+        r = run([SLURP, bad, named])
+        out, err = text(r.stdout), text(r.stderr)
+        expect(r.returncode == 1 and err.startswith("slurpstats: %s: " %
+               bad.replace("\n", "\\x0a")) and err.count("\n") == 1,
+               "a bad file's name escaped on stderr: %r" % err)
+        expect(out.startswith("==> %s\n" % named),
+               "stdout: the name as it is, the reference's: %r" % out[:80])
     finally:
         shutil.rmtree(d)
 

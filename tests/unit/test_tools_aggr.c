@@ -262,6 +262,16 @@ static void test_avg(void **state)
 	assert_int_equal(fails("nonzero-avg", v + 3, 1), -EINVAL);
 	v[0] = S("x");
 	assert_int_equal(fails("avg", v, 4), -EINVAL);
+	/* "" is falsy: skipped as 0 is, not refused as a string. */
+	v[0] = S("");
+	v[1] = I(3);
+	r = run("nonzero-avg", v, 2);
+	assert_int_equal(r.kind, MMSTATS_KIND_FLOAT);
+	assert_true(r.v.d == 3.0);
+	assert_int_equal(fails("avg", v, 2), -EINVAL);
+	/* A string that is not falsy still cannot be averaged. */
+	v[0] = S("x");
+	assert_int_equal(fails("nonzero-avg", v, 2), -EINVAL);
 }
 
 static void test_min_max_one(void **state)

@@ -418,6 +418,7 @@ static void test_stale_left_out(void **state)
 	const char *sum[] = { "aggr=sum", NULL };
 	const char *empty[] = { "all=", NULL };
 	const char *zero[] = { "all=0", "aggr=sum", NULL };
+	const char *glob[] = { "glob=*.mmstats", NULL };
 	char want[1024];
 	struct mmash_reply r;
 
@@ -447,6 +448,11 @@ static void test_stale_left_out(void **state)
 	assert_non_null(strstr(r.body, ">2 files of writers that are gone "
 				       "left out (<a href=\"?all=1\">"));
 	mmash_reply_free(&r);
+	/* "show all" shows all of the files asked for, not of another glob. */
+	r = live_get(false, "/", glob);
+	assert_non_null(strstr(r.body, "left out (<a href=\"?glob=%2A.mmstats"
+				       "&amp;all=1\">show all</a>)"));
+	mmash_reply_free(&r);
 }
 
 static void test_all_shows_stale(void **state)
@@ -455,6 +461,7 @@ static void test_all_shows_stale(void **state)
 	const char *all_sum[] = { "all=yes", "aggr=sum", NULL };
 	const char *sum[] = { "aggr=sum", NULL };
 	const char *all_glob[] = { "all=1", "glob=*.mmstats", NULL };
+	const char *odd_glob[] = { "glob=*\"&<'.mmstats", NULL };
 	const char *every = "{\n  \"t.n\": [5, 7, 11, 13]\n}\n";
 	char want[1024];
 	struct mmash_reply r;
@@ -474,6 +481,12 @@ static void test_all_shows_stale(void **state)
 	r = live_get(true, "/", NULL);
 	assert_null(strstr(r.body, "left out"));
 	assert_non_null(strstr(r.body, "that are gone are shown"));
+	mmash_reply_free(&r);
+	/* The glob goes with the link, URL-escaped, then HTML-escaped. */
+	r = live_get(true, "/", odd_glob);
+	assert_non_null(strstr(r.body, "are shown (<a href=\"?glob="
+				       "%2A%22%26%3C%27.mmstats&amp;all=0\">"
+				       "only live ones</a>)"));
 	mmash_reply_free(&r);
 }
 

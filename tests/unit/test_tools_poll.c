@@ -240,6 +240,57 @@ static void test_dead_writers_and_strings(void **state)
 	assert_int_equal(mmstats_remove(b), 0);
 }
 
+/*
+ * Every file planting a text of its own: the poller keeps them only until
+ * they are wider, joined, than the column, so that N such files do not
+ * cost N searches through N texts every sample.
+ */
+static void test_texts_stop_at_column_width(void **state)
+{
+	static const struct mmstats_field_def sdefs[] = {
+		MMSTATS_DEF_SIZED("state", MMSTATS_STRING, 16),
+	};
+	struct mmstats_options o = { .path = testdir_group };
+	struct mmstats *s[10] = { NULL };
+	char *fields[1] = { "state" };
+	char *args[1] = { testdir_group };
+	struct filter filter = FILTER_INIT;
+	size_t limit[1] = { 5 }, i;
+	char name[32];
+	struct poller p;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "s%zu.mmstats", i);
+		o.filename = name;
+		assert_int_equal(mmstats_open(sdefs, 1, &o, &s[i]), 0);
+		snprintf(name, sizeof(name), "s%zu", i);
+		mmstats_set_string(mmstats_field(s[i], 0), name);
+	}
+	assert_int_equal(filter_add(&filter, "state"), 0);
+	assert_int_equal(poller_init(&p, fields, 1, &filter, args, 1), 0);
+	p.text_limits = limit;
+	assert_int_equal(poll_start(&p), 0);
+	assert_int_equal(p.counted, 10);
+	/* "s0,s1" fits in 5; "s0,s1,s2" does not, and ends the list. */
+	assert_int_equal(p.texts[0].n, 3);
+	assert_string_equal(p.texts[0].v[2], "s2");
+	assert_int_equal(p.texts_width[0], 8);
+	/* Each sample starts again: the same, not more. */
+	assert_int_equal(poll_sample(&p), 0);
+	assert_int_equal(p.texts[0].n, 3);
+	poller_free(&p);
+	/* Without a limit, every distinct text, once. */
+	assert_int_equal(poller_init(&p, fields, 1, &filter, args, 1), 0);
+	assert_int_equal(poll_start(&p), 0);
+	assert_int_equal(p.texts[0].n, 10);
+	assert_int_equal(p.texts_width[0], 10 * 2 + 9);
+	poller_free(&p);
+	filter_free(&filter);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(mmstats_remove(s[i]), 0);
+}
+
 static void test_start_says_what_is_missing(void **state)
 {
 	char *fields[1] = { "jobs.count" };
@@ -268,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_changes_and_files_that_come_and_go),
 		cmocka_unit_test(test_filters_and_missing_fields),
 		cmocka_unit_test(test_dead_writers_and_strings),
+		cmocka_unit_test(test_texts_stop_at_column_width),
 		cmocka_unit_test(test_start_says_what_is_missing),
 	};
 

@@ -224,6 +224,29 @@ static void test_text_printable(void **state)
 			 "\xc2\xa0h\xc3\xa9 \xe2\x80\x94");
 }
 
+static void assert_escaped(const char *in, size_t len, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	text_add_escaped(&b, in, len);
+	assert_false(b.failed);
+	assert_string_equal(b.data ? b.data : "", want);
+	buf_free(&b);
+}
+
+static void test_text_escaped(void **state)
+{
+	(void)state;
+	/* A name in a log: a newline cannot start a line of its own. */
+	assert_escaped("", 0, "");
+	assert_escaped("a\\b.mmstats", 11, "a\\b.mmstats");
+	assert_escaped("x\nPID 1 is alive", 16, "x\\x0aPID 1 is alive");
+	assert_escaped("\r\x1b[2J\x7f", 6, "\\x0d\\x1b[2J\\x7f");
+	/* C1 (NEL here, a line break to some readers): each byte. */
+	assert_escaped("a\xc2\x85" "b", 4, "a\\xc2\\x85b");
+	assert_escaped("h\xc3\xa9", 3, "h\xc3\xa9");
+}
+
 static void test_buf_grows(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -259,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_text_width),
 		cmocka_unit_test(test_text_printable),
+		cmocka_unit_test(test_text_escaped),
 		cmocka_unit_test(test_buf_grows),
 	};
 
