@@ -54,7 +54,7 @@ for suite in "$@"; do
 			work=$(mktemp -d)
 			[ -d "$top/tests/fuzz/corpus/$n" ] &&
 				cp -r "$top/tests/fuzz/corpus/$n/." "$work/"
-			run "fuzz/$n" "$t" -max_total_time="${FUZZ_SECONDS:-15}" \
+			run "fuzz/$n" "$t" -max_total_time="${FUZZ_SECONDS:-10}" \
 				-rss_limit_mb=2048 -timeout=10 "$work"
 			rm -rf "$work"
 		done ;;
