@@ -130,7 +130,8 @@ static void print_text(const struct slurp_opts *o, const char *path,
 }
 
 static void json_file(struct buf *b, const char *path,
-		      const struct mmstats_snapshot *snap, const char *why)
+		      const struct mmstats_snapshot *snap,
+		      enum mmstats_liveness live, const char *why)
 {
 	pid_t pid = mmstats_snapshot_pid(snap);
 	size_t i;
@@ -138,7 +139,7 @@ static void json_file(struct buf *b, const char *path,
 	buf_puts(b, "{\"file\": ");
 	json_cstring(b, path);
 	buf_puts(b, ", \"liveness\": ");
-	json_cstring(b, snap_liveness_name(mmstats_liveness(snap)));
+	json_cstring(b, snap_liveness_name(live));
 	if (pid >= 0)
 		buf_printf(b, ", \"pid\": %d", (int)pid);
 	else
@@ -173,6 +174,7 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 {
 	struct mmstats_snapshot snap;
 	struct buf b = BUF_INIT;
+	enum mmstats_liveness live;
 	bool partial, stale;
 	char why[256];
 	int err;
@@ -181,7 +183,8 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 	/* Show what was good in a bad file, if anything was. */
 	if (err && (!partial || snap.nstats == 0))
 		goto report;
-	stale = mmstats_liveness(&snap) == MMSTATS_STALE;
+	live = mmstats_liveness(&snap);	/* once: /proc may change meanwhile */
+	stale = live == MMSTATS_STALE;
 	/*
 	 * A dead writer's file is left out whole, and what is wrong with it
 	 * too: one killed while writing is the usual stale file, not a fault
@@ -193,7 +196,7 @@ static bool slurp_one(const struct slurp_opts *o, const char *path,
 	}
 	(*shown)++;
 	if (o->json) {
-		json_file(&b, path, &snap, err ? why : NULL);
+		json_file(&b, path, &snap, live, err ? why : NULL);
 		printf("%s%s", *first ? "[\n" : ",\n",
 		       b.failed ? "{}" : b.data);
 		*first = false;

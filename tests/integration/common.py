@@ -13,6 +13,7 @@ Tests that need root, /dev/fuse and fusermount3 call need_fuse(), which
 exits 77 (skip) without them.
 """
 import os
+import pty
 import shutil
 import struct
 import subprocess
@@ -153,6 +154,39 @@ class Writer:
         self.proc.stdout.close()
 
 
+def dead_writers(directory, specs_of):
+    """A live writer, one killed (SIGKILL) and one stopped by SIGTERM
+    asked to keep its file: (live Writer, the dead ones' paths).  The
+    writers' specs are specs_of(0), specs_of(1), specs_of(2)."""
+    live = Writer(directory, specs_of(0))
+    killed = Writer(directory, specs_of(1))
+    killed.proc.kill()
+    killed.stop()
+    termed = Writer(directory, specs_of(2), keep=True)
+    termed.stop()
+    return live, killed.paths + termed.paths
+
+
+def run_on_pty(args, env=None):
+    """args with stdout on a pseudo-terminal: (exit status, its text)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(args[0], args, os.environ if env is None else env)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return (os.waitstatus_to_exitcode(status),
+            out.decode(errors="replace").replace("\r\n", "\n"))
+
+
 def start_writer(src, *specs, threads=1, interval=None):
     """A Writer once ready, as (Popen, its files, when it was ready)."""
     w = Writer(src, specs, threads=threads, interval_ms=interval)
@@ -244,6 +278,21 @@ def mount(src, mnt, *opts, foreground=True):
     if wait_for(lambda: os.path.ismount(mnt)) is None:
         raise AssertionError("mount did not appear: %s" % cmd)
     return p, log
+
+
+def end_mounts(tmp):
+    """Stop the writers, unmount, count a daemon that did not exit 0 as a
+    failure (its log shown when anything failed), remove tmp."""
+    stop_writers()
+    unmount_all()
+    for p, mnt, log in DAEMONS:
+        if p and p.returncode not in (0, None):
+            RESULTS["failed"] += 1
+            print("FAIL daemon for %s exited %s" % (mnt, p.returncode))
+        if RESULTS["failed"] and os.path.exists(log.name):
+            print("--- daemon log %s:" % log.name)
+            print(open(log.name, errors="replace").read()[-4000:])
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _slurp(path):

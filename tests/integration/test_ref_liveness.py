@@ -19,14 +19,12 @@ Needs root and /dev/fuse (exit 77 otherwise).  Every mount is unmounted
 at the end, also when a check fails.
 """
 import os
-import shutil
 import subprocess
 import time
 
-from common import (DAEMONS, RESULTS, WRITERS, Writer, check, finish,
-                    make_dirs, mount, need_fuse, patch_field, put_file,
-                    ref_field, ref_file, run, text, tool, unmount_all,
-                    stop_writers, wait_for)
+from common import (WRITERS, Writer, check, end_mounts, finish, make_dirs,
+                    mount, need_fuse, patch_field, put_file, ref_field,
+                    ref_file, run, text, tool, wait_for)
 
 DAY = 86400.0
 
@@ -172,16 +170,7 @@ def main():
         check("cleanstats keeps live reference writers' files",
               t_cleanstats, s, mnt)
     finally:
-        stop_writers()
-        unmount_all()
-        for p, m, log in DAEMONS:
-            if p and p.returncode not in (0, None):
-                RESULTS["failed"] += 1
-                print("FAIL daemon for %s exited %s" % (m, p.returncode))
-            if RESULTS["failed"] and os.path.exists(log.name):
-                print("--- daemon log %s:" % log.name)
-                print(open(log.name, errors="replace").read()[-4000:])
-        shutil.rmtree(tmp, ignore_errors=True)
+        end_mounts(tmp)
     finish()
 
 

@@ -15,14 +15,12 @@ Needs root and /dev/fuse (exit 77 otherwise).  Every mount is unmounted
 at the end, also when a check fails.
 """
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-from common import (DAEMONS, RESULTS, WRITERS, check, finish, make_dirs,
-                    mount, need_fuse, put_file, ref_field, ref_file,
-                    stop_writers, unmount_all, wait_for)
+from common import (WRITERS, check, end_mounts, finish, make_dirs, mount,
+                    need_fuse, put_file, ref_field, ref_file, wait_for)
 
 # Starts 3 threads, prints the 4 native tids (the main thread's first),
 # and runs until its stdin closes.
@@ -131,16 +129,7 @@ def main():
               t_process_values, p, mnt)
         check("gone with its process", t_exit, p, mnt)
     finally:
-        stop_writers()
-        unmount_all()
-        for proc, m, log in DAEMONS:
-            if proc and proc.returncode not in (0, None):
-                RESULTS["failed"] += 1
-                print("FAIL daemon for %s exited %s" % (m, proc.returncode))
-            if RESULTS["failed"] and os.path.exists(log.name):
-                print("--- daemon log %s:" % log.name)
-                print(open(log.name, errors="replace").read()[-4000:])
-        shutil.rmtree(tmp, ignore_errors=True)
+        end_mounts(tmp)
     finish()
 
 

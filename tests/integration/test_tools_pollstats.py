@@ -6,14 +6,14 @@ NO_COLOR), repeated headers, SIGINT, usage errors; only live writers
 count (killed ones' files stay, -a counts them), what matches nothing
 is an error, strings are text, long names are whole, no -0.000."""
 import os
-import pty
 import shutil
 import signal
 import subprocess
 import time
 
-from common import (Writer, expect, finish, need_writer, put_file, ref_field,
-                    ref_file, run, text, tmpdir, tool)
+from common import (Writer, dead_writers, expect, finish, need_writer,
+                    put_file, ref_field, ref_file, run, run_on_pty, text,
+                    tmpdir, tool)
 
 POLL = tool("pollstats")
 YELLOW = "\033[1;33m"
@@ -98,20 +98,7 @@ def headers_repeat(d):
 
 def colour_on_a_terminal(d):
     def on_pty(env):
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execve(POLL, [POLL, "-c", "1", "x", d], env)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        os.waitpid(pid, 0)
-        return out.decode()
+        return run_on_pty([POLL, "-c", "1", "x", d], env)[1]
 
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
@@ -143,14 +130,8 @@ def usage():
 
 
 def dead_writers_left_out(d):
-    live = Writer(d, ["hits=counter:100"])
-    killed = Writer(d, ["hits=counter:1000"])
-    killed.proc.kill()
-    killed.stop()
     # Asked to keep its file, a writer stopped by SIGTERM leaves it too.
-    termed = Writer(d, ["hits=counter:10000"], keep=True)
-    termed.stop()
-    dead = killed.paths + termed.paths
+    live, dead = dead_writers(d, lambda i: ["hits=counter:%d" % 10 ** (i + 2)])
     try:
         expect(all(os.path.exists(f) for f in dead), "dead writers' files stay")
         r = run([POLL, "-c", "1", "hits", d])

@@ -7,13 +7,13 @@ the default glob, nothing found (exit 1, one line on stderr), usage, and
 --py2-floats: floats as the reference prints them under Python 2."""
 import json
 import os
-import pty
 import re
 import shutil
 import subprocess
 
-from common import (VECTORS, Writer, dead_vector, expect, finish, need_writer,
-                    run, text, tmpdir, tool)
+from common import (VECTORS, Writer, dead_vector, expect, finish,
+                    need_writer, run, run_on_pty, text, tmpdir, tool)
+from common import dead_writers as start_dead_writers
 
 SLURP = tool("slurpstats")
 NAMES = ["all_types.mmstats", "buffered_flip_states.mmstats",
@@ -201,35 +201,10 @@ def stale_files():
     shutil.rmtree(d)
 
 
-def on_terminal(args):
-    """stdout on a pty: (status, what was printed)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(args[0], args)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), text(out).replace("\r\n", "\n")
-
-
 def dead_writers():
     need_writer()
     d = tmpdir("slurpdead")
-    live = Writer(d, ["a=counter:1"])
-    killed = Writer(d, ["a=counter:2"])
-    killed.proc.kill()
-    killed.stop()
-    termed = Writer(d, ["a=counter:3"], keep=True)
-    termed.stop()
-    dead = killed.paths + termed.paths
+    live, dead = start_dead_writers(d, lambda i: ["a=counter:%d" % (i + 1)])
     try:
         expect(all(os.path.exists(f) for f in dead), "dead writers' files stay")
         # Piped: the reference's text, no mark (the compatibility witness).
@@ -244,11 +219,11 @@ def dead_writers():
                "==> %s\n" % live.paths[0] in out,
                "-m marks the killed and the stopped writer's files: %r" % out)
         # On a terminal, marked by default; --mark-stale=never turns it off.
-        rc, out = on_terminal([SLURP, d])
+        rc, out = run_on_pty([SLURP, d])
         expect(rc == 0 and all("==> %s (stale)\n" % f in out for f in dead) and
                "==> %s\n" % live.paths[0] in out,
                "a terminal shows which writers are gone: %r" % out)
-        rc, out = on_terminal([SLURP, "--mark-stale=never", d])
+        rc, out = run_on_pty([SLURP, "--mark-stale=never", d])
         expect(rc == 0 and "(stale)" not in out, "--mark-stale=never: %r" % out)
         r = run([SLURP, "--json", d])
         got = {o["file"]: o["liveness"] for o in json.loads(r.stdout)}
