@@ -40,7 +40,7 @@ CLANG	?= clang
 PKG_CONFIG ?= pkg-config
 SAN	?=
 
-SOVERSION	= 0
+SOVERSION	= 1
 # The one place the version is written is mmstats.h.
 LIBVERSION	:= $(shell sed -n 's/^\#define MMSTATS_VERSION[[:space:]]*"\(.*\)"/\1/p' lib/mmstats.h)
 TOOLS		= slurpstats pollstats cleanstats mmash
@@ -124,7 +124,8 @@ $(TOOLS_A): $(call obj,$(TOOL_LIB_SRCS))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/mmstatsfs: $(B)/fs/main.o $(FS_A) $(LIB_A)
+# fs/bulk.c writes Prometheus text with tools/prom.c.
+$(B)/mmstatsfs: $(B)/fs/main.o $(FS_A) $(TOOLS_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(PROG_LIBS)
 
 $(TOOLS:%=$(B)/%): $(B)/%: $(B)/tools/%.o $(TOOLS_A) $(LIB_A)
@@ -139,7 +140,7 @@ $(B)/helpers/%: $(B)/tests/helpers/%.o $(TOOLS_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
-$(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(LIB_A)
+$(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(TOOLS_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(PROG_LIBS)
 

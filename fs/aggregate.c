@@ -3,7 +3,8 @@
  *
  * Only buffered integers are summed: those are what a writer updates
  * (counters and gauges); unbuffered integers are the static fields (pid,
- * tid, uid, sizes) whose sum means nothing.
+ * tid, uid, sizes) whose sum means nothing.  And histograms' sums
+ * (doubles), whose buckets are buffered integers, summed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,22 +46,47 @@ static bool older(const struct mfs_agg_input *a, const struct mfs_agg_input *b)
 	return a->name && b->name && strcmp(a->name, b->name) < 0;
 }
 
-/* The file that speaks for the process: main thread, else the oldest. */
-static const struct mmstats_stat *representative(const struct mfs_agg_input *in,
-						 size_t n)
+long mfs_agg_representative(const struct mfs_agg_input *in, size_t n)
 {
-	const struct mfs_agg_input *best = NULL;
+	long best = -1;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (!in[i].stat)
 			continue;
 		if (in[i].main)
-			return in[i].stat;
-		if (!best || older(&in[i], best))
-			best = &in[i];
+			return (long)i;
+		if (best < 0 || older(&in[i], &in[best]))
+			best = (long)i;
 	}
-	return best ? best->stat : NULL;
+	return best;
+}
+
+static const struct mmstats_stat *representative(const struct mfs_agg_input *in,
+						 size_t n)
+{
+	long i = mfs_agg_representative(in, n);
+
+	return i < 0 ? NULL : in[i].stat;
+}
+
+/* A histogram's sum goes with its buckets, which are summed: so is it. */
+static bool hist_sum(const struct mmstats_stat *st)
+{
+	return st->notes.metric == MMSTATS_METRIC_HISTOGRAM_SUM &&
+	       st->value.kind == MMSTATS_KIND_FLOAT;
+}
+
+static int render_sum(const struct mfs_agg_input *in, size_t n, char *buf,
+		      size_t len)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (in[i].stat && hist_sum(in[i].stat))
+			sum += in[i].stat->value.v.d;
+	return mmstats_format_double(sum, buf, len);
 }
 
 int mfs_aggregate(const struct mfs_agg_input *in, size_t n, char *buf,
@@ -72,6 +98,8 @@ int mfs_aggregate(const struct mfs_agg_input *in, size_t n, char *buf,
 
 	if (!rep)
 		return -ENOENT;
+	if (hist_sum(rep))
+		return render_sum(in, n, buf, len);
 	for (i = 0; i < n; i++) {
 		if (!in[i].stat)
 			continue;

@@ -25,6 +25,8 @@ struct mfs_agg_input {
  *  - when every file that has the field holds a buffered integer (a
  *    counter, uint64, int32, ...), their exact sum: computed in 128 bits,
  *    so it never wraps, and printed in full even past 64 bits;
+ *  - when the main thread's (else the oldest) file's field is a
+ *    histogram's sum (notes), the sum of the files' histogram sums;
  *  - otherwise (static fields such as sys.pid, floats, strings, bools, or
  *    types that differ between files) the value of the main thread's file,
  *    else of the oldest file that has the field (of equals, the first by
@@ -34,5 +36,12 @@ struct mfs_agg_input {
  */
 int mfs_aggregate(const struct mfs_agg_input *in, size_t n, char *buf,
 		  size_t len);
+
+/*
+ * The index of the input whose value speaks for the process (the main
+ * thread's file, else the oldest, as above), or -1 when none has the
+ * field.
+ */
+long mfs_agg_representative(const struct mfs_agg_input *in, size_t n);
 
 #endif

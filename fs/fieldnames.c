@@ -13,6 +13,7 @@
  * writes, and must not be able to pick names that all land in one bucket.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,33 +118,65 @@ static int name_field(struct namer *w, const struct mmstats_stat *st,
 	return 0;
 }
 
-static int namer_init(struct namer *w, size_t n)
+/* A histogram's sum, with a name for the histogram (histfile.h). */
+static bool names_hist(const struct mmstats_stat *st)
+{
+	return st->notes.metric == MMSTATS_METRIC_HISTOGRAM_SUM &&
+	       st->notes.name_len > 0 &&
+	       st->notes.name_len < st->raw_label_len;
+}
+
+/*
+ * Name histogram k (sum field i) after the fields, at name index j, if
+ * its name is free: a label of the file wins over it.
+ */
+static int name_hist(struct namer *w, const struct mmstats_stat *st,
+		     size_t i, size_t j, uint32_t *hist_sum, size_t *k)
+{
+	char buf[MFS_NAME_MAX + 1];
+	size_t len, slot;
+	int err;
+
+	len = mfs_name_encode(st->raw_label, st->notes.name_len, 0, buf);
+	slot = probe(w, buf);
+	if (w->slots[slot])
+		return 0;
+	if ((err = append(w, buf, len, j)) < 0)
+		return err;
+	w->slots[slot] = (uint32_t)j + 1;
+	hist_sum[(*k)++] = (uint32_t)i;
+	return 0;
+}
+
+static int namer_init(struct namer *w, size_t n, size_t nhist)
 {
 	size_t cap = 16;
 
-	while (cap < 2 * n)
+	while (cap < 2 * (n + nhist))
 		cap *= 2;
 	memset(w, 0, sizeof(*w));
 	w->seed = mfs_hash_seed();
 	w->mask = cap - 1;
 	w->slots = calloc(cap, sizeof(*w->slots));
 	w->count = calloc(n ? n : 1, sizeof(*w->count));
-	w->at = calloc(n ? n : 1, sizeof(*w->at));
+	w->at = calloc(n + nhist ? n + nhist : 1, sizeof(*w->at));
 	w->cap = 32 * n + 64;
 	w->arena = malloc(w->cap);
 	return w->slots && w->count && w->at && w->arena ? 0 : -ENOMEM;
 }
 
 /* Hand the names over: pointers into the arena, and the table. */
-static int namer_finish(struct namer *w, size_t n, struct mfs_fieldnames *fn)
+static int namer_finish(struct namer *w, size_t n, size_t nhist,
+			struct mfs_fieldnames *fn)
 {
 	size_t i;
 
-	if (!(fn->name = calloc(n ? n : 1, sizeof(*fn->name))))
+	if (!(fn->name = calloc(n + nhist ? n + nhist : 1, sizeof(*fn->name))))
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n + nhist; i++)
 		fn->name[i] = w->arena + w->at[i];
-	fn->n = n;
+	fn->n = n + nhist;
+	fn->nfields = n;
 	fn->arena = w->arena;
 	fn->table = w->slots;
 	fn->mask = w->mask;
@@ -165,15 +198,29 @@ int mfs_fieldnames_make(const struct mmstats_snapshot *snap,
 			struct mfs_fieldnames *out)
 {
 	struct namer w;
-	size_t i;
+	uint32_t *hist_sum;
+	size_t i, nhist = 0, k = 0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = namer_init(&w, snap->nstats);
+	for (i = 0; i < snap->nstats; i++)
+		nhist += names_hist(&snap->stats[i]);
+	hist_sum = nhist ? malloc(nhist * sizeof(*hist_sum)) : NULL;
+	err = namer_init(&w, snap->nstats, nhist);
+	if (nhist && !hist_sum)
+		err = -ENOMEM;
 	for (i = 0; i < snap->nstats && !err; i++)
 		err = name_field(&w, &snap->stats[i], i);
+	for (i = 0; i < snap->nstats && nhist && !err; i++)
+		if (names_hist(&snap->stats[i]))
+			err = name_hist(&w, &snap->stats[i], i,
+					snap->nstats + k, hist_sum, &k);
 	if (!err)
-		err = namer_finish(&w, snap->nstats, out);
+		err = namer_finish(&w, snap->nstats, k, out);
+	if (!err && k)
+		out->hist_sum = hist_sum;
+	else
+		free(hist_sum);
 	namer_free(&w);
 	return err;
 }
@@ -181,12 +228,14 @@ int mfs_fieldnames_make(const struct mmstats_snapshot *snap,
 void mfs_fieldnames_free(struct mfs_fieldnames *fn)
 {
 	free(fn->name);
+	free(fn->hist_sum);
 	free(fn->arena);
 	free(fn->table);
 	memset(fn, 0, sizeof(*fn));
 }
 
-long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name)
+/* The name index of `name`, or -1. */
+static long name_index(const struct mfs_fieldnames *fn, const char *name)
 {
 	size_t i;
 
@@ -198,4 +247,20 @@ long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name)
 		if (!strcmp(fn->name[fn->table[i] - 1], name))
 			return (long)fn->table[i] - 1;
 	return -1;
+}
+
+bool mfs_fieldnames_is_hist(const struct mfs_fieldnames *fn, const char *name)
+{
+	long i = name_index(fn, name);
+
+	return i >= 0 && (size_t)i >= fn->nfields;
+}
+
+long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name)
+{
+	long i = name_index(fn, name);
+
+	if (i < 0 || (size_t)i < fn->nfields)
+		return i;
+	return (long)fn->hist_sum[(size_t)i - fn->nfields];
 }

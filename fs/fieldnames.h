@@ -5,16 +5,20 @@
 #ifndef MFS_FIELDS_H
 #define MFS_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mmstats.h"
 
 struct mfs_fieldnames {
-	size_t n;
-	char **name;		/* name[i] is the file of snap->stats[i] */
+	size_t n;		/* names: nfields, then the histograms' */
+	size_t nfields;
+	char **name;		/* name[i] is the file of snap->stats[i];
+				   name[nfields + k] of histogram k */
+	uint32_t *hist_sum;	/* field index of histogram k's .sum */
 	char *arena;		/* where the names are */
-	uint32_t *table;	/* by name: field index + 1, 0 free */
+	uint32_t *table;	/* by name: name index + 1, 0 free */
 	size_t mask;		/* of table, a power of two minus one */
 	uint64_t seed;		/* of table's hash */
 };
@@ -22,13 +26,23 @@ struct mfs_fieldnames {
 /*
  * Name every field of snap (mfs_name_encode), numbering duplicates in
  * file order so that each name is unique within the file.  Linear in the
- * number of fields, however many share a label.
+ * number of fields, however many share a label.  Then each histogram
+ * (a field whose notes say it is a histogram's sum) gets a name of its
+ * own, its name's (the first notes.name_len bytes of the label), unless
+ * a field or an earlier histogram has that name: the name stands for the
+ * .sum field (histfile.h).
  */
 int mfs_fieldnames_make(const struct mmstats_snapshot *snap,
 			struct mfs_fieldnames *out);
 void mfs_fieldnames_free(struct mfs_fieldnames *fn);
 
-/* Index of the field named `name`, or -1.  One hash probe sequence. */
+/*
+ * Index of the field named `name` (for a histogram's name, its .sum's),
+ * or -1.  One hash probe sequence.
+ */
 long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name);
+
+/* Whether `name` is a histogram's name (not a field's) in fn. */
+bool mfs_fieldnames_is_hist(const struct mfs_fieldnames *fn, const char *name);
 
 #endif

@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "openfile.h"
 #include "requests.h"
+#include "xattr.h"
 
 #define MAX_GROUPS	256
 
@@ -305,15 +307,136 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/* The xattr size protocol: size 0 asks how much; too small is ERANGE. */
+static void reply_xattr(fuse_req_t req, const char *data, size_t len,
+			size_t size)
+{
+	if (!size)
+		fuse_reply_xattr(req, len);
+	else if (size < len)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, data, len);
+}
+
+static int get_xattr(fuse_req_t req, const struct deferred *d,
+		     bool may_block)
+{
+	struct mfs_caller who = caller_of(req, may_block);
+	struct mfs_xattrs *x = malloc(sizeof(*x));
+	const char *v = NULL;
+	int err = x ? mfs_xattrs_of(fs_of(req), &who, d->ino, x) : -ENOMEM;
+
+	if (err == -EWOULDBLOCK) {
+		free(x);
+		return err;
+	}
+	if (!err && !(v = mfs_xattr_find(x, d->name)))
+		err = -ENODATA;
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		reply_xattr(req, v, strlen(v), d->size);
+	free(x);
+	return 0;
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	size_t len = strlen(name) + 1;
+	struct deferred *d;
+
+	/* security.*, system.*: nothing to read, nothing to check */
+	if (strncmp(name, MFS_XATTR_PREFIX, strlen(MFS_XATTR_PREFIX))) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	if (!(d = calloc(1, sizeof(*d) + len))) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	d->attempt = get_xattr;
+	d->ino = ino;
+	d->size = size;
+	memcpy(d->name, name, len);
+	serve(req, d, name);
+	free(d);
+}
+
+static int list_xattr(fuse_req_t req, const struct deferred *d,
+		      bool may_block)
+{
+	struct mfs_caller who = caller_of(req, may_block);
+	struct mfs_xattrs *x = malloc(sizeof(*x));
+	char buf[MFS_XATTR_LIST_MAX];
+	size_t len;
+	int err = x ? mfs_xattrs_of(fs_of(req), &who, d->ino, x) : -ENOMEM;
+
+	if (err == -EWOULDBLOCK) {
+		free(x);
+		return err;
+	}
+	if (err) {
+		fuse_reply_err(req, -err);
+	} else {
+		len = mfs_xattr_list(x, buf, sizeof(buf));
+		if (len > sizeof(buf))	/* never: xattr.c checks each name */
+			fuse_reply_err(req, EIO);
+		else
+			reply_xattr(req, buf, len, d->size);
+	}
+	free(x);
+	return 0;
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct deferred d = { .attempt = list_xattr, .ino = ino, .size = size };
+
+	serve(req, &d, NULL);
+}
+
+/* /programs/<name>/task/<pid>: the process's directory (bulk.h). */
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char target[64];
+	int err = mfs_link_target(fs_of(req), ino, target, sizeof(target));
+
+	if (err)
+		fuse_reply_err(req, -err);
+	else
+		fuse_reply_readlink(req, target);
+}
+
+/* The mount is read-only, its attributes too. */
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	(void)ino, (void)name, (void)value, (void)size, (void)flags;
+	fuse_reply_err(req, EROFS);
+}
+
+static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	(void)ino, (void)name;
+	fuse_reply_err(req, EROFS);
+}
+
 const struct fuse_lowlevel_ops mfs_ops = {
 	.lookup		= op_lookup,
 	.forget		= op_forget,
 	.forget_multi	= op_forget_multi,
 	.getattr	= op_getattr,
+	.readlink	= op_readlink,
 	.open		= op_open,
 	.read		= op_read,
 	.release	= op_release,
 	.opendir	= op_opendir,
 	.readdir	= op_readdir,
 	.releasedir	= op_releasedir,
+	.getxattr	= op_getxattr,
+	.listxattr	= op_listxattr,
+	.setxattr	= op_setxattr,
+	.removexattr	= op_removexattr,
 };

@@ -179,28 +179,33 @@ static char **union_names(const struct mfs_proc *p, size_t *n)
 	return v;
 }
 
-/* The wants of /<pid>: "task", then the labels; NULL without memory. */
+/*
+ * The wants of /<pid>: "task", the labels, and the bulk files (bulk.h),
+ * whose names no label maps to; NULL without memory.
+ */
 static struct mfs_want *proc_wants(const struct mfs_proc *p,
 				   const struct mfs_want *dirw,
 				   mode_t mode, size_t *nwant)
 {
+	static const char *const bulk[] = { "%all", "%metrics" };
 	struct mfs_want *lw;
 	char **names;
 	size_t n = 0, i;
 
 	if (!(names = union_names(p, &n)))
 		return NULL;
-	if ((lw = calloc(n + 1, sizeof(*lw)))) {
+	if ((lw = calloc(n + 3, sizeof(*lw)))) {
 		lw[0] = *dirw;
 		lw[0].name = "task";
 		lw[0].kind = MFS_TASK_DIR;
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n + 2; i++) {
 			lw[i + 1] = *dirw;
-			lw[i + 1].name = names[i];
-			lw[i + 1].kind = MFS_PID_LABEL;
+			lw[i + 1].name = i < n ? names[i] : bulk[i - n];
+			lw[i + 1].kind = i < n ? MFS_PID_LABEL :
+					 i == n ? MFS_BULK_TEXT : MFS_BULK_PROM;
 			lw[i + 1].mode = mode;
 		}
-		*nwant = n + 1;
+		*nwant = n + 3;
 	}
 	free(names);	/* the strings are the sources' */
 	return lw;

@@ -8,6 +8,7 @@
  * one load from the mapping and an fstat, whatever the size of the file,
  * where opening by name again costs an open, a mapping and a parse.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
@@ -118,28 +119,100 @@ static pid_t tid_of_name(const char *name, pid_t pid)
 	return (pid_t)tid;
 }
 
+/*
+ * Thread nstid of process pid (as this daemon numbers it) as this daemon
+ * numbers it: the last NSpid of /proc/pid/task/T/status whose own last
+ * is nstid; or nstid when none is found.
+ */
+static pid_t host_tid(pid_t pid, pid_t nstid)
+{
+	char path[320], buf[2048], *p, *last;
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(d = opendir(path)))
+		return nstid;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status",
+			 (int)pid, de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if (!(p = strstr(buf, "\nNSpid:")))
+			continue;
+		p[strcspn(p + 1, "\n") + 1] = '\0';
+		last = strrchr(p, '\t');
+		if (last && atol(last + 1) == nstid) {
+			closedir(d);
+			return (pid_t)atol(de->d_name);
+		}
+	}
+	closedir(d);
+	return nstid;
+}
+
+/* sys.program, cut to what si holds. */
+static void program_of(const struct mmstats_snapshot *snap,
+		       struct mfs_srcinfo *si)
+{
+	const struct mmstats_stat *st = mmstats_snapshot_find(snap,
+							      "sys.program");
+	size_t len;
+
+	si->program[0] = '\0';
+	if (!st || st->value.kind != MMSTATS_KIND_STRING)
+		return;
+	len = st->value.v.str.len;
+	if (len > sizeof(si->program) - 1)
+		len = sizeof(si->program) - 1;
+	memcpy(si->program, st->value.v.str.ptr, len);
+	si->program[len] = '\0';
+}
+
+/*
+ * The writer's pid and tids are its own PID namespace's: each is shown
+ * as this daemon's namespace numbers it (mmstats_writer_pid), and a
+ * writer whose namespace is out of sight has no /<pid> (pid 0).
+ */
 static void describe(const char *name, const struct mmstats_snapshot *snap,
 		     struct mfs_srcinfo *si)
 {
 	const struct mmstats_stat *st;
-	pid_t pid = mmstats_snapshot_pid(snap), named;
+	pid_t pid = mmstats_snapshot_pid(snap), host, named, tid;
 
-	si->pid = pid > 0 ? pid : 0;
-	si->tid = si->pid;
+	host = pid > 0 ? mmstats_writer_pid(snap) : 0;
+	/* a writer gone keeps its number: its file is stale, not unknown */
+	si->pid = host > 0 ? host : host == -ESRCH ? pid : 0;
+	tid = pid > 0 ? pid : 0;
 	st = mmstats_snapshot_find(snap, "sys.tid");
 	if (st && number(st) > 0 && number(st) < 1e10)
-		si->tid = (pid_t)number(st);
+		tid = (pid_t)number(st);
 	/* this library's files (with sys.starttime) have the right sys.tid,
 	 * whatever their name template makes of the name */
-	if (si->pid && !mmstats_snapshot_find(snap, "sys.starttime") &&
-	    (named = tid_of_name(name, si->pid)))
-		si->tid = named;
+	if (pid > 0 && !mmstats_snapshot_find(snap, "sys.starttime") &&
+	    (named = tid_of_name(name, pid)))
+		tid = named;
+	if (tid == pid || host <= 0)
+		si->tid = si->pid;
+	else
+		si->tid = host == pid ? tid : host_tid(host, tid);
 	st = mmstats_snapshot_find(snap, "sys.created");
 	si->created = st ? number(st) : 0;
 	/* files are ordered by it (sources.c, project.c): NaN orders nothing */
 	if (!isfinite(si->created))
 		si->created = 0;
-	si->live = si->pid ? mmstats_liveness(snap) : MMSTATS_UNKNOWN;
+	program_of(snap, si);
+	if (host > 0)
+		si->live = mmstats_liveness(snap);
+	else
+		si->live = host == -ESRCH ? MMSTATS_STALE : MMSTATS_UNKNOWN;
 	si->foreign = si->live == MMSTATS_ALIVE &&
 		      !owner_ok(si->pid, si->st.st_uid);
 }
@@ -246,30 +319,62 @@ bool mfs_source_unchanged(int dirfd, const char *name,
 	       mmstats_map_changed(h->map) == 0;
 }
 
-/* Field i of map, as it is now; a string's bytes into out. */
-static int value_of(const struct mmstats_map *map, size_t i,
-		    struct mfs_value *out)
+/*
+ * Copy the strings of out->stat (label, raw label, unit, help) out of the
+ * map: a map read by name is closed once the read returns, and whatever
+ * shows them later (the bulk files) would read freed memory.
+ */
+static int own_strings(struct mfs_value *out)
+{
+	struct mmstats_stat *st = &out->stat;
+	const char *unit = st->notes.unit ? st->notes.unit : "";
+	const char *help = st->notes.help ? st->notes.help : "";
+	const char *label = st->label ? st->label : "";
+	size_t ll = strlen(label) + 1, ul = strlen(unit) + 1;
+	size_t hl = strlen(help) + 1, rl = st->raw_label_len;
+	char *p = malloc(ll + ul + hl + rl + 1);
+
+	if (!(out->strs = p))
+		return -ENOMEM;
+	st->label = memcpy(p, label, ll);
+	st->notes.unit = memcpy(p + ll, unit, ul);
+	st->notes.help = memcpy(p + ll + ul, help, hl);
+	if (rl)
+		memcpy(p + ll + ul + hl, st->raw_label, rl);
+	st->raw_label = (const unsigned char *)(p + ll + ul + hl);
+	return 0;
+}
+
+/* Field i of map, as it is now; a string's bytes into out (a mfs_value). */
+int mfs_value_read(const struct mmstats_map *map, size_t i, void *arg,
+		   struct stat *st_out)
 {
 	const struct mmstats_stat *st = &mmstats_map_fields(map)->stats[i];
+	struct mfs_value *out = arg;
 	unsigned char *buf = out->small;
 	size_t len = sizeof(out->small);
+	int err;
 
+	mfs_value_free(out);
 	out->stat = *st;
+	if ((err = own_strings(out)) < 0)
+		return err;
 	if (st->value_size > len) {
 		if (!(out->big = malloc(st->value_size)))
 			return -ENOMEM;
 		buf = out->big;
 		len = st->value_size;
 	}
-	return mmstats_map_value(map, i, &out->stat.value, buf, len,
-				 &out->st);
+	err = mmstats_map_value(map, i, &out->stat.value, buf, len, &out->st);
+	*st_out = out->st;
+	return err;
 }
 
-static int value_by_name(int dirfd, const char *name, const char *label,
-			 const struct mmstats_limits *lim,
-			 struct mfs_value *out)
+static int field_by_name(int dirfd, const char *name, const char *label,
+			 const struct mmstats_limits *lim, mfs_field_fn fn,
+			 void *arg, struct stat *st_out)
 {
-	struct mfs_fieldnames fn;
+	struct mfs_fieldnames fn_;
 	struct mmstats_map *map;
 	struct stat st;
 	long i;
@@ -280,39 +385,58 @@ static int value_by_name(int dirfd, const char *name, const char *label,
 	map_at(dirfd, name, lim, &st, &map);
 	if (!map)
 		return -ENOENT;
-	err = mfs_fieldnames_make(mmstats_map_fields(map), &fn);
+	err = mfs_fieldnames_make(mmstats_map_fields(map), &fn_);
 	if (!err) {
-		i = mfs_fieldnames_find(&fn, label);
-		err = i < 0 ? -ENOENT : value_of(map, (size_t)i, out);
-		mfs_fieldnames_free(&fn);
+		i = mfs_fieldnames_find(&fn_, label);
+		err = i < 0 ? -ENOENT : fn(map, (size_t)i, arg, st_out);
+		mfs_fieldnames_free(&fn_);
 	}
 	mmstats_map_close(map);
 	return err;
+}
+
+int mfs_source_with_field(int dirfd, const char *name, struct mfs_handle *h,
+			  long index, const char *label,
+			  const struct mmstats_limits *lim, mfs_field_fn fn,
+			  void *arg, void (*undo)(void *arg),
+			  struct stat *st)
+{
+	int err;
+
+	if (h && index < 0)
+		return -ENOENT;
+	if (h) {
+		err = fn(h->map, (size_t)index, arg, st);
+		/* Gone from the directory: what the name holds now, if any */
+		if (err || st->st_nlink > 0)
+			return err;
+		if (undo)
+			undo(arg);
+	}
+	return field_by_name(dirfd, name, label, lim, fn, arg, st);
+}
+
+void mfs_value_undo(void *arg)
+{
+	mfs_value_free(arg);
 }
 
 int mfs_source_value(int dirfd, const char *name, struct mfs_handle *h,
 		     long index, const char *label,
 		     const struct mmstats_limits *lim, struct mfs_value *out)
 {
-	int err;
-
 	memset(out, 0, offsetof(struct mfs_value, small));
-	if (h && index < 0)
-		return -ENOENT;
-	if (h) {
-		err = value_of(h->map, (size_t)index, out);
-		/* Gone from the directory: what the name holds now, if any */
-		if (err || out->st.st_nlink > 0)
-			return err;
-		mfs_value_free(out);
-	}
-	return value_by_name(dirfd, name, label, lim, out);
+	return mfs_source_with_field(dirfd, name, h, index, label, lim,
+				     mfs_value_read, out, mfs_value_undo,
+				     &out->st);
 }
 
 void mfs_value_free(struct mfs_value *v)
 {
 	free(v->big);
+	free(v->strs);
 	v->big = NULL;
+	v->strs = NULL;
 }
 
 void mfs_srcinfo_free(struct mfs_srcinfo *si)

@@ -21,6 +21,7 @@ struct mfs_srcinfo {
 				 * "...-{PID}-{TID}.mmstats"; else sys.tid,
 				 * else pid */
 	double created;		/* sys.created, or 0 */
+	char program[64];	/* sys.program, or "" (program.h) */
 	enum mmstats_liveness live;
 	bool foreign;		/* owned by a user the process is not */
 	size_t fields;		/* indexed */
@@ -54,9 +55,13 @@ bool mfs_source_unchanged(int dirfd, const char *name,
 
 /* A field of a source, with its value of the moment. */
 struct mfs_value {
-	struct mmstats_stat stat;	/* as indexed, value as loaded */
+	struct mmstats_stat stat;	/* as indexed, value as loaded; its
+					 * label, raw_label and notes strings
+					 * point into strs, not into the map
+					 * (which may be closed once read) */
 	struct stat st;			/* the file, after the load */
 	unsigned char *big;		/* a long string's bytes, or NULL */
+	char *strs;			/* stat's strings, copied */
 	unsigned char small[256];	/* a short one's */
 };
 
@@ -73,6 +78,31 @@ int mfs_source_value(int dirfd, const char *name, struct mfs_handle *h,
 		     long index, const char *label,
 		     const struct mmstats_limits *lim, struct mfs_value *out);
 void mfs_value_free(struct mfs_value *v);
+
+/*
+ * What reads a field: fn(map, i, arg, st) reads field i of map (one
+ * mmstats_map_value() per value, st the file's status after the last)
+ * into arg; it must not keep pointers into map, which may be closed
+ * once it returns.
+ */
+struct mmstats_map;
+typedef int (*mfs_field_fn)(const struct mmstats_map *map, size_t i,
+			    void *arg, struct stat *st);
+
+/*
+ * As mfs_source_value(), with fn reading the field: from h's map, or,
+ * when its file has lost its name, after undo(arg) (may be NULL) from the
+ * file under the name now.  Returns fn's result or -errno as above.
+ */
+int mfs_source_with_field(int dirfd, const char *name, struct mfs_handle *h,
+			  long index, const char *label,
+			  const struct mmstats_limits *lim, mfs_field_fn fn,
+			  void *arg, void (*undo)(void *arg),
+			  struct stat *st);
+/* The fn and undo of mfs_source_value(): arg is a struct mfs_value. */
+int mfs_value_read(const struct mmstats_map *map, size_t i, void *arg,
+		   struct stat *st);
+void mfs_value_undo(void *arg);
 
 /* Free what si holds, and let go of its file. */
 void mfs_srcinfo_free(struct mfs_srcinfo *si);

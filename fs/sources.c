@@ -42,11 +42,14 @@ int mfs_model_init(struct mfs_model *m, struct mfs_tree *t, int epfd)
 	memset(m, 0, sizeof(*m));
 	m->tree = t;
 	m->epfd = epfd;
+	m->srcfd = -1;
 	m->seed = mfs_hash_seed();
 	mfs_limits_default(&m->limits);
 	mfs_budget_init(m);
 	m->files_dir = mfs_tree_put(t, t->root, &w, NULL);
-	return m->files_dir ? 0 : -ENOMEM;
+	if (!m->files_dir)
+		return -ENOMEM;
+	return mfs_progs_init(m);
 }
 
 struct mfs_src *mfs_model_src(const struct mfs_model *m, const char *name)
@@ -142,16 +145,24 @@ static void free_proc(struct mfs_model *m, struct mfs_proc *p)
 		;
 	if (p->dirty)
 		*pp = p->dirty_next;
+	mfs_prog_leave(m, p);
 	mfs_pidwatch_remove(m, p);
 	free(p);
 }
 
-/* Bring /<pid> up to date; a process left without a file goes. */
+/*
+ * Bring /<pid> up to date; a process left without a file goes.  Its
+ * program's directory follows, with the others of the batch when
+ * coalescing (mfs_model_flush).
+ */
 static void sync_proc(struct mfs_model *m, struct mfs_proc *p,
 		      struct mfs_changes *ch)
 {
+	mfs_prog_touch(m, p);
 	if (!mfs_project_proc(m, p, ch))
 		free_proc(m, p);
+	if (!m->coalesce)
+		mfs_progs_flush(m, ch);
 }
 
 /* The same, now, or by mfs_model_flush() when coalescing. */
@@ -223,6 +234,7 @@ long mfs_model_flush(struct mfs_model *m, struct mfs_changes *ch)
 		else
 			sync_proc(m, p, ch);
 	}
+	mfs_progs_flush(m, ch);
 	return wait;
 }
 
@@ -255,6 +267,7 @@ static void detach(struct mfs_model *m, struct mfs_src *s,
 
 	if (!p)
 		return;
+	mfs_prog_retire(m, s);
 	for (pp = &p->srcs; *pp != s; pp = &(*pp)->proc_next)
 		;
 	*pp = s->proc_next;
@@ -275,6 +288,7 @@ static void attach(struct mfs_model *m, struct mfs_src *s,
 	s->proc = p;
 	s->proc_next = p->srcs;
 	p->srcs = s;
+	mfs_prog_join(m, p, s->info.program);
 	touch_proc(m, p, ch);
 }
 
@@ -589,6 +603,7 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 		return;
 	mfs_log(LOG_DEBUG, "pid %d exited", (int)pid);
 	while ((s = p->srcs)) {
+		mfs_prog_retire(m, s);
 		p->srcs = s->proc_next;
 		s->proc = NULL;
 		s->proc_next = NULL;
@@ -743,6 +758,7 @@ void mfs_model_destroy(struct mfs_model *m)
 			free(s);
 		}
 	}
+	mfs_progs_destroy(m);
 	mfs_owners_free(&m->owners);
 	memset(m, 0, sizeof(*m));
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "owners.h"
+#include "program.h"
 #include "source.h"
 #include "strv.h"
 #include "tree.h"
@@ -65,6 +66,8 @@ struct mfs_proc {
 	struct mfs_proc *hash_next;
 	bool dirty;			/* /<pid> is to be synced */
 	struct mfs_proc *dirty_next;
+	struct mfs_prog *prog;		/* its program (program.h), or NULL */
+	struct mfs_proc *prog_next;
 };
 
 struct mfs_model {
@@ -91,6 +94,10 @@ struct mfs_model {
 	bool coalesce;
 	struct mfs_proc *dirty;
 	struct timespec big_sync_after;	/* the next sync of a big /<pid> */
+	struct mfs_progs progs;		/* /programs */
+	int srcfd;			/* the source directory, to read a
+					 * file not held mapped one last time
+					 * when it goes (program.c); -1 */
 	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
 	struct mfs_proc *proc_hash[MFS_PROC_BUCKETS];
 };

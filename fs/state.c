@@ -99,6 +99,7 @@ int mfs_init(struct mfs *fs, const char *source)
 					  fs->epfd)) < 0)
 		mfs_tree_destroy(&fs->tree);
 	fs->model.coalesce = true;	/* mfs_send_changes() flushes */
+	fs->model.srcfd = fs->srcfd;	/* srcdir.c keeps its number */
 	if (err) {
 		fs->tree.root = NULL;
 		mfs_destroy(fs);

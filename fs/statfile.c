@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 
 #include "aggregate.h"
+#include "bulk.h"
+#include "histfile.h"
 #include "statfile.h"
 
 #define VALUE_MAX	4096
@@ -36,38 +38,51 @@ static int may_read(const struct mfs_caller *who, const struct stat *st)
 }
 
 /*
- * A file's value of the label: the permission check is against the file
- * as it was at the load.  A file that shrank under the read is noted
- * (logged once) and indexed again; its value is gone.
+ * Read the label of ref's file with fn: the permission check is against
+ * the file as it was at the load.  A file that shrank under the read is
+ * noted (logged once) and indexed again; its value is gone.
  */
-static int load(struct mfs *fs, const struct mfs_caller *who,
-		const struct mfs_fileref *ref, const char *label,
-		struct mfs_value *v)
+int mfs_statfile_load(struct mfs *fs, const struct mfs_caller *who,
+		      const struct mfs_fileref *ref, const char *label,
+		      mfs_field_fn fn, void *arg, void (*undo)(void *arg))
 {
+	struct stat st;
 	int err;
 
-	err = mfs_source_value(fs->srcfd, ref->name, ref->handle, ref->index,
-			       label, &fs->model.limits.file, v);
+	memset(&st, 0, sizeof(st));
+	err = mfs_source_with_field(fs->srcfd, ref->name, ref->handle,
+				    ref->index, label, &fs->model.limits.file,
+				    fn, arg, undo, &st);
 	if (err == -ESTALE && ref->handle)
-		mfs_source_shrank(fs, ref->name, ref->handle, &v->st);
+		mfs_source_shrank(fs, ref->name, ref->handle, &st);
 	if (!err)
-		return may_read(who, &v->st);
+		return may_read(who, &st);
 	/* ENOTDIR: the source directory has just gone (srcdir.c) */
 	return err == -ENOENT || err == -ENOTDIR || err == -ESTALE ?
 	       -ENOENT : -EIO;
+}
+
+static int load(struct mfs *fs, const struct mfs_caller *who,
+		const struct mfs_fileref *ref, struct mfs_probe *p)
+{
+	return mfs_statfile_load(fs, who, ref, p->label, mfs_probe_read, p,
+				 mfs_probe_undo);
 }
 
 static int render_field(struct mfs *fs, const struct mfs_caller *who,
 			const struct mfs_fileref *ref, const char *label,
 			char *buf, size_t len)
 {
-	struct mfs_value v;
+	struct mfs_probe p;
 	int n;
 
-	n = load(fs, who, ref, label, &v);
-	if (!n)
-		n = mmstats_render(&v.stat.value, buf, len);
-	mfs_value_free(&v);
+	mfs_probe_init(&p, label);
+	n = load(fs, who, ref, &p);
+	if (!n && p.named)
+		n = mfs_hist_render(p.hist, buf, len);
+	else if (!n)
+		n = mmstats_render(&p.v.stat.value, buf, len);
+	mfs_probe_free(&p);
 	return n;
 }
 
@@ -75,14 +90,15 @@ static int render_process(struct mfs *fs, const struct mfs_caller *who,
 			  const struct mfs_fileref *refs, size_t nrefs,
 			  const char *label, char *buf, size_t len)
 {
-	struct mfs_value *v = calloc(nrefs ? nrefs : 1, sizeof(*v));
+	struct mfs_probe *p = calloc(nrefs ? nrefs : 1, sizeof(*p));
 	struct mfs_agg_input *in = calloc(nrefs ? nrefs : 1, sizeof(*in));
 	size_t i;
-	int n = v && in ? 0 : -ENOMEM;
+	int n = p && in ? 0 : -ENOMEM;
 
 	for (i = 0; i < nrefs && !n; i++) {
-		n = load(fs, who, &refs[i], label, &v[i]);
-		in[i].stat = n ? NULL : &v[i].stat;
+		mfs_probe_init(&p[i], label);
+		n = load(fs, who, &refs[i], &p[i]);
+		in[i].stat = n ? NULL : &p[i].v.stat;
 		if (n == -ENOENT)	/* no such field, or that file went */
 			n = 0;
 		in[i].main = refs[i].main;
@@ -90,23 +106,15 @@ static int render_process(struct mfs *fs, const struct mfs_caller *who,
 		in[i].name = refs[i].name;
 	}
 	if (!n)
-		n = mfs_aggregate(in, nrefs, buf, len);
-	for (i = 0; v && i < nrefs; i++)
-		mfs_value_free(&v[i]);
-	free(v);
+		n = mfs_probe_aggregate(p, in, nrefs, buf, len);
+	for (i = 0; p && i < nrefs; i++)
+		mfs_probe_free(&p[i]);
+	free(p);
 	free(in);
 	return n;
 }
 
-/* What rendering needs from the node, copied out of the locked tree. */
-struct target {
-	enum mfs_kind kind;
-	char *label;
-	struct mfs_fileref *refs;
-	size_t nrefs;
-};
-
-static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
+static int get_target(struct mfs *fs, fuse_ino_t ino, struct mfs_target *t)
 {
 	struct mfs_node *n = mfs_tree_get(&fs->tree, ino), *dir;
 
@@ -127,7 +135,7 @@ static int get_target(struct mfs *fs, fuse_ino_t ino, struct target *t)
 }
 
 /* Whether rendering t loads from held maps only. */
-static bool all_held(const struct target *t)
+static bool all_held(const struct mfs_target *t)
 {
 	size_t i;
 
@@ -137,14 +145,14 @@ static bool all_held(const struct target *t)
 	return true;
 }
 
-static void target_free(struct target *t)
+void mfs_target_free(struct mfs_target *t)
 {
 	free(t->label);
 	mfs_filerefs_free(t->refs, t->nrefs);
 }
 
 static int render_target(struct mfs *fs, const struct mfs_caller *who,
-			 const struct target *t, char *buf, size_t len)
+			 const struct mfs_target *t, char *buf, size_t len)
 {
 	if (t->kind == MFS_PID_LABEL)
 		return render_process(fs, who, t->refs, t->nrefs, t->label,
@@ -154,7 +162,7 @@ static int render_target(struct mfs *fs, const struct mfs_caller *who,
 
 /* The value and a newline, in a buffer as long as it needs. */
 static int make_text(struct mfs *fs, const struct mfs_caller *who,
-		     const struct target *t, struct mfs_text **out)
+		     const struct mfs_target *t, struct mfs_text **out)
 {
 	size_t cap = VALUE_MAX;
 	struct mfs_text *tx;
@@ -179,20 +187,36 @@ static int make_text(struct mfs *fs, const struct mfs_caller *who,
 	return 0;
 }
 
+int mfs_statfile_target(struct mfs *fs, const struct mfs_caller *who,
+			fuse_ino_t ino, struct mfs_target *t)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	pthread_mutex_lock(&fs->lock);
+	err = get_target(fs, ino, t);
+	pthread_mutex_unlock(&fs->lock);
+	if (!err && !who->may_block && !all_held(t))
+		err = -EWOULDBLOCK;
+	if (err)
+		mfs_target_free(t);
+	return err;
+}
+
 int mfs_statfile_render(struct mfs *fs, const struct mfs_caller *who,
 			fuse_ino_t ino, struct mfs_text **out)
 {
-	struct target t = { 0 };
+	struct mfs_target t;
 	int err;
 
-	pthread_mutex_lock(&fs->lock);
-	err = get_target(fs, ino, &t);
-	pthread_mutex_unlock(&fs->lock);
-	if (!err && !who->may_block && !all_held(&t))
-		err = -EWOULDBLOCK;
-	if (!err)
-		err = make_text(fs, who, &t, out);
-	target_free(&t);
+	/* a program's sums and the bulk files (bulk.h) */
+	if ((err = mfs_bulk_render(fs, who, ino, out)) != -ENOTSUP)
+		return err;
+	err = mfs_statfile_target(fs, who, ino, &t);
+	if (err)
+		return err;
+	err = make_text(fs, who, &t, out);
+	mfs_target_free(&t);
 	return err;
 }
 

@@ -39,6 +39,31 @@ struct mfs_caller {
 int mfs_statfile_render(struct mfs *fs, const struct mfs_caller *who,
 			fuse_ino_t ino, struct mfs_text **out);
 
+/* What reading a node needs, copied out of the locked tree. */
+struct mfs_target {
+	enum mfs_kind kind;
+	char *label;
+	struct mfs_fileref *refs;
+	size_t nrefs;
+};
+
+/*
+ * Node ino's label and files, for `who`: -ENOENT, -EISDIR, -ENOMEM, or
+ * -EWOULDBLOCK as mfs_statfile_render().  Free t with mfs_target_free().
+ */
+int mfs_statfile_target(struct mfs *fs, const struct mfs_caller *who,
+			fuse_ino_t ino, struct mfs_target *t);
+void mfs_target_free(struct mfs_target *t);
+
+/*
+ * Read `label` of ref's file with fn (source.h), and check that who may
+ * read the file as it was at the load.  Returns 0, -EACCES, -ENOENT
+ * (the field or its file is gone), -EIO, or fn's -errno.
+ */
+int mfs_statfile_load(struct mfs *fs, const struct mfs_caller *who,
+		      const struct mfs_fileref *ref, const char *label,
+		      mfs_field_fn fn, void *arg, void (*undo)(void *arg));
+
 /* A copy of tx, or NULL without memory. */
 struct mfs_text *mfs_text_dup(const struct mfs_text *tx);
 

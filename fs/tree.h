@@ -28,6 +28,13 @@ enum mfs_kind {
 	MFS_SRC_DIR,		/* /files/<source>        */
 	MFS_PID_LABEL,		/* /<pid>/<label>: aggregated */
 	MFS_SRC_LABEL,		/* a label of one source file */
+	MFS_PROGS_DIR,		/* /programs (program.h)  */
+	MFS_PROG_DIR,		/* /programs/<name>       */
+	MFS_PROG_TASK_DIR,	/* /programs/<name>/task  */
+	MFS_PROG_LINK,		/* /programs/<name>/task/<pid>: symlink */
+	MFS_PROG_LABEL,		/* /programs/<name>/<label>: summed */
+	MFS_BULK_TEXT,		/* %all of /<pid>, /programs/<name> (bulk.h) */
+	MFS_BULK_PROM,		/* %metrics of the same */
 };
 
 struct mfs_node {

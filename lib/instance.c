@@ -42,79 +42,40 @@ static struct mms_slot *find_slot(const struct mmstats *s, const char *label)
 	return NULL;
 }
 
-static void slot_free(struct mms_slot *slot)
+/* Whether a label of the new slot is already one of the file's. */
+static int check_unique(const struct mmstats *s, const struct mms_slot *slot)
 {
-	if (!slot)
-		return;
-	if (slot->field.type == MMSTATS_MOVING_AVERAGE ||
-	    slot->field.type == MMSTATS_TIMER)
-		free(slot->field.state.mavg.window);
-	free(slot->label);
-	free(slot);
-}
-
-/* The window of a moving average or a timer, which starts stopped. */
-static int slot_init_state(struct mms_slot *slot, uint32_t window)
-{
-	struct mmstats_field *f = &slot->field;
-
-	if (f->type != MMSTATS_MOVING_AVERAGE && f->type != MMSTATS_TIMER)
-		return 0;
-	if (window == 0)
-		window = MMS_WINDOW_DEFAULT;
-	f->state.mavg.window = calloc(window, sizeof(double));
-	if (!f->state.mavg.window)
-		return -ENOMEM;
-	f->state.mavg.len = window;
-	f->state.mavg.start.tv_sec = -1;
+	for (size_t i = 0; i < s->nslots; i++)
+		for (uint32_t j = 0; j < slot->nparts; j++)
+			if (mms_slot_has_label(s->slots[i],
+					       slot->parts[j].label) ||
+			    mms_slot_has_label(s->slots[i], slot->label))
+				return mms_error(-EEXIST, "duplicate field "
+						 "label \"%s\"",
+						 slot->parts[j].label);
 	return 0;
 }
 
 static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
-		    uint32_t offset, struct mms_slot **out)
+		    bool noted, uint32_t offset, struct mms_slot **out)
 {
 	struct mms_slot *slot;
-	int err;
+	int err = mms_slot_new(s->prefix, def, noted, offset, &slot);
 
-	if (!def || !def->label)
-		return mms_error(-EINVAL, "a field has no label");
-	slot = calloc(1, sizeof(*slot));
-	if (!slot ||
-	    asprintf(&slot->label, "%s%s", s->prefix, def->label) < 0) {
-		free(slot);
-		return mms_error(-ENOMEM, "out of memory");
-	}
-	if (find_slot(s, slot->label)) {
-		err = mms_error(-EEXIST, "duplicate field label "
-				"\"%s\"", slot->label);
-		goto fail;
-	}
-	err = mms_layout_plan(def->type, def->size, strlen(slot->label),
-			      offset, &slot->layout);
-	if (err) {
-		err = mms_error(err, "field \"%s\": bad type, size "
-				"or label length", slot->label);
-		goto fail;
-	}
-	slot->field.type = def->type;
-	slot->field.size = slot->layout.value_size;
+	if (err)
+		return err;
+	err = check_unique(s, slot);
 	/* Readers refuse bigger files; it also keeps offsets in 32 bits. */
-	if (slot->layout.end + 2 > MMSTATS_MAX_FILE_SIZE) {
-		err = mms_error(-EFBIG, "field \"%s\": the file "
-				"would pass %u MiB", slot->label,
+	if (!err && mms_slot_end(slot) + 2 > MMSTATS_MAX_FILE_SIZE)
+		err = mms_error(-EFBIG, "field \"%s\": the file would pass "
+				"%u MiB", slot->label,
 				MMSTATS_MAX_FILE_SIZE >> 20);
-		goto fail;
-	}
-	err = slot_init_state(slot, def->size);
 	if (err) {
-		err = mms_error(err, "out of memory");
-		goto fail;
+		mms_slot_free(slot);
+		return err;
 	}
 	*out = slot;
 	return 0;
-fail:
-	slot_free(slot);
-	return err;
 }
 
 static int slots_push(struct mmstats *s, struct mms_slot *slot)
@@ -136,69 +97,8 @@ static int slots_push(struct mmstats *s, struct mms_slot *slot)
 /* Point every field at its slot in the (new) mapping. */
 static void slots_rebase(struct mmstats *s)
 {
-	for (size_t i = 0; i < s->nslots; i++) {
-		struct mms_slot *slot = s->slots[i];
-
-		slot->field.value = s->map + slot->layout.value_off;
-	}
-}
-
-/* Averages start empty; every other field may start at a given value. */
-static void set_initial(struct mmstats_field *f,
-			const struct mmstats_field_def *def)
-{
-	switch (f->type) {
-	case MMSTATS_COUNTER:
-	case MMSTATS_UINT64:
-	case MMSTATS_STATIC_UINT64:
-		mmstats_set_u64(f, def->value.u);
-		break;
-	case MMSTATS_STATIC_INT64:
-		mmstats_set_u64(f, (uint64_t)def->value.i);
-		break;
-	case MMSTATS_UINT32:
-	case MMSTATS_STATIC_UINT32:
-		mmstats_set_u32(f, (uint32_t)def->value.u);
-		break;
-	case MMSTATS_INT32:
-		mmstats_set_i32(f, (int32_t)def->value.i);
-		break;
-	case MMSTATS_INT16:
-		mmstats_set_i16(f, (int16_t)def->value.i);
-		break;
-	case MMSTATS_UINT16:
-		mmstats_set_u16(f, (uint16_t)def->value.u);
-		break;
-	case MMSTATS_BYTE:
-		mmstats_set_byte(f, (int8_t)def->value.i);
-		break;
-	case MMSTATS_BOOL:
-		mmstats_set_bool(f, def->value.u != 0);
-		break;
-	case MMSTATS_FLOAT:
-	case MMSTATS_STATIC_FLOAT:
-		mmstats_set_float(f, (float)def->value.d);
-		break;
-	case MMSTATS_DOUBLE:
-	case MMSTATS_STATIC_DOUBLE:
-		mmstats_set_double(f, def->value.d);
-		break;
-	case MMSTATS_STRING:
-	case MMSTATS_STATIC_TEXT:
-		if (def->value.s)
-			mmstats_set_string(f, def->value.s);
-		break;
-	default:
-		break;
-	}
-}
-
-static void write_field(struct mmstats *s, struct mms_slot *slot,
-			const struct mmstats_field_def *def)
-{
-	slot->field.value = s->map + slot->layout.value_off;
-	mms_layout_write(s->map, &slot->layout, slot->label);
-	set_initial(&slot->field, def);
+	for (size_t i = 0; i < s->nslots; i++)
+		mms_slot_rebase(s->slots[i], s->map);
 }
 
 static struct mmstats *instance_new(const struct mmstats_options *opts)
@@ -219,24 +119,28 @@ static struct mmstats *instance_new(const struct mmstats_options *opts)
 	return s;
 }
 
-/* Plan the fields in order, model fields first, from byte 1 on. */
+/*
+ * Plan the fields in order, model fields first, from byte 1 on.  The
+ * first `noted` defs (the model's) get notes; the default fields stay
+ * as the reference lays them out.
+ */
 static int plan_fields(struct mmstats *s, const struct mmstats_field_def *defs,
-		       size_t ndefs)
+		       size_t ndefs, size_t noted)
 {
 	struct mms_slot *slot;
 	uint32_t offset = MMS_HEADER_SIZE;
 	int err;
 
 	for (size_t i = 0; i < ndefs; i++) {
-		err = slot_new(s, &defs[i], offset, &slot);
+		err = slot_new(s, &defs[i], i < noted, offset, &slot);
 		if (err)
 			return err;
 		err = slots_push(s, slot);
 		if (err) {
-			slot_free(slot);
+			mms_slot_free(slot);
 			return err;
 		}
-		offset = slot->layout.end;
+		offset = mms_slot_end(slot);
 	}
 	s->used = offset;
 	return 0;
@@ -318,8 +222,8 @@ static int build_file(struct mmstats *s, const char *dir,
 		goto fail;
 	s->map[0] = MMSTATS_FORMAT_VERSION;
 	for (size_t i = 0; i < s->nslots; i++) {
-		write_field(s, s->slots[i], &defs[i]);
-		mms_layout_publish(s->map, &s->slots[i]->layout);
+		mms_slot_write(s->slots[i], s->map, &defs[i]);
+		mms_slot_publish(s->slots[i], s->map);
 	}
 	err = name_file(s, dir, &nf);
 	if (err)
@@ -340,7 +244,7 @@ static int open_instance(struct mmstats *s,
 	const char *tmpl = setting(opts ? opts->filename : NULL,
 				   MMSTATS_ENV_FILES, MMSTATS_DEFAULT_FILES);
 	struct mmstats_field_def *all;
-	char *dir = NULL;
+	char *dir = NULL, program[MMS_PROGRAM_SIZE];
 	size_t base_len = 0;
 	size_t n = ndefs;
 	int err;
@@ -351,8 +255,9 @@ static int open_instance(struct mmstats *s,
 	if (ndefs)
 		memcpy(all, defs, ndefs * sizeof(*defs));
 	if (!(s->flags & MMSTATS_NO_DEFAULT_FIELDS))
-		n += mms_default_defs(all + ndefs);
-	err = plan_fields(s, all, n);
+		n += mms_default_defs(all + ndefs, opts ? opts->program : NULL,
+				      program);
+	err = plan_fields(s, all, n, ndefs);
 	if (!err)
 		err = set_names(s, dir_tmpl, tmpl, &dir, &base_len);
 	if (!err) {
@@ -376,7 +281,7 @@ static void instance_free(struct mmstats *s)
 	if (s->dirfd >= 0)
 		mms_dir_put(s->dirfd);
 	for (size_t i = 0; i < s->nslots; i++)
-		slot_free(s->slots[i]);
+		mms_slot_free(s->slots[i]);
 	free(s->slots);
 	free(s->prefix);
 	free(s->name);
@@ -431,21 +336,21 @@ int mmstats_add_field(struct mmstats *s, const struct mmstats_field_def *def,
 
 	if (out)
 		*out = NULL;
-	err = slot_new(s, def, s->used, &slot);
+	err = slot_new(s, def, true, s->used, &slot);
 	if (err)
 		return err;
 	/* Keep a zero label size after the field: the end mark. */
-	if (slot->layout.end + 2 > s->map_size)
-		err = grow(s, whole_pages(slot->layout.end + 2));
+	if (mms_slot_end(slot) + 2 > s->map_size)
+		err = grow(s, whole_pages(mms_slot_end(slot) + 2));
 	if (!err)
 		err = slots_push(s, slot);
 	if (err) {
-		slot_free(slot);
+		mms_slot_free(slot);
 		return err;
 	}
-	write_field(s, slot, def);
-	mms_layout_publish(s->map, &slot->layout);
-	s->used = slot->layout.end;
+	mms_slot_write(slot, s->map, def);
+	mms_slot_publish(slot, s->map);
+	s->used = mms_slot_end(slot);
 	if (out)
 		*out = &slot->field;
 	return 0;

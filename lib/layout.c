@@ -9,6 +9,13 @@
  * struct formats ignore.  Aligned stores are single-copy atomic, so a
  * reader never sees a torn number, and the next field's label size can
  * be published with one 16-bit store.
+ *
+ * A field with notes (notes.c) has a signature "<spaces>Nx<type>": N
+ * bytes of notes lead each slot.  The slot starts 8-aligned, so the
+ * value after the notes (N is a multiple of 8) is naturally aligned;
+ * only a string of odd size, unbuffered, starts at 8k + 7 instead, so
+ * that the field still ends even (a string is copied byte by byte and
+ * needs no alignment; notes are read from the reader's copy).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +54,8 @@ static const struct type_info types[MMSTATS_TYPE_COUNT] = {
 
 static bool type_valid(enum mmstats_type type)
 {
-	return (unsigned)type < MMSTATS_TYPE_COUNT;
+	return (unsigned)type < MMSTATS_TYPE_COUNT &&
+	       type != MMSTATS_HISTOGRAM;
 }
 
 char mms_type_char(enum mmstats_type type)
@@ -74,44 +82,75 @@ uint32_t mms_type_value_size(enum mmstats_type type, uint32_t size)
 	return type_valid(type) ? types[type].size : 0;
 }
 
-/* The signature without padding: "Q", "255s". */
+/* The signature without padding: "Q", "255s", "48xQ". */
 static int core_signature(enum mmstats_type type, uint32_t vsize,
-			  char *buf, size_t len)
+			  uint32_t notes_len, char *buf, size_t len)
 {
+	char pad[16] = "";
+
+	if (notes_len)
+		snprintf(pad, sizeof(pad), "%ux", notes_len);
 	if (mms_type_is_string(type))
-		return snprintf(buf, len, "%us", vsize);
-	return snprintf(buf, len, "%c", types[type].sig);
+		return snprintf(buf, len, "%s%us", pad, vsize);
+	return snprintf(buf, len, "%s%c", pad, types[type].sig);
+}
+
+/*
+ * The residue modulo `align` the first slot must start at: the value's
+ * own alignment without notes, 8 with them (7 for an odd string, see
+ * above); either way the field must end even.
+ */
+static void slot_alignment(enum mmstats_type type, uint32_t vsize,
+			   uint32_t notes_len, uint32_t *align,
+			   uint32_t *residue)
+{
+	uint32_t nvalues = types[type].buffered ? 2 : 1;
+
+	*residue = 0;
+	if (!notes_len) {
+		*align = mms_type_is_string(type) ? 1 : vsize;
+		return;
+	}
+	*align = 8;
+	if (nvalues * vsize % 2)
+		*residue = 7;
 }
 
 int mms_layout_plan(enum mmstats_type type, uint32_t size, size_t label_len,
-		    uint32_t offset, struct mms_layout *out)
+		    uint32_t offset, uint32_t notes_len,
+		    struct mms_layout *out)
 {
 	char core[MMS_SIG_MAX];
-	uint32_t vsize, align, nvalues, base, pad;
+	uint32_t vsize, align, residue, nvalues, base, pad, slot;
 	int core_len;
 
-	if (!type_valid(type) || label_len == 0 || label_len > MMS_LABEL_MAX)
+	if (!type_valid(type) || label_len == 0 || label_len > MMS_LABEL_MAX ||
+	    notes_len % 8 || (notes_len && notes_len < 24) ||
+	    notes_len > UINT16_MAX)
 		return -EINVAL;
 	vsize = mms_type_value_size(type, size);
 	if (vsize == 0 || vsize > MMS_STRING_MAX)
 		return -EINVAL;
-	core_len = core_signature(type, vsize, core, sizeof(core));
-	align = mms_type_is_string(type) ? 1 : vsize;
+	core_len = core_signature(type, vsize, notes_len, core, sizeof(core));
+	slot_alignment(type, vsize, notes_len, &align, &residue);
 	nvalues = types[type].buffered ? 2 : 1;
+	slot = notes_len + vsize;
 
 	/* label size, label, signature size, signature, write buffer */
 	base = offset + 2 + (uint32_t)label_len + 2 + (uint32_t)core_len + 1;
-	pad = (align - base % align) % align;
-	if ((base + pad + nvalues * vsize) % 2)
+	pad = (align + residue - base % align) % align;
+	if ((base + pad + nvalues * slot) % 2)
 		pad++;
 
 	out->offset = offset;
 	out->label_len = (uint32_t)label_len;
 	out->value_size = vsize;
+	out->notes_len = notes_len;
 	out->buffered = types[type].buffered;
+	out->slot_off = base + pad;
 	/* Writers store into slot 1: readers read write_buffer ^ 1. */
-	out->value_off = base + pad + (out->buffered ? vsize : 0);
-	out->end = base + pad + nvalues * vsize;
+	out->value_off = base + pad + (out->buffered ? slot : 0) + notes_len;
+	out->end = base + pad + nvalues * slot;
 	out->sig_len = (uint16_t)(pad + (uint32_t)core_len);
 	memset(out->sig, ' ', pad);
 	memcpy(out->sig + pad, core, (size_t)core_len + 1);
@@ -136,6 +175,18 @@ void mms_layout_write(unsigned char *base, const struct mms_layout *l,
 	p += l->sig_len;
 	/* Buffered: index 0 forever, so readers read slot 1. */
 	*p = l->buffered ? 0 : MMS_UNBUFFERED;
+}
+
+void mms_layout_write_notes(unsigned char *base, const struct mms_layout *l,
+			    const unsigned char *notes)
+{
+	uint32_t slot = l->notes_len + l->value_size;
+
+	if (!l->notes_len)
+		return;
+	memcpy(base + l->slot_off, notes, l->notes_len);
+	if (l->buffered)
+		memcpy(base + l->slot_off + slot, notes, l->notes_len);
 }
 
 void mms_layout_publish(unsigned char *base, const struct mms_layout *l)

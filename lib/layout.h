@@ -16,14 +16,16 @@
 #define MMS_WINDOW_DEFAULT	100	/* MovingAverageField */
 #define MMS_LABEL_MAX		UINT16_MAX
 #define MMS_STRING_MAX		(1u << 20)
-#define MMS_SIG_MAX		24
+#define MMS_SIG_MAX		32
 
 /* One field, planned at a given offset of the file. */
 struct mms_layout {
 	uint32_t offset;	/* of the label size, in the file */
 	uint32_t label_len;
-	uint32_t value_off;	/* of the slot readers read, in the file */
-	uint32_t value_size;	/* of one value */
+	uint32_t slot_off;	/* of the first value slot, in the file */
+	uint32_t notes_len;	/* pad bytes of notes leading each slot */
+	uint32_t value_off;	/* of the value readers read (past notes) */
+	uint32_t value_size;	/* of one value, notes left out */
 	uint32_t end;		/* first byte after the field; always even */
 	bool buffered;
 	uint16_t sig_len;
@@ -38,12 +40,15 @@ bool mms_type_is_string(enum mmstats_type type);
 uint32_t mms_type_value_size(enum mmstats_type type, uint32_t size);
 
 /*
- * Plan a field with a label of label_len bytes starting at `offset`.
- * Returns 0, or -EINVAL for an unknown type, an empty or overlong label,
- * or a string size out of range.
+ * Plan a field with a label of label_len bytes starting at `offset`,
+ * with notes_len (0, or a multiple of 8 >= 24) bytes of notes leading
+ * each slot.  Returns 0, or -EINVAL for an unknown type (histograms are
+ * several fields: plan each), an empty or overlong label, or a string
+ * size out of range.
  */
 int mms_layout_plan(enum mmstats_type type, uint32_t size, size_t label_len,
-		    uint32_t offset, struct mms_layout *out);
+		    uint32_t offset, uint32_t notes_len,
+		    struct mms_layout *out);
 
 /*
  * Write the field into the (zeroed) file image `base`, everything but
@@ -51,6 +56,10 @@ int mms_layout_plan(enum mmstats_type type, uint32_t size, size_t label_len,
  */
 void mms_layout_write(unsigned char *base, const struct mms_layout *l,
 		      const char *label);
+
+/* Write the notes (l->notes_len bytes) at the start of every slot. */
+void mms_layout_write_notes(unsigned char *base, const struct mms_layout *l,
+			    const unsigned char *notes);
 
 /*
  * Store the label size with one release store, so a concurrent reader

@@ -22,6 +22,19 @@
  * proves the writer gone, for every file.  Kernel threads take their
  * pids from the same space as processes, so a dead writer's pid often
  * goes to one.
+ *
+ * A writer in another PID namespace records its pid there (sys.pid) and
+ * which namespace (sys.pidns): mmstats_writer_pid() finds its pid here,
+ * and the rules above apply to that process.  Its start time is on the
+ * same boot clock, unless it is in another time namespace, whose
+ * boot-clock offset shifts what it recorded: then the start time proves
+ * nothing, as for the reference's files.  A namespace out of sight (no
+ * process of it visible here) cannot be judged: UNKNOWN, never STALE,
+ * so that no tool deletes a live container writer's file.  So is a file
+ * whose writer could not tell its namespace (sys.pidns 0), unless a
+ * process holds its pid with its start time; and every file whose pid
+ * exists, when /proc is another namespace's (its /proc/PID is another
+ * process).  What cannot be read never makes a file STALE.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,6 +44,7 @@
 
 #include "mmstats.h"
 #include "error.h"
+#include "pidns.h"
 #include "procstat.h"
 
 /* A kernel thread, in the flags of /proc/PID/stat (<linux/sched.h>). */
@@ -83,8 +97,77 @@ static bool stat_u64(const struct mmstats_snapshot *snap, const char *suffix,
 	return true;
 }
 
+/*
+ * A file that records sys.pidns 0: its writer could not tell its PID
+ * namespace, which may be any.  A process of ours that holds the pid
+ * and started at sys.starttime is taken for it; nothing else proves
+ * anything, not even a free pid.
+ */
+static pid_t unplaced_writer(pid_t pid, bool has_start, uint64_t start)
+{
+	struct mms_procstat ps;
+
+	if (!mms_proc_is_ours() || mms_procstat(pid, &ps) < 0 ||
+	    (has_start ? ps.starttime != start :
+	     mms_procstat_exited(&ps) || (ps.flags & PF_KTHREAD)))
+		return mms_error(-EREMOTE, "PID namespace of pid %d unknown",
+				 (int)pid);
+	return pid;
+}
+
+/*
+ * The process found in the writer's namespace, if it started when the
+ * writer did: namespace inodes are reused, so a dead container's file
+ * may name a pid of a later container.  Another time namespace shifts
+ * the start the writer saw: then the namespace and pid are all there is.
+ */
+static pid_t same_start(pid_t here, bool has_start, uint64_t start)
+{
+	struct mms_procstat ps;
+	int err;
+
+	if (!has_start || mms_timens_may_differ(here))
+		return here;
+	if ((err = mms_procstat(here, &ps)) == -ENOENT &&
+	    kill(here, 0) < 0 && errno == ESRCH)
+		err = -ESRCH;
+	if (err == -ESRCH || (!err && ps.starttime != start))
+		return mms_error(-ESRCH, "pid %d did not write it", (int)here);
+	return err ? mms_error(-EREMOTE, "pid %d cannot be read", (int)here) :
+		     here;
+}
+
+pid_t mmstats_writer_pid(const struct mmstats_snapshot *snap)
+{
+	pid_t pid = mmstats_snapshot_pid(snap), here;
+	uint64_t ns, start = 0;
+	bool has_start;
+
+	if (pid < 0)
+		return pid;
+	/* the reference's files: the caller's namespace */
+	if (!stat_u64(snap, "sys.pidns", &ns))
+		return pid;
+	has_start = stat_u64(snap, "sys.starttime", &start);
+	if (ns == 0)
+		return unplaced_writer(pid, has_start, start);
+	if (ns == mms_pidns_self())
+		return pid;
+	if (!mms_proc_is_ours())
+		return mms_error(-EREMOTE, "/proc is another PID namespace's");
+	here = mms_pidns_lookup(ns, pid, has_start, start);
+	if (here == -ESRCH)
+		return mms_error(-ESRCH, "no pid %d in PID namespace %llu",
+				 (int)pid, (unsigned long long)ns);
+	if (here < 0)
+		return mms_error(here, "PID namespace %llu is out of sight",
+				 (unsigned long long)ns);
+	return same_start(here, has_start, start);
+}
+
 /* Whether the holder of the pid, as /proc says, wrote the file. */
 static enum mmstats_liveness judge_holder(const struct mmstats_snapshot *snap,
+					  pid_t pid,
 					  const struct mms_procstat *ps)
 {
 	uint64_t recorded;
@@ -92,27 +175,38 @@ static enum mmstats_liveness judge_holder(const struct mmstats_snapshot *snap,
 	/* exited, or a kernel thread: no clock step fakes these */
 	if (mms_procstat_exited(ps) || (ps->flags & PF_KTHREAD))
 		return MMSTATS_STALE;
-	if (stat_u64(snap, "sys.starttime", &recorded))
-		return recorded == ps->starttime ? MMSTATS_ALIVE :
-						   MMSTATS_STALE;
-	/* sys.created is no proof either way: see the top of this file */
-	return MMSTATS_ALIVE;
+	if (!stat_u64(snap, "sys.starttime", &recorded) ||
+	    recorded == ps->starttime)
+		/* sys.created is no proof either way: see the top */
+		return MMSTATS_ALIVE;
+	/* recorded on a shifted boot clock, maybe: no proof either */
+	return mms_timens_may_differ(pid) ? MMSTATS_ALIVE : MMSTATS_STALE;
+}
+
+static bool no_such_pid(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
 enum mmstats_liveness mmstats_liveness(const struct mmstats_snapshot *snap)
 {
-	pid_t pid = mmstats_snapshot_pid(snap);
+	pid_t pid = mmstats_writer_pid(snap);
 	struct mms_procstat ps;
 
+	if (pid == -ESRCH)
+		return MMSTATS_STALE;
 	if (pid < 0)
 		return MMSTATS_UNKNOWN;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
+	if (no_such_pid(pid))
 		return MMSTATS_STALE;
+	/* another namespace's /proc: /proc/PID is some other process */
+	if (!mms_proc_is_ours())
+		return MMSTATS_UNKNOWN;
 	switch (mms_procstat(pid, &ps)) {
 	case 0:
-		return judge_holder(snap, &ps);
-	case -ENOENT:
-		return MMSTATS_STALE;
+		return judge_holder(snap, pid, &ps);
+	case -ENOENT:	/* exited since, or hidden by hidepid= */
+		return no_such_pid(pid) ? MMSTATS_STALE : MMSTATS_ALIVE;
 	default:	/* it runs (kill said so), but /proc will not tell */
 		return MMSTATS_ALIVE;
 	}

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define MMSTATS_VERSION		"0.1.0"
+#define MMSTATS_VERSION		"0.2.0"
 #define MMSTATS_FORMAT_VERSION	1
 
 /* Environment, as the reference reads it. */
@@ -76,20 +76,58 @@ enum mmstats_type {
 	MMSTATS_STATIC_INT64,	 /* q     set once */
 	MMSTATS_STATIC_UINT64,	 /* Q     set once */
 	MMSTATS_STATIC_TEXT,	 /* Ns    set once (default 256, as the reference) */
+	MMSTATS_HISTOGRAM,	 /* d B + Q B per bucket: several fields, see below */
 	MMSTATS_TYPE_COUNT
 };
 
-/* One field of a model: declared once, in a table. */
+/*
+ * What a value means (format 1 extension "field notes", mmstats(5)).
+ * Writers store it with the field; readers get it in struct mmstats_stat.
+ * 0 in a field def means "the type's default": counters are counters,
+ * histograms histograms, static text and strings info, the rest gauges.
+ */
+enum mmstats_metric {
+	MMSTATS_METRIC_UNKNOWN,		/* no notes: the reference's files */
+	MMSTATS_METRIC_COUNTER,		/* only goes up, until its writer restarts */
+	MMSTATS_METRIC_GAUGE,		/* any value at any time */
+	MMSTATS_METRIC_INFO,		/* text that describes, not a number */
+	MMSTATS_METRIC_HISTOGRAM_SUM,	/* <name>.sum: sum of the observations */
+	MMSTATS_METRIC_HISTOGRAM_BUCKET, /* <name>.le.<bound>: observations in
+					    (previous bound, bound] */
+	MMSTATS_METRIC_COUNT_
+};
+
+#define MMSTATS_UNIT_MAX	32	/* bytes of a unit, such as "seconds" */
+#define MMSTATS_HELP_MAX	1024	/* bytes of a help text */
+#define MMSTATS_HISTOGRAM_MAX_BUCKETS	512	/* +Inf included */
+
+/*
+ * One field of a model: declared once, in a table.
+ * Histograms (MMSTATS_HISTOGRAM): `size` is the buckets per power of two
+ * (1, 2, 4, 8 or 16; 0: 4) between hist.lo and hist.hi (> 0; rounded out
+ * to powers of two), or hist.bounds, hist.nbounds explicit upper bounds
+ * (ascending, finite); +Inf is always added as the last bucket.
+ */
 struct mmstats_field_def {
 	const char *label;	/* appended to the model's label prefix */
 	enum mmstats_type type;
-	uint32_t size;		/* string bytes or moving-average window; 0: default */
+	uint32_t size;		/* string bytes, moving-average window, or
+				   histogram buckets per power of two; 0: default */
 	union {			/* initial value of static fields */
 		uint64_t u;
 		int64_t i;
 		double d;
 		const char *s;
 	} value;
+	enum mmstats_metric metric;	/* 0: the type's default */
+	const char *unit;	/* base unit, plural: "seconds", "bytes"; NULL:
+				   the type's default (timers: "seconds") */
+	const char *help;	/* one line for people; NULL: none */
+	struct {		/* MMSTATS_HISTOGRAM only */
+		double lo, hi;
+		const double *bounds;
+		size_t nbounds;
+	} hist;
 };
 
 #define MMSTATS_DEF(lbl, t)		{ .label = (lbl), .type = (t) }
@@ -98,6 +136,18 @@ struct mmstats_field_def {
 #define MMSTATS_DEF_STATIC_I(lbl, t, v)	{ .label = (lbl), .type = (t), .value.i = (v) }
 #define MMSTATS_DEF_STATIC_D(lbl, t, v)	{ .label = (lbl), .type = (t), .value.d = (v) }
 #define MMSTATS_DEF_STATIC_S(lbl, t, v)	{ .label = (lbl), .type = (t), .value.s = (v) }
+/* A field with its meaning spelled out: MMSTATS_DEF_NOTED("rx", MMSTATS_COUNTER,
+   MMSTATS_METRIC_COUNTER, "bytes", "Bytes received") */
+#define MMSTATS_DEF_NOTED(lbl, t, m, u, h) \
+	{ .label = (lbl), .type = (t), .metric = (m), .unit = (u), .help = (h) }
+/* Log-linear histogram: `per2` buckets per power of two from lo to hi. */
+#define MMSTATS_DEF_HISTOGRAM(lbl, lo_, hi_, per2, u, h) \
+	{ .label = (lbl), .type = MMSTATS_HISTOGRAM, .size = (per2), \
+	  .unit = (u), .help = (h), .hist = { .lo = (lo_), .hi = (hi_) } }
+/* Histogram with the writer's own bounds (an array of n doubles). */
+#define MMSTATS_DEF_HISTOGRAM_BOUNDS(lbl, b, n, u, h) \
+	{ .label = (lbl), .type = MMSTATS_HISTOGRAM, .unit = (u), .help = (h), \
+	  .hist = { .bounds = (b), .nbounds = (n) } }
 
 /*
  * A live field: where its value lives in the mapping, plus the writer's
@@ -119,6 +169,15 @@ struct mmstats_field {
 		struct {
 			uint32_t len;	/* of the text; the rest is zeros */
 		} str;
+		struct {	/* histograms; value is the sum's slot */
+			uint64_t **buckets;	/* value slot of each bucket */
+			double *bounds;	/* upper bounds, +Inf last */
+			uint32_t n;	/* buckets, +Inf included */
+			int e0;		/* log-linear: first bound is 2^e0 */
+			unsigned shift;	/* log-linear: 52 - log2(per2) */
+			bool loglin;
+			double sum;
+		} hist;
 	} state;
 };
 
@@ -175,6 +234,45 @@ static inline void mmstats_average_add(struct mmstats_field *f, double v)
 	mmstats_set_double(f, f->state.avg.total / (double)f->state.avg.count);
 }
 
+/* Histogram: the bucket of v, from its bits (log-linear) or a search. */
+size_t mmstats_histogram_bucket_(const struct mmstats_field *f, double v);
+
+static inline size_t mmstats_loglin_bucket_(const struct mmstats_field *f,
+					    double v)
+{
+	unsigned shift = f->state.hist.shift;
+	uint64_t bits, i;
+
+	/*
+	 * The double just below v (a value on a bound stays in its
+	 * bucket): its exponent and top mantissa bits, less those of
+	 * 2^e0, number the bucket when v is in (2^e0, 2^e1].  Anything
+	 * else (negative, zero, NaN, out of range) lands outside [0, n-2)
+	 * as an unsigned number, and takes the slow path.
+	 */
+	memcpy(&bits, &v, sizeof(bits));
+	i = ((bits - 1) >> shift) -
+	    ((uint64_t)(f->state.hist.e0 + 1023) << (52 - shift));
+	if (__builtin_expect(i < f->state.hist.n - 2, 1))
+		return (size_t)i + 1;
+	if (!(v > f->state.hist.bounds[0]))
+		return v == v ? 0 : f->state.hist.n - 1;	/* NaN: +Inf */
+	return f->state.hist.n - 1;
+}
+
+/* Histogram: count one observation (no lock, no system call). */
+static inline void mmstats_observe(struct mmstats_field *f, double v)
+{
+	size_t i = f->state.hist.loglin ? mmstats_loglin_bucket_(f, v)
+					: mmstats_histogram_bucket_(f, v);
+	uint64_t *b = f->state.hist.buckets[i];
+	double sum = f->state.hist.sum + v;
+
+	mmstats_store_u64_(b, mmstats_load_u64_(b) + 1);
+	f->state.hist.sum = sum;
+	mmstats_set_double(f, sum);
+}
+
 /* Moving average (and timer): add a sample to the window. */
 void mmstats_moving_average_add(struct mmstats_field *f, double v);
 
@@ -206,6 +304,9 @@ struct mmstats_options {
 	const char *filename;	/* template; NULL: $MMSTATS_FILES or default */
 	const char *label_prefix;	/* NULL: "" */
 	unsigned flags;
+	const char *program;	/* sys.program; NULL: $MMSTATS_PROGRAM, else
+				   the program's name (argv[0]'s, or a script's
+				   for an interpreter) */
 };
 
 /* Do not add the default fields (sys.pid, sys.tid, ...). */
@@ -313,6 +414,16 @@ struct mmstats_value {
 	} v;
 };
 
+/* What a field means, from its notes (mmstats(5), Field notes). */
+struct mmstats_notes {
+	enum mmstats_metric metric;	/* UNKNOWN when the field has none */
+	const char *unit;	/* "" when none; UTF-8, NUL-terminated */
+	const char *help;	/* "" when none */
+	double bound;		/* HISTOGRAM_BUCKET: upper bound, +Inf last */
+	uint16_t name_len;	/* HISTOGRAM_*: the label's first name_len
+				   bytes are the histogram's name */
+};
+
 /* One field of a file, as read. */
 struct mmstats_stat {
 	const char *label;	/* UTF-8 with bad bytes dropped, NUL-terminated */
@@ -322,8 +433,9 @@ struct mmstats_stat {
 	bool buffered;		/* write-buffer byte != 0xff */
 	struct mmstats_value value;
 	uint32_t offset;	/* of the field in the file */
-	uint32_t value_offset;	/* of the slot read */
+	uint32_t value_offset;	/* of the value read (past any notes) */
 	uint32_t value_size;
+	struct mmstats_notes notes;
 };
 
 struct mmstats_snapshot {
@@ -426,6 +538,31 @@ size_t mmstats_utf8_len(const void *s, size_t len);
 
 /* Python repr() of a double, for anyone printing floats the same way. */
 int mmstats_format_double(double d, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Reader: histograms                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The bucket fields of the histogram whose sum is snap->stats[i]
+ * (notes.metric HISTOGRAM_SUM): their indexes into snap->stats, by
+ * ascending bound, into idx (at most max).  Returns how many it has
+ * (which may be more than max), or -EINVAL when stats[i] is not a
+ * histogram's sum.  Buckets are the fields that follow with the same
+ * name; the last one's bound is +Inf.
+ */
+ssize_t mmstats_histogram_buckets(const struct mmstats_snapshot *snap,
+				  size_t i, size_t *idx, size_t max);
+
+/*
+ * The q-quantile (0 <= q <= 1) of n buckets with upper bounds `bounds`
+ * (+Inf last) and `counts` observations each (not cumulative), as
+ * Prometheus' histogram_quantile() estimates it: linear within the
+ * bucket, the lowest bucket from 0 (or its bound if that is <= 0), and
+ * the +Inf bucket as the last finite bound.  NaN with no observations.
+ */
+double mmstats_histogram_quantile(const double *bounds, const uint64_t *counts,
+				  size_t n, double q);
 
 /* ------------------------------------------------------------------ */
 /* Reader: maps, to read the same file again and again                 */
@@ -539,18 +676,35 @@ void mmstats_sigbus(int sig, siginfo_t *info, void *ucontext);
 enum mmstats_liveness {
 	MMSTATS_ALIVE,
 	MMSTATS_STALE,		/* writer gone, or its PID reused since */
-	MMSTATS_UNKNOWN,	/* no sys.pid in the file */
+	MMSTATS_UNKNOWN,	/* no sys.pid in the file, or the writer's PID
+				   namespace is out of the caller's sight */
 };
 
 /*
- * Whether the writer of a file still runs: its sys.pid exists and started
- * no later than the file was created (sys.starttime when present, exact;
- * else sys.created).
+ * Whether the writer of a file still runs, by the rule of mmstats(5),
+ * Liveness: the process mmstats_writer_pid() finds exists, has not
+ * exited, and started at sys.starttime when the file has it.
  */
 enum mmstats_liveness mmstats_liveness(const struct mmstats_snapshot *snap);
 
 /* The pid recorded in the file (sys.pid), or -ENOENT. */
 pid_t mmstats_snapshot_pid(const struct mmstats_snapshot *snap);
+
+/*
+ * The writer's pid as the calling process sees it.  A file records its
+ * pid as the writer's PID namespace numbers it (sys.pid) and which
+ * namespace that is (sys.pidns, the inode of /proc/self/ns/pid); a file
+ * of another namespace is looked up through /proc/PID/status (NSpid) of
+ * the processes in that namespace.  A file without sys.pidns (the
+ * reference's) is taken to be of the caller's namespace.  Returns the
+ * pid, or -ENOENT (no sys.pid), -ESRCH (proven gone: no such process
+ * in the writer's namespace, or the one there now started at another
+ * tick than sys.starttime), -EREMOTE (cannot tell: the namespace has no
+ * process the caller can see, /proc could not be read or is another
+ * namespace's, sys.pidns is 0, or a rescan of /proc is not due yet; ask
+ * again later).  See mmstats(3).
+ */
+pid_t mmstats_writer_pid(const struct mmstats_snapshot *snap);
 
 /*
  * Start time of `pid` in clock ticks since boot (/proc/PID/stat), or

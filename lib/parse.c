@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "notes.h"
 #include "parse.h"
 #include "utf8.h"
 
@@ -233,12 +234,13 @@ static const char *arena_put(struct mms_parser *p, const unsigned char *src,
 }
 
 /*
- * Labels and strings are disjoint parts of the file, and each field
- * takes at least 6 bytes, so cleaned copies plus their NULs fit here.
+ * Labels, strings, units and helps are disjoint parts of the file, and
+ * each field takes at least 6 bytes, so cleaned copies plus their NULs
+ * (four a field at most) fit here.
  */
 static size_t arena_size(size_t len)
 {
-	return len + 2 * (len / 6 + 1) + 1;
+	return len + 4 * (len / 6 + 1) + 1;
 }
 
 static void *grow_array(void *v, size_t cap, size_t each)
@@ -326,7 +328,7 @@ static int parse_type(struct mms_parser *p, struct mmstats_stat *st,
 static int parse_value(struct mms_parser *p, struct mmstats_stat *st,
 		       const struct mms_typesig *t, size_t *at)
 {
-	size_t span, slot;
+	size_t span, slot, t_lead;
 	unsigned wb;
 
 	if (!fits(p, *at, 1))
@@ -342,8 +344,10 @@ static int parse_value(struct mms_parser *p, struct mmstats_stat *st,
 		return past_end(p, "value", *at + 1, span);
 	slot = read_slot(*at + 1, t->size, wb);
 	copy_slot(p->snap->data + slot, p->src + slot, t);
-	st->value_offset = (uint32_t)slot;
-	st->value_size = (uint32_t)t->size;
+	/* Past the notes: where the value itself is. */
+	t_lead = t->has_item ? t->lead_pad : 0;
+	st->value_offset = (uint32_t)(slot + t_lead);
+	st->value_size = (uint32_t)(t->size - t_lead);
 	mms_typesig_decode(t, p->snap->data + slot, &st->value);
 	*at += 1 + span;
 	return 0;
@@ -356,6 +360,39 @@ static int keep_string(struct mms_parser *p, struct mmstats_value *v)
 	if (!v->v.str.ptr)
 		return mms_parse_fail(p, -ENOMEM, "no room for the string");
 	return 0;
+}
+
+static const char *notes_text(struct mms_parser *p, const unsigned char *src,
+			      size_t n)
+{
+	char *dst = p->snap->labels + p->arena_used;
+
+	if (n == 0 || n + 1 > p->arena_cap - p->arena_used)
+		return "";
+	p->arena_used += mms_notes_clean(dst, src, n) + 1;
+	return dst;
+}
+
+/*
+ * The notes in the copy of the slot read, if the signature's leading
+ * pad holds them; anything else in those bytes is no notes at all.
+ */
+static void parse_notes(struct mms_parser *p, struct mmstats_stat *st,
+			const struct mms_typesig *t)
+{
+	const unsigned char *slot = p->snap->data + st->value_offset -
+				    t->lead_pad;
+	struct mms_notes_raw raw;
+
+	st->notes.unit = st->notes.help = "";
+	if (!t->has_item || t->lead_pad < MMS_NOTES_HEAD ||
+	    !mms_notes_decode(slot, t->lead_pad, &raw))
+		return;
+	st->notes.metric = raw.metric;
+	st->notes.unit = notes_text(p, raw.unit, raw.unit_len);
+	st->notes.help = notes_text(p, raw.help, raw.help_len);
+	st->notes.bound = raw.bound;
+	st->notes.name_len = raw.name_len;
 }
 
 static void keep_info(struct mms_parser *p, const struct mms_typesig *t,
@@ -394,6 +431,7 @@ static int parse_field(struct mms_parser *p, size_t n)
 		err = keep_string(p, &st->value);
 	if (err)
 		return err;
+	parse_notes(p, st, &t);
 	if (p->want_info)
 		keep_info(p, &t, wb_at, at);
 	p->snap->nstats++;

@@ -147,6 +147,8 @@ int mms_typesig_parse(const char *sig, size_t len, struct mms_typesig *t,
 			*why = "bad char in struct format";
 			return -EINVAL;
 		}
+		if (e->c == 'x' && size == 0 && !t->has_item)
+			t->lead_pad += num;
 		i++;
 		itemsize = native ? e->native_size : e->std_size;
 		if (native && e->native_align && size > 0)

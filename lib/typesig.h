@@ -24,6 +24,7 @@ struct mms_typesig {
 	size_t item_offset;	/* where the first item starts */
 	size_t item_size;	/* its bytes; for 's' the repeat count */
 	bool big_endian;	/* byte order of the first item */
+	size_t lead_pad;	/* count of a leading "Nx" (field notes) */
 };
 
 /*

@@ -154,15 +154,28 @@ static void report_open_error(const struct target *t, int err,
 	c->failed = true;
 }
 
+/*
+ * The writer's pid as we see it (a writer of another PID namespace
+ * records its own number there), else as its file has it.
+ */
+static pid_t shown_pid(const struct mmstats_snapshot *snap)
+{
+	pid_t pid = mmstats_writer_pid(snap);
+
+	return pid > 0 ? pid : mmstats_snapshot_pid(snap);
+}
+
 /* Print why a stale file goes: its PID is gone, or it was reused. */
 static void report_stale(const struct clean_opts *o, const struct target *t,
-			 pid_t pid)
+			 const struct mmstats_snapshot *snap)
 {
 	const char *verb = o->dry_run ? "Would delete" : "Deleting";
+	pid_t pid = mmstats_writer_pid(snap);
 	uint64_t ticks;
 
-	if (mmstats_pid_starttime(pid, &ticks) < 0)
-		printf("PID %d not found. %s %s\n", (int)pid, verb, t->path);
+	if (pid <= 0 || mmstats_pid_starttime(pid, &ticks) < 0)
+		printf("PID %d not found. %s %s\n",
+		       (int)mmstats_snapshot_pid(snap), verb, t->path);
 	else
 		printf("PID %d was reused since %s was written. %s %s\n",
 		       (int)pid, t->path, verb, t->path);
@@ -171,12 +184,16 @@ static void report_stale(const struct clean_opts *o, const struct target *t,
 static void judge(const struct clean_opts *o, struct target *t,
 		  const struct mmstats_snapshot *snap, struct clean_count *c)
 {
-	pid_t pid = mmstats_snapshot_pid(snap);
+	pid_t pid = shown_pid(snap);
 	int err;
 
 	switch (mmstats_liveness(snap)) {
 	case MMSTATS_UNKNOWN:
-		printf("File has no sys.pid entry: %s\n", t->path);
+		if (pid >= 0)	/* a namespace with no process in sight */
+			printf("PID %d of another PID namespace cannot be "
+			       "checked. Keeping %s\n", (int)pid, t->path);
+		else
+			printf("File has no sys.pid entry: %s\n", t->path);
 		c->unjudged++;
 		return;
 	case MMSTATS_ALIVE:
@@ -188,7 +205,7 @@ static void judge(const struct clean_opts *o, struct target *t,
 	case MMSTATS_STALE:
 		break;
 	}
-	report_stale(o, t, pid);
+	report_stale(o, t, snap);
 	err = o->dry_run ? 0 : target_unlink(t);
 	if (err == -ESTALE) {
 		printf("File changed while checked, skipping: %s\n", t->path);

@@ -94,6 +94,8 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 				"no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	/* /metrics answers by the Accept header: caches must know. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 					"GET, HEAD");
@@ -108,7 +110,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  size_t *upload_size, void **state)
 {
 	const struct mmash_conf *conf = cls;
-	struct mmash_request req = { url, query_arg, conn };
+	struct mmash_request req = {
+		.path = url, .arg = query_arg, .ctx = conn,
+		.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_ACCEPT),
+	};
 	struct mmash_reply rep;
 	char *msg;
 

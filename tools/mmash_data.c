@@ -195,6 +195,68 @@ int mmash_json_labels(const struct mmash_set *set, struct buf *out)
 	return out->failed ? -ENOMEM : 0;
 }
 
+static int label_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static const char *metric_name(enum mmstats_metric m)
+{
+	switch (m) {
+	case MMSTATS_METRIC_COUNTER:          return "counter";
+	case MMSTATS_METRIC_GAUGE:            return "gauge";
+	case MMSTATS_METRIC_INFO:             return "info";
+	case MMSTATS_METRIC_HISTOGRAM_SUM:    return "histogram_sum";
+	case MMSTATS_METRIC_HISTOGRAM_BUCKET: return "histogram_bucket";
+	default:                              return "unknown";
+	}
+}
+
+int mmash_json_notes(const struct mmash_set *set, struct buf *out)
+{
+	const struct mmstats_stat **first, *st;
+	const char **labels, **at;
+	size_t n, i, j, k;
+	int err;
+
+	err = mmash_labels(set, &labels, &n);
+	if (err)
+		return err;
+	first = calloc(n + 1, sizeof(*first));
+	if (!first) {
+		free(labels);
+		return -ENOMEM;
+	}
+	/* the first file that says what a label is, says it for all */
+	for (i = 0; i < set->n; i++)
+		for (j = 0; j < set->snaps[i].nstats; j++) {
+			st = &set->snaps[i].stats[j];
+			if (st->notes.metric == MMSTATS_METRIC_UNKNOWN)
+				continue;
+			at = bsearch(st->label, labels, n, sizeof(*labels),
+				     label_cmp);
+			if (at && !first[at - labels])
+				first[at - labels] = st;
+		}
+	buf_putc(out, '{');
+	for (i = k = 0; i < n; i++) {
+		if (!(st = first[i]))
+			continue;
+		buf_puts(out, k++ ? ",\n  " : "\n  ");
+		json_cstring(out, labels[i]);
+		buf_printf(out, ": {\"metric\": \"%s\", \"unit\": ",
+			   metric_name(st->notes.metric));
+		json_cstring(out, st->notes.unit);
+		buf_puts(out, ", \"help\": ");
+		json_cstring(out, st->notes.help);
+		buf_putc(out, '}');
+	}
+	buf_puts(out, k ? "\n}\n" : "}\n");
+	free(first);
+	free(labels);
+	return out->failed ? -ENOMEM : 0;
+}
+
 int mmash_json_files(const struct mmash_set *set, struct buf *out)
 {
 	size_t i;

@@ -48,6 +48,13 @@ int mmash_labels(const struct mmash_set *set, const char ***out, size_t *n);
 /* {"stats": [every label, sorted, once]} */
 int mmash_json_labels(const struct mmash_set *set, struct buf *out);
 
+/*
+ * {label: {"metric": "counter", "unit": "seconds", "help": ".."}} for the
+ * labels some file has notes for (mmstats(5)), from the first such file;
+ * metric is counter, gauge, info, histogram_sum or histogram_bucket.
+ */
+int mmash_json_notes(const struct mmash_set *set, struct buf *out);
+
 /* {"files": [every file that has fields]} */
 int mmash_json_files(const struct mmash_set *set, struct buf *out);
 

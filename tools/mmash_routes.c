@@ -185,6 +185,15 @@ static int answer_labels(const struct mmash_conf *conf,
 	return mmash_json_labels(set, out);
 }
 
+static int answer_notes(const struct mmash_conf *conf,
+			const struct mmash_request *req,
+			const struct mmash_set *set, const char *rest,
+			struct buf *out, struct buf *why)
+{
+	(void)conf, (void)req, (void)rest, (void)why;
+	return mmash_json_notes(set, out);
+}
+
 static int answer_files(const struct mmash_conf *conf,
 			const struct mmash_request *req,
 			const struct mmash_set *set, const char *rest,
@@ -230,12 +239,13 @@ static int answer_metrics(const struct mmash_conf *conf,
 	size_t i, len;
 	char *text;
 
-	(void)conf, (void)req, (void)rest, (void)why;
+	(void)conf, (void)rest, (void)why;
 	if (!p)
 		return -ENOMEM;
 	for (i = 0; i < set->n; i++)
 		prom_add_file(p, set->paths.v[i], &set->snaps[i]);
-	text = prom_render(p, &len);
+	text = prom_accepts_openmetrics(req->accept) ?
+	       prom_render_openmetrics(p, &len) : prom_render(p, &len);
 	prom_free(p);
 	if (!text)
 		return -ENOMEM;
@@ -288,6 +298,9 @@ void mmash_route(const struct mmash_conf *conf,
 	else if (strcmp(path, "/values/") == 0)
 		answer(conf, req, glob, stale, "", answer_values, TYPE_JSON,
 		       rep);
+	else if (strcmp(path, "/notes/") == 0)
+		answer(conf, req, glob, stale, "", answer_notes, TYPE_JSON,
+		       rep);
 	else if (starts(path, "/files/", &rest))
 		answer(conf, req, *rest ? rest : glob, stale, "", answer_files,
 		       TYPE_JSON, rep);
@@ -296,7 +309,8 @@ void mmash_route(const struct mmash_conf *conf,
 		 * series would pass for a live process's, so it is never
 		 * exported, even with --all or ?all=1. */
 		answer(conf, req, glob, false, "", answer_metrics,
-		       PROM_CONTENT_TYPE, rep);
+		       prom_accepts_openmetrics(req->accept) ?
+		       PROM_OPENMETRICS_TYPE : PROM_CONTENT_TYPE, rep);
 	else
 		reply_error(rep, 404, "no such page");
 }

@@ -8,7 +8,9 @@
  *	/stats/PREFIX      {label: [values]}; ?exact=1 ?aggr=NAME ?glob=G
  *	/values/           the same for every label (used by /graph/)
  *	/files/[GLOB]      {"files": [paths]}
- *	/metrics           Prometheus text format 0.0.4
+ *	/notes/            {label: {"metric", "unit", "help"}}
+ *	/metrics           Prometheus text format 0.0.4, or OpenMetrics
+ *	                   1.0.0 when the Accept header asks for it
  *
  * Every route but /metrics takes ?all=1 (or ?all=0 against --all): the
  * files of writers that are gone too.  /metrics never shows those.
@@ -25,6 +27,7 @@ struct mmash_request {
 	/* A query argument's decoded value, or NULL. */
 	const char *(*arg)(void *ctx, const char *name);
 	void *ctx;
+	const char *accept;	/* the Accept header, or NULL */
 };
 
 struct mmash_reply {

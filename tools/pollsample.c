@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common.h"
 #include "statsfile.h"
@@ -20,6 +21,7 @@ struct tracked {
 	dev_t dev;
 	ino_t ino;
 	bool seen;		/* in the current sample */
+	bool fresh;		/* first seen in the current sample */
 	long double *last;
 	bool *has;
 };
@@ -41,7 +43,10 @@ int poller_init(struct poller *p, char *const *fields, size_t nfields,
 	p->found_stale = calloc(nfields, sizeof(*p->found_stale));
 	p->texts = calloc(nfields, sizeof(*p->texts));
 	p->texts_width = calloc(nfields, sizeof(*p->texts_width));
-	if (!p->delta || !p->floating || !p->found || !p->numeric ||
+	p->value = calloc(nfields, sizeof(*p->value));
+	p->metric = calloc(nfields, sizeof(*p->metric));
+	p->unit = calloc(nfields, sizeof(*p->unit));
+	if (!p->value || !p->metric || !p->unit || !p->delta || !p->floating || !p->found || !p->numeric ||
 	    !p->found_stale || !p->texts || !p->texts_width) {
 		poller_free(p);
 		return -ENOMEM;
@@ -93,6 +98,7 @@ static struct tracked *track(struct poller *p, const struct stat *st)
 	memset(t, 0, sizeof(*t));
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;
+	t->fresh = true;
 	t->last = calloc(nf, sizeof(*t->last));
 	t->has = calloc(nf, sizeof(*t->has));
 	if (!t->last || !t->has) {
@@ -136,14 +142,31 @@ static int add_text(struct pathlist *texts, size_t *width, size_t limit,
 	return err;
 }
 
-/* Add this file's changes since its last sample to the deltas. */
+/* What field i is, from the first file whose notes say it. */
+static void learn(struct poller *p, size_t i, const struct mmstats_stat *st)
+{
+	if (p->metric[i] != MMSTATS_METRIC_UNKNOWN ||
+	    st->notes.metric == MMSTATS_METRIC_UNKNOWN)
+		return;
+	p->metric[i] = st->notes.metric;
+	snprintf(p->unit[i], sizeof(p->unit[i]), "%s", st->notes.unit);
+	p->learned = true;
+}
+
+/*
+ * Add this file's changes since its last sample to the deltas.  A file
+ * first seen after the first sample only sets its starting point: its
+ * values are its whole life's, which may be long (a file replaced, a
+ * directory readable again, a filter that matches it now), and would
+ * all land in one interval.
+ */
 static int account(struct poller *p, struct tracked *t,
 		   const struct mmstats_snapshot *snap)
 {
 	const struct mmstats_stat *st;
+	bool had, seed = t->fresh && p->sampled;
 	long double now;
 	size_t i;
-	bool had;
 	int err;
 
 	t->seen = true;
@@ -162,13 +185,19 @@ static int account(struct poller *p, struct tracked *t,
 				return err;
 			continue;
 		}
+		learn(p, i, st);
 		if (!numeric_value(&st->value, &now, &p->floating[i]))
 			continue;
 		p->numeric[i] = true;
-		p->delta[i] += had ? now - t->last[i] : now;
+		p->value[i] += now;
+		if (had)
+			p->delta[i] += now - t->last[i];
+		else if (!seed)
+			p->delta[i] += now;
 		t->last[i] = now;
 		t->has[i] = true;
 	}
+	t->fresh = false;
 	return 0;
 }
 
@@ -187,6 +216,14 @@ static void say_once(struct poller *p, const char *path, const char *why)
 	pathlist_add(&p->warned, path);
 }
 
+/* The writer's pid as we see it when we can, else as its file has it. */
+static pid_t shown_pid(const struct mmstats_snapshot *snap)
+{
+	pid_t pid = mmstats_writer_pid(snap);
+
+	return pid > 0 ? pid : mmstats_snapshot_pid(snap);
+}
+
 /* A stale file left out: its fields tell the user what -a would add. */
 static void leave_out(struct poller *p, const char *path,
 		      const struct mmstats_snapshot *snap)
@@ -200,7 +237,7 @@ static void leave_out(struct poller *p, const char *path,
 	if (!p->verbose)
 		return;
 	snprintf(why, sizeof(why), "writer %d is gone, not counted",
-		 (int)mmstats_snapshot_pid(snap));
+		 (int)shown_pid(snap));
 	say_once(p, path, why);
 }
 
@@ -269,20 +306,33 @@ static void reset(struct poller *p)
 	size_t i;
 
 	for (i = 0; i < p->nfields; i++) {
-		p->delta[i] = 0;
+		p->delta[i] = p->value[i] = 0;
 		p->found[i] = p->numeric[i] = p->found_stale[i] = false;
 		pathlist_free(&p->texts[i]);
 		p->texts_width[i] = 0;
 	}
 	p->counted = p->read = 0;
+	p->learned = false;
+}
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int sample(struct poller *p, bool first)
 {
 	struct pathlist paths = PATHLIST_INIT;
+	double now = monotonic_now();
 	size_t i;
 	int err;
 
+	/* the time between two readings, not the delay asked for */
+	p->elapsed = first ? 0 : now - p->taken;
+	p->taken = now;
 	/*
 	 * At the start, what was asked for must be there.  Later, a
 	 * directory that empties or cannot be listed now may fill or be
@@ -302,6 +352,7 @@ static int sample(struct poller *p, bool first)
 		err = sample_file(p, paths.v[i]);
 	forget_gone(p);
 	pathlist_free(&paths);
+	p->sampled = true;
 	return err;
 }
 
@@ -313,6 +364,39 @@ int poll_start(struct poller *p)
 int poll_sample(struct poller *p)
 {
 	return sample(p, false);
+}
+
+bool poll_is_rate(const struct poller *p, size_t i)
+{
+	switch (p->metric[i]) {
+	case MMSTATS_METRIC_COUNTER:
+	case MMSTATS_METRIC_HISTOGRAM_SUM:
+	case MMSTATS_METRIC_HISTOGRAM_BUCKET:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool poll_is_value(const struct poller *p, size_t i)
+{
+	return p->metric[i] != MMSTATS_METRIC_UNKNOWN && !poll_is_rate(p, i);
+}
+
+char *poll_title(const struct poller *p, size_t i, const char *name)
+{
+	char *t;
+	int n;
+
+	if (poll_is_rate(p, i) && *p->unit[i])
+		n = asprintf(&t, "%s (%s/s)", name, p->unit[i]);
+	else if (poll_is_rate(p, i))
+		n = asprintf(&t, "%s/s", name);
+	else if (*p->unit[i])
+		n = asprintf(&t, "%s (%s)", name, p->unit[i]);
+	else
+		n = asprintf(&t, "%s", name);
+	return n < 0 ? NULL : t;
 }
 
 void poller_free(struct poller *p)
@@ -330,6 +414,9 @@ void poller_free(struct poller *p)
 	free(p->texts);
 	free(p->texts_width);
 	free(p->delta);
+	free(p->value);
+	free(p->metric);
+	free(p->unit);
 	free(p->floating);
 	free(p->found);
 	free(p->numeric);

@@ -3,9 +3,12 @@
  * summed over the files.
  *
  * Files are followed by inode.  A file seen before contributes the
- * change since its last sample; a file that appears contributes its
- * whole value (its counters started at zero when it was created); a file
- * that is gone contributes nothing more.  The arguments (files,
+ * change since its last sample; the files of the first sample
+ * contribute their whole value (the reference's first line); a file
+ * that appears later contributes nothing to the sample that first sees
+ * it, only its changes after (its values may be those of a long life:
+ * adding them would make a spike of one interval); a file that is gone
+ * contributes nothing more.  The arguments (files,
  * directories, globs) are expanded again for every sample.
  *
  * Only files whose writer runs count, as mmstatsfs shows them:
@@ -13,6 +16,13 @@
  * nothing tells that its writer is gone).  A stale file (its writer
  * killed, its pid free or reused) counts like a file that is gone,
  * unless `all` is set.
+ *
+ * What a field is comes from its notes (mmstats(5)), in the first file
+ * that has them (which may come after the first sample: `learned`
+ * says so): a counter (or a histogram's sum or bucket) is shown as
+ * its change per second between samples, any other noted number as its
+ * value (summed over the files), and a field without notes (the
+ * reference's files) as its change, as the reference's pollstats does.
  */
 #ifndef TOOLS_POLLSAMPLE_H
 #define TOOLS_POLLSAMPLE_H
@@ -22,6 +32,7 @@
 
 #include "files.h"
 #include "filter.h"
+#include "mmstats.h"
 
 struct tracked;
 
@@ -38,6 +49,12 @@ struct poller {
 					   this (NULL: all are kept) */
 	/* The last sample, by field. */
 	long double *delta;
+	long double *value;	/* sum of the files' current values */
+	enum mmstats_metric *metric;	/* from the first file with notes
+					   for the field; kept for the run */
+	char (*unit)[MMSTATS_UNIT_MAX + 1];	/* with the metric */
+	double elapsed;		/* seconds since the previous sample; 0 for
+				   the first */
 	bool *floating;		/* some file holds floats for this field */
 	bool *found;		/* some file counted has this field */
 	bool *numeric;		/* ... and a number in it */
@@ -46,11 +63,14 @@ struct poller {
 				   each, as far as text_limits[] keeps them */
 	size_t *texts_width;	/* of texts[], joined by ','; past its
 				   text_limits[]: more were left out */
+	bool learned;		/* this sample told what some field is */
 	size_t counted;		/* files counted */
 	size_t read;		/* files read, counted or not */
 	bool failed;		/* something asked for was not there or
 				   could not be read (and was reported) */
 	/* private */
+	bool sampled;		/* a sample was taken before */
+	double taken;		/* CLOCK_MONOTONIC of the last sample */
 	struct tracked *files;
 	size_t nfiles;
 	struct pathlist warned;
@@ -73,6 +93,17 @@ int poll_start(struct poller *p);
  * (its writer exited) is not.
  */
 int poll_sample(struct poller *p);
+
+/* Field i is shown per second (a counter), not as a change or value. */
+bool poll_is_rate(const struct poller *p, size_t i);
+/* Field i is shown as its value (a noted gauge), not as a change. */
+bool poll_is_value(const struct poller *p, size_t i);
+
+/*
+ * Field i's column title, from what is known of it: "NAME/s",
+ * "NAME (UNIT/s)", "NAME (UNIT)" or NAME; NULL when out of memory.
+ */
+char *poll_title(const struct poller *p, size_t i, const char *name);
 
 void poller_free(struct poller *p);
 

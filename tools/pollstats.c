@@ -1,7 +1,9 @@
 /*
  * pollstats - a vmstat/dstat-like view of mmstats fields: every interval,
- * one line with the change of each listed field, summed over the files of
- * live writers (see pollsample.h for how files that come and go count).
+ * one line with each listed field summed over the files of live writers:
+ * counters per second, other noted numbers as values, fields without
+ * notes as their change (see pollsample.h for how files that come and
+ * go count).
  * This file is the command line and the reference's output format, with
  * columns widened for long names and strings shown as text.
  */
@@ -39,6 +41,8 @@ struct poll_opts {
 	bool all;		/* stale files count too */
 	struct filter filter;
 	char **fields;		/* prefix + name */
+	char **titles;		/* name and unit, once the first sample
+				   told what each field is */
 	size_t *widths;		/* of each column */
 	size_t nfields;
 	char **args;		/* FILE|DIR|GLOB */
@@ -56,9 +60,11 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	printf("Usage: %s [OPTION]... FIELDS [FILE|DIR|GLOB]...\n"
-	       "Every DELAY seconds print the change of each of the "
-	       "comma-separated\nFIELDS, summed over the files "
-	       "(default: $MMSTATS_GLOB or $MMSTATS_PATH/*.mmstats).\n\n"
+	       "Every DELAY seconds print each of the comma-separated FIELDS, "
+	       "summed over\nthe files (default: $MMSTATS_GLOB or "
+	       "$MMSTATS_PATH/*.mmstats): counters\nper second, other "
+	       "numbers their writer described as values, the rest as\n"
+	       "their change.\n\n"
 	       "  -c, --count=N       print N samples, then exit\n"
 	       "  -d, --delay=SECS    seconds between samples (default 1)\n"
 	       "  -n, --headers=N     repeat the header every N lines "
@@ -98,7 +104,8 @@ static void print_headers(const struct poll_opts *o)
 		if (i)
 			putchar('|');
 		fputs(o->color ? ANSI_BOLD : "", stdout);
-		print_centered(o->fields[i] + plen, o->widths[i]);
+		print_centered(o->titles && o->titles[i] ? o->titles[i] :
+			       o->fields[i] + plen, o->widths[i]);
 		fputs(o->color ? ANSI_DEFAULT : "", stdout);
 	}
 	putchar('\n');
@@ -158,6 +165,12 @@ static void print_values(const struct poll_opts *o, const struct poller *p)
 		v.len = 0;
 		if (p->texts[i].n && !p->numeric[i])
 			format_texts(&v, &p->texts[i], o->widths[i] - 1);
+		else if (poll_is_rate(p, i) && p->elapsed > 0)
+			format_number(&v, p->delta[i] / p->elapsed, true);
+		else if (poll_is_rate(p, i))
+			buf_putc(&v, '-');	/* no rate from one sample */
+		else if (poll_is_value(p, i))
+			format_number(&v, p->value[i], p->floating[i]);
 		else
 			format_number(&v, p->delta[i], p->floating[i]);
 		if (i)
@@ -198,6 +211,40 @@ static bool fields_found(const struct poll_opts *o, const struct poller *p)
 				  o->fields[i]);
 	}
 	return ok;
+}
+
+/* A column fits its name, with a space on each side. */
+static size_t column_width(const char *name)
+{
+	size_t w = text_width(name) + 2;
+
+	return w > COLUMN_WIDTH ? w : COLUMN_WIDTH;
+}
+
+/*
+ * Column titles from what the samples found so far: "requests/s",
+ * "sent (bytes/s)", "latency (seconds)"; a field without notes keeps
+ * its bare name.  Made again when a sample tells what a field is
+ * (a file with notes came): columns widen to fit, never narrow.
+ */
+static int make_titles(struct poll_opts *o, const struct poller *p)
+{
+	size_t i, plen = strlen(o->prefix), w;
+
+	if (!o->titles)
+		o->titles = calloc(o->nfields, sizeof(*o->titles));
+	if (!o->titles)
+		return -ENOMEM;
+	for (i = 0; i < o->nfields; i++) {
+		free(o->titles[i]);
+		o->titles[i] = poll_title(p, i, o->fields[i] + plen);
+		if (!o->titles[i])
+			return -ENOMEM;
+		w = column_width(o->titles[i]);
+		if (w > o->widths[i])
+			o->widths[i] = w;
+	}
+	return 0;
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)
@@ -245,7 +292,7 @@ static void advance(struct timespec *next, double delay)
 	next->tv_nsec = (long)(ns % 1000000000);
 }
 
-static int run(const struct poll_opts *o, struct poller *p)
+static int run(struct poll_opts *o, struct poller *p)
 {
 	struct timespec next;
 	long n, since_header = 0;
@@ -260,6 +307,10 @@ static int run(const struct poll_opts *o, struct poller *p)
 	}
 	if (!fields_found(o, p))
 		return 1;
+	if (make_titles(o, p) < 0) {
+		tool_warn("%s", strerror(ENOMEM));
+		return 1;
+	}
 	print_headers(o);
 	for (n = 0; !interrupted && (o->count == 0 || n < o->count); n++) {
 		if (n > 0) {
@@ -268,12 +319,16 @@ static int run(const struct poll_opts *o, struct poller *p)
 			if (interrupted)
 				break;
 			err = poll_sample(p);
+			if (!err && p->learned)
+				err = make_titles(o, p);
 			if (err) {
 				tool_warn("%s", strerror(-err));
 				return 1;
 			}
 		}
-		if (o->headers > 0 && since_header == o->headers) {
+		/* A column that changed its meaning gets its new title. */
+		if ((n > 0 && p->learned) ||
+		    (o->headers > 0 && since_header == o->headers)) {
 			print_headers(o);
 			since_header = 0;
 		}
@@ -310,14 +365,6 @@ static double parse_delay(const char *s)
 	return v;
 }
 
-/* A column fits its name, with a space on each side. */
-static size_t column_width(const char *name)
-{
-	size_t w = text_width(name) + 2;
-
-	return w > COLUMN_WIDTH ? w : COLUMN_WIDTH;
-}
-
 /* FIELDS is "a,b,c": each gets the prefix; empty names are refused. */
 static void parse_fields(struct poll_opts *o, const char *list)
 {
@@ -352,8 +399,12 @@ static void opts_free(struct poll_opts *o)
 {
 	size_t i;
 
-	for (i = 0; i < o->nfields; i++)
+	for (i = 0; i < o->nfields; i++) {
 		free(o->fields[i]);
+		if (o->titles)
+			free(o->titles[i]);
+	}
+	free(o->titles);
 	free(o->fields);
 	free(o->widths);
 	filter_free(&o->filter);

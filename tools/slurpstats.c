@@ -133,7 +133,7 @@ static void json_file(struct buf *b, const char *path,
 		      const struct mmstats_snapshot *snap,
 		      enum mmstats_liveness live, const char *why)
 {
-	pid_t pid = mmstats_snapshot_pid(snap);
+	pid_t pid = mmstats_snapshot_pid(snap), host;
 	size_t i;
 
 	buf_puts(b, "{\"file\": ");
@@ -144,6 +144,9 @@ static void json_file(struct buf *b, const char *path,
 		buf_printf(b, ", \"pid\": %d", (int)pid);
 	else
 		buf_puts(b, ", \"pid\": null");
+	/* a writer of another PID namespace, as we number it */
+	if (pid >= 0 && (host = mmstats_writer_pid(snap)) > 0 && host != pid)
+		buf_printf(b, ", \"host_pid\": %d", (int)host);
 	buf_printf(b, ", \"size\": %zu", snap->size);
 	if (why) {
 		buf_puts(b, ", \"error\": ");

@@ -25,7 +25,7 @@ export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck}
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(sed -n '1s/.*(\(.*\)).*/\1/p' "$top/packaging/debian/changelog")
-packages=(libmmstats0 libmmstats-dev mmstats-tools mmstatsfs)
+packages=(libmmstats1 libmmstats-dev mmstats-tools mmstatsfs)
 tools=(slurpstats pollstats cleanstats mmash)
 label=ticker.ticks
 pass=0 fail=0 skip=0
@@ -175,8 +175,8 @@ deb_has() {
 
 check_contents() {
 	local d=$work/debs ma=/usr/lib/$multiarch t
-	deb_has "$d"/libmmstats0_*.deb "$ma/libmmstats.so.0" \
-		"$ma/libmmstats.so.0.1.0"
+	deb_has "$d"/libmmstats1_*.deb "$ma/libmmstats.so.1" \
+		"$ma/libmmstats.so.0.2.0"
 	deb_has "$d"/libmmstats-dev_*.deb "$ma/libmmstats.so" \
 		"$ma/libmmstats.a" "$ma/pkgconfig/mmstats.pc" \
 		/usr/include/mmstats.h /usr/share/man/man3/mmstats.3.gz
@@ -192,7 +192,7 @@ check_contents() {
 		/sbin/mount.fuse.mmstatsfs /usr/share/man/man8/mmstatsfs.8.gz
 	dpkg-deb -f "$d"/mmstatsfs_*.deb Depends | grep -qw fuse3 ||
 		die "mmstatsfs does not depend on fuse3"
-	dpkg-deb -e "$d"/libmmstats0_*.deb "$work/control"
+	dpkg-deb -e "$d"/libmmstats1_*.deb "$work/control"
 	grep -q mmstats_ "$work/control/symbols" || die "no symbols file"
 }
 
@@ -235,7 +235,7 @@ remove_packages() {
 		 /etc/systemd/system/multi-user.target.wants/mmstatsfs.service \
 		 /lib/systemd/system/mmstats-clean.timer \
 		 /etc/systemd/system/timers.target.wants/mmstats-clean.timer \
-		 "/usr/lib/$multiarch/libmmstats.so.0"; do
+		 "/usr/lib/$multiarch/libmmstats.so.1"; do
 		if [ -e "$f" ] || [ -L "$f" ]; then die "$f is left"; fi
 	done
 }
@@ -246,10 +246,10 @@ remove_packages() {
 
 check_library() {
 	# /lib and /usr/lib are one directory on bookworm: either will do.
-	ldconfig -p | grep -F "libmmstats.so.0 " |
-		grep -qF "lib/$multiarch/libmmstats.so.0" ||
-		die "ldconfig does not know libmmstats.so.0"
-	pkg-config --modversion mmstats | grep -qx 0.1.0
+	ldconfig -p | grep -F "libmmstats.so.1 " |
+		grep -qF "lib/$multiarch/libmmstats.so.1" ||
+		die "ldconfig does not know libmmstats.so.1"
+	pkg-config --modversion mmstats | grep -qx 0.2.0
 	[ "$(pkg-config --variable=libdir mmstats)" = "/usr/lib/$multiarch" ]
 }
 
@@ -259,7 +259,7 @@ start_ticker() {
 	# shellcheck disable=SC2046 # flags are words
 	cc -o "$work/ticker" "$top/packaging/test/ticker.c" \
 		$(pkg-config --cflags --libs mmstats)
-	ldd "$work/ticker" | grep -F "lib/$multiarch/libmmstats.so.0"
+	ldd "$work/ticker" | grep -F "lib/$multiarch/libmmstats.so.1"
 	mkdir -p "$src"
 	"$work/ticker" "$src" >"$work/ticker.out" 2>"$logs/ticker.err" &
 	echo $! >"$work/ticker.pid"
@@ -293,7 +293,7 @@ check_tools() {
 	local t file pid url
 	file=$(cat "$work/ticker.out")
 	for t in "${tools[@]}"; do
-		"$t" --version | grep -F 0.1.0 || die "$t --version"
+		"$t" --version | grep -F 0.2.0 || die "$t --version"
 		"$t" --help >/dev/null || die "$t --help"
 	done
 	slurpstats "$file" | tee "$work/slurp"
@@ -349,7 +349,7 @@ unmount() {
 
 mount_daemon() {
 	local mnt=$work/mnt-daemon
-	mmstatsfs --version | grep -F 0.1.0 || die "mmstatsfs --version"
+	mmstatsfs --version | grep -F 0.2.0 || die "mmstatsfs --version"
 	mkdir -p "$mnt"
 	timeout 20 mmstatsfs "$src" "$mnt"
 	is_mounted "$mnt" || die "mmstatsfs returned, $mnt is not mounted"
@@ -510,7 +510,7 @@ check_system_install() {
 	local tree=$work/src/mmstats-$version mnt=$work/mnt-local f
 	local boot_path=/usr/sbin:/usr/bin:/sbin:/bin
 	local files=(/usr/local/bin/mmstatsfs /usr/local/bin/slurpstats
-		/usr/local/lib/libmmstats.so.0 /usr/local/include/mmstats.h
+		/usr/local/lib/libmmstats.so.1 /usr/local/include/mmstats.h
 		/usr/local/lib/pkgconfig/mmstats.pc /sbin/mount.mmstatsfs
 		/sbin/mount.fuse.mmstatsfs
 		/usr/local/lib/systemd/system/mmstatsfs.service
@@ -529,7 +529,7 @@ check_system_install() {
 	for f in "${files[@]}"; do
 		[ -e "$f" ] || die "make install did not install $f"
 	done
-	ldconfig -p | grep -qF /usr/local/lib/libmmstats.so.0 ||
+	ldconfig -p | grep -qF /usr/local/lib/libmmstats.so.1 ||
 		die "make install did not run ldconfig"
 	mkdir -p "$mnt"
 	! env -i PATH="$boot_path" timeout 20 mount.fuse3 "$src" "$mnt" \
@@ -548,7 +548,7 @@ check_system_install() {
 	find /usr/local /sbin /lib/systemd/system -xdev -type d |
 		LC_ALL=C sort | diff -u "$work/dirs-before" - ||
 		die "make uninstall left the directories changed"
-	! ldconfig -p | grep -qF /usr/local/lib/libmmstats.so.0 ||
+	! ldconfig -p | grep -qF /usr/local/lib/libmmstats.so.1 ||
 		die "make uninstall did not run ldconfig"
 }
 

@@ -65,7 +65,7 @@ make_root() {
 		bookworm "$root" "$url" >"$work/debootstrap.log" 2>&1 ||
 		{ tail "$work/debootstrap.log"; die "debootstrap failed"; }
 	mkdir -p "$root/root/debs"
-	cp "$debs"/libmmstats0_*.deb "$debs"/libmmstats-dev_*.deb \
+	cp "$debs"/libmmstats1_*.deb "$debs"/libmmstats-dev_*.deb \
 		"$debs"/mmstats-tools_*.deb "$debs"/mmstatsfs_*.deb "$root/root/debs/"
 	chroot "$root" sh -c 'dpkg -i /root/debs/*.deb' >"$work/dpkg.log" 2>&1 ||
 		{ cat "$work/dpkg.log"; die "dpkg -i failed in the container"; }

@@ -5,7 +5,7 @@
 #	BENCH_QUICK=1 tests/bench/run.sh build	shorter, rougher, no 10,000
 #	BENCH_SIZES="10 100" tests/bench/run.sh build	other scale sizes
 #	BENCH_ONLY="read" tests/bench/run.sh build	some of: writer read
-#							fields impact scale
+#							fields impact bulk scale
 #
 # Every figure is a ratio against a baseline measured in the same run, so
 # a busy machine moves both.  A missed target is reported, never fatal:
@@ -30,7 +30,7 @@ else
 	sizes=${BENCH_SIZES:-"10 100 1000 10000"}
 fi
 
-only=${BENCH_ONLY:-"writer read fields impact scale"}
+only=${BENCH_ONLY:-"writer read fields impact bulk scale"}
 
 wanted() {
 	case " $only " in
@@ -275,6 +275,11 @@ fuse_benches() {
 	wanted impact &&
 		collect impact "$bench/bench_impact" -d "$src" -m "$mnt" 1 4
 	taskset -a -p -c "0-$last" "$daemon" >/dev/null 2>&1
+
+	# A collector reading every value of 1,000 processes of 50 labels:
+	# one file per label against the bulk files.
+	wanted bulk && collect bulk "$bench/bench_bulk" -s "$src" -m "$mnt" \
+		1000
 
 	# Scale: many writers, each a process of its own.
 	wanted scale && collect scale "$bench/bench_scale" -s "$src" \

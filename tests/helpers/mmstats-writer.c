@@ -2,7 +2,7 @@
  * mmstats-writer - a real writer process for the tests of the readers.
  *
  *	mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] [-T THREADS]
- *		       [-i MS] [-c N] [-k] [-s] LABEL=TYPE[:VALUE]...
+ *		       [-i MS] [-c N] [-k] [-s] [-p PROGRAM] LABEL=TYPE[:VALUE]...
  *
  * Creates one instance of a model per thread (THREADS in all, the main
  * thread first), prints each file's path and then "ready", and waits
@@ -11,7 +11,8 @@
  * rounds.  Files are removed at exit unless -k.  With -s the writer
  * does not catch the signals but asks the library to remove its files
  * when one kills it (mmstats_remove_on_signal()): it dies of the
- * signal.  String types take a size: string/64:hello.
+ * signal.  -p sets sys.program (options.program).  String types take a
+ * size: string/64:hello.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -48,6 +49,13 @@ static const char *const type_names[MMSTATS_TYPE_COUNT] = {
 	[MMSTATS_STATIC_INT64] = "static_int64",
 	[MMSTATS_STATIC_UINT64] = "static_uint64",
 	[MMSTATS_STATIC_TEXT] = "static_text",
+	[MMSTATS_HISTOGRAM] = "histogram",
+};
+
+static const char *const metric_names[MMSTATS_METRIC_COUNT_] = {
+	[MMSTATS_METRIC_COUNTER] = "counter",
+	[MMSTATS_METRIC_GAUGE] = "gauge",
+	[MMSTATS_METRIC_INFO] = "info",
 };
 
 struct writer {
@@ -62,6 +70,7 @@ struct writer {
 	pthread_barrier_t ready;
 	int stop;
 	bool on_signal;		/* -s */
+	const char **observe;	/* -o LABEL=V,...: per def, or NULL */
 };
 
 static void die(const char *fmt, ...)
@@ -82,7 +91,9 @@ static void die(const char *fmt, ...)
 static void usage(void)
 {
 	fputs("usage: mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] "
-	      "[-T THREADS] [-i MS] [-c N] [-k] [-s] LABEL=TYPE[:VALUE]...\n",
+	      "[-T THREADS] [-i MS] [-c N] [-k] [-s] [-p PROGRAM] "
+	      "[-o LABEL=V,...] "
+	      "LABEL=TYPE[/SIZE][:VALUE][;unit=U][;help=H][;metric=M]...\n",
 	      stderr);
 	exit(2);
 }
@@ -90,7 +101,7 @@ static void usage(void)
 static enum mmstats_type parse_type(const char *name, size_t len)
 {
 	for (int t = 0; t < MMSTATS_TYPE_COUNT; t++)
-		if (strlen(type_names[t]) == len &&
+		if (type_names[t] && strlen(type_names[t]) == len &&
 		    strncmp(type_names[t], name, len) == 0)
 			return (enum mmstats_type)t;
 	die("unknown type \"%.*s\"", (int)len, name);
@@ -105,6 +116,54 @@ static bool parse_bool(const char *v)
 	die("bad bool \"%s\"", v);
 }
 
+static double parse_double(const char *v, char **end, const char *label)
+{
+	double d;
+
+	errno = 0;
+	d = strtod(v, end);
+	if (errno || *end == v)
+		die("bad number \"%s\" for %s", v, label);
+	return d;
+}
+
+/* LO..HI, or B1,B2,... (the bounds live as long as the process). */
+static void parse_histogram(struct mmstats_field_def *def, const char *v)
+{
+	const char *dots = strstr(v, "..");
+	char *end;
+	double *b;
+	size_t n = 1;
+
+	if (dots) {	/* strtod would take "1." of "1..8" */
+		char *lo = strndup(v, (size_t)(dots - v));
+
+		if (!lo)
+			die("out of memory");
+		def->hist.lo = parse_double(lo, &end, def->label);
+		if (*end)
+			die("bad histogram range \"%s\"", v);
+		free(lo);
+		def->hist.hi = parse_double(dots + 2, &end, def->label);
+		if (*end)
+			die("bad histogram range \"%s\"", v);
+		return;
+	}
+	for (const char *p = v; (p = strchr(p, ',')); p++)
+		n++;
+	b = calloc(n, sizeof(*b));
+	if (!b)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		b[i] = parse_double(v, &end, def->label);
+		if (*end != (i + 1 < n ? ',' : '\0'))
+			die("bad histogram bounds \"%s\"", v);
+		v = end + 1;
+	}
+	def->hist.bounds = b;
+	def->hist.nbounds = n;
+}
+
 /* The initial value, where the library sets it from the table. */
 static void parse_value(struct mmstats_field_def *def, const char *v)
 {
@@ -112,6 +171,9 @@ static void parse_value(struct mmstats_field_def *def, const char *v)
 
 	errno = 0;
 	switch (def->type) {
+	case MMSTATS_HISTOGRAM:
+		parse_histogram(def, v);
+		return;
 	case MMSTATS_AVERAGE:
 	case MMSTATS_MOVING_AVERAGE:
 	case MMSTATS_TIMER:
@@ -143,7 +205,38 @@ static void parse_value(struct mmstats_field_def *def, const char *v)
 		die("bad value \"%s\" for %s", v, def->label);
 }
 
-/* LABEL=TYPE[/SIZE][:VALUE] */
+static enum mmstats_metric parse_metric(const char *name)
+{
+	for (int m = 0; m < MMSTATS_METRIC_COUNT_; m++)
+		if (metric_names[m] && strcmp(metric_names[m], name) == 0)
+			return (enum mmstats_metric)m;
+	die("unknown metric \"%s\"", name);
+}
+
+/* ";unit=U;help=H;metric=M" at the end of a spec, cut off it. */
+static void parse_notes(char *spec, struct mmstats_field_def *def)
+{
+	char *semi = strchr(spec, ';'), *item, *next;
+
+	if (!semi)
+		return;
+	*semi = '\0';
+	for (item = semi + 1; item; item = next) {
+		next = strchr(item, ';');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(item, "unit=", 5) == 0)
+			def->unit = item + 5;
+		else if (strncmp(item, "help=", 5) == 0)
+			def->help = item + 5;
+		else if (strncmp(item, "metric=", 7) == 0)
+			def->metric = parse_metric(item + 7);
+		else
+			die("unknown note \"%s\"", item);
+	}
+}
+
+/* LABEL=TYPE[/SIZE][:VALUE][;unit=U][;help=H][;metric=M] */
 static void parse_spec(char *spec, struct mmstats_field_def *def,
 		       const char **value)
 {
@@ -151,6 +244,7 @@ static void parse_spec(char *spec, struct mmstats_field_def *def,
 	char *colon, *slash;
 	size_t tlen;
 
+	parse_notes(spec, def);
 	if (!type || type == spec)
 		die("bad field \"%s\": LABEL=TYPE[:VALUE]", spec);
 	*type++ = '\0';
@@ -168,11 +262,25 @@ static void parse_spec(char *spec, struct mmstats_field_def *def,
 		parse_value(def, *value);
 }
 
+static void observe_all(struct mmstats_field *f, const char *values)
+{
+	char *end;
+
+	for (const char *v = values; v; v = *end ? end + 1 : NULL) {
+		mmstats_observe(f, parse_double(v, &end, "-o"));
+		if (*end && *end != ',')
+			die("bad values \"%s\"", values);
+	}
+}
+
 /* Averages start from their VALUE as a first sample. */
 static void apply_samples(struct writer *w, struct mmstats *s)
 {
 	for (size_t i = 0; i < w->ndefs; i++) {
 		struct mmstats_field *f = mmstats_field(s, i);
+
+		if (w->observe[i])
+			observe_all(f, w->observe[i]);
 
 		if (!w->values[i])
 			continue;
@@ -197,6 +305,27 @@ static void update(struct writer *w, struct mmstats *s)
 		else if (f->type == MMSTATS_MOVING_AVERAGE ||
 			 f->type == MMSTATS_TIMER)
 			mmstats_moving_average_add(f, 1.0);
+		else if (f->type == MMSTATS_HISTOGRAM)
+			mmstats_observe(f, 1.0);
+	}
+}
+
+/* -o LABEL=V,...: kept until the defs are known. */
+static void set_observe(struct writer *w, char **given, int n)
+{
+	for (int j = 0; j < n; j++) {
+		char *eq = strchr(given[j], '=');
+		size_t i;
+
+		if (!eq)
+			die("bad -o \"%s\": LABEL=V,...", given[j]);
+		*eq = '\0';
+		for (i = 0; i < w->ndefs; i++)
+			if (strcmp(w->defs[i].label, given[j]) == 0)
+				break;
+		if (i == w->ndefs || w->defs[i].type != MMSTATS_HISTOGRAM)
+			die("-o %s: no such histogram", given[j]);
+		w->observe[i] = eq + 1;
 	}
 }
 
@@ -287,9 +416,12 @@ static long parse_long(const char *v, const char *what)
 static void parse_args(struct writer *w, int argc, char **argv)
 {
 	struct mmstats_options *o = &w->model.opts;
-	int c;
+	char **obs = calloc((size_t)argc, sizeof(*obs));
+	int c, nobs = 0;
 
-	while ((c = getopt(argc, argv, "d:f:P:T:i:c:ks")) != -1) {
+	if (!obs)
+		die("out of memory");
+	while ((c = getopt(argc, argv, "d:f:P:T:i:c:ksp:o:")) != -1) {
 		switch (c) {
 		case 'd': o->path = optarg; break;
 		case 'f': o->filename = optarg; break;
@@ -299,6 +431,8 @@ static void parse_args(struct writer *w, int argc, char **argv)
 		case 'c': w->rounds = parse_long(optarg, "count"); break;
 		case 'k': o->flags |= MMSTATS_KEEP_AT_EXIT; break;
 		case 's': w->on_signal = true; break;
+		case 'p': o->program = optarg; break;
+		case 'o': obs[nobs++] = optarg; break;
 		default: usage();
 		}
 	}
@@ -310,10 +444,13 @@ static void parse_args(struct writer *w, int argc, char **argv)
 	w->defs = calloc(w->ndefs + 1, sizeof(*w->defs));
 	w->values = calloc(w->ndefs + 1, sizeof(*w->values));
 	w->paths = calloc((size_t)w->nthreads, sizeof(*w->paths));
-	if (!w->defs || !w->values || !w->paths)
+	w->observe = calloc(w->ndefs + 1, sizeof(*w->observe));
+	if (!w->defs || !w->values || !w->paths || !w->observe)
 		die("out of memory");
 	for (size_t i = 0; i < w->ndefs; i++)
 		parse_spec(argv[optind + (int)i], &w->defs[i], &w->values[i]);
+	set_observe(w, obs, nobs);
+	free(obs);
 	w->model.defs = w->defs;
 	w->model.ndefs = w->ndefs;
 }

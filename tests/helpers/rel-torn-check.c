@@ -14,13 +14,12 @@
  *   floats as Python's repr, which reads back to the same bits.  Every
  *   file must hold the torn.* fields of the first one, in its order.
  * poll: pollstats' output with one header (-n 0): the field names, each
- *   centred between "|"; then per sample a line of "|"-separated numbers:
- *   the first line holds each field's value, each later line its change
- *   since the line before.  Integers are printed exactly (floats with 3
+ *   centred between "|"; then per sample a line of "|"-separated numbers,
+ *   each field's value: rel-torn-writer's fields are gauges (the
+ *   library's default notes for them), which pollstats prints as values,
+ *   not as changes.  Integers are printed exactly (floats with 3
  *   decimals, so only integer fields may be named: torn.u64.* and
- *   torn.u32.*); adding the changes up gives back each value read, and
- *   that value is checked.  A torn value read once shows as one torn sum:
- *   the next change is taken from it, so the sum after is whole again.
+ *   torn.u32.*), and each value is checked.
  *
  * Exit 0 only if no value was torn, no line was unexpected, at least MIN
  * values were checked, and the values changed (else nothing raced).
@@ -53,7 +52,6 @@ struct field {
 	char *label;
 	int kind;
 	uint64_t last;		/* bits of the last value checked */
-	uint64_t sum;		/* poll: the value, from the changes */
 };
 
 struct checker {
@@ -243,34 +241,25 @@ static void poll_header(struct checker *c, char *line)
 		bad(c, "not the first run's header", "");
 }
 
-/* A sample: "[-]DIGITS" per column, the value or its change. */
+/* A sample: "DIGITS" per column, the value. */
 static void poll_sample(struct checker *c, char *line)
 {
 	char *save = NULL, *tok;
 	size_t n = 0;
 	uint64_t mag;
-	bool neg;
 
 	for (tok = strtok_r(line, "|", &save); tok;
 	     tok = strtok_r(NULL, "|", &save), n++) {
 		tok = trim(tok);
-		neg = *tok == '-';
 		if (n >= c->nf) {
 			bad(c, "more columns than the header", tok);
 			return;
 		}
-		if (!parse_u64(tok + neg, &mag)) {
-			bad(c, "not an integer", tok);
+		if (!parse_u64(tok, &mag)) {
+			bad(c, "not an unsigned integer", tok);
 			return;
 		}
-		if (c->samples == 0 && neg) {
-			bad(c, "a negative first value", tok);
-			return;
-		}
-		/* Exact: modulo 2^64, and every sum is below it. */
-		c->f[n].sum = c->samples == 0 ? mag :
-			      neg ? c->f[n].sum - mag : c->f[n].sum + mag;
-		check(c, &c->f[n], c->f[n].sum, 0);
+		check(c, &c->f[n], mag, 0);
 	}
 	if (n != c->nf)
 		bad(c, "fewer columns than the header", "");

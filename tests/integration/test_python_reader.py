@@ -3,8 +3,13 @@
 description with nothing but struct, decodes files that libmmstats wrote
 (through tests/helpers/mmstats-writer) and checks every field type's
 value, that every value is naturally aligned, and that every field ends
-at an even offset."""
+at an even offset.  Every field the library writes carries field notes
+(mmstats(5)): pad bytes "Nx" that struct sizes and never unpacks, so a
+reader that reads as the reference does (struct.unpack(sig, slot)[0],
+sig.endswith('s') for strings) gets the values it got without them."""
+import math
 import os
+import re
 import struct
 import subprocess
 import tempfile
@@ -43,10 +48,38 @@ def decode(data):
             value_off = off + size * (wb ^ 1)
             off += 2 * size
         (value,) = struct.unpack_from("<" + sig.strip(), data, value_off)
+        # The reference's own read: native struct, padding and all.
+        (ref,) = struct.unpack(sig, data[value_off:value_off + size])
+        expect(ref == value or (ref != ref and value != value),
+               f"{label}: the reference's read {ref!r} is {value!r}")
         if sig.endswith("s"):
             value = value.split(b"\0", 1)[0].decode("utf8")
         fields.append((label, sig, wb != 0xFF, value, value_off, start, off))
     return fields
+
+
+def notes_len(sig):
+    """N of a leading "Nx" (field notes), else 0."""
+    m = re.match(r"\s*(\d+)x", sig)
+    return int(m.group(1)) if m else 0
+
+
+def base(sig):
+    """The signature without padding and notes: "Q", "255s"."""
+    return re.sub(r"^\s*(\d+x)?", "", sig)
+
+
+def notes(data, value_off, sig):
+    """(metric, unit, help, bound, name_len) of a field's notes, or None."""
+    n = notes_len(sig)
+    if n < 24 or data[value_off:value_off + 4] != b"mmN1":
+        return None
+    metric, ulen, hlen, bound, name_len = struct.unpack_from(
+        "<BBHdH", data, value_off + 4)
+    p = value_off + 24
+    unit = data[p:p + ulen].decode("utf8")
+    help_ = data[p + ulen:p + ulen + hlen].decode("utf8")
+    return metric, unit, help_, bound, name_len
 
 
 def run_writer(tmp, args):
@@ -97,10 +130,15 @@ def check_layout(fields, data):
                f"{label}: signature only padded in front: {sig!r}")
         expect(struct.calcsize(sig) == struct.calcsize(core),
                f"{label}: padding does not change the size")
+        n = notes_len(sig)
         if not core.endswith("s"):
-            size = struct.calcsize(core)
-            expect(value_off % size == 0,
-                   f"{label}: value at {value_off} aligned to {size}")
+            size = struct.calcsize(base(sig))
+            expect((value_off + n) % size == 0,
+                   f"{label}: value at {value_off + n} aligned to {size}")
+        if n:
+            expect(n % 8 == 0 and n >= 24, f"{label}: {n} bytes of notes")
+            expect(notes(data, value_off, sig) is not None,
+                   f"{label}: notes in the slot read")
         expect(end % 2 == 0, f"{label}: field ends at even offset {end}")
 
 
@@ -117,7 +155,8 @@ def test_all_types(tmp):
         expect(f is not None, f"field {label} present")
         if f is None:
             continue
-        expect(f[1].strip() == sig, f"{label}: signature {f[1]!r} is {sig}")
+        expect(base(f[1]) == sig, f"{label}: signature {f[1]!r} is {sig}")
+        expect(notes_len(f[1]) >= 24, f"{label}: has notes")
         expect(f[2] == buffered, f"{label}: buffered is {buffered}")
         expect(f[3] == value, f"{label}: value {f[3]!r} == {value!r}")
     expect([f[0] for f in fields[:len(ALL_TYPES)]] ==
@@ -128,7 +167,8 @@ def test_all_types(tmp):
 def check_defaults(got, path, before):
     pid = int(os.path.basename(path).split("-")[-2])
     sigs = {"sys.pid": "I", "sys.tid": "q", "sys.uid": "Q", "sys.gid": "Q",
-            "sys.created": "d", "sys.starttime": "Q"}
+            "sys.created": "d", "sys.starttime": "Q", "sys.pidns": "Q",
+            "sys.program": "64s"}
     for name, sig in sigs.items():
         f = got.get("web.stats." + name)
         expect(f is not None and f[1].strip() == sig and not f[2],
@@ -145,6 +185,10 @@ def check_defaults(got, path, before):
         mine = int(f.read().rsplit(")", 1)[1].split()[19])
     expect(got["web.stats.sys.starttime"][3] >= mine,
            "sys.starttime: the writer started after this test")
+    expect(got["web.stats.sys.pidns"][3] ==
+           os.stat("/proc/self/ns/pid").st_ino, "sys.pidns is ours")
+    expect(got["web.stats.sys.program"][3] == "mmstats-writer",
+           "sys.program: %r" % got["web.stats.sys.program"][3])
 
 
 def test_threads(tmp):
@@ -161,12 +205,56 @@ def test_threads(tmp):
     expect(len(tids) == 3, "distinct sys.tid per thread")
 
 
+# label, spec, (metric, unit, help) expected in the notes
+NOTED = [
+    ("rx", "counter:7;unit=bytes;help=Bytes received", (1, "bytes",
+                                                        "Bytes received")),
+    ("t", "timer:0.5", (2, "seconds", "")),
+    ("s", "string/31:h\u00e9llo;help=State \u2014 now", (3, "",
+                                                         "State \u2014 now")),
+    ("g", "uint16:9;metric=counter;unit=requests", (1, "requests", "")),
+]
+
+
+def test_notes_and_histogram(tmp):
+    specs = [f"{label}={spec}" for label, spec, _ in NOTED]
+    specs += ["lat=histogram/2:1..8;unit=seconds;help=Latency",
+              "sz=histogram:0.1,0.5,1"]
+    (path,) = run_writer(tmp, ["-c", "0", "-o", "lat=0.5,1,3,100,nan",
+                               "-o", "sz=0.2"] + specs)
+    data = open(path, "rb").read()
+    fields = decode(data)
+    check_layout(fields, data)
+    got = {f[0]: f for f in fields}
+    for label, _, want in NOTED:
+        f = got[label]
+        expect(notes(data, f[4], f[1])[:3] == want, f"{label}: notes")
+    expect(got["rx"][3] == 7 and got["t"][3] == 0.5 and got["g"][3] == 9,
+           "noted values as without notes")
+    expect(got["s"][3] == "h\u00e9llo" and got["s"][1].endswith("s"),
+           "a noted string still ends in 's'")
+    bounds = ["1.0", "1.5", "2.0", "3.0", "4.0", "6.0", "8.0", "inf"]
+    counts = [got["lat.le." + b][3] for b in bounds]
+    expect(counts == [2, 0, 0, 1, 0, 0, 0, 2], f"lat buckets {counts}")
+    expect(math.isnan(got["lat.sum"][3]), "lat.sum took the nan")
+    expect(notes(data, got["lat.sum"][4], got["lat.sum"][1]) ==
+           (4, "seconds", "Latency", 0.0, 3), "lat.sum notes")
+    n = notes(data, got["lat.le.1.5"][4], got["lat.le.1.5"][1])
+    expect(n == (5, "", "", 1.5, 3), f"lat.le.1.5 notes {n}")
+    expect(got["sz.sum"][3] == 0.2 and got["sz.le.0.5"][3] == 1,
+           "explicit bounds")
+    for name in ("sys.pid", "sys.tid", "sys.created"):
+        expect(notes_len(got[name][1]) == 0, f"{name}: no notes")
+
+
 def main():
     need_writer()
     with tempfile.TemporaryDirectory() as tmp:
         test_all_types(tmp)
     with tempfile.TemporaryDirectory() as tmp:
         test_threads(tmp)
+    with tempfile.TemporaryDirectory() as tmp:
+        test_notes_and_histogram(tmp)
     finish()
 
 

@@ -54,8 +54,12 @@ for r in 1 2; do
 done
 note "readers: $(cat "$T/reader1.passes") and $(cat "$T/reader2.passes") grep -r passes, no error"
 
-# Every writer's own value, once each.
-grep -r . "$mnt" 2>"$T/final.err" | grep '/rel\.spawn\.index:' |
+# Every writer's own value, once each: per process, so not from
+# /programs (a program's value combines its processes': it is no one
+# writer's) nor from the bulk files %all and %metrics (every label of a
+# directory in one file).  The readers above do read those too.
+grep -r --exclude-dir=programs --exclude='%*' . "$mnt" 2>"$T/final.err" |
+	grep '/rel\.spawn\.index:' |
 	sed 's/.*://' | sort -n | uniq >"$T/values"
 [ -s "$T/final.err" ] && fail "grep -r: $(head -n 5 "$T/final.err")"
 [ "$(wc -l <"$T/values")" -eq $N ] ||

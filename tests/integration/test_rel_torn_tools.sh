@@ -9,8 +9,7 @@
 #      rel-torn-check slurp (floats are Python's repr: they read back to
 #      the same bits);
 #   2. pollstats of the 128 integer fields with -d 0.000001 (samples back
-#      to back): its first line holds the values, each later line their
-#      changes, which rel-torn-check poll adds up again to the values read
+#      to back): the fields are gauges, so every line holds the values read
 #      (integers are printed exactly; floats with 3 decimals, so they
 #      cannot be checked this way);
 #   3. mmash's /values/ over HTTP (2 keep-alive connections, each served

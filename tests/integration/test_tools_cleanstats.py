@@ -8,17 +8,22 @@ errors on stderr with a non-zero exit, a plain summary line.  Without
 arguments (the timer's run on /tmp) a planted invalid file is said but
 no failure, and a default directory that cannot be listed is one (for
 slurpstats and pollstats too); a planted name with a newline forges no
-line on stdout or stderr."""
+line on stdout or stderr.  A writer in another PID namespace is named
+by the pid this process sees (and slurpstats --json adds it as
+host_pid)."""
+import json
 import os
 import shutil
+import signal
 import struct
 import subprocess
 
-from common import (DEAD_PID, VECTORS, Writer, dead_vector, expect, finish,
-                    need_writer, patch_field, put_file, run, text, tmpdir,
-                    tool)
+from common import (DEAD_PID, VECTORS, WRITER, Writer, dead_vector, expect,
+                    finish, need_writer, patch_field, put_file, run, text,
+                    tmpdir, tool)
 
 CLEAN = tool("cleanstats")
+SLURP = tool("slurpstats")
 
 
 def patch_pid(data, pid):
@@ -268,8 +273,56 @@ def planted_names():
         shutil.rmtree(d)
 
 
+def writer_below(top):
+    """The pid of the mmstats-writer under process top, or None."""
+    todo = [top]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == "mmstats-writer":
+                    return pid
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return None
+
+
+def other_namespace():
+    """A writer that is pid 1 of its own PID namespace: its file says 1,
+    the tools say the pid we know it by."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        print("not root or no unshare: other namespaces not tried")
+        return
+    d = tmpdir("cleanns")
+    p = subprocess.Popen(["unshare", "--kill-child", "--pid", "--fork",
+                          "--mount-proc", WRITER, "-d", d, "-k", "x=counter"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    try:
+        path = p.stdout.readline().strip()
+        if p.stdout.readline().strip() != "ready":
+            print("unshare failed: %r" % p.stderr.read())
+            return
+        host = writer_below(p.pid)
+        expect(host is not None, "the writer, seen from here")
+        r = run([SLURP, "--json", path])
+        f = json.loads(text(r.stdout))[0]
+        expect(f["pid"] == 1 and f.get("host_pid") == host,
+               "slurpstats: pid as recorded, host_pid ours: %r" % f)
+        r = run([CLEAN, "-v", d])
+        expect("PID %d is alive. Keeping %s\n" % (host, path)
+               in text(r.stdout), "cleanstats: our pid: %r" % r.stdout)
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        shutil.rmtree(d)
+
+
 main()
 invalid_in_default_dir()
 unlistable_default_dir()
 planted_names()
+other_namespace()
 finish()

@@ -20,12 +20,13 @@ YELLOW = "\033[1;33m"
 
 
 def values(out):
-    """The numbers of each data line (header lines have none)."""
+    """The numbers of each data line (header lines have none); a rate
+    not known yet ("-", on the first line) is None."""
     rows = []
     for line in out.splitlines():
         cols = [c.strip() for c in line.split("|")]
         try:
-            rows.append([float(c) for c in cols])
+            rows.append([None if c == "-" else float(c) for c in cols])
         except ValueError:
             continue
     return rows
@@ -39,24 +40,28 @@ def sums_over_threads(d):
         out = text(r.stdout)
         expect(r.returncode == 0, "exit 0")
         lines = out.splitlines()
-        expect(lines[0] == "     req.count      |        load        ",
-               "header: names centred in 20 columns, as the reference: %r" % lines[0])
+        # The library notes counters and gauges: a rate and a value.
+        expect(lines[0] == "    req.count/s     |        load        ",
+               "header: names centred in 20 columns, as the reference, "
+               "a counter's per second: %r" % lines[0])
         expect(YELLOW not in out, "no colour when stdout is not a terminal")
         rows = values(out)
         expect(len(rows) == 4, "four samples")
-        expect(rows[0][0] >= 200, "first line: the totals of both threads (%r)" % rows[0])
-        expect(rows[0][1] == 1.0, "first line: 0.5 + 0.5")
+        expect(rows[0] == [None, 1.0], "first line: no rate yet, the sum "
+               "of both threads' gauges 0.5 + 0.5 (%r)" % rows[0])
         for row in rows[1:]:
-            # 2 threads, +1 every 10 ms, 0.5 s: about 100.
-            expect(20 <= row[0] <= 200, "a change per interval near 100: %r" % row)
-            expect(row[1] == 0.0, "an unchanged double changes by 0")
-        expect(lines[1] == "%19d |%19.3f " % (rows[0][0], 1.0),
+            # 2 threads, +1 every 10 ms: about 200 a second.
+            expect(40 <= row[0] <= 400, "a rate near 200/s: %r" % row)
+            expect(row[1] == 1.0, "a gauge: its value, summed")
+        expect(lines[1] == "%19s |%19.3f " % ("-", 1.0),
                "value columns: 19 wide then a space, '|' between: %r" % lines[1])
+        expect(lines[2] == "%19.3f |%19.3f " % (rows[1][0], 1.0),
+               "a rate: 3 decimals: %r" % lines[2])
         # Files by name or glob sum the same way.
-        r = run([POLL, "-c", "1", "app.req.count"] + w.paths)
-        expect(values(text(r.stdout))[0][0] >= 200, "files named one by one")
-        r = run([POLL, "-c", "1", "app.req.count", os.path.join(d, "*.mmstats")])
-        expect(values(text(r.stdout))[0][0] >= 200, "a glob")
+        r = run([POLL, "-c", "1", "app.load"] + w.paths)
+        expect(values(text(r.stdout))[0][0] == 1.0, "files named one by one")
+        r = run([POLL, "-c", "1", "app.load", os.path.join(d, "*.mmstats")])
+        expect(values(text(r.stdout))[0][0] == 1.0, "a glob")
     finally:
         w.stop()
 
@@ -81,11 +86,52 @@ def writers_come_and_go(d, kill):
     expect(bool(left) == kill, "the killed writer's file stays: %r" % left)
     rows = [r[0] for r in values(out)]
     expect(p.returncode == 0, "come and go: exit 0")
-    expect(len(rows) == 9, "nine samples: %r" % rows)
+    # a counter: per second, from the second sample on
+    expect(len(rows) == 9 and rows[0] is None, "nine samples, the first "
+           "with no rate yet: %r" % rows)
+    rows = rows[1:]
     expect(rows[0] == 0, "nothing before the writer starts: %r" % rows)
-    expect(max(rows) >= 1000, "a new file counts its whole value: %r" % rows)
+    # Its counter starts at 1000: at 0.3 s a sample that took it whole
+    # would print 3333/s or more.  Only its changes (about 100/s) count.
+    expect(max(rows) < 1000, "a new file adds no spike of what it "
+           "counted before it was seen: %r" % rows)
+    expect(max(rows) > 0, "a new file's changes count: %r" % rows)
     expect(rows[-1] == 0, "nothing after the writer is gone: %r" % rows)
     expect(min(rows) >= 0, "a file that goes away never makes a negative change")
+
+
+def learned_late(d):
+    # The reference's file says nothing of jobs.count: its change.  A
+    # file with notes comes: a new header, and rates from then on.
+    path = os.path.join(d, "ref.mmstats")
+    put_file(path, ref_file([ref_field("jobs.count", "Q", 5)]))
+    p = subprocess.Popen([POLL, "-c", "8", "-d", "0.3", "-n", "0",
+                          "jobs.count", d], stdout=subprocess.PIPE, text=True)
+    w = None
+    try:
+        first = [p.stdout.readline(), p.stdout.readline()]
+        w = Writer(d, ["jobs.count=counter:0"])
+        out, _ = p.communicate(timeout=30)
+    finally:
+        if w:
+            w.stop()
+        os.unlink(path)
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    lines = [l.strip() for l in first + out.splitlines()]
+    expect(p.returncode == 0, "learned late: exit 0")
+    expect(lines[0] == "jobs.count" and lines[1] == "5",
+           "no notes: the bare name, the total: %r" % lines)
+    heads = [i for i, l in enumerate(lines) if l == "jobs.count/s"]
+    expect(len(heads) == 1, "one new header once the counter is known: "
+           "%r" % lines)
+    if heads:
+        expect(len(lines) == 10 and heads[0] < 9,
+               "eight samples, two headers: %r" % lines)
+        for l in lines[heads[0] + 1:]:
+            expect(l.replace(".", "").isdigit() and "." in l,
+                   "a rate under the new header: %r" % l)
 
 
 def headers_repeat(d):
@@ -131,7 +177,7 @@ def usage():
 
 def dead_writers_left_out(d):
     # Asked to keep its file, a writer stopped by SIGTERM leaves it too.
-    live, dead = dead_writers(d, lambda i: ["hits=counter:%d" % 10 ** (i + 2)])
+    live, dead = dead_writers(d, lambda i: ["hits=uint64:%d" % 10 ** (i + 2)])
     try:
         expect(all(os.path.exists(f) for f in dead), "dead writers' files stay")
         r = run([POLL, "-c", "1", "hits", d])
@@ -169,7 +215,7 @@ def dead_writers_left_out(d):
 
 
 def nothing_matches(d):
-    w = Writer(d, ["web.stats.status.2XX=counter:3"])
+    w = Writer(d, ["web.stats.status.2XX=uint64:3"])
     try:
         r = run([POLL, "-c", "2", "no.such.field", d])
         expect(r.returncode == 1 and r.stdout == b"", "a field in no file: exit 1,"
@@ -239,7 +285,7 @@ def columns(d):
     long_name = "web.stats.sys.starttime.of.the.process"
     w = Writer(d, ["%s=uint32:7" % long_name, "state=string/32:idle",
                    "motto=string/64:never give up, never surrender",
-                   "n=counter:1"], prefix="app.")
+                   "n=uint64:1"], prefix="app.")
     try:
         r = run([POLL, "-c", "2", "-d", "0.05", "-p", "app.",
                  "state,%s,n,motto" % long_name, d])
@@ -299,6 +345,7 @@ try:
     nothing_matches(d)
     columns(d)
     no_negative_zero(d)
+    learned_late(d)
     x = Writer(d, ["x=counter:0"])
     try:
         headers_repeat(d)

@@ -397,7 +397,7 @@ static void test_appears_complete(void **state)
 			char path[256];
 			unsigned char *d;
 			size_t len = 0;
-			struct tfield f[8];
+			struct tfield f[10];
 
 			p += sizeof(*e) + e->len;
 			if (strncmp(e->name, ".mmstats-", 9) == 0)
@@ -409,7 +409,7 @@ static void test_appears_complete(void **state)
 			d = tread(path, &len);
 			assert_non_null(d);
 			assert_int_equal(len, 4096);
-			assert_int_equal(tparse(d, len, f, 8), 6);
+			assert_int_equal(tparse(d, len, f, 10), 8);
 			assert_string_equal(f[0].label, "sys.pid");
 			free(d);
 			seen++;

@@ -15,12 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mmstats.h"
+#include "pidns.h"
 #include "reader_build.h"
 
 static struct fbuild fb;
@@ -433,6 +438,466 @@ static void test_self_is_alive(void **state)
 	assert_int_equal(liveness_of(getpid(), &now, NULL), MMSTATS_ALIVE);
 }
 
+/* ---- PID namespaces ---------------------------------------------------- */
+
+/* The first PID namespace's inode (<linux/proc_ns.h>). */
+#define PROC_PID_INIT_INO	0xEFFFFFFCull
+
+static uint64_t own_pidns(void)
+{
+	struct stat st;
+
+	assert_int_equal(stat("/proc/self/ns/pid", &st), 0);
+	return (uint64_t)st.st_ino;
+}
+
+/* A file by `pid` of namespace `ns` that started at `start`. */
+static void parse_ns_file(struct mmstats_snapshot *s, pid_t pid, uint64_t ns,
+			  uint64_t start)
+{
+	fb_init(&fb);
+	fb_u32(&fb, "app.sys.pid", (uint32_t)pid);
+	fb_u64(&fb, "app.sys.starttime", start);
+	fb_u64(&fb, "app.sys.pidns", ns);
+	assert_int_equal(mmstats_parse(fb.buf, fb.len, s), 0);
+}
+
+/*
+ * mmstats_writer_pid() once a scan of /proc was due: scans are rate
+ * limited, and meanwhile the answer is EREMOTE ("cannot tell").
+ */
+static pid_t settled_writer_pid(const struct mmstats_snapshot *s)
+{
+	struct timespec step = { .tv_nsec = 10000000 };
+	pid_t pid;
+	int i;
+
+	for (i = 0; (pid = mmstats_writer_pid(s)) == -EREMOTE && i < 1000; i++)
+		nanosleep(&step, NULL);
+	return pid;
+}
+
+/* Ours, or of no namespace (0): sys.pid as it is. */
+static void test_writer_pid_own_namespace(void **state)
+{
+	struct mmstats_snapshot s;
+	uint64_t start;
+
+	(void)state;
+	assert_int_equal(mmstats_pid_starttime(getpid(), &start), 0);
+	parse_ns_file(&s, getpid(), own_pidns(), start);
+	assert_int_equal(mmstats_writer_pid(&s), getpid());
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_ALIVE);
+	mmstats_snapshot_free(&s);
+	parse_ns_file(&s, getpid(), 0, start);
+	assert_int_equal(mmstats_writer_pid(&s), getpid());
+	mmstats_snapshot_free(&s);
+	fb_init(&fb);
+	fb_u64(&fb, "sys.starttime", start);
+	assert_int_equal(mmstats_parse(fb.buf, fb.len, &s), 0);
+	assert_int_equal(mmstats_writer_pid(&s), -ENOENT);
+	mmstats_snapshot_free(&s);
+}
+
+/* Root in the first PID namespace sees every process: sure answers. */
+static bool sees_all(void)
+{
+	return geteuid() == 0 && own_pidns() == PROC_PID_INIT_INO;
+}
+
+/*
+ * Our own pid and start, claimed from a namespace that has no process:
+ * never us.  Gone (ESRCH) as seen from the first namespace, which sees
+ * every other one; else out of sight.
+ */
+static pid_t foreign_claim_of_self(void)
+{
+	struct mmstats_snapshot s;
+	uint64_t start;
+	pid_t pid;
+
+	assert_int_equal(mmstats_pid_starttime(getpid(), &start), 0);
+	parse_ns_file(&s, getpid(), 12345, start);
+	pid = sees_all() ? settled_writer_pid(&s) : mmstats_writer_pid(&s);
+	assert_true(pid == -ESRCH || pid == -EREMOTE);
+	assert_int_equal(mmstats_liveness(&s), pid == -ESRCH ? MMSTATS_STALE :
+					       MMSTATS_UNKNOWN);
+	mmstats_snapshot_free(&s);
+	return pid;
+}
+
+/*
+ * Found dead once, a writer stays dead: asked again and again, it is
+ * answered at once, never "cannot tell" while the next scan is not due.
+ */
+static void test_writer_pid_no_such_namespace(void **state)
+{
+	struct mmstats_snapshot s;
+	uint64_t start;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	pid = foreign_claim_of_self();
+	if (!sees_all())
+		return;
+	assert_int_equal(pid, -ESRCH);
+	assert_int_equal(mmstats_pid_starttime(getpid(), &start), 0);
+	parse_ns_file(&s, getpid(), 12345, start);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(mmstats_writer_pid(&s), -ESRCH);
+	mmstats_snapshot_free(&s);
+}
+
+struct nschild {
+	pid_t outer;		/* the process that made the namespace */
+	pid_t host;		/* the writer, as we number it */
+	uint64_t ns, start;
+};
+
+/* A process that is pid 1 of a new PID namespace, until killed. */
+static bool start_nschild(struct nschild *c)
+{
+	unsigned long long ns, start;
+	int up[2], inner, host;
+	char buf[128];
+	ssize_t n;
+
+	assert_int_equal(pipe(up), 0);
+	c->outer = fork();
+	assert_true(c->outer >= 0);
+	if (c->outer == 0) {
+		close(up[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWPID) < 0)
+			_exit(3);
+		inner = fork();
+		if (inner == 0) {
+			struct stat st;
+			uint64_t t = 0;
+			char self[32] = "";
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* /proc is our parent's: "self" is our pid there */
+			if (readlink("/proc/self", self, sizeof(self) - 1) < 0 ||
+			    stat("/proc/self/ns/pid", &st) < 0 ||
+			    mmstats_pid_starttime(atoi(self), &t) < 0)
+				_exit(4);
+			dprintf(up[1], "%d %s %llu %llu\n", (int)getpid(), self,
+				(unsigned long long)st.st_ino,
+				(unsigned long long)t);
+			pause();
+			_exit(0);
+		}
+		waitpid(inner, NULL, 0);
+		_exit(0);
+	}
+	close(up[1]);
+	n = read(up[0], buf, sizeof(buf) - 1);
+	close(up[0]);
+	if (n <= 0) {
+		waitpid(c->outer, NULL, 0);
+		return false;
+	}
+	buf[n] = '\0';
+	assert_int_equal(sscanf(buf, "%d %d %llu %llu", &inner, &host, &ns,
+				&start), 4);
+	assert_int_equal(inner, 1);
+	c->host = host;
+	c->ns = ns;
+	c->start = start;
+	return true;
+}
+
+/*
+ * The writer is pid 1 of its namespace; we hold pid 1 of ours too.  It
+ * is found under its pid here, alive, also when the table of the last
+ * look-up was made before it started; killed, it is gone (the whole
+ * namespace with it).
+ */
+static void test_writer_pid_other_namespace(void **state)
+{
+	struct mmstats_snapshot s;
+	struct nschild c = { 0 };
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	(void)foreign_claim_of_self();	/* a table older than the child */
+	if (!start_nschild(&c))
+		skip();		/* no PID namespaces here */
+	parse_ns_file(&s, 1, c.ns, c.start);
+	assert_int_equal(settled_writer_pid(&s), c.host);
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_ALIVE);
+	mmstats_snapshot_free(&s);
+	/*
+	 * The same pid there, another start: another process, as when a
+	 * dead container's namespace inode went to a new container.  The
+	 * file is never tied to it.
+	 */
+	parse_ns_file(&s, 1, c.ns, c.start + 1);
+	if (!mms_timens_may_differ(c.host))
+		assert_int_equal(mmstats_writer_pid(&s), -ESRCH);
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_STALE);
+	mmstats_snapshot_free(&s);
+	/* no pid 2 there */
+	parse_ns_file(&s, 2, c.ns, c.start);
+	assert_int_equal(settled_writer_pid(&s), -ESRCH);
+	mmstats_snapshot_free(&s);
+
+	kill(c.host, SIGKILL);
+	waitpid(c.outer, NULL, 0);	/* it reaped the writer first */
+	parse_ns_file(&s, 1, c.ns, c.start);
+	if (own_pidns() == PROC_PID_INIT_INO) {
+		assert_int_equal(settled_writer_pid(&s), -ESRCH);
+		assert_int_equal(mmstats_liveness(&s), MMSTATS_STALE);
+	} else {
+		assert_int_not_equal(mmstats_liveness(&s), MMSTATS_ALIVE);
+	}
+	mmstats_snapshot_free(&s);
+}
+
+/* Use up the descriptors below the soft limit; returns how many. */
+static int exhaust_fds(int fds[], int max)
+{
+	struct rlimit rl;
+	int n = 0;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	while (n < max && (fds[n] = open("/dev/null", O_RDONLY)) >= 0)
+		n++;
+	assert_int_equal(errno, EMFILE);
+	return n;
+}
+
+static void restore_fds(int fds[], int n, rlim_t cur)
+{
+	struct rlimit rl;
+
+	while (n--)
+		close(fds[n]);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = cur;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/*
+ * Out of descriptors, /proc/PID/status cannot be opened: that says
+ * nothing of the writer.  Its file is never stale, in our namespace or
+ * in another.
+ */
+static void test_no_descriptors_is_not_stale(void **state)
+{
+	enum mmstats_liveness mine, theirs;
+	struct mmstats_snapshot s, t;
+	struct nschild c = { 0 };
+	struct rlimit rl;
+	pid_t theirs_pid;
+	int fds[64], n;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	if (!start_nschild(&c))
+		skip();
+	parse_ns_file(&s, 1, c.ns, c.start);
+	assert_int_equal(settled_writer_pid(&s), c.host);	/* in the table */
+	parse_ns_file(&t, getpid(), own_pidns(), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	n = exhaust_fds(fds, 64);
+	theirs_pid = mmstats_writer_pid(&s);
+	theirs = mmstats_liveness(&s);
+	mine = mmstats_liveness(&t);
+	restore_fds(fds, n, rl.rlim_cur);
+	assert_true(theirs_pid == c.host || theirs_pid == -EREMOTE);
+	assert_int_not_equal(theirs, MMSTATS_STALE);
+	assert_int_not_equal(mine, MMSTATS_STALE);
+	mmstats_snapshot_free(&s);
+	mmstats_snapshot_free(&t);
+	kill(c.host, SIGKILL);
+	waitpid(c.outer, NULL, 0);
+}
+
+/*
+ * sys.pidns 0: the writer could not tell its namespace.  A free pid
+ * proves nothing (it may be a container's pid): unknown.  A process
+ * that holds the pid and started at sys.starttime is the writer.
+ */
+static void test_unknown_namespace(void **state)
+{
+	struct mmstats_snapshot s;
+	struct child c;
+	uint64_t start;
+
+	(void)state;
+	start_child(&c);
+	assert_int_equal(mmstats_pid_starttime(c.pid, &start), 0);
+	parse_ns_file(&s, c.pid, 0, start);
+	assert_int_equal(mmstats_writer_pid(&s), c.pid);
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_ALIVE);
+	mmstats_snapshot_free(&s);
+	parse_ns_file(&s, c.pid, 0, start + 1);
+	assert_int_equal(mmstats_writer_pid(&s), -EREMOTE);
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_UNKNOWN);
+	mmstats_snapshot_free(&s);
+	stop_child(&c);
+	parse_ns_file(&s, c.pid, 0, start);
+	assert_int_equal(mmstats_writer_pid(&s), -EREMOTE);
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_UNKNOWN);
+	mmstats_snapshot_free(&s);
+}
+
+/*
+ * The time namespace of a process whose main thread has exited (its
+ * own ns links are gone) is read from a live thread's; of a process
+ * that is not there, it cannot be told.
+ */
+static void test_timens_of_exited_main_thread(void **state)
+{
+	struct timespec step = { .tv_nsec = 1000000 };
+	struct stat st;
+	uint64_t start;
+	pthread_t t;
+	pid_t pid;
+	int i;
+
+	(void)state;
+	if (stat("/proc/self/ns/time", &st) < 0)
+		skip();		/* no time namespaces here */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (pthread_create(&t, NULL, sleep_forever, NULL) != 0)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	for (i = 0; i < 5000 && state_of(pid) != 'Z'; i++)
+		nanosleep(&step, NULL);
+	assert_int_equal(state_of(pid), 'Z');
+	assert_false(mms_timens_may_differ(pid));
+	assert_int_equal(mmstats_pid_starttime(pid, &start), 0);
+	/* alive, and a start that is not its own proves reuse */
+	assert_int_equal(liveness_of(pid, NULL, &start), MMSTATS_ALIVE);
+	start++;
+	assert_int_equal(liveness_of(pid, NULL, &start), MMSTATS_STALE);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_true(mms_timens_may_differ(pid));
+}
+
+/*
+ * Run fn in a child; its exit status.  fn runs in a process of its own
+ * (a new PID or mount namespace stays there).
+ */
+static int in_child(int (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(fn());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* In a new PID namespace, under the old /proc: pid 1 is ours, /proc/1
+ * is the host's init.  Exit 0 if nothing is judged stale. */
+static int judge_under_foreign_proc(void)
+{
+	struct mmstats_snapshot s;
+	uint64_t start;
+	pid_t inner;
+	int status;
+
+	if (unshare(CLONE_NEWPID) < 0)
+		return 77;
+	inner = fork();
+	if (inner < 0)
+		return 2;
+	if (inner > 0)
+		return waitpid(inner, &status, 0) == inner && WIFEXITED(status) ?
+		       WEXITSTATUS(status) : 3;
+	if (mms_proc_is_ours())
+		_exit(4);
+	if (mmstats_pid_starttime(1, &start) < 0)
+		_exit(5);
+	/* our own file (pid 1 here), with some start time */
+	parse_ns_file(&s, 1, own_pidns(), start + 1);
+	if (mmstats_liveness(&s) != MMSTATS_UNKNOWN)
+		_exit(6);
+	mmstats_snapshot_free(&s);
+	/* another namespace's: its /proc cannot be read as ours */
+	parse_ns_file(&s, 1, 12345, start);
+	if (mmstats_writer_pid(&s) != -EREMOTE)
+		_exit(7);
+	mmstats_snapshot_free(&s);
+	_exit(0);
+}
+
+static void test_foreign_proc_is_unknown(void **state)
+{
+	int rc;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_true(mms_proc_is_ours());
+	rc = in_child(judge_under_foreign_proc);
+	if (rc == 77)
+		skip();
+	assert_int_equal(rc, 0);
+}
+
+/* Under a /proc mounted with hidepid=, a process not listed may be
+ * hidden: never gone.  Exit 0 if the claim is unknown. */
+static int claim_under_hidepid(void)
+{
+	struct mmstats_snapshot s;
+	uint64_t start;
+	int i;
+	pid_t pid = -EREMOTE;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", 0, "hidepid=2") < 0)
+		return 77;
+	if (mmstats_pid_starttime(getpid(), &start) < 0)
+		return 2;
+	parse_ns_file(&s, getpid(), 12345, start);
+	/* every answer, before and after the scan is due */
+	for (i = 0; i < 20; i++) {
+		struct timespec step = { .tv_nsec = 20000000 };
+
+		pid = mmstats_writer_pid(&s);
+		if (pid != -EREMOTE ||
+		    mmstats_liveness(&s) != MMSTATS_UNKNOWN)
+			return 3;
+		nanosleep(&step, NULL);
+	}
+	mmstats_snapshot_free(&s);
+	return 0;
+}
+
+static void test_hidepid_is_unknown(void **state)
+{
+	int rc;
+
+	(void)state;
+	if (!sees_all())
+		skip();
+	rc = in_child(claim_under_hidepid);
+	if (rc == 77)
+		skip();
+	assert_int_equal(rc, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +911,14 @@ int main(void)
 		cmocka_unit_test(test_starttime_with_hostile_comm),
 		cmocka_unit_test(test_bogus_pids_are_unknown),
 		cmocka_unit_test(test_self_is_alive),
+		cmocka_unit_test(test_writer_pid_own_namespace),
+		cmocka_unit_test(test_writer_pid_no_such_namespace),
+		cmocka_unit_test(test_writer_pid_other_namespace),
+		cmocka_unit_test(test_no_descriptors_is_not_stale),
+		cmocka_unit_test(test_unknown_namespace),
+		cmocka_unit_test(test_timens_of_exited_main_thread),
+		cmocka_unit_test(test_foreign_proc_is_unknown),
+		cmocka_unit_test(test_hidepid_is_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

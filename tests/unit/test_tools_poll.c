@@ -1,8 +1,9 @@
 /*
  * test_tools_poll.c - pollstats' sums, with files written by the real
  * library in this process: changes per sample, files that appear
- * (counted whole), files that go (never negative), replaced files (a new
- * inode is a new file), floats, filters, files of dead writers (left
+ * (counted from when first seen), files that go (never negative),
+ * replaced files (a new inode is a new file), what fields are (from the
+ * first file with notes, maybe late), floats, filters, files of dead writers (left
  * out unless `all`), strings (their texts) and fields no file has.
  */
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "../../tools/pollsample.h"
+#include "reader_build.h"
 #include "testdir.h"
 
 static const struct mmstats_field_def defs[] = {
@@ -88,11 +90,16 @@ static void test_changes_and_files_that_come_and_go(void **state)
 	assert_true(sample(&f) == 0);		/* nothing there yet */
 	a = open_file("a.mmstats");
 	mmstats_incr(jobs(a), 5);
-	assert_true(sample(&f) == 5);		/* new: its whole value */
+	/* new after the first sample: its start, not a spike of its life */
+	assert_true(sample(&f) == 0);
+	assert_true(f.p.value[0] == 5);		/* but its value is there */
 	mmstats_incr(jobs(a), 3);
 	assert_true(sample(&f) == 3);		/* the change */
 	assert_true(sample(&f) == 0);
 	b = open_file("b.mmstats");
+	mmstats_incr(jobs(b), 10);
+	mmstats_incr(jobs(a), 1);
+	assert_true(sample(&f) == 1);		/* b only starts */
 	mmstats_incr(jobs(b), 10);
 	mmstats_incr(jobs(a), 1);
 	assert_true(sample(&f) == 11);		/* summed over files */
@@ -108,6 +115,8 @@ static void test_changes_and_files_that_come_and_go(void **state)
 	mmstats_incr(jobs(c), 4);
 	rename_in_dir("c.mmstats", "b.mmstats");
 	mmstats_close(b);
+	assert_true(sample(&f) == 0);		/* b's 22 are not c's */
+	mmstats_incr(jobs(c), 4);
 	assert_true(sample(&f) == 4);
 	assert_false(f.p.floating[0]);
 	mmstats_set_double(mmstats_field_by_label(c, "load"), 2.5);
@@ -138,6 +147,8 @@ static void test_filters_and_missing_fields(void **state)
 	mmstats_incr(mmstats_field(s, 0), 7);
 	assert_true(sample(&f) == 0);
 	a = open_file("a.mmstats");
+	mmstats_incr(jobs(a), 2);
+	assert_true(sample(&f) == 0);
 	mmstats_incr(jobs(a), 2);
 	assert_true(sample(&f) == 2);
 	/* An unreadable file in the directory is skipped, not fatal. */
@@ -291,6 +302,49 @@ static void test_texts_stop_at_column_width(void **state)
 		assert_int_equal(mmstats_remove(s[i]), 0);
 }
 
+/*
+ * A field learned late: the reference's file says nothing of jobs.count;
+ * when a file with notes comes, the poller says so, and its title
+ * changes with its meaning.
+ */
+static void test_metric_learned_late(void **state)
+{
+	struct fbuild *fb = malloc(sizeof(*fb));
+	uint64_t slots[2] = { 0, 3 };
+	struct mmstats *a;
+	struct fixture f;
+	char path[128], *t;
+
+	(void)state;
+	assert_non_null(fb);
+	fb_init(fb);
+	fb_field(fb, "jobs.count", "Q", 0, slots, sizeof(slots));
+	fb_pad(fb);
+	snprintf(path, sizeof(path), "%s/ref.mmstats", testdir_group);
+	assert_int_equal(fb_write(fb, path), 0);
+	free(fb);
+	fixture_init(&f);
+	assert_int_equal(poll_start(&f.p), 0);
+	assert_true(f.p.delta[0] == 3);
+	assert_false(f.p.learned);
+	assert_false(poll_is_rate(&f.p, 0));
+	t = poll_title(&f.p, 0, "jobs.count");
+	assert_string_equal(t, "jobs.count");
+	free(t);
+	a = open_file("a.mmstats");
+	assert_true(sample(&f) == 0);
+	assert_true(f.p.learned);
+	assert_true(poll_is_rate(&f.p, 0));
+	t = poll_title(&f.p, 0, "jobs.count");
+	assert_string_equal(t, "jobs.count/s");
+	free(t);
+	assert_true(sample(&f) == 0);
+	assert_false(f.p.learned);		/* said once */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mmstats_remove(a), 0);
+	fixture_free(&f);
+}
+
 static void test_start_says_what_is_missing(void **state)
 {
 	char *fields[1] = { "jobs.count" };
@@ -320,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_filters_and_missing_fields),
 		cmocka_unit_test(test_dead_writers_and_strings),
 		cmocka_unit_test(test_texts_stop_at_column_width),
+		cmocka_unit_test(test_metric_learned_late),
 		cmocka_unit_test(test_start_says_what_is_missing),
 	};
 

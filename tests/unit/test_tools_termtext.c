@@ -145,33 +145,16 @@ static void test_prom_escapes(void **state)
 	got = buf_steal(&b, NULL);
 	assert_string_equal(got, "a\\\\b\\\"c\\nd");
 	free(got);
-	prom_help(&b, "x\\y\"z\nw");
+	prom_help(&b, "x\\y\"z\nw", false);
 	got = buf_steal(&b, NULL);
-	/* HELP keeps double quotes as they are. */
+	/* HELP of the 0.0.4 text keeps double quotes as they are... */
 	assert_string_equal(got, "x\\\\y\"z\\nw");
 	free(got);
-}
-
-static void test_prom_counter_guess(void **state)
-{
-	struct mmstats_stat st;
-
-	(void)state;
-	memset(&st, 0, sizeof(st));
-	st.label = "web.requests.count";
-	strcpy(st.type, "Q");
-	st.buffered = true;
-	assert_true(prom_is_counter(&st));
-	st.label = "web.bytes_total";
-	assert_true(prom_is_counter(&st));
-	st.label = "web.queue_length";
-	assert_false(prom_is_counter(&st));
-	st.label = "web.count";
-	st.buffered = false;	/* a static value never counts */
-	assert_false(prom_is_counter(&st));
-	st.buffered = true;
-	strcpy(st.type, "d");
-	assert_false(prom_is_counter(&st));
+	prom_help(&b, "x\\y\"z\nw", true);
+	got = buf_steal(&b, NULL);
+	/* ...OpenMetrics escapes them, as in label values. */
+	assert_string_equal(got, "x\\\\y\\\"z\\nw");
+	free(got);
 }
 
 static void test_html_escape(void **state)
@@ -278,7 +261,6 @@ int main(void)
 		cmocka_unit_test(test_json_values),
 		cmocka_unit_test(test_prom_names),
 		cmocka_unit_test(test_prom_escapes),
-		cmocka_unit_test(test_prom_counter_guess),
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_text_width),
 		cmocka_unit_test(test_text_printable),

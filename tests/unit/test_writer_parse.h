@@ -18,13 +18,35 @@ struct tfield {
 	char sig[40];		/* as in the file, padding included */
 	int wb;
 	uint32_t start, value_off, value_size, end;
+	uint32_t notes;		/* bytes of notes before each value */
 };
+
+/* The count N of a signature's leading "Nx" (field notes), or 0. */
+static inline uint32_t tsig_notes(const char *sig)
+{
+	char *end;
+	unsigned long n;
+
+	while (*sig == ' ')
+		sig++;
+	n = strtoul(sig, &end, 10);
+	return end != sig && *end == 'x' ? (uint32_t)n : 0;
+}
+
+/* The signature past its padding and notes: "Q", "255s". */
+static inline const char *tsig_base(const char *sig)
+{
+	while (*sig == ' ')
+		sig++;
+	if (tsig_notes(sig))
+		sig = strchr(sig, 'x') + 1;
+	return sig;
+}
 
 /* Bytes of one value of a (possibly space-padded) signature, or 0. */
 static inline uint32_t tsig_size(const char *sig)
 {
-	while (*sig == ' ')
-		sig++;
+	sig = tsig_base(sig);
 	if (*sig >= '0' && *sig <= '9') {
 		char *end;
 		unsigned long n = strtoul(sig, &end, 10);
@@ -65,6 +87,7 @@ static inline int tparse(const unsigned char *d, size_t len,
 	while (off + 2 <= len && n < max) {
 		struct tfield *f = &out[n];
 		uint16_t ll = tu16(d + off), sl;
+		uint32_t slot;
 
 		if (ll == 0)
 			break;
@@ -82,11 +105,13 @@ static inline int tparse(const unsigned char *d, size_t len,
 		off += 2 + sl;
 		f->wb = d[off++];
 		f->value_size = tsig_size(f->sig);
+		f->notes = tsig_notes(f->sig);
 		if (f->value_size == 0 || (f->wb != 0xff && f->wb > 1))
 			return -1 - n;
-		f->value_off = (uint32_t)off +
-			(f->wb == 0xff ? 0 : f->value_size * (uint32_t)(f->wb ^ 1));
-		off += f->value_size * (f->wb == 0xff ? 1u : 2u);
+		slot = f->notes + f->value_size;
+		f->value_off = (uint32_t)off + f->notes +
+			(f->wb == 0xff ? 0 : slot * (uint32_t)(f->wb ^ 1));
+		off += slot * (f->wb == 0xff ? 1u : 2u);
 		if (off > len)
 			return -1 - n;
 		f->end = (uint32_t)off;
