@@ -18,7 +18,7 @@ static bool summable(const struct mmstats_stat *st)
 				st->value.kind == MMSTATS_KIND_UINT);
 }
 
-static int render_i128(__int128 v, char *buf, size_t len)
+int mfs_render_i128(__int128 v, char *buf, size_t len)
 {
 	char tmp[48];
 	unsigned __int128 u = v < 0 ? -(unsigned __int128)v :
@@ -110,5 +110,5 @@ int mfs_aggregate(const struct mfs_agg_input *in, size_t n, char *buf,
 		else
 			sum += in[i].stat->value.v.u;
 	}
-	return render_i128(sum, buf, len);
+	return mfs_render_i128(sum, buf, len);
 }

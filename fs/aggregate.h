@@ -44,4 +44,10 @@ int mfs_aggregate(const struct mfs_agg_input *in, size_t n, char *buf,
  */
 long mfs_agg_representative(const struct mfs_agg_input *in, size_t n);
 
+/*
+ * A sum as mfs_aggregate() prints it, all its digits (printf has no
+ * 128-bit conversion), into buf: returns the length needed, as snprintf.
+ */
+int mfs_render_i128(__int128 v, char *buf, size_t len);
+
 #endif

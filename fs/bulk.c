@@ -62,32 +62,17 @@ struct item {
 	char *unit, *help;	/* copies: the map may be gone */
 };
 
+static void item_free(struct item *it)
+{
+	free(it->label);
+	free(it->text);
+	free(it->unit);
+	free(it->help);
+}
+
 static bool mine(enum mfs_kind k)
 {
 	return k == MFS_PROG_LABEL || k == MFS_BULK_TEXT || k == MFS_BULK_PROM;
-}
-
-static int may_read(const struct mfs_caller *who, const struct stat *st)
-{
-	mode_t bit;
-
-	if (who->uid == 0)
-		return 0;
-	if (st->st_uid == who->uid)
-		bit = S_IRUSR;
-	else if (st->st_gid == who->gid || who->in_groups(who, st->st_gid))
-		bit = S_IRGRP;
-	else
-		bit = S_IROTH;
-	return st->st_mode & bit ? 0 : -EACCES;
-}
-
-static void kept_drop(struct mfs_kept *k)
-{
-	free(k->name);
-	free(k->label);
-	free(k->unit);
-	free(k->help);
 }
 
 static int kept_copy(struct mfs_kept *to, const struct mfs_kept *k)
@@ -119,7 +104,7 @@ static void group_free(struct group *g)
 	free(g->ret_dsum);
 	free(g->ret_has);
 	for (i = 0; g->meta && i < g->nlabels; i++)
-		kept_drop(&g->meta[i]);
+		mfs_kept_free(&g->meta[i]);
 	free(g->meta);
 	for (i = 0; i < g->nhkept; i++)
 		free(g->hkept[i].name);
@@ -331,23 +316,6 @@ static int load(struct mfs *fs, const struct group *g, const struct gfile *f,
 	return mfs_value_read(f->h->map, (size_t)f->idx[l], v, &v->st);
 }
 
-static int render_i128(__int128 v, char *buf, size_t len)
-{
-	char tmp[48];
-	unsigned __int128 u = v < 0 ? -(unsigned __int128)v :
-				      (unsigned __int128)v;
-	size_t i = sizeof(tmp);
-
-	tmp[--i] = '\0';
-	do {
-		tmp[--i] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		tmp[--i] = '-';
-	return snprintf(buf, len, "%s", tmp + i);
-}
-
 enum cls { CLS_NONE, CLS_COUNTER, CLS_GAUGE, CLS_HSUM, CLS_OTHER };
 
 static enum cls class_of(const struct mmstats_stat *st)
@@ -422,7 +390,7 @@ static int program_value(const struct group *g, size_t l,
 	}
 	*rep = best;
 	if (c == CLS_COUNTER || c == CLS_GAUGE)
-		return render_i128(sum, buf, len);
+		return mfs_render_i128(sum, buf, len);
 	if (c == CLS_HSUM)
 		return mmstats_format_double(dsum, buf, len);
 	if (best == SIZE_MAX)
@@ -561,7 +529,7 @@ static int one_label(struct mfs *fs, const struct mfs_caller *who,
 	for (i = 0; i < g->nfiles; i++) {
 		in[i] = NULL;
 		err = load(fs, g, &g->files[i], l, &v[i]);
-		if (!err && !(err = may_read(who, &v[i].st)))
+		if (!err && !(err = mfs_may_read(who, &v[i].st)))
 			in[i] = &v[i].stat;
 		if (err == -ENOENT || err == -ESTALE || err == -ENOTDIR)
 			err = 0;	/* no such field, or its file went */
@@ -593,7 +561,7 @@ static int items_of(struct mfs *fs, const struct mfs_caller *who,
 	int err = v && in ? 0 : -ENOMEM;
 
 	for (r = 0; r < g->nret && !err; r++)
-		err = may_read(who, &g->ret_st[r]);
+		err = mfs_may_read(who, &g->ret_st[r]);
 	for (l = 0; l < g->nlabels && !err; l++)
 		err = one_label(fs, who, g, l, v, in, &items[l]);
 	free(v);
@@ -671,13 +639,13 @@ static int prog_hist(struct mfs *fs, const struct mfs_caller *who,
 	int err = p ? 0 : -ENOMEM, n;
 
 	for (i = 0; i < g->nret && !err; i++)
-		err = may_read(who, &g->ret_st[i]);
+		err = mfs_may_read(who, &g->ret_st[i]);
 	for (i = 0; i < g->nfiles && !err; i++) {
 		mfs_probe_init(&p[i], g->labels[0]);
 		memset(&st, 0, sizeof(st));
 		err = probe_hist(fs, g, &g->files[i], &p[i], &st);
 		if (!err)
-			err = may_read(who, &st);
+			err = mfs_may_read(who, &st);
 		if (err == -ENOENT || err == -ESTALE || err == -ENOTDIR)
 			err = 0;
 		else if (!err && p[i].named && (best == SIZE_MAX ||
@@ -902,12 +870,8 @@ int mfs_bulk_render(struct mfs *fs, const struct mfs_caller *who,
 		err = items_of(fs, who, &g, items);
 	if (!err)
 		err = make_text(&g, items, out);
-	for (i = 0; items && i < g.nlabels; i++) {
-		free(items[i].label);
-		free(items[i].text);
-		free(items[i].unit);
-		free(items[i].help);
-	}
+	for (i = 0; items && i < g.nlabels; i++)
+		item_free(&items[i]);
 	free(items);
 	group_free(&g);
 	return err;
@@ -937,27 +901,20 @@ int mfs_bulk_notes(struct mfs *fs, const struct mfs_caller *who,
 		snprintf(nc->unit, sizeof(nc->unit), "%s", it.unit);
 		snprintf(nc->help, sizeof(nc->help), "%s", it.help);
 	}
-	free(it.label);
-	free(it.text);
-	free(it.unit);
-	free(it.help);
+	item_free(&it);
 	group_free(&g);
 	return err;
 }
 
 int mfs_link_target(struct mfs *fs, fuse_ino_t ino, char *buf, size_t len)
 {
-	struct mfs_node *n;
-	int err = 0;
+	enum mfs_kind kind;
+	pid_t pid;
+	int err = mfs_node_kind(fs, ino, &kind, &pid);
 
-	pthread_mutex_lock(&fs->lock);
-	n = mfs_tree_get(&fs->tree, ino);
-	if (!n || !n->linked)
-		err = -ENOENT;
-	else if (n->kind != MFS_PROG_LINK)
+	if (!err && kind != MFS_PROG_LINK)
 		err = -EINVAL;
-	else
-		snprintf(buf, len, "../../../%d", (int)n->pid);
-	pthread_mutex_unlock(&fs->lock);
+	if (!err)
+		snprintf(buf, len, "../../../%d", (int)pid);
 	return err;
 }

@@ -17,7 +17,9 @@
 #include "hash.h"
 #include "log.h"
 #include "names.h"
+#include "project.h"
 #include "sources.h"
+#include "strv.h"
 
 static size_t prog_bucket(const char *name)
 {
@@ -35,7 +37,7 @@ int mfs_progs_init(struct mfs_model *m)
 	return m->progs.dir ? 0 : -ENOMEM;
 }
 
-static void kept_free(struct mfs_kept *k)
+void mfs_kept_free(struct mfs_kept *k)
 {
 	free(k->name);
 	free(k->label);
@@ -48,7 +50,7 @@ static void retired_free(struct mfs_retired *r)
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		kept_free(&r->k[i]);
+		mfs_kept_free(&r->k[i]);
 	free(r->k);
 }
 
@@ -359,7 +361,7 @@ static int kept_init(struct mfs_kept *k, const char *name,
 	k->buffered = st->buffered;
 	if (k->name && k->label && k->unit && k->help)
 		return 0;
-	kept_free(k);
+	mfs_kept_free(k);
 	return -ENOMEM;
 }
 
@@ -469,16 +471,6 @@ void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s)
 
 /* ---- the tree ---- */
 
-static mode_t file_mode(mode_t m)
-{
-	return S_IFREG | (m & 0444);
-}
-
-static mode_t dir_mode(mode_t m)
-{
-	return S_IFDIR | (m & 0444) | ((m & 0444) >> 2);
-}
-
 /* Whether process a is older than b: by its main file, then by pid. */
 static bool proc_older(const struct mfs_proc *a, const struct mfs_proc *b)
 {
@@ -500,11 +492,6 @@ struct mfs_proc *mfs_prog_rep(const struct mfs_prog *g)
 		if (p->srcs && (!best || proc_older(p, best)))
 			best = p;
 	return best;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /*
@@ -533,10 +520,7 @@ static char **union_names(const struct mfs_prog *g, size_t *n)
 	for (r = 0; r < g->nretired; r++)
 		for (i = 0; i < g->retired[r].n; i++)
 			v[k++] = g->retired[r].k[i].name;
-	qsort(v, k, sizeof(*v), cmp_str);
-	for (i = 0, *n = 0; i < k; i++)
-		if (*n == 0 || strcmp(v[*n - 1], v[i]))
-			v[(*n)++] = v[i];
+	*n = mfs_sort_unique(v, k);
 	return v;
 }
 
@@ -591,7 +575,7 @@ static void sync_prog(struct mfs_model *m, struct mfs_prog *g,
 	}
 	w = (struct mfs_want){
 		.name = g->name, .kind = MFS_PROG_DIR,
-		.mode = dir_mode(main->info.st.st_mode),
+		.mode = mfs_dir_mode(main->info.st.st_mode),
 		.uid = main->info.st.st_uid, .gid = main->info.st.st_gid,
 		.source = g->name,
 	};
@@ -608,7 +592,7 @@ static void sync_prog(struct mfs_model *m, struct mfs_prog *g,
 		lw[i + 1] = w;
 		lw[i + 1].name = bulk_names[i];
 		lw[i + 1].kind = i ? MFS_BULK_PROM : MFS_BULK_TEXT;
-		lw[i + 1].mode = file_mode(main->info.st.st_mode);
+		lw[i + 1].mode = mfs_file_mode(main->info.st.st_mode);
 		lw[i + 1].source = NULL;
 	}
 	for (i = 0; i < n; i++) {

@@ -48,6 +48,9 @@ struct mfs_kept {
 	double dsum;		/* a histogram's sum (B.sum) */
 };
 
+/* Free what k holds (not k). */
+void mfs_kept_free(struct mfs_kept *k);
+
 /* The counters kept of the exited files of one owner and mode. */
 struct mfs_retired {
 	uid_t uid;

@@ -11,14 +11,15 @@
 
 #include "log.h"
 #include "project.h"
+#include "strv.h"
 
-static mode_t file_mode(mode_t m)
+mode_t mfs_file_mode(mode_t m)
 {
 	return S_IFREG | (m & 0444);
 }
 
 /* Directories are searchable where the file is readable: r -> r-x. */
-static mode_t dir_mode(mode_t m)
+mode_t mfs_dir_mode(mode_t m)
 {
 	return S_IFDIR | (m & 0444) | ((m & 0444) >> 2);
 }
@@ -38,7 +39,7 @@ static void sync_labels(struct mfs_model *m, struct mfs_node *dir,
 	for (i = 0; i < fn->n; i++) {
 		w[i].name = fn->name[i];
 		w[i].kind = MFS_SRC_LABEL;
-		w[i].mode = file_mode(s->info.st.st_mode);
+		w[i].mode = mfs_file_mode(s->info.st.st_mode);
 		w[i].uid = s->info.st.st_uid;
 		w[i].gid = s->info.st.st_gid;
 		w[i].pid = s->info.pid;
@@ -53,7 +54,7 @@ static struct mfs_want src_dir_want(const struct mfs_src *s, const char *name,
 {
 	struct mfs_want w = {
 		.name = name, .kind = kind,
-		.mode = dir_mode(s->info.st.st_mode),
+		.mode = mfs_dir_mode(s->info.st.st_mode),
 		.uid = s->info.st.st_uid, .gid = s->info.st.st_gid,
 		.pid = s->info.pid, .source = s->name,
 	};
@@ -76,11 +77,6 @@ void mfs_project_src(struct mfs_model *m, const struct mfs_src *s,
 	dir = mfs_tree_put(m->tree, m->files_dir, &w, ch);
 	if (dir)
 		sync_labels(m, dir, s, ch);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* By tid, then oldest first: the oldest file of a tid gets its name. */
@@ -172,10 +168,7 @@ static char **union_names(const struct mfs_proc *p, size_t *n)
 	for (s = p->srcs; s; s = s->proc_next)
 		for (i = 0; i < s->info.names.n; i++)
 			v[k++] = s->info.names.name[i];
-	qsort(v, k, sizeof(*v), cmp_str);
-	for (i = 0, *n = 0; i < k; i++)
-		if (*n == 0 || strcmp(v[*n - 1], v[i]))
-			v[(*n)++] = v[i];
+	*n = mfs_sort_unique(v, k);
 	return v;
 }
 
@@ -230,7 +223,7 @@ bool mfs_project_proc(struct mfs_model *m, const struct mfs_proc *p,
 	w = src_dir_want(main, pidname, MFS_PID_DIR);
 	w.source = NULL;
 	dir = mfs_tree_put(m->tree, m->tree->root, &w, ch);
-	lw = dir ? proc_wants(p, &w, file_mode(main->info.st.st_mode), &n) :
+	lw = dir ? proc_wants(p, &w, mfs_file_mode(main->info.st.st_mode), &n) :
 		   NULL;
 	if (!lw || mfs_tree_sync(m->tree, dir, lw, n, ch) < 0)
 		mfs_log(LOG_ERR, "out of memory");

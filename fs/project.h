@@ -20,4 +20,12 @@ void mfs_project_src(struct mfs_model *m, const struct mfs_src *s,
 bool mfs_project_proc(struct mfs_model *m, const struct mfs_proc *p,
 		      struct mfs_changes *ch);
 
+/*
+ * The modes of the nodes made of a file of mode m: its labels are
+ * readable as it is (and never writable), its directories searchable
+ * where it is readable.
+ */
+mode_t mfs_file_mode(mode_t m);
+mode_t mfs_dir_mode(mode_t m);
+
 #endif

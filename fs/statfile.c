@@ -22,7 +22,7 @@
 #define VALUE_MAX	4096
 
 /* The kernel checked cached attributes; this checks the file as it is. */
-static int may_read(const struct mfs_caller *who, const struct stat *st)
+int mfs_may_read(const struct mfs_caller *who, const struct stat *st)
 {
 	mode_t bit;
 
@@ -56,7 +56,7 @@ int mfs_statfile_load(struct mfs *fs, const struct mfs_caller *who,
 	if (err == -ESTALE && ref->handle)
 		mfs_source_shrank(fs, ref->name, ref->handle, &st);
 	if (!err)
-		return may_read(who, &st);
+		return mfs_may_read(who, &st);
 	/* ENOTDIR: the source directory has just gone (srcdir.c) */
 	return err == -ENOENT || err == -ENOTDIR || err == -ESTALE ?
 	       -ENOENT : -EIO;
@@ -112,6 +112,25 @@ static int render_process(struct mfs *fs, const struct mfs_caller *who,
 	free(p);
 	free(in);
 	return n;
+}
+
+int mfs_node_kind(struct mfs *fs, fuse_ino_t ino, enum mfs_kind *kind,
+		  pid_t *pid)
+{
+	struct mfs_node *n;
+	int err = 0;
+
+	pthread_mutex_lock(&fs->lock);
+	n = mfs_tree_get(&fs->tree, ino);
+	if (!n || !n->linked) {
+		err = -ENOENT;
+	} else {
+		*kind = n->kind;
+		if (pid)
+			*pid = n->pid;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return err;
 }
 
 static int get_target(struct mfs *fs, fuse_ino_t ino, struct mfs_target *t)

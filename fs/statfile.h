@@ -6,6 +6,7 @@
 #define MFS_STATFILE_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "mmstatsfs.h"
@@ -56,6 +57,13 @@ int mfs_statfile_target(struct mfs *fs, const struct mfs_caller *who,
 void mfs_target_free(struct mfs_target *t);
 
 /*
+ * The kind of node ino, and its pid (may be NULL; 0 for a node without
+ * a writer), as they are under fs->lock: 0, or -ENOENT when it is gone.
+ */
+int mfs_node_kind(struct mfs *fs, fuse_ino_t ino, enum mfs_kind *kind,
+		  pid_t *pid);
+
+/*
  * Read `label` of ref's file with fn (source.h), and check that who may
  * read the file as it was at the load.  Returns 0, -EACCES, -ENOENT
  * (the field or its file is gone), -EIO, or fn's -errno.
@@ -63,6 +71,12 @@ void mfs_target_free(struct mfs_target *t);
 int mfs_statfile_load(struct mfs *fs, const struct mfs_caller *who,
 		      const struct mfs_fileref *ref, const char *label,
 		      mfs_field_fn fn, void *arg, void (*undo)(void *arg));
+
+/*
+ * Whether who may read a file of owner and mode st: 0 or -EACCES, as
+ * the kernel's check of cached attributes, but against st as it is now.
+ */
+int mfs_may_read(const struct mfs_caller *who, const struct stat *st);
 
 /* A copy of tx, or NULL without memory. */
 struct mfs_text *mfs_text_dup(const struct mfs_text *tx);

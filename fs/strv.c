@@ -45,3 +45,19 @@ void mfs_strv_free(struct mfs_strv *sv)
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t mfs_sort_unique(char **v, size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (i = 0; i < n; i++)
+		if (k == 0 || strcmp(v[k - 1], v[i]))
+			v[k++] = v[i];
+	return k;
+}

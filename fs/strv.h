@@ -17,4 +17,10 @@ int mfs_strv_add(struct mfs_strv *sv, const char *s);
 bool mfs_strv_has(const struct mfs_strv *sv, const char *s);
 void mfs_strv_free(struct mfs_strv *sv);
 
+/*
+ * Sort the n strings of v (borrowed, not copies) and drop the repeats;
+ * returns how many are left.
+ */
+size_t mfs_sort_unique(char **v, size_t n);
+
 #endif

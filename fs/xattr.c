@@ -118,22 +118,6 @@ static int from_program(struct mfs *fs, const struct mfs_caller *who,
 	return err == -ENOTSUP ? 0 : err;
 }
 
-/* The node's kind, or -ENOENT; directories and other files have none. */
-static int kind_of(struct mfs *fs, fuse_ino_t ino, enum mfs_kind *kind)
-{
-	struct mfs_node *n;
-	int err = 0;
-
-	pthread_mutex_lock(&fs->lock);
-	n = mfs_tree_get(&fs->tree, ino);
-	if (!n || !n->linked)
-		err = -ENOENT;
-	else
-		*kind = n->kind;
-	pthread_mutex_unlock(&fs->lock);
-	return err;
-}
-
 int mfs_xattrs_of(struct mfs *fs, const struct mfs_caller *who,
 		  fuse_ino_t ino, struct mfs_xattrs *x)
 {
@@ -142,7 +126,7 @@ int mfs_xattrs_of(struct mfs *fs, const struct mfs_caller *who,
 	int err;
 
 	memset(x, 0, sizeof(*x));
-	if ((err = kind_of(fs, ino, &kind)))
+	if ((err = mfs_node_kind(fs, ino, &kind, NULL)))
 		return err;
 	if (kind == MFS_PROG_LABEL)
 		return from_program(fs, who, ino, x);

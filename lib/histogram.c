@@ -9,6 +9,7 @@
  * double's mantissa, after its exponent, number its bucket.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,14 +97,23 @@ static int plan_loglin(const struct mmstats_field_def *def, const char *label,
 		return mms_error(-EINVAL, "histogram \"%s\": %u buckets per "
 				 "power of two, not 1, 2, 4, 8 or 16", label,
 				 per2);
-	if (!(lo >= 0x1p-1022) || !(hi > lo) || !isfinite(hi))
+	if (!(lo > 0) || !(hi > lo) || !isfinite(hi))
 		return mms_error(-EINVAL, "histogram \"%s\": lo %g and hi %g "
 				 "must be finite, with 0 < lo < hi (or give "
 				 "bounds)", label, lo, hi);
+	/* Past these, a bound's exponent is no longer its bucket's. */
+	if (lo < DBL_MIN)
+		return mms_error(-EINVAL, "histogram \"%s\": lo %g is below "
+				 "2^-1022 (DBL_MIN), the least normal double",
+				 label, lo);
+	if (hi > 0x1p1023)
+		return mms_error(-EINVAL, "histogram \"%s\": hi %g is above "
+				 "2^1023, the greatest power of two of a "
+				 "double", label, hi);
 	e0 = log2_floor(lo);
 	e1 = log2_ceil(hi);
 	n = (size_t)(e1 - e0) * per2 + 2;
-	if (e1 > 1023 || n > MMSTATS_HISTOGRAM_MAX_BUCKETS)
+	if (n > MMSTATS_HISTOGRAM_MAX_BUCKETS)
 		return mms_error(-EINVAL, "histogram \"%s\": %zu buckets, more "
 				 "than %d", label, n,
 				 MMSTATS_HISTOGRAM_MAX_BUCKETS);

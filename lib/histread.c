@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -20,12 +21,38 @@ static bool same_name(const struct mmstats_stat *sum,
 	       memcmp(st->label, sum->label, sum->notes.name_len) == 0;
 }
 
+/*
+ * Why the buckets of sum stop before +Inf, at field j: a field that is
+ * not one (or does not rise), or the end of the fields read.
+ */
+static ssize_t cut_short(const struct mmstats_snapshot *snap,
+			 const struct mmstats_stat *sum, size_t j,
+			 size_t n, double last)
+{
+	int len = (int)sum->notes.name_len;
+	char why[200];
+
+	if (j < snap->nstats)
+		snprintf(why, sizeof(why), "field %zu (%s) is not its next "
+			 "bucket", j, snap->stats[j].label);
+	else if (snap->err)
+		snprintf(why, sizeof(why), "the fields read stop there (%s)",
+			 snap->errmsg);
+	else
+		snprintf(why, sizeof(why), "the file ends there");
+	if (n == 0)
+		return mms_error(-ENODATA, "histogram \"%.*s\": no buckets: "
+				 "%s", len, sum->label, why);
+	return mms_error(-ENODATA, "histogram \"%.*s\": %zu buckets up to "
+			 "%g, none +Inf: %s", len, sum->label, n, last, why);
+}
+
 ssize_t mmstats_histogram_buckets(const struct mmstats_snapshot *snap,
 				  size_t i, size_t *idx, size_t max)
 {
 	const struct mmstats_stat *sum;
 	double prev = -INFINITY;
-	size_t n = 0;
+	size_t n = 0, j;
 
 	if (i >= snap->nstats)
 		return mms_error(-EINVAL, "no field %zu", i);
@@ -35,8 +62,12 @@ ssize_t mmstats_histogram_buckets(const struct mmstats_snapshot *snap,
 	    strlen(sum->label) < sum->notes.name_len)
 		return mms_error(-EINVAL, "field %zu (%s) is not a histogram's "
 				 "sum", i, sum->label);
-	/* A file may hold anything: stop where the buckets stop rising. */
-	for (size_t j = i + 1; j < snap->nstats; j++) {
+	/*
+	 * A file may hold anything: the buckets stop where they stop
+	 * rising, and are whole only when the last is +Inf (a file cut
+	 * short, or a parse stopped at a limit, may end them before).
+	 */
+	for (j = i + 1; j < snap->nstats; j++) {
 		const struct mmstats_stat *st = &snap->stats[j];
 
 		if (!same_name(sum, st) || !(st->notes.bound > prev))
@@ -45,8 +76,10 @@ ssize_t mmstats_histogram_buckets(const struct mmstats_snapshot *snap,
 			idx[n] = j;
 		n++;
 		prev = st->notes.bound;
+		if (isinf(prev))
+			return (ssize_t)n;
 	}
-	return (ssize_t)n;
+	return cut_short(snap, sum, j, n, prev);
 }
 
 /* Prometheus' bucketQuantile(), over counts that are not cumulative. */

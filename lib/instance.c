@@ -34,26 +34,37 @@ static const char *setting(const char *given, const char *env,
 	return v && *v ? v : dflt;
 }
 
-static struct mms_slot *find_slot(const struct mmstats *s, const char *label)
+static int label_free(const struct mmstats *s, const char *label)
 {
-	for (size_t i = 0; i < s->nslots; i++)
-		if (strcmp(s->slots[i]->label, label) == 0)
-			return s->slots[i];
-	return NULL;
+	if (mms_labelmap_has(&s->labels, label))
+		return mms_error(-EEXIST, "duplicate field label \"%s\"",
+				 label);
+	return 0;
 }
 
-/* Whether a label of the new slot is already one of the file's. */
-static int check_unique(const struct mmstats *s, const struct mms_slot *slot)
+/*
+ * Whether a label of the new slot (the def's, or a field's it makes) is
+ * already one of the file's; if not, make room to add them.
+ */
+static int check_unique(struct mmstats *s, const struct mms_slot *slot)
 {
-	for (size_t i = 0; i < s->nslots; i++)
-		for (uint32_t j = 0; j < slot->nparts; j++)
-			if (mms_slot_has_label(s->slots[i],
-					       slot->parts[j].label) ||
-			    mms_slot_has_label(s->slots[i], slot->label))
-				return mms_error(-EEXIST, "duplicate field "
-						 "label \"%s\"",
-						 slot->parts[j].label);
-	return 0;
+	int err = label_free(s, slot->label);
+
+	for (uint32_t j = 0; !err && j < slot->nparts; j++)
+		err = label_free(s, slot->parts[j].label);
+	if (!err)
+		err = mms_labelmap_reserve(&s->labels, slot->nparts + 1);
+	return err;
+}
+
+/* The new slot's labels into the map, in the room check_unique made. */
+static void add_labels(struct mmstats *s, struct mms_slot *slot)
+{
+	mms_labelmap_add(&s->labels, slot->label, slot, true);
+	for (uint32_t j = 0; j < slot->nparts; j++)
+		if (strcmp(slot->parts[j].label, slot->label) != 0)
+			mms_labelmap_add(&s->labels, slot->parts[j].label,
+					 slot, false);
 }
 
 static int slot_new(struct mmstats *s, const struct mmstats_field_def *def,
@@ -91,6 +102,7 @@ static int slots_push(struct mmstats *s, struct mms_slot *slot)
 		s->cap = cap;
 	}
 	s->slots[s->nslots++] = slot;
+	add_labels(s, slot);
 	return 0;
 }
 
@@ -283,6 +295,7 @@ static void instance_free(struct mmstats *s)
 	for (size_t i = 0; i < s->nslots; i++)
 		mms_slot_free(s->slots[i]);
 	free(s->slots);
+	mms_labelmap_free(&s->labels);
 	free(s->prefix);
 	free(s->name);
 	free(s->path);
@@ -364,7 +377,7 @@ struct mmstats_field *mmstats_field(struct mmstats *s, size_t i)
 struct mmstats_field *mmstats_field_by_label(struct mmstats *s,
 					     const char *label)
 {
-	struct mms_slot *slot = find_slot(s, label);
+	struct mms_slot *slot = mms_labelmap_slot(&s->labels, label);
 
 	return slot ? &slot->field : NULL;
 }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "mmstats.h"
+#include "labelmap.h"
 #include "layout.h"
 
 /* One field of the file, and its notes until they are written. */
@@ -47,6 +48,7 @@ struct mmstats {
 	char *prefix;
 	struct mms_slot **slots;
 	size_t nslots, cap;
+	struct mms_labelmap labels;	/* every label of every slot */
 
 	struct mmstats *reg_next;	/* registry.c */
 };
@@ -56,7 +58,6 @@ int mms_slot_new(const char *prefix, const struct mmstats_field_def *def,
 		 bool noted, uint32_t offset, struct mms_slot **out);
 void mms_slot_free(struct mms_slot *slot);
 uint32_t mms_slot_end(const struct mms_slot *slot);
-bool mms_slot_has_label(const struct mms_slot *slot, const char *label);
 /* Point the field (and a histogram's buckets) into map. */
 void mms_slot_rebase(struct mms_slot *slot, unsigned char *map);
 /* Write the slot's fields into the zeroed map, then publish them. */

@@ -13,9 +13,10 @@
  * A field with notes (notes.c) has a signature "<spaces>Nx<type>": N
  * bytes of notes lead each slot.  The slot starts 8-aligned, so the
  * value after the notes (N is a multiple of 8) is naturally aligned;
- * only a string of odd size, unbuffered, starts at 8k + 7 instead, so
- * that the field still ends even (a string is copied byte by byte and
- * needs no alignment; notes are read from the reader's copy).
+ * only an unbuffered field of odd total size (a string of odd size, b,
+ * ?) starts at 8k + 7 instead, so that the field still ends even (its
+ * value needs no alignment: a string is copied byte by byte, b and ?
+ * are single bytes; notes are read from the reader's copy).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -97,8 +98,8 @@ static int core_signature(enum mmstats_type type, uint32_t vsize,
 
 /*
  * The residue modulo `align` the first slot must start at: the value's
- * own alignment without notes, 8 with them (7 for an odd string, see
- * above); either way the field must end even.
+ * own alignment without notes, 8 with them (7 for an unbuffered field of
+ * odd size, see above); either way the field must end even.
  */
 static void slot_alignment(enum mmstats_type type, uint32_t vsize,
 			   uint32_t notes_len, uint32_t *align,

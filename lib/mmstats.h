@@ -104,9 +104,12 @@ enum mmstats_metric {
 /*
  * One field of a model: declared once, in a table.
  * Histograms (MMSTATS_HISTOGRAM): `size` is the buckets per power of two
- * (1, 2, 4, 8 or 16; 0: 4) between hist.lo and hist.hi (> 0; rounded out
- * to powers of two), or hist.bounds, hist.nbounds explicit upper bounds
- * (ascending, finite); +Inf is always added as the last bucket.
+ * (1, 2, 4, 8 or 16; 0: 4) between hist.lo and hist.hi (DBL_MIN <= lo <
+ * hi <= 2^1023; rounded out to powers of two), or hist.bounds,
+ * hist.nbounds explicit upper bounds (ascending, finite); +Inf is always
+ * added as the last bucket.  unit and help are each one line of UTF-8
+ * (no control bytes), at most MMSTATS_UNIT_MAX and MMSTATS_HELP_MAX
+ * bytes: mmstats_open() and mmstats_add_field() refuse others (-EINVAL).
  */
 struct mmstats_field_def {
 	const char *label;	/* appended to the model's label prefix */
@@ -546,10 +549,15 @@ int mmstats_format_double(double d, char *buf, size_t len);
 /*
  * The bucket fields of the histogram whose sum is snap->stats[i]
  * (notes.metric HISTOGRAM_SUM): their indexes into snap->stats, by
- * ascending bound, into idx (at most max).  Returns how many it has
- * (which may be more than max), or -EINVAL when stats[i] is not a
- * histogram's sum.  Buckets are the fields that follow with the same
- * name; the last one's bound is +Inf.
+ * ascending bound, into idx (at most max).  Buckets are the fields that
+ * follow with the same name and rising bounds, up to the one whose
+ * bound is +Inf.  Returns how many it has (which may be more than max;
+ * always at least 1, and the last one's bound is +Inf), -EINVAL when
+ * stats[i] is not a histogram's sum, or -ENODATA when its buckets stop
+ * before +Inf (a field that is not its next bucket, or the end of the
+ * fields read: a file cut short, a parse stopped at an error or at
+ * mmstats_limits): its counts are then not all known.
+ * mmstats_last_error() says which.
  */
 ssize_t mmstats_histogram_buckets(const struct mmstats_snapshot *snap,
 				  size_t i, size_t *idx, size_t max);

@@ -53,7 +53,9 @@ bool mms_notes_decode(const unsigned char *p, size_t n,
 	if (p[4] < MMSTATS_METRIC_COUNTER || p[4] >= MMSTATS_METRIC_COUNT_)
 		return false;
 	memcpy(&hlen, p + 6, 2);
-	if ((size_t)MMS_NOTES_HEAD + p[5] + hlen > n)
+	/* Past the limits a writer keeps to is no writer's: garbage. */
+	if (p[5] > MMSTATS_UNIT_MAX || hlen > MMSTATS_HELP_MAX ||
+	    (size_t)MMS_NOTES_HEAD + p[5] + hlen > n)
 		return false;
 	out->metric = (enum mmstats_metric)p[4];
 	out->unit = p + MMS_NOTES_HEAD;

@@ -40,8 +40,9 @@ void mms_notes_encode(unsigned char *dst, size_t n,
 
 /*
  * Decode the n pad bytes at the start of a slot; false (and nothing
- * told) when they are not notes: no magic, a metric out of range, or a
- * unit and a help that do not fit.
+ * told) when they are not notes: no magic, a metric out of range, a
+ * unit or a help longer than MMSTATS_UNIT_MAX or MMSTATS_HELP_MAX, or
+ * a unit and a help that do not fit.
  */
 bool mms_notes_decode(const unsigned char *p, size_t n,
 		      struct mms_notes_raw *out);

@@ -328,7 +328,7 @@ static int parse_type(struct mms_parser *p, struct mmstats_stat *st,
 static int parse_value(struct mms_parser *p, struct mmstats_stat *st,
 		       const struct mms_typesig *t, size_t *at)
 {
-	size_t span, slot, t_lead;
+	size_t span, slot;
 	unsigned wb;
 
 	if (!fits(p, *at, 1))
@@ -344,10 +344,13 @@ static int parse_value(struct mms_parser *p, struct mmstats_stat *st,
 		return past_end(p, "value", *at + 1, span);
 	slot = read_slot(*at + 1, t->size, wb);
 	copy_slot(p->snap->data + slot, p->src + slot, t);
-	/* Past the notes: where the value itself is. */
-	t_lead = t->has_item ? t->lead_pad : 0;
-	st->value_offset = (uint32_t)(slot + t_lead);
-	st->value_size = (uint32_t)(t->size - t_lead);
+	/*
+	 * Where the value itself is: past the notes, and past the
+	 * alignment of the first item after them ("25xQ": 32, not 25).
+	 * Without an item, item_offset is 0: the whole slot.
+	 */
+	st->value_offset = (uint32_t)(slot + t->item_offset);
+	st->value_size = (uint32_t)(t->size - t->item_offset);
 	mms_typesig_decode(t, p->snap->data + slot, &st->value);
 	*at += 1 + span;
 	return 0;
@@ -381,7 +384,7 @@ static void parse_notes(struct mms_parser *p, struct mmstats_stat *st,
 			const struct mms_typesig *t)
 {
 	const unsigned char *slot = p->snap->data + st->value_offset -
-				    t->lead_pad;
+				    t->item_offset;
 	struct mms_notes_raw raw;
 
 	st->notes.unit = st->notes.help = "";

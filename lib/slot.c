@@ -28,10 +28,50 @@ static enum mmstats_metric default_metric(enum mmstats_type type)
 	}
 }
 
+/*
+ * Where a unit or a help stops being one line of UTF-8 (a control byte
+ * or a byte of no well-formed character), or len: readers would drop
+ * those bytes, and "line1\nline2" would read back as "line1line2".
+ */
+static size_t text_bad_at(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return i;
+		n = mmstats_utf8_len(s + i, len - i);
+		if (n == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+static int check_text(const char *label, const char *what, const char *s,
+		      size_t len, size_t max)
+{
+	size_t bad;
+
+	if (len > max)
+		return mms_error(-EINVAL, "field \"%s\": %s of %zu bytes, "
+				 "more than %zu", label, what, len, max);
+	bad = text_bad_at(s, len);
+	if (bad < len)
+		return mms_error(-EINVAL, "field \"%s\": %s has a control "
+				 "byte or bad UTF-8 at byte %zu (it is one "
+				 "line of UTF-8)", label, what, bad);
+	return 0;
+}
+
 /* The def's notes, checked, with the type's defaults filled in. */
 static int notes_of_def(const struct mmstats_field_def *def,
 			const char *label, struct mms_notes_spec *spec)
 {
+	int err;
+
 	memset(spec, 0, sizeof(*spec));
 	spec->metric = def->metric ? def->metric : default_metric(def->type);
 	if (def->type == MMSTATS_HISTOGRAM)
@@ -46,15 +86,12 @@ static int notes_of_def(const struct mmstats_field_def *def,
 	spec->help = def->help ? def->help : "";
 	spec->unit_len = strlen(spec->unit);
 	spec->help_len = strlen(spec->help);
-	if (spec->unit_len > MMSTATS_UNIT_MAX)
-		return mms_error(-EINVAL, "field \"%s\": unit of %zu bytes, "
-				 "more than %d", label, spec->unit_len,
-				 MMSTATS_UNIT_MAX);
-	if (spec->help_len > MMSTATS_HELP_MAX)
-		return mms_error(-EINVAL, "field \"%s\": help of %zu bytes, "
-				 "more than %d", label, spec->help_len,
+	err = check_text(label, "unit", spec->unit, spec->unit_len,
+			 MMSTATS_UNIT_MAX);
+	if (!err)
+		err = check_text(label, "help", spec->help, spec->help_len,
 				 MMSTATS_HELP_MAX);
-	return 0;
+	return err;
 }
 
 /* Plan part p at *offset, with notes from spec (NULL: none). */
@@ -221,16 +258,6 @@ int mms_slot_new(const char *prefix, const struct mmstats_field_def *def,
 uint32_t mms_slot_end(const struct mms_slot *slot)
 {
 	return slot->parts[slot->nparts - 1].layout.end;
-}
-
-bool mms_slot_has_label(const struct mms_slot *slot, const char *label)
-{
-	if (strcmp(slot->label, label) == 0)
-		return true;
-	for (uint32_t i = 0; i < slot->nparts; i++)
-		if (strcmp(slot->parts[i].label, label) == 0)
-			return true;
-	return false;
 }
 
 void mms_slot_rebase(struct mms_slot *slot, unsigned char *map)

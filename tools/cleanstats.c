@@ -31,6 +31,7 @@
 #include "common.h"
 #include "files.h"
 #include "mmstats.h"
+#include "statsfile.h"
 #include "termtext.h"
 
 struct clean_opts {
@@ -154,17 +155,6 @@ static void report_open_error(const struct target *t, int err,
 	c->failed = true;
 }
 
-/*
- * The writer's pid as we see it (a writer of another PID namespace
- * records its own number there), else as its file has it.
- */
-static pid_t shown_pid(const struct mmstats_snapshot *snap)
-{
-	pid_t pid = mmstats_writer_pid(snap);
-
-	return pid > 0 ? pid : mmstats_snapshot_pid(snap);
-}
-
 /* Print why a stale file goes: its PID is gone, or it was reused. */
 static void report_stale(const struct clean_opts *o, const struct target *t,
 			 const struct mmstats_snapshot *snap)
@@ -184,7 +174,7 @@ static void report_stale(const struct clean_opts *o, const struct target *t,
 static void judge(const struct clean_opts *o, struct target *t,
 		  const struct mmstats_snapshot *snap, struct clean_count *c)
 {
-	pid_t pid = shown_pid(snap);
+	pid_t pid = snap_shown_pid(snap);
 	int err;
 
 	switch (mmstats_liveness(snap)) {

@@ -216,14 +216,6 @@ static void say_once(struct poller *p, const char *path, const char *why)
 	pathlist_add(&p->warned, path);
 }
 
-/* The writer's pid as we see it when we can, else as its file has it. */
-static pid_t shown_pid(const struct mmstats_snapshot *snap)
-{
-	pid_t pid = mmstats_writer_pid(snap);
-
-	return pid > 0 ? pid : mmstats_snapshot_pid(snap);
-}
-
 /* A stale file left out: its fields tell the user what -a would add. */
 static void leave_out(struct poller *p, const char *path,
 		      const struct mmstats_snapshot *snap)
@@ -237,7 +229,7 @@ static void leave_out(struct poller *p, const char *path,
 	if (!p->verbose)
 		return;
 	snprintf(why, sizeof(why), "writer %d is gone, not counted",
-		 (int)shown_pid(snap));
+		 (int)snap_shown_pid(snap));
 	say_once(p, path, why);
 }
 

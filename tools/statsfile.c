@@ -70,6 +70,13 @@ void snap_render(struct buf *b, const struct mmstats_value *v)
 	free(big);
 }
 
+pid_t snap_shown_pid(const struct mmstats_snapshot *snap)
+{
+	pid_t pid = mmstats_writer_pid(snap);
+
+	return pid > 0 ? pid : mmstats_snapshot_pid(snap);
+}
+
 const char *snap_liveness_name(enum mmstats_liveness l)
 {
 	switch (l) {

@@ -23,6 +23,12 @@ int snap_read(const char *path, struct mmstats_snapshot *snap,
 /* A value as the reference prints it, appended to `b`. */
 void snap_render(struct buf *b, const struct mmstats_value *v);
 
+/*
+ * The writer's pid as we see it (a writer of another PID namespace
+ * records its own number there), else as its file has it.
+ */
+pid_t snap_shown_pid(const struct mmstats_snapshot *snap);
+
 /* "alive", "stale" or "unknown". */
 const char *snap_liveness_name(enum mmstats_liveness l);
 

@@ -167,6 +167,23 @@ def dead_writers(directory, specs_of):
     return live, killed.paths + termed.paths
 
 
+def writer_below(top):
+    """The host pid of the mmstats-writer process under pid top (a
+    namespace's launcher), or None."""
+    todo = [top]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == "mmstats-writer":
+                    return pid
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return None
+
+
 def run_on_pty(args, env=None):
     """args with stdout on a pseudo-terminal: (exit status, its text)."""
     pid, fd = pty.fork()

@@ -16,7 +16,7 @@ import signal
 import subprocess
 
 from common import (BUILD, WRITER, expect, finish, need_writer, run, skip,
-                    text, tmpdir, tool, wait_for)
+                    text, tmpdir, tool, wait_for, writer_below)
 
 WPID = os.path.join(BUILD, "helpers", "writer-pid")
 CLEAN = tool("cleanstats")
@@ -24,14 +24,6 @@ SLURP = tool("slurpstats")
 VARIANTS = {"pid": ["--pid"],
             "user+pid": ["--user", "--map-root-user", "--pid"]}
 PROCS = []
-
-
-def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(c) for c in f.read().split()]
-    except OSError:
-        return []
 
 
 def nspid(pid):
@@ -82,21 +74,6 @@ def start(args):
         lines.append(line.strip())
     p.wait()
     return None, p.stderr.read()
-
-
-def writer_below(top):
-    """The host pid of the mmstats-writer process under pid top."""
-    todo = [top]
-    while todo:
-        pid = todo.pop()
-        try:
-            with open("/proc/%d/comm" % pid) as f:
-                if f.read().strip() == "mmstats-writer":
-                    return pid
-        except OSError:
-            pass
-        todo += children(pid)
-    return None
 
 
 def stop(p):

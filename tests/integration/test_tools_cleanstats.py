@@ -20,7 +20,7 @@ import subprocess
 
 from common import (DEAD_PID, VECTORS, WRITER, Writer, dead_vector, expect,
                     finish, need_writer, patch_field, put_file, run, text,
-                    tmpdir, tool)
+                    tmpdir, tool, writer_below)
 
 CLEAN = tool("cleanstats")
 SLURP = tool("slurpstats")
@@ -271,22 +271,6 @@ def planted_names():
         expect(not os.path.exists(dead), "the stale file is removed")
     finally:
         shutil.rmtree(d)
-
-
-def writer_below(top):
-    """The pid of the mmstats-writer under process top, or None."""
-    todo = [top]
-    while todo:
-        pid = todo.pop()
-        try:
-            with open("/proc/%d/comm" % pid) as f:
-                if f.read().strip() == "mmstats-writer":
-                    return pid
-            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return None
 
 
 def other_namespace():

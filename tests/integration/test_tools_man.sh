@@ -1,10 +1,18 @@
 #!/bin/sh
-# The reader tools' man pages render without a warning, and each documents
-# every long option its --help lists.
+# Every man page renders without a warning at 80 columns (as the packages'
+# check reads them), and each reader tool's page documents every long
+# option its --help lists.
 top=${MMSTATS_TOP:-.}
 build=${MMSTATS_BUILD:-build}
 command -v man >/dev/null 2>&1 || { echo "man not installed"; exit 77; }
 fail=0
+for page in "$top"/lib/*.[35] "$top"/fs/*.8 "$top"/packaging/*.8; do
+	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+	if [ -n "$warn" ]; then
+		echo "FAIL: $page: $warn"
+		fail=1
+	fi
+done
 for t in slurpstats pollstats cleanstats mmash; do
 	page="$top/tools/$t.1"
 	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,16 @@ static void test_bad_defs(void **state)
 	expect_einval((struct mmstats_field_def)
 		MMSTATS_DEF_HISTOGRAM("h", 1e-300, 1e300, 16, NULL, NULL),
 		"more than 512");
+	/* The limits of a double, each said as it is. */
+	expect_einval((struct mmstats_field_def)
+		MMSTATS_DEF_HISTOGRAM("h", 0x1p1000, DBL_MAX, 1, NULL, NULL),
+		"hi 1.79769e+308 is above 2^1023");
+	expect_einval((struct mmstats_field_def)
+		MMSTATS_DEF_HISTOGRAM("h", 0x1p-1030, 1, 1, NULL, NULL),
+		"is below 2^-1022 (DBL_MIN)");
+	expect_einval((struct mmstats_field_def)
+		MMSTATS_DEF_HISTOGRAM("h", 1, NAN, 1, NULL, NULL),
+		"0 < lo < hi");
 	expect_einval((struct mmstats_field_def)
 		MMSTATS_DEF_HISTOGRAM_BOUNDS("h", down, 2, NULL, NULL),
 		"not above");
@@ -225,6 +236,89 @@ static void test_bad_defs(void **state)
 	expect_einval((struct mmstats_field_def)
 		MMSTATS_DEF_HISTOGRAM_BOUNDS("h", down, 0, NULL, NULL),
 		"bounds");
+}
+
+/* The extremes the limits allow work, and the bucket of a value too. */
+static void test_extreme_ranges(void **state)
+{
+	static const struct mmstats_field_def d[] = {
+		MMSTATS_DEF_HISTOGRAM("tiny", DBL_MIN, 0x1p-1000, 1, NULL,
+				      NULL),
+		MMSTATS_DEF_HISTOGRAM("huge", 0x1p1000, 0x1p1023, 2, NULL,
+				      NULL),
+	};
+	struct mmstats *s = open_file(d, 2, "x.mmstats");
+	struct mmstats_field *tiny = mmstats_field(s, 0);
+	struct mmstats_field *huge = mmstats_field(s, 1);
+
+	(void)state;
+	assert_int_equal(tiny->state.hist.n, 22 + 2);
+	assert_true(tiny->state.hist.bounds[0] == DBL_MIN);
+	assert_int_equal(mmstats_loglin_bucket_(tiny, DBL_MIN), 0);
+	assert_int_equal(mmstats_loglin_bucket_(tiny, 0x1p-1000), 22);
+	assert_int_equal(mmstats_loglin_bucket_(tiny, 0x1p-999), 23);
+	assert_int_equal(huge->state.hist.n, 23 * 2 + 2);
+	assert_true(huge->state.hist.bounds[46] == 0x1p1023);
+	assert_int_equal(mmstats_loglin_bucket_(huge, 0x1p1023), 46);
+	assert_int_equal(mmstats_loglin_bucket_(huge, DBL_MAX), 47);
+	assert_int_equal(mmstats_loglin_bucket_(huge, INFINITY), 47);
+	mmstats_remove(s);
+}
+
+/*
+ * A histogram whose buckets stop before +Inf is no histogram: readers
+ * would take its last bucket for the +Inf one and its count for all.
+ */
+static void test_cut_short(void **state)
+{
+	static const struct mmstats_field_def d[] = {
+		MMSTATS_DEF_HISTOGRAM("h", 1, 16, 1, "s", "help"),
+	};
+	struct mmstats *s = open_file(d, 1, "cut.mmstats");
+	struct mmstats_limits lim = { .max_fields = 3 };
+	const struct mmstats_snapshot *msn;
+	struct mmstats_snapshot sn, part;
+	struct mmstats_map *m;
+	size_t idx[8];
+	int fd;
+
+	(void)state;
+	for (double v = 0.5; v < 40; v *= 1.7)
+		mmstats_observe(mmstats_field(s, 0), v);
+	fd = open(mmstats_filename(s), O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(mmstats_map_fd_within(fd, &lim, &m), -E2BIG);
+	msn = mmstats_map_fields(m);
+	assert_int_equal(msn->nstats, 3);
+	assert_int_equal(mmstats_histogram_buckets(msn, 0, idx, 8), -ENODATA);
+	assert_non_null(strstr(mmstats_last_error(), "histogram \"h\": 2 "
+			       "buckets up to 2, none +Inf"));
+	assert_non_null(strstr(mmstats_last_error(), "not read"));
+	mmstats_map_close(m);
+
+	assert_int_equal(mmstats_read_at(AT_FDCWD, mmstats_filename(s), &sn), 0);
+	assert_int_equal(sn.nstats, 7);
+	assert_int_equal(mmstats_histogram_buckets(&sn, 0, idx, 8), 6);
+	sn.stats[3].notes.bound = 1.5;		/* as a file may say */
+	assert_int_equal(mmstats_histogram_buckets(&sn, 0, idx, 8), -ENODATA);
+	assert_non_null(strstr(mmstats_last_error(), "2 buckets up to 2, "
+			       "none +Inf: field 3 (h.le.4.0) is not its "
+			       "next bucket"));
+	/* The file as it was when only its first fields were there. */
+	assert_int_equal(mmstats_parse(sn.data, sn.stats[4].offset, &part), 0);
+	assert_int_equal(part.nstats, 4);
+	assert_int_equal(mmstats_histogram_buckets(&part, 0, idx, 8),
+			 -ENODATA);
+	assert_non_null(strstr(mmstats_last_error(), "3 buckets up to 4, "
+			       "none +Inf: the file ends there"));
+	mmstats_snapshot_free(&part);
+	assert_int_equal(mmstats_parse(sn.data, sn.stats[1].offset, &part), 0);
+	assert_int_equal(mmstats_histogram_buckets(&part, 0, NULL, 0),
+			 -ENODATA);
+	assert_non_null(strstr(mmstats_last_error(), "no buckets"));
+	mmstats_snapshot_free(&part);
+	mmstats_snapshot_free(&sn);
+	mmstats_remove(s);
 }
 
 /* Added to a live file, then moved by the growth of the mapping. */
@@ -302,6 +396,8 @@ int main(void)
 		cmocka_unit_test(test_observe),
 		cmocka_unit_test(test_loglin_matches_search),
 		cmocka_unit_test(test_bad_defs),
+		cmocka_unit_test(test_extreme_ranges),
+		cmocka_unit_test(test_cut_short),
 		cmocka_unit_test(test_added_and_moved),
 		cmocka_unit_test(test_quantile),
 	};

@@ -190,6 +190,43 @@ static void test_limits(void **state)
 	mmstats_remove(s);
 }
 
+/* A unit or a help is one line of UTF-8: anything else is refused. */
+static void test_text_refused(void **state)
+{
+	static const char *const bad[] = {
+		"line1\nline2", "tab\there", "del\x7f", "\x01",
+		"bad \xff utf-8", "cut \xc3", "overlong \xc0\xaf",
+		"surrogate \xed\xa0\x80",
+	};
+	struct mmstats_field_def d = MMSTATS_DEF("x", MMSTATS_COUNTER);
+	struct mmstats_options o = { .path = testdir_group,
+				     .filename = "text.mmstats" };
+	struct mmstats_snapshot sn;
+	struct mmstats *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		d.unit = NULL;
+		d.help = bad[i];
+		assert_int_equal(mmstats_open(&d, 1, &o, &s), -EINVAL);
+		assert_null(s);
+		assert_non_null(strstr(mmstats_last_error(), "help has a "
+				       "control byte or bad UTF-8"));
+		d.unit = bad[i];
+		d.help = NULL;
+		assert_int_equal(mmstats_open(&d, 1, &o, &s), -EINVAL);
+		assert_non_null(strstr(mmstats_last_error(), "unit has"));
+	}
+	d.unit = "\xc2\xb0" "C";			/* °C */
+	d.help = "Temp\xc3\xa9rature, \xe2\x82\xac \xf0\x9f\x98\x80";
+	assert_int_equal(mmstats_open(&d, 1, &o, &s), 0);
+	assert_int_equal(mmstats_read_at(AT_FDCWD, mmstats_filename(s), &sn),
+			 0);
+	expect_notes(&sn.stats[0], MMSTATS_METRIC_COUNTER, d.unit, d.help);
+	mmstats_snapshot_free(&sn);
+	mmstats_remove(s);
+}
+
 /* Notes of an added field, through the map that fs uses. */
 static void test_added_and_mapped(void **state)
 {
@@ -219,41 +256,51 @@ static void test_added_and_mapped(void **state)
 	mmstats_remove(s);
 }
 
-/* A hand-made field "48xQ": value 5, its 48 pad bytes given. */
-static size_t build(unsigned char *buf, const unsigned char *pad)
+/* A hand-made field "<npad>xQ": value 5, its npad pad bytes given. */
+static size_t build(unsigned char *buf, size_t cap, const unsigned char *pad,
+		    size_t npad)
 {
-	static const char sig[] = "48xQ";
+	char sig[16];
 	uint16_t n;
 	uint64_t v = 5;
 	size_t at = 1;
 
-	memset(buf, 0, 4096);
+	memset(buf, 0, cap);
 	buf[0] = 1;
 	n = 1;
 	memcpy(buf + at, &n, 2);
 	buf[at + 2] = 'g';
 	at += 3;
-	n = 4;
+	n = (uint16_t)snprintf(sig, sizeof(sig), "%zuxQ", npad);
 	memcpy(buf + at, &n, 2);
-	memcpy(buf + at + 2, sig, 4);
-	at += 6;
+	memcpy(buf + at + 2, sig, n);
+	at += 2 + n;
 	buf[at++] = 0xff;
-	memcpy(buf + at, pad, 48);
-	memcpy(buf + at + 48, &v, 8);
-	return 4096;
+	memcpy(buf + at, pad, npad);
+	memcpy(buf + at + npad, &v, 8);
+	return cap;
+}
+
+static void parse_padded(const unsigned char *pad, size_t npad,
+			 struct mmstats_snapshot *sn)
+{
+	static unsigned char buf[4096];
+	size_t len = build(buf, sizeof(buf), pad, npad);
+	char sig[16];
+
+	snprintf(sig, sizeof(sig), "%zuxQ", npad);
+	assert_int_equal(mmstats_parse(buf, len, sn), 0);
+	assert_int_equal(sn->nstats, 1);
+	assert_int_equal(sn->stats[0].value.v.u, 5);
+	assert_string_equal(sn->stats[0].type, sig);
+	assert_int_equal(sn->stats[0].value_offset,
+			 1 + 3 + 2 + strlen(sig) + 1 + npad);
+	assert_int_equal(sn->stats[0].value_size, 8);
 }
 
 static void parse_pad(const unsigned char *pad, struct mmstats_snapshot *sn)
 {
-	static unsigned char buf[4096];
-	size_t len = build(buf, pad);
-
-	assert_int_equal(mmstats_parse(buf, len, sn), 0);
-	assert_int_equal(sn->nstats, 1);
-	assert_int_equal(sn->stats[0].value.v.u, 5);
-	assert_string_equal(sn->stats[0].type, "48xQ");
-	assert_int_equal(sn->stats[0].value_offset, 1 + 3 + 6 + 1 + 48);
-	assert_int_equal(sn->stats[0].value_size, 8);
+	parse_padded(pad, 48, sn);
 }
 
 static void head(unsigned char *p, int metric, int u, uint16_t h)
@@ -304,14 +351,54 @@ static void test_garbage_ignored(void **state)
 	mmstats_snapshot_free(&sn);
 }
 
+/*
+ * Notes past the limits no writer passes (MMSTATS_UNIT_MAX,
+ * MMSTATS_HELP_MAX) are garbage, though they fit their pad: readers copy
+ * units and helps into buffers of those sizes.
+ */
+static void test_reader_limits(void **state)
+{
+	static unsigned char pad[1056];
+	struct mmstats_snapshot sn;
+
+	(void)state;
+	memset(pad, 0, sizeof(pad));
+	head(pad, 2, MMSTATS_UNIT_MAX, 0);
+	memset(pad + 24, 'u', MMSTATS_UNIT_MAX);
+	parse_padded(pad, 56, &sn);
+	assert_int_equal(strlen(sn.stats[0].notes.unit), MMSTATS_UNIT_MAX);
+	mmstats_snapshot_free(&sn);
+
+	head(pad, 2, MMSTATS_UNIT_MAX + 1, 0);
+	memset(pad + 24, 'u', MMSTATS_UNIT_MAX + 1);
+	parse_padded(pad, 64, &sn);
+	expect_notes(&sn.stats[0], MMSTATS_METRIC_UNKNOWN, "", "");
+	mmstats_snapshot_free(&sn);
+
+	memset(pad, 0, sizeof(pad));
+	head(pad, 1, 0, MMSTATS_HELP_MAX);
+	memset(pad + 24, 'h', MMSTATS_HELP_MAX);
+	parse_padded(pad, 24 + MMSTATS_HELP_MAX, &sn);
+	assert_int_equal(strlen(sn.stats[0].notes.help), MMSTATS_HELP_MAX);
+	mmstats_snapshot_free(&sn);
+
+	head(pad, 1, 0, MMSTATS_HELP_MAX + 1);
+	memset(pad + 24, 'h', MMSTATS_HELP_MAX + 1);
+	parse_padded(pad, sizeof(pad), &sn);
+	expect_notes(&sn.stats[0], MMSTATS_METRIC_UNKNOWN, "", "");
+	mmstats_snapshot_free(&sn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_written_and_read),
 		cmocka_unit_test(test_alignment),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_text_refused),
 		cmocka_unit_test(test_added_and_mapped),
 		cmocka_unit_test(test_garbage_ignored),
+		cmocka_unit_test(test_reader_limits),
 	};
 
 	return testdir_run_group("test_notes", tests);

@@ -278,6 +278,55 @@ static void test_type_whitespace_and_unsupported(void **state)
 	mmstats_snapshot_free(&s);
 }
 
+/*
+ * value_offset is where the first item is, past the leading pad and the
+ * alignment after it, as struct lays it out; value_size runs from there
+ * to the end of the slot.
+ */
+static void test_value_offset(void **state)
+{
+	static const struct { const char *type; size_t item, size; } f[] = {
+		{ "25xQ", 32, 40 }, { "24x4xQ", 32, 40 }, { "<24x4xQ", 28, 36 },
+		{ "  3xi", 4, 8 }, { "24x5s", 24, 29 }, { "4x", 0, 4 },
+	};
+	uint64_t v = 0x0102030405060708ull;
+	unsigned char slot[64];
+	struct mmstats_snapshot s;
+	size_t n = sizeof(f) / sizeof(*f);
+
+	(void)state;
+	fb_init(&fb);
+	for (size_t i = 0; i < n; i++) {
+		memset(slot, 0xee, sizeof(slot));
+		memcpy(slot, "mmN1\x02\0\0\0", 8);	/* gauge */
+		memset(slot + 8, 0, 16);
+		memcpy(slot + f[i].item, &v, 8);
+		fb_field(&fb, f[i].type, f[i].type, 0xff, slot, f[i].size);
+	}
+	assert_int_equal(parse_fb(&s), 0);
+	assert_int_equal(s.nstats, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct mmstats_stat *st = &s.stats[i];
+		size_t at = st->offset + 2 + strlen(f[i].type) + 2 +
+			    strlen(f[i].type) + 1;
+
+		assert_int_equal(st->value_offset, at + f[i].item);
+		assert_int_equal(st->value_size, f[i].size - f[i].item);
+		if (f[i].item)
+			assert_memory_equal(s.data + st->value_offset, &v,
+					    st->value_size < 8 ?
+					    st->value_size : 8);
+		assert_int_equal(st->notes.metric, f[i].item >= 24 ?
+				 MMSTATS_METRIC_GAUGE : MMSTATS_METRIC_UNKNOWN);
+	}
+	assert_int_equal(s.stats[0].value.v.u, v);
+	assert_int_equal(s.stats[1].value.v.u, v);
+	assert_int_equal(s.stats[2].value.v.u, v);
+	assert_int_equal(s.stats[3].value.v.i, (int32_t)v);
+	assert_int_equal(s.stats[4].value.v.str.len, 5);
+	mmstats_snapshot_free(&s);
+}
+
 /* Embedded NULs are dropped from stat.label (kept in raw_label), so the
  * label stays one C string; bad UTF-8 is dropped as Python's 'ignore'. */
 static void test_labels(void **state)
@@ -789,6 +838,7 @@ int main(void)
 		cmocka_unit_test(test_write_buffer_index),
 		cmocka_unit_test(test_type_whitespace_and_unsupported),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_value_offset),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_free_is_idempotent),
 		cmocka_unit_test(test_every_truncation_point),

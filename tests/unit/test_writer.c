@@ -4,6 +4,7 @@
  * (with a concurrent reader), flush, close, remove and remove_all.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -617,6 +618,81 @@ static void test_bad_defs(void **state)
 	assert_int_equal(access("/tmp/bad.mmstats", F_OK), -1);
 }
 
+/* The label named is the one that collided, of whichever def made it. */
+static void test_duplicate_named(void **state)
+{
+	struct mmstats_field_def first[] = {
+		MMSTATS_DEF("x", MMSTATS_COUNTER),
+		MMSTATS_DEF_HISTOGRAM("x", 1, 2, 1, NULL, NULL),
+	};
+	struct mmstats_field_def second[] = {
+		MMSTATS_DEF_HISTOGRAM("h", 1, 2, 1, NULL, NULL),
+		MMSTATS_DEF("h.le.2.0", MMSTATS_COUNTER),
+	};
+	struct mmstats_options o = {
+		.path = testdir_group, .filename = "dupn.mmstats",
+	};
+	struct mmstats_field_def late = MMSTATS_DEF("h.sum", MMSTATS_BYTE);
+	struct mmstats *s;
+
+	(void)state;
+	assert_int_equal(mmstats_open(first, 2, &o, &s), -EEXIST);
+	assert_string_equal(mmstats_last_error(),
+			    "duplicate field label \"x\"");
+	assert_int_equal(mmstats_open(second, 2, &o, &s), -EEXIST);
+	assert_string_equal(mmstats_last_error(),
+			    "duplicate field label \"h.le.2.0\"");
+	s = open_in_dir(second, 1, NULL, 0);
+	assert_int_equal(mmstats_add_field(s, &late, NULL), -EEXIST);
+	assert_string_equal(mmstats_last_error(),
+			    "duplicate field label \"h.sum\"");
+	late.label = "h";
+	assert_int_equal(mmstats_add_field(s, &late, NULL), -EEXIST);
+	late.label = "h.";
+	assert_int_equal(mmstats_add_field(s, &late, NULL), 0);
+	assert_ptr_equal(mmstats_field_by_label(s, "h"), mmstats_field(s, 0));
+	assert_null(mmstats_field_by_label(s, "h.sum"));
+	mmstats_remove(s);
+}
+
+/*
+ * Many fields: every label is checked against all the others (by a
+ * hash, so opening stays linear; tests/bench times it, not this).
+ */
+static void test_many_fields(void **state)
+{
+	enum { N = 20000 };
+	struct mmstats_field_def *d = calloc(N, sizeof(*d));
+	char (*labels)[16] = calloc(N, sizeof(*labels));
+	struct mmstats_snapshot sn;
+	struct mmstats *s;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(labels);
+	for (size_t i = 0; i < N; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "c%zu", i);
+		d[i] = (struct mmstats_field_def)MMSTATS_DEF_STATIC_U(
+			labels[i], MMSTATS_UINT64, i);
+	}
+	s = open_in_dir(d, N, "m.", MMSTATS_NO_DEFAULT_FIELDS);
+	assert_int_equal(mmstats_field_count(s), N);
+	assert_ptr_equal(mmstats_field_by_label(s, "m.c12345"),
+			 mmstats_field(s, 12345));
+	assert_int_equal(mmstats_add_field(s, &d[N - 1], NULL), -EEXIST);
+	assert_string_equal(mmstats_last_error(),
+			    "duplicate field label \"m.c19999\"");
+	assert_int_equal(mmstats_read_at(AT_FDCWD, mmstats_filename(s), &sn),
+			 0);
+	assert_int_equal(sn.nstats, N);
+	assert_string_equal(sn.stats[N - 1].label, "m.c19999");
+	assert_int_equal(sn.stats[N - 1].value.v.u, N - 1);
+	mmstats_snapshot_free(&sn);
+	mmstats_remove(s);
+	free(labels);
+	free(d);
+}
+
 /* Past what readers accept (64 MiB), at open or when adding. */
 static void test_too_big(void **state)
 {
@@ -974,6 +1050,8 @@ int main(void)
 		cmocka_unit_test(test_string_model),
 		cmocka_unit_test(test_fields_and_defaults),
 		cmocka_unit_test(test_bad_defs),
+		cmocka_unit_test(test_duplicate_named),
+		cmocka_unit_test(test_many_fields),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_add_field_grows),
 		cmocka_unit_test(test_add_field_first),
