@@ -17,6 +17,7 @@
 #include "hash.h"
 #include "log.h"
 #include "names.h"
+#include "pidstat.h"
 #include "project.h"
 #include "sources.h"
 #include "strv.h"
@@ -54,10 +55,19 @@ static void retired_free(struct mfs_retired *r)
 	free(r->k);
 }
 
+static void gone_drop(struct mfs_prog *g, size_t i)
+{
+	free(g->gone[i].v);
+	g->gone[i] = g->gone[--g->ngone];
+}
+
 static void prog_free(struct mfs_prog *g)
 {
 	size_t i;
 
+	while (g->ngone)
+		gone_drop(g, g->ngone - 1);
+	free(g->gone);
 	for (i = 0; i < g->nretired; i++)
 		retired_free(&g->retired[i]);
 	free(g->retired);
@@ -279,6 +289,8 @@ void mfs_prog_leave(struct mfs_model *m, struct mfs_proc *p)
 	g->nprocs--;
 	if (g->nprocs == 0) {
 		/* kept counters go with it: the next one starts afresh */
+		while (g->ngone)
+			gone_drop(g, g->ngone - 1);
 		while (g->nretired)
 			retired_free(&g->retired[--g->nretired]);
 	}
@@ -365,11 +377,12 @@ static int kept_init(struct mfs_kept *k, const char *name,
 	return -ENOMEM;
 }
 
-/* Add the last value v of field st, named `name`, to r. */
+/* Add the last value v of field st, named `name`, to r (and to x). */
 static int retired_add(struct mfs_retired *r, const char *name,
 		       const struct mmstats_stat *st,
-		       const struct mmstats_value *v)
+		       const struct mmstats_value *v, struct mfs_gone *x)
 {
+	struct mfs_gone_value one = { 0 };
 	bool found;
 	size_t i = retired_index(r, name, &found), cap;
 	struct mfs_kept *k;
@@ -392,29 +405,39 @@ static int retired_add(struct mfs_retired *r, const char *name,
 		r->n++;
 	}
 	k = &r->k[i];
+	one.name = k->name;
 	if (v->kind == MMSTATS_KIND_FLOAT)
-		k->dsum += v->v.d;
+		one.dsum = v->v.d;
 	else
-		k->sum += v->kind == MMSTATS_KIND_INT ? (__int128)v->v.i :
+		one.sum = v->kind == MMSTATS_KIND_INT ? (__int128)v->v.i :
 							(__int128)v->v.u;
+	k->sum += one.sum;
+	k->dsum += one.dsum;
+	if (x)
+		x->v[x->n++] = one;
 	return 0;
 }
 
-/* Keep the counters of map, whose fields fn names. */
+/*
+ * Keep the counters of map, whose fields fn names; what is kept of each
+ * goes into x too (x->v made here), unless x is NULL.
+ */
 static void retire_map(struct mfs_retired *r, const struct mmstats_map *map,
-		       const struct mfs_fieldnames *fn)
+		       const struct mfs_fieldnames *fn, struct mfs_gone *x)
 {
 	const struct mmstats_snapshot *snap = mmstats_map_fields(map);
 	struct mmstats_value v;
 	unsigned char buf[16];
 	size_t i;
 
+	if (x && !(x->v = calloc(snap->nstats + 1, sizeof(*x->v))))
+		return;		/* the caller forgets x: nothing was kept */
 	for (i = 0; i < snap->nstats && i < fn->nfields; i++) {
 		if ((!mfs_is_counter(&snap->stats[i]) &&
 		     !mfs_is_hist_sum(&snap->stats[i])) ||
 		    mmstats_map_value(map, i, &v, buf, sizeof(buf), NULL) < 0)
 			continue;
-		if (retired_add(r, fn->name[i], &snap->stats[i], &v) < 0)
+		if (retired_add(r, fn->name[i], &snap->stats[i], &v, x) < 0)
 			mfs_log(LOG_ERR, "out of memory");
 	}
 }
@@ -443,30 +466,135 @@ static struct mmstats_map *map_again(const struct mfs_model *m,
 	return map;
 }
 
+static bool same_file(const struct mfs_src *s, const struct mfs_srcinfo *i)
+{
+	return s->info.st.st_dev == i->st.st_dev &&
+	       s->info.st.st_ino == i->st.st_ino && s->info.pid == i->pid &&
+	       s->info.created == i->created;
+}
+
+/* Whether the file of s is counted live in g under another name. */
+static bool live_elsewhere(const struct mfs_prog *g, const struct mfs_src *s)
+{
+	const struct mfs_proc *p;
+	const struct mfs_src *o;
+
+	for (p = g->procs; p; p = p->prog_next)
+		for (o = p->srcs; o; o = o->proc_next)
+			if (o != s && same_file(o, &s->info))
+				return true;
+	return false;
+}
+
+/*
+ * Forget the files of writers gone (their files cannot come back), or
+ * of writer pid (0: of none).  A writer that cannot be told now stays.
+ */
+static void forget_writers(struct mfs_prog *g, pid_t pid)
+{
+	size_t i = 0;
+
+	while (i < g->ngone) {
+		if (g->gone[i].pid == pid ||
+		    !mfs_pid_runs(g->gone[i].pid, &g->gone[i].starttime))
+			gone_drop(g, i);
+		else
+			i++;
+	}
+}
+
+/* A record of s, kept in set r of g, or NULL (its writer is gone). */
+static struct mfs_gone *new_gone(struct mfs_prog *g, const struct mfs_src *s,
+				 const struct mfs_retired *r)
+{
+	struct mfs_gone *x;
+	uint64_t start = 0;
+
+	if (mfs_pid_runs(s->info.pid, &start) == 0)
+		return NULL;
+	forget_writers(g, 0);
+	if (!(x = realloc(g->gone, (g->ngone + 1) * sizeof(*x))))
+		return NULL;
+	g->gone = x;
+	x = &x[g->ngone++];
+	*x = (struct mfs_gone){
+		.dev = s->info.st.st_dev, .ino = s->info.st.st_ino,
+		.pid = s->info.pid, .starttime = start,
+		.created = s->info.created, .set = (size_t)(r - g->retired),
+	};
+	return x;
+}
+
 /*
  * A held file is still mapped (it goes after this): its counters are as
  * their writer left them, or as they are now if it still writes.
  */
-void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s)
+void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s,
+		     bool exited)
 {
 	struct mfs_prog *g = s->proc ? s->proc->prog : NULL;
 	struct mmstats_map *map;
 	struct mfs_fieldnames fn;
 	struct mfs_retired *r;
+	struct mfs_gone *x;
 
-	if (!g || !(r = retired_of(g, &s->info.st)))
+	if (!g || live_elsewhere(g, s) || !(r = retired_of(g, &s->info.st)))
 		return;
+	if (exited)
+		forget_writers(g, s->info.pid);
+	x = exited ? NULL : new_gone(g, s, r);
 	if (s->info.handle) {
-		retire_map(r, s->info.handle->map, &s->info.names);
+		retire_map(r, s->info.handle->map, &s->info.names, x);
 	} else if ((map = map_again(m, s))) {
 		/* named as the file is now: its fields may have grown */
 		if (mfs_fieldnames_make(mmstats_map_fields(map), &fn) == 0) {
-			retire_map(r, map, &fn);
+			retire_map(r, map, &fn, x);
 			mfs_fieldnames_free(&fn);
 		}
 		mmstats_map_close(map);
 	}
+	if (x && !x->v)		/* nothing kept, or kept for good */
+		gone_drop(g, (size_t)(x - g->gone));
 	mfs_prog_touch(m, s->proc);
+}
+
+static bool is_gone(const struct mfs_gone *x, const struct mfs_srcinfo *i)
+{
+	return x->dev == i->st.st_dev && x->ino == i->st.st_ino &&
+	       x->pid == i->pid && x->created == i->created;
+}
+
+/* Take back what x added to its kept set. */
+static void take_back(struct mfs_prog *g, const struct mfs_gone *x)
+{
+	struct mfs_retired *r = &g->retired[x->set];
+	struct mfs_kept *k;
+	bool found;
+	size_t i, j;
+
+	for (i = 0; i < x->n; i++) {
+		j = retired_index(r, x->v[i].name, &found);
+		if (!found)
+			continue;
+		k = &r->k[j];
+		k->sum -= x->v[i].sum;
+		k->dsum -= x->v[i].dsum;
+	}
+}
+
+void mfs_prog_reattach(struct mfs_model *m, const struct mfs_src *s)
+{
+	struct mfs_prog *g = s->proc ? s->proc->prog : NULL;
+	size_t i;
+
+	for (i = 0; g && i < g->ngone; i++) {
+		if (!is_gone(&g->gone[i], &s->info))
+			continue;
+		take_back(g, &g->gone[i]);
+		gone_drop(g, i);
+		mfs_prog_touch(m, s->proc);
+		return;
+	}
 }
 
 /* ---- the tree ---- */

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "mmstats.h"
@@ -60,12 +61,39 @@ struct mfs_retired {
 	struct mfs_kept *k;	/* sorted by name */
 };
 
+/*
+ * What one file that left its process while its writer ran added to the
+ * kept counters.  Such a file may come back (its owner or state flipped
+ * for a while, its name went and came back): it is then counted live
+ * again, and what it added is taken back, so that it is never counted
+ * both live and kept.  A file is known by its inode and its writer (pid,
+ * sys.created): a new file on a reused inode is another one.
+ */
+struct mfs_gone_value {
+	const char *name;	/* the kept's (they live as long as g) */
+	__int128 sum;
+	double dsum;
+};
+
+struct mfs_gone {
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+	uint64_t starttime;	/* of pid (pidstat.h), to tell it gone */
+	double created;
+	size_t set;		/* its kept set, in g->retired */
+	size_t n;
+	struct mfs_gone_value *v;
+};
+
 struct mfs_prog {
 	char *name;		/* its directory's, a mapped file name */
 	struct mfs_proc *procs;	/* through proc->prog_next */
 	size_t nprocs;
 	struct mfs_retired *retired;
 	size_t nretired;
+	struct mfs_gone *gone;	/* files that may come back */
+	size_t ngone;
 	bool dirty;		/* /programs/<name> is to be synced */
 	struct mfs_prog *hash_next, *dirty_next;
 };
@@ -87,8 +115,16 @@ void mfs_prog_join(struct mfs_model *m, struct mfs_proc *p,
 		   const char *program);
 /* p leaves its program, which goes with its kept counters when empty. */
 void mfs_prog_leave(struct mfs_model *m, struct mfs_proc *p);
-/* s leaves its process: keep the last value of each of its counters. */
-void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s);
+/*
+ * s leaves its process: keep the last value of each of its counters,
+ * unless the same file is counted live in the program under another
+ * name.  Unless its writer `exited`, remember what was kept of s, until
+ * the writer is found gone.
+ */
+void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s,
+		     bool exited);
+/* s (re)joined its process: take back what it added to the kept counters. */
+void mfs_prog_reattach(struct mfs_model *m, const struct mfs_src *s);
 /* p's files or labels changed: its program's directory is to be synced. */
 void mfs_prog_touch(struct mfs_model *m, struct mfs_proc *p);
 /* Sync the programs touched. */

@@ -267,7 +267,7 @@ static void detach(struct mfs_model *m, struct mfs_src *s,
 
 	if (!p)
 		return;
-	mfs_prog_retire(m, s);
+	mfs_prog_retire(m, s, false);
 	for (pp = &p->srcs; *pp != s; pp = &(*pp)->proc_next)
 		;
 	*pp = s->proc_next;
@@ -289,6 +289,7 @@ static void attach(struct mfs_model *m, struct mfs_src *s,
 	s->proc_next = p->srcs;
 	p->srcs = s;
 	mfs_prog_join(m, p, s->info.program);
+	mfs_prog_reattach(m, s);
 	touch_proc(m, p, ch);
 }
 
@@ -603,7 +604,7 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 		return;
 	mfs_log(LOG_DEBUG, "pid %d exited", (int)pid);
 	while ((s = p->srcs)) {
-		mfs_prog_retire(m, s);
+		mfs_prog_retire(m, s, true);
 		p->srcs = s->proc_next;
 		s->proc = NULL;
 		s->proc_next = NULL;

@@ -2,7 +2,8 @@
  * mmstats-writer - a real writer process for the tests of the readers.
  *
  *	mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] [-T THREADS]
- *		       [-i MS] [-c N] [-k] [-s] [-p PROGRAM] LABEL=TYPE[:VALUE]...
+ *		       [-i MS] [-c N] [-k] [-s] [-p PROGRAM] [-F WORKERS]
+ *		       LABEL=TYPE[:VALUE]...
  *
  * Creates one instance of a model per thread (THREADS in all, the main
  * thread first), prints each file's path and then "ready", and waits
@@ -13,8 +14,19 @@
  * when one kills it (mmstats_remove_on_signal()): it dies of the
  * signal.  -p sets sys.program (options.program).  String types take a
  * size: string/64:hello.
+ *
+ * With -F the process is a pre-fork master, as gunicorn's or uwsgi's:
+ * it makes its own instance, prints its file, then forks WORKERS
+ * workers; each takes an instance of the same model, which is a file of
+ * its own (the library sees the fork), and counts as -i says.  For each
+ * worker the master prints "worker PID PATH" once the worker's file
+ * exists, then "ready".  A worker that exits (killed, or stopped by
+ * SIGTERM) is replaced by a new one, printed the same way.  On SIGTERM
+ * or SIGINT the master stops its workers (SIGTERM), waits for them and
+ * exits; a worker whose master dies gets a SIGTERM.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -23,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +85,8 @@ struct writer {
 	int stop;
 	bool on_signal;		/* -s */
 	const char **observe;	/* -o LABEL=V,...: per def, or NULL */
+	int nworkers;		/* -F: forked workers; 0: none */
+	pid_t *workers;		/* -F: their pids */
 };
 
 static void die(const char *fmt, ...)
@@ -92,7 +108,7 @@ static void usage(void)
 {
 	fputs("usage: mmstats-writer [-d DIR] [-f TEMPLATE] [-P PREFIX] "
 	      "[-T THREADS] [-i MS] [-c N] [-k] [-s] [-p PROGRAM] "
-	      "[-o LABEL=V,...] "
+	      "[-o LABEL=V,...] [-F WORKERS] "
 	      "LABEL=TYPE[/SIZE][:VALUE][;unit=U][;help=H][;metric=M]...\n",
 	      stderr);
 	exit(2);
@@ -401,6 +417,111 @@ static void run_main(struct writer *w, struct mmstats *s,
 	}
 }
 
+/* ---- -F: a pre-fork master and its workers ---- */
+
+/* A worker: its own file, told to the master through fd; counts until
+ * SIGTERM, then exits (the library removes its file, unless -k). */
+static void worker_main(struct writer *w, pid_t master, int fd)
+{
+	struct mmstats *s;
+	sigset_t set;
+	FILE *out;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != master)
+		exit(1);
+	s = instance(w, 0);
+	out = fdopen(fd, "w");
+	if (!out || fprintf(out, "%d %s\n", (int)getpid(), w->paths[0]) < 0 ||
+	    fclose(out) == EOF)
+		exit(1);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	run_main(w, s, &set);
+	exit(0);
+}
+
+/* Fork worker i; once its file exists, print it. */
+static void spawn(struct writer *w, int i)
+{
+	pid_t master = getpid(), pid;
+	char line[4200];
+	ssize_t n, len = 0;
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		worker_main(w, master, fds[1]);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], line + len, sizeof(line) - 1 - (size_t)len)) > 0)
+		len += n;
+	close(fds[0]);
+	if (len == 0)
+		die("worker %d did not start", (int)pid);
+	line[len] = '\0';
+	w->workers[i] = pid;
+	printf("worker %s", line);
+	fflush(stdout);
+}
+
+/* Reap the workers that exited, and replace each. */
+static void replace_exited(struct writer *w)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (int i = 0; i < w->nworkers; i++)
+			if (w->workers[i] == pid)
+				spawn(w, i);
+}
+
+/* SIGTERM, SIGINT or SIGCHLD within ms (forever if < 0); 0 if none. */
+static int next_signal(const sigset_t *set, long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	int sig;
+
+	if (ms >= 0)
+		return (sig = sigtimedwait(set, NULL, &ts)) > 0 ? sig : 0;
+	return sigwait(set, &sig) == 0 ? sig : 0;
+}
+
+static void prefork(struct writer *w, sigset_t *set)
+{
+	struct mmstats *s = instance(w, 0);
+	int sig;
+
+	signal(SIGCHLD, SIG_DFL);	/* queued while blocked, for sigwait */
+	sigaddset(set, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	w->workers = calloc((size_t)w->nworkers, sizeof(*w->workers));
+	if (!w->workers)
+		die("out of memory");
+	printf("%s\n", w->paths[0]);
+	for (int i = 0; i < w->nworkers; i++)
+		spawn(w, i);
+	printf("ready\n");
+	fflush(stdout);
+	while ((sig = next_signal(set, w->interval_ms)) != SIGTERM &&
+	       sig != SIGINT) {
+		if (sig == SIGCHLD)
+			replace_exited(w);
+		else if (!sig && w->interval_ms >= 0)
+			update(w, s);
+	}
+	for (int i = 0; i < w->nworkers; i++)
+		kill(w->workers[i], SIGTERM);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
 static long parse_long(const char *v, const char *what)
 {
 	char *end;
@@ -421,7 +542,7 @@ static void parse_args(struct writer *w, int argc, char **argv)
 
 	if (!obs)
 		die("out of memory");
-	while ((c = getopt(argc, argv, "d:f:P:T:i:c:ksp:o:")) != -1) {
+	while ((c = getopt(argc, argv, "d:f:P:T:i:c:ksp:o:F:")) != -1) {
 		switch (c) {
 		case 'd': o->path = optarg; break;
 		case 'f': o->filename = optarg; break;
@@ -433,11 +554,16 @@ static void parse_args(struct writer *w, int argc, char **argv)
 		case 's': w->on_signal = true; break;
 		case 'p': o->program = optarg; break;
 		case 'o': obs[nobs++] = optarg; break;
+		case 'F': w->nworkers = (int)parse_long(optarg, "workers");
+			  break;
 		default: usage();
 		}
 	}
 	if (w->nthreads < 1 || w->nthreads > 1024)
 		die("threads must be 1 to 1024");
+	if (w->nworkers > 1024 ||
+	    (w->nworkers && (w->nthreads > 1 || w->on_signal || w->rounds >= 0)))
+		die("-F: 0 to 1024 workers, without -T, -s or -c");
 	if (w->rounds >= 0 && w->interval_ms < 0)
 		w->interval_ms = 0;
 	w->ndefs = (size_t)(argc - optind);
@@ -480,6 +606,10 @@ int main(int argc, char **argv)
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
 	}
 
+	if (w.nworkers) {
+		prefork(&w, &set);
+		return 0;
+	}
 	s = instance(&w, 0);
 	threads = calloc((size_t)w.nthreads, sizeof(*threads));
 	if (!threads)

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """test_fs_programs.py - /programs/<name>/ and the bulk files.
 
-A program "web" of a master and 4 workers, and a program "other" whose
-process has the same comm (all are mmstats-writer processes) but another
-sys.program:
+A program "web" of a pre-fork master and the 4 workers it forked
+(mmstats-writer -F 4: each worker's instance of the master's model is a
+file of its own, the library seeing the fork), and a program "other"
+whose process has the same comm (all are mmstats-writer processes) but
+another sys.program:
   - /programs/web/task/ links to exactly the 5 /<pid> directories,
     /programs/other/task/ to its one;
   - with every writer stopped (SIGSTOP: alive, values still), each
     per-program value equals the sum of the per-process values (counters
     and gauges), and %all and %metrics of each directory hold what its
     label files hold;
-  - workers killed (SIGKILL) and stopped (SIGTERM, files removed) and
-    replaced while the counters run: the program's counter, read again
+  - forked workers killed (SIGKILL) and stopped (SIGTERM, files
+    removed), each replaced by the master with a new fork, while the
+    counters run: the program's counter, read again
     and again through one open file and through fresh opens, never goes
     down, and once frozen it is at least the live workers' sum plus the
     last value read of each one that went;
@@ -46,6 +49,36 @@ def start(src, program, *specs, interval=1):
     return p
 
 
+class Prefork:
+    """mmstats-writer -F: a master and the workers it forks and replaces;
+    pids[0] is the master's, pids[1:] its workers' of now."""
+
+    def __init__(self, src, program, nworkers, *specs, interval=1):
+        args = [WRITER, "-d", src, "-p", program, "-i", str(interval),
+                "-F", str(nworkers)]
+        self.proc = subprocess.Popen(args + list(specs),
+                                     stdout=subprocess.PIPE, text=True)
+        WRITERS.append(self.proc)
+        self.pids = [self.proc.pid]
+        self.proc.stdout.readline()         # the master's file
+        while True:
+            line = self.proc.stdout.readline().split()
+            if line[:1] != ["worker"]:
+                break
+            self.pids.append(int(line[1]))
+        if line != ["ready"] or len(self.pids) != nworkers + 1:
+            raise RuntimeError("master did not start: %r" % line)
+
+    def replace(self, i, sig):
+        """Signal worker i; the master forks its replacement, whose pid
+        takes its place once its file exists."""
+        os.kill(self.pids[i], sig)
+        line = self.proc.stdout.readline().split()
+        if line[:1] != ["worker"]:
+            raise RuntimeError("no replacement: %r" % line)
+        self.pids[i] = int(line[1])
+
+
 def read(path):
     with open(path) as f:
         return f.read()
@@ -66,9 +99,9 @@ def shows(mnt, prog, pids):
 SPECS = ("req=counter", "conns=uint64:3", "state=string/16:up")
 
 
-def freeze(procs, sig):
-    for p in procs:
-        os.kill(p.pid, sig)
+def freeze(pids, sig):
+    for pid in pids:
+        os.kill(pid, sig)
 
 
 def slurp_values(text):
@@ -78,7 +111,7 @@ def slurp_values(text):
 
 
 def test_sums(mnt, web, other):
-    pids = [p.pid for p in web]
+    pids = list(web.pids)
     expect(wait_for(lambda: shows(mnt, "web", pids)) is not None,
            "programs/web/task lists the 5 processes")
     expect(wait_for(lambda: shows(mnt, "other", [other.pid])) is not None,
@@ -88,7 +121,7 @@ def test_sums(mnt, web, other):
         real = os.path.join(mnt, "programs", "web", "task", str(pid))
         expect(os.path.samefile(real, os.path.join(mnt, str(pid))),
                "task/%d reaches /%d" % (pid, pid))
-    freeze(web + [other], signal.SIGSTOP)
+    freeze(pids + [other.pid], signal.SIGSTOP)
     try:
         base = os.path.join(mnt, "programs", "web")
         for label in ("req", "conns"):
@@ -112,37 +145,37 @@ def test_sums(mnt, web, other):
             expect(m and m.group(1) == read(os.path.join(d, "req"))[:-1],
                    "%s/%%metrics req_total" % d)
     finally:
-        freeze(web + [other], signal.SIGCONT)
+        freeze(pids + [other.pid], signal.SIGCONT)
 
 
-def test_never_down(src, mnt, web):
+def test_never_down(mnt, web):
     reads = 3000 if STRESS else 600
     base = os.path.join(mnt, "programs", "web", "req")
     held = open(base)
-    seen, last, gone_sum = [], {}, 0
+    seen, last = [], {}
     step = reads // 6
     for i in range(reads):
         seen.append(int(os.pread(held.fileno(), 64, 0)))
         seen.append(int(read(base)))
-        if i % step == step - 1 and len(web) > 1:
-            victim = web.pop(1)             # a worker, never the master
+        if i % step == step - 1:
+            k = 1 + i // step % (len(web.pids) - 1)     # never the master
+            victim = web.pids[k]
             try:
-                last[victim.pid] = int(read(os.path.join(mnt, str(victim.pid),
-                                                         "req")))
+                last[victim] = int(read(os.path.join(mnt, str(victim),
+                                                     "req")))
             except OSError:
                 pass
-            victim.send_signal(signal.SIGKILL if i // step % 2 else
-                               signal.SIGTERM)
-            victim.wait()
-            web.append(start(src, "web", *SPECS))
+            web.replace(k, signal.SIGKILL if i // step % 2 else
+                        signal.SIGTERM)
     held.close()
     downs = [(a, b) for a, b in zip(seen, seen[1:]) if b < a]
     expect(not downs, "web/req never went down over %d reads: %r" %
            (len(seen), downs[:5]))
-    pids = [p.pid for p in web]
+    pids = list(web.pids)
     expect(wait_for(lambda: shows(mnt, "web", pids)) is not None,
-           "programs/web/task follows the replacements")
-    freeze(web, signal.SIGSTOP)
+           "programs/web/task follows the replacements: %r, not %r" %
+           (sorted(links(mnt, "web")), sorted(pids)))
+    freeze(pids, signal.SIGSTOP)
     try:
         live = sum(int(read(os.path.join(mnt, str(p), "req"))) for p in pids)
         total = int(read(base))
@@ -150,7 +183,12 @@ def test_never_down(src, mnt, web):
         expect(total >= live + gone_sum,
                "web/req %d >= live %d + gone %d" % (total, live, gone_sum))
     finally:
-        freeze(web, signal.SIGCONT)
+        freeze(pids, signal.SIGCONT)
+
+
+def cmdline(pid):
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        return f.read()
 
 
 def test_proc_name(src, mnt, tmp):
@@ -159,6 +197,11 @@ def test_proc_name(src, mnt, tmp):
         f.write("import time\ntime.sleep(60)\n")
     p = subprocess.Popen([sys.executable, script])
     WRITERS.append(p)
+    # A writer makes its file after exec; until the child has exec'd,
+    # /proc/PID/cmdline is still the test's own, and the daemon names a
+    # process once, by its first file.
+    expect(wait_for(lambda: b"refapp.py" in cmdline(p.pid)) is not None,
+           "the script runs")
     put_file(os.path.join(src, "ref.mmstats"), ref_file([
         ref_field("sys.pid", "Q", p.pid),
         ref_field("hits", "Q", 5, buffered=True)]))
@@ -212,7 +255,7 @@ def test_unheld(tmp):
            "programs/h/task lists the 4 processes")
     base = os.path.join(mnt, "programs", "h")
     dirs = [base] + [os.path.join(mnt, str(p)) for p in pids]
-    freeze(ws + [only], signal.SIGSTOP)
+    freeze(pids, signal.SIGSTOP)
     try:
         for d in dirs:
             text = clean_text(os.path.join(d, "%all"))
@@ -245,7 +288,7 @@ def test_unheld(tmp):
                    (label, got))
         last = int(read(os.path.join(mnt, str(only.pid), "only")))
     finally:
-        freeze(ws + [only], signal.SIGCONT)
+        freeze(pids, signal.SIGCONT)
     # The only worker with "only" is killed: its file stays, unheld.
     only.send_signal(signal.SIGKILL)
     only.wait()
@@ -269,10 +312,10 @@ def main():
     tmp, src, mnt = make_dirs("mmstats-programs.")
     try:
         mount(src, mnt)
-        web = [start(src, "web", *SPECS) for _ in range(5)]
+        web = Prefork(src, "web", 4, *SPECS)
         other = start(src, "other", *SPECS)
         check("per-program sums and bulk files", test_sums, mnt, web, other)
-        check("counters never go down", test_never_down, src, mnt, web)
+        check("counters never go down", test_never_down, mnt, web)
         check("a program named by /proc", test_proc_name, src, mnt, tmp)
         check("files not held: bulk text, histograms, kept counters",
               test_unheld, tmp)
