@@ -40,7 +40,11 @@ CLANG	?= clang
 PKG_CONFIG ?= pkg-config
 SAN	?=
 
+# The ABI: SOVERSION changes when a struct or a function changes shape
+# (the soname), SOMINOR when symbols are only added.  The file is
+# libmmstats.so.SOVERSION.SOMINOR, as libtool names it.
 SOVERSION	= 1
+SOMINOR		= 0.0
 # The one place the version is written is mmstats.h.
 LIBVERSION	:= $(shell sed -n 's/^\#define MMSTATS_VERSION[[:space:]]*"\(.*\)"/\1/p' lib/mmstats.h)
 TOOLS		= slurpstats pollstats cleanstats mmash
@@ -77,7 +81,7 @@ FUZZ_SRCS	= $(wildcard tests/fuzz/fuzz_*.c)
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
 LIB_A		= $(B)/libmmstats.a
-LIB_SO		= $(B)/libmmstats.so.$(LIBVERSION)
+LIB_SO		= $(B)/libmmstats.so.$(SOVERSION).$(SOMINOR)
 FS_A		= $(B)/libmmstatsfs.a
 TOOLS_A		= $(B)/libtools.a
 PROGS		= $(B)/mmstatsfs $(TOOLS:%=$(B)/%)

@@ -5,10 +5,11 @@
  * /programs/<name>/, which hold every label of their directory with the
  * value its own file shows.
  *
- * What is needed is copied out of the tree under the daemon's lock; the
- * values are loaded once it is dropped, from the held maps, as every
- * value is.  A reader needs read permission on every file that gives a
- * value (and on the owner and mode of every kept counter).
+ * What is needed is copied out of the tree under the daemon's lock
+ * (bulkgroup.h); the values are loaded once it is dropped (bulkitems.h),
+ * from the held maps, as every value is.  A reader needs read permission
+ * on every file that gives a value (and on the owner and mode of every
+ * kept counter).
  */
 #ifndef MFS_BULK_H
 #define MFS_BULK_H
@@ -39,11 +40,5 @@ struct mfs_notes_copy {
  */
 int mfs_bulk_notes(struct mfs *fs, const struct mfs_caller *who,
 		   fuse_ino_t ino, struct mfs_notes_copy *nc);
-
-/*
- * The target of symbolic link ino (/programs/<name>/task/<pid>:
- * "../../../<pid>") into buf: 0, -ENOENT, -EINVAL (no link).
- */
-int mfs_link_target(struct mfs *fs, fuse_ino_t ino, char *buf, size_t len);
 
 #endif

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulk.h"
 #include "openfile.h"
+#include "progdir.h"
 #include "requests.h"
 #include "xattr.h"
 
@@ -119,11 +119,16 @@ static void reply_slice(fuse_req_t req, const char *data, size_t len,
 
 static int lookup(fuse_req_t req, const struct deferred *d, bool may_block)
 {
+	struct mfs_caller who = caller_of(req, may_block);
 	struct fuse_entry_param e;
 	int err = mfs_req_lookup(fs_of(req), d->ino, d->name, may_block, &e);
 
 	if (err == -EWOULDBLOCK)
 		return err;
+	/* a program is seen only by who may read one of its files */
+	if (!err && (err = mfs_progdir_lookup(fs_of(req), &who, d->ino,
+					      d->name, &e)))
+		mfs_req_forget(fs_of(req), e.ino, 1);
 	if (err)
 		fuse_reply_err(req, -err);
 	else if (fuse_reply_entry(req, &e) < 0)
@@ -247,6 +252,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 
 static int open_dir(fuse_req_t req, const struct deferred *d, bool may_block)
 {
+	struct mfs_caller who = caller_of(req, may_block);
 	struct fuse_file_info fi = d->fi;
 	struct mfs_listing *l;
 	int err = mfs_req_opendir(fs_of(req), d->ino, may_block, &l);
@@ -257,6 +263,7 @@ static int open_dir(fuse_req_t req, const struct deferred *d, bool may_block)
 		fuse_reply_err(req, -err);
 		return 0;
 	}
+	mfs_progdir_filter(fs_of(req), &who, d->ino, l);
 	fi.fh = (uintptr_t)l;
 	if (fuse_reply_open(req, &fi) < 0)
 		mfs_listing_free(l);
@@ -397,7 +404,7 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	serve(req, &d, NULL);
 }
 
-/* /programs/<name>/task/<pid>: the process's directory (bulk.h). */
+/* /programs/<name>/task/<pid>: the process's directory (progdir.h). */
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	char target[64];

@@ -45,7 +45,7 @@ void mfs_owner_put(struct mfs_owners *os, struct mfs_owner *o)
 {
 	struct mfs_owner **pp = &os->hash[bucket(o->uid)];
 
-	if (o->files)
+	if (o->files || o->kept || o->kept_bytes)
 		return;
 	while (*pp != o)
 		pp = &(*pp)->next;
@@ -84,4 +84,12 @@ bool mfs_owner_room_index(const struct mfs_limits *lim,
 {
 	return within(o->fields - had_fields, fields, lim->owner_fields) &&
 	       within(o->bytes - had_bytes, bytes, lim->owner_bytes);
+}
+
+bool mfs_owner_room_kept(const struct mfs_limits *lim,
+			 const struct mfs_owner *o, size_t fields,
+			 size_t bytes)
+{
+	return within(o->kept, fields, lim->owner_fields) &&
+	       within(o->kept_bytes, bytes, lim->owner_bytes);
 }

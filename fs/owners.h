@@ -59,6 +59,8 @@ struct mfs_owner {
 	bool refused;		/* a file was not even recorded */
 	bool refusal_logged;	/* said: files not recorded */
 	bool over_logged;	/* said: files not shown */
+	size_t kept, kept_bytes;	/* kept counters, records (kept.h) */
+	bool kept_logged;	/* said: counters not kept */
 	struct mfs_owner *next;
 };
 
@@ -73,7 +75,7 @@ void mfs_limits_default(struct mfs_limits *lim);
 /* The owner uid, made on first use; NULL without memory. */
 struct mfs_owner *mfs_owner_get(struct mfs_owners *o, uid_t uid);
 struct mfs_owner *mfs_owner_find(const struct mfs_owners *o, uid_t uid);
-/* Forget o if it has no file left. */
+/* Forget o if it has no file and nothing kept left. */
 void mfs_owner_put(struct mfs_owners *os, struct mfs_owner *o);
 void mfs_owners_free(struct mfs_owners *os);
 
@@ -87,5 +89,12 @@ bool mfs_owner_room_file(const struct mfs_limits *lim,
 bool mfs_owner_room_index(const struct mfs_limits *lim,
 			  const struct mfs_owner *o, size_t had_fields,
 			  size_t had_bytes, size_t fields, size_t bytes);
+/*
+ * Whether o may keep `fields` more kept counters or records of `bytes`
+ * (kept.h): a budget of owner_fields and owner_bytes of its own.
+ */
+bool mfs_owner_room_kept(const struct mfs_limits *lim,
+			 const struct mfs_owner *o, size_t fields,
+			 size_t bytes);
 
 #endif

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "progname.h"
 #include "source.h"
 
 bool mfs_source_name_ok(const char *name)
@@ -45,33 +46,51 @@ static double number(const struct mmstats_stat *st)
 }
 
 /*
- * Whether the process could have written a file owned by `owner`: root's
- * files, or those of its real, effective, saved or filesystem uid.
- * Anyone may write a file into /tmp that names another user's process;
- * it must not add to that process's values.
+ * The real, effective, saved and filesystem uids of process pid: 0, or
+ * -errno when /proc cannot tell.
  */
-static bool owner_ok(pid_t pid, uid_t owner)
+static int proc_uids(pid_t pid, unsigned long uid[4])
 {
 	char path[64], buf[4096], *p;
-	unsigned long uid[4];
 	ssize_t n;
-	int fd, i;
+	int fd;
 
-	if (owner == 0)
-		return true;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return false;
+		return n < 0 ? -errno : -EIO;
 	buf[n] = '\0';
 	p = strstr(buf, "\nUid:");
 	if (!p || sscanf(p + 5, "%lu %lu %lu %lu", &uid[0], &uid[1], &uid[2],
 			 &uid[3]) != 4)
-		return false;
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Whether the live writer could have written the file: root's files, or
+ * those of its real, effective, saved or filesystem uid.  Anyone may
+ * write a file into /tmp that names another user's process; it must not
+ * add to that process's values.  Also whose program the writer is in:
+ * the file's owner, or, for a file of root's, the writer's real uid
+ * (root may make a file for a process that then drops to its user).
+ */
+static bool owner_ok(pid_t pid, uid_t owner, uid_t *prog_uid)
+{
+	unsigned long uid[4];
+	int i;
+
+	*prog_uid = owner;
+	if (proc_uids(pid, uid) < 0)
+		return owner == 0;	/* gone: its exit is on its way */
+	if (owner == 0) {
+		*prog_uid = (uid_t)uid[0];
+		return true;
+	}
 	for (i = 0; i < 4; i++)
 		if (uid[i] == owner)
 			return true;
@@ -158,22 +177,26 @@ static pid_t host_tid(pid_t pid, pid_t nstid)
 	return nstid;
 }
 
-/* sys.program, cut to what si holds. */
+/*
+ * The program of si's live writer (progname.h), named by sys.program
+ * whole (two names alike in their first 63 bytes are two programs), and
+ * when the writer started, which orders a program's processes.
+ */
 static void program_of(const struct mmstats_snapshot *snap,
 		       struct mfs_srcinfo *si)
 {
 	const struct mmstats_stat *st = mmstats_snapshot_find(snap,
 							      "sys.program");
-	size_t len;
+	const char *v = NULL;
+	size_t len = 0;
 
-	si->program[0] = '\0';
-	if (!st || st->value.kind != MMSTATS_KIND_STRING)
-		return;
-	len = st->value.v.str.len;
-	if (len > sizeof(si->program) - 1)
-		len = sizeof(si->program) - 1;
-	memcpy(si->program, st->value.v.str.ptr, len);
-	si->program[len] = '\0';
+	if (st && st->value.kind == MMSTATS_KIND_STRING) {
+		v = (const char *)st->value.v.str.ptr;
+		len = st->value.v.str.len;
+	}
+	si->program = mfs_program_name(si->pid, v, len, &si->program_len);
+	if (mmstats_pid_starttime(si->pid, &si->starttime) < 0)
+		si->starttime = 0;
 }
 
 /*
@@ -208,13 +231,15 @@ static void describe(const char *name, const struct mmstats_snapshot *snap,
 	/* files are ordered by it (sources.c, project.c): NaN orders nothing */
 	if (!isfinite(si->created))
 		si->created = 0;
-	program_of(snap, si);
 	if (host > 0)
 		si->live = mmstats_liveness(snap);
 	else
 		si->live = host == -ESRCH ? MMSTATS_STALE : MMSTATS_UNKNOWN;
-	si->foreign = si->live == MMSTATS_ALIVE &&
-		      !owner_ok(si->pid, si->st.st_uid);
+	if (si->live != MMSTATS_ALIVE)
+		return;
+	si->foreign = !owner_ok(si->pid, si->st.st_uid, &si->prog_uid);
+	if (!si->foreign)
+		program_of(snap, si);
 }
 
 /* Whether open failed because the name is no file we may open. */
@@ -441,6 +466,8 @@ void mfs_value_free(struct mfs_value *v)
 
 void mfs_srcinfo_free(struct mfs_srcinfo *si)
 {
+	free(si->program);
+	si->program = NULL;
 	mfs_fieldnames_free(&si->names);
 	mfs_handle_put(si->handle);
 	si->handle = NULL;

@@ -3,6 +3,7 @@
 #define MFS_SOURCE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -21,7 +22,17 @@ struct mfs_srcinfo {
 				 * "...-{PID}-{TID}.mmstats"; else sys.tid,
 				 * else pid */
 	double created;		/* sys.created, or 0 */
-	char program[64];	/* sys.program, or "" (program.h) */
+	/*
+	 * Whose program its live writer is in (program.h): the name
+	 * (sys.program whole, else what /proc says: progname.h; NULL when
+	 * not live), the user (its owner, or for root's file the writer's
+	 * real uid) and the writer's start time (clock ticks since boot, 0:
+	 * not known), all found when read, without the model's lock.
+	 */
+	char *program;
+	size_t program_len;
+	uid_t prog_uid;
+	uint64_t starttime;
 	enum mmstats_liveness live;
 	bool foreign;		/* owned by a user the process is not */
 	size_t fields;		/* indexed */

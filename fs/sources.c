@@ -288,7 +288,7 @@ static void attach(struct mfs_model *m, struct mfs_src *s,
 	s->proc = p;
 	s->proc_next = p->srcs;
 	p->srcs = s;
-	mfs_prog_join(m, p, s->info.program);
+	mfs_prog_join(m, p, &s->info);
 	mfs_prog_reattach(m, s);
 	touch_proc(m, p, ch);
 }

@@ -61,7 +61,9 @@ struct mfs_proc {
 	pid_t pid;
 	int pidfd;			/* -1: polled, or not watched */
 	bool polled;			/* no descriptor was left for a pidfd */
-	uint64_t starttime;		/* polled: clock ticks; 0: not known */
+	uint64_t starttime;		/* clock ticks since boot, from its
+					 * first file's reading (source.h) or
+					 * polled; 0: not known */
 	struct mfs_src *srcs;
 	struct mfs_proc *hash_next;
 	bool dirty;			/* /<pid> is to be synced */
@@ -97,7 +99,7 @@ struct mfs_model {
 	struct mfs_progs progs;		/* /programs */
 	int srcfd;			/* the source directory, to read a
 					 * file not held mapped one last time
-					 * when it goes (program.c); -1 */
+					 * when it goes (kept.c); -1 */
 	struct mfs_src *src_hash[MFS_SRC_BUCKETS];
 	struct mfs_proc *proc_hash[MFS_PROC_BUCKETS];
 };

@@ -42,21 +42,37 @@
 
 /*
  * Have the timer fire within ms: a deadline already sooner stands, so a
- * stream of events cannot keep pushing it back.
+ * stream of events cannot keep pushing it back.  A delay of a second or
+ * more must be split into tv_sec and tv_nsec (timerfd refuses a tv_nsec
+ * of 1e9 or more), and one of 0 or less is 1 ns (0 disarms the timer).
+ * Only the watcher arms the timer: a failure is logged once.
  */
 static void arm_within(struct mfs *fs, long ms)
 {
-	struct itimerspec cur, its = {
-		.it_value.tv_nsec = ms * 1000000L,
-	};
+	static bool logged;
+	struct itimerspec cur, its = { 0 };
+	long long want, left;
 
-	if (timerfd_gettime(fs->timerfd, &cur) == 0 &&
-	    (cur.it_value.tv_sec || cur.it_value.tv_nsec) &&
-	    cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec <= ms * 1000000L)
-		return;
-	if (timerfd_settime(fs->timerfd, 0, &its, NULL) < 0)
+	if (ms > 0) {
+		its.it_value.tv_sec = ms / 1000;
+		its.it_value.tv_nsec = ms % 1000 * 1000000L;
+	} else {
+		its.it_value.tv_nsec = 1;
+	}
+	want = (long long)its.it_value.tv_sec * 1000000000LL +
+	       its.it_value.tv_nsec;
+	if (timerfd_gettime(fs->timerfd, &cur) == 0) {
+		left = (long long)cur.it_value.tv_sec * 1000000000LL +
+		       cur.it_value.tv_nsec;
+		if (left && left <= want)
+			return;
+	}
+	if (timerfd_settime(fs->timerfd, 0, &its, NULL) < 0 && !logged) {
+		logged = true;
 		mfs_log(LOG_ERR, "timerfd_settime: %s (retries and polling "
-			"wait for the next event)", strerror(errno));
+			"wait for the next event; said once)",
+			strerror(errno));
+	}
 }
 
 /* The names one read of the inotify descriptor touched, each once. */

@@ -176,7 +176,7 @@ deb_has() {
 check_contents() {
 	local d=$work/debs ma=/usr/lib/$multiarch t
 	deb_has "$d"/libmmstats1_*.deb "$ma/libmmstats.so.1" \
-		"$ma/libmmstats.so.0.2.0"
+		"$ma/libmmstats.so.1.0.0"
 	deb_has "$d"/libmmstats-dev_*.deb "$ma/libmmstats.so" \
 		"$ma/libmmstats.a" "$ma/pkgconfig/mmstats.pc" \
 		/usr/include/mmstats.h /usr/share/man/man3/mmstats.3.gz

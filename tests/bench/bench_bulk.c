@@ -11,10 +11,16 @@
  * closes.  The collector lists the processes once; then, per label, it
  * lists each /<pid>/ and opens, reads to EOF and closes each label file;
  * per pid, it opens, reads to EOF and closes /<pid>/%all; per program,
- * the same of /programs/bench.bulk/%all.  Round trips are the collector's
- * opens, reads and directory reads (each at least one FUSE request);
+ * the same of /programs/bench.bulk@<uid>/%all.  Round trips are the
+ * collector's opens, reads and directory reads (each at least one FUSE
+ * request);
  * the time is the best of 3 runs.  Both ways must read the same number
  * of values (the program's %all holds its 50 sums).
+ *
+ * Then one process of BIG_FILES files of BIG_LABELS labels each, every
+ * label its own (40,000 in /<pid>/: what a bulk file costs is linear in
+ * the fields, fs/bulkgroup.c): the time of one read of its /<pid>/%all,
+ * best of 3, against reading 1,000 of its label files one by one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +37,8 @@
 
 #define EXTRA		42	/* counters; with the 8 default fields, 50 */
 #define PROGRAM		"bench.bulk"
+#define BIG_FILES	1000
+#define BIG_LABELS	40
 
 struct cost {
 	unsigned long trips;	/* opens, reads, directory reads */
@@ -120,6 +128,96 @@ static void read_file(const char *path, struct cost *c, bool bulk)
 	close(fd);
 }
 
+/* One process of BIG_FILES files of BIG_LABELS labels of its own each. */
+static __attribute__((noreturn)) void big_main(void)
+{
+	struct mmstats_field_def defs[BIG_LABELS];
+	char labels[BIG_LABELS][16], name[64];
+	struct mmstats_options opts = { .path = src, .filename = name };
+	struct mmstats **s = calloc(BIG_FILES, sizeof(*s));
+	int err = s ? 0 : -ENOMEM;
+	char c;
+
+	close(lifeline[1]);
+	close(ready[0]);
+	for (unsigned f = 0; f < BIG_FILES && !err; f++) {
+		for (unsigned i = 0; i < BIG_LABELS; i++) {
+			snprintf(labels[i], sizeof(labels[i]), "b%04u.l%02u",
+				 f, i);
+			defs[i] = (struct mmstats_field_def)
+				MMSTATS_DEF(labels[i], MMSTATS_COUNTER);
+		}
+		snprintf(name, sizeof(name), "big-%04u-{PID}.mmstats", f);
+		err = mmstats_open(defs, BIG_LABELS, &opts, &s[f]);
+	}
+	if (write(ready[1], &err, sizeof(err)) != sizeof(err) || err)
+		_exit(1);
+	while (read(lifeline[0], &c, 1) < 0 && errno == EINTR)
+		;
+	for (unsigned f = 0; f < BIG_FILES; f++)
+		mmstats_remove(s[f]);
+	_exit(0);
+}
+
+static size_t entries(const char *path)
+{
+	struct dirent *e;
+	size_t k = 0;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		k++;
+	closedir(d);
+	return k;
+}
+
+/* The big process's %all, against 1,000 of its label files one by one. */
+static void big_figures(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], fig[128];
+	struct cost c;
+	double best = 1e9, one;
+	uint64_t t0;
+	pid_t pid;
+	int err, i;
+
+	if (pipe2(ready, O_CLOEXEC))
+		die("pipe", errno);
+	if ((pid = fork()) < 0)
+		die("fork", errno);
+	if (pid == 0)
+		big_main();
+	close(ready[1]);
+	if (read(ready[0], &err, sizeof(err)) != sizeof(err) || err)
+		die("the big writer did not start", err ? -err : EPIPE);
+	snprintf(dir, sizeof(dir), "%s/%d", mnt, (int)pid);
+	for (i = 0; i < 6000 && entries(dir) < BIG_FILES * BIG_LABELS; i++)
+		usleep(10000);
+	snprintf(path, sizeof(path), "%s/%%all", dir);
+	for (int r = 0; r < 3; r++) {
+		memset(&c, 0, sizeof(c));
+		t0 = bench_now_ns();
+		read_file(path, &c, true);
+		one = (double)(bench_now_ns() - t0) / 1e9;
+		best = one < best ? one : best;
+	}
+	if (c.values < BIG_FILES * BIG_LABELS)
+		fprintf(stderr, "bench_bulk: %lu values in the big %%all\n",
+			c.values);
+	memset(&c, 0, sizeof(c));
+	t0 = bench_now_ns();
+	for (unsigned f = 0; f < 1000; f++) {
+		snprintf(path, sizeof(path), "%s/b%04u.l00", dir, f);
+		read_file(path, &c, false);
+	}
+	one = (double)(bench_now_ns() - t0) / 1e9;
+	snprintf(fig, sizeof(fig), "bulk 1 process %ux%u: time, /<pid>/%%all",
+		 BIG_FILES, BIG_LABELS);
+	bench_row(fig, best, "s", "1000 label files", one, "-");
+}
+
 static bool is_pid(const char *s)
 {
 	return s[0] >= '1' && s[0] <= '9';
@@ -181,7 +279,8 @@ static void program_bulk(char **pids, size_t n, struct cost *c)
 	char path[PATH_MAX];
 
 	(void)pids, (void)n;
-	snprintf(path, sizeof(path), "%s/programs/%s/%%all", mnt, PROGRAM);
+	snprintf(path, sizeof(path), "%s/programs/%s@%u/%%all", mnt, PROGRAM,
+		 (unsigned)geteuid());
 	read_file(path, c, true);
 }
 
@@ -212,7 +311,8 @@ static size_t program_procs(void)
 	size_t k = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/programs/%s/task", mnt, PROGRAM);
+	snprintf(path, sizeof(path), "%s/programs/%s@%u/task", mnt, PROGRAM,
+		 (unsigned)geteuid());
 	if (!(d = opendir(path)))
 		return 0;
 	while ((e = readdir(d)))
@@ -265,6 +365,7 @@ int main(int argc, char **argv)
 		  (double)a.trips, "0.05");
 	snprintf(fig, sizeof(fig), "bulk %ux50: time, program %%all", n);
 	bench_row(fig, p.secs, "s", "one file per label", a.secs, "-");
+	big_figures();
 	close(lifeline[1]);
 	return 0;
 }

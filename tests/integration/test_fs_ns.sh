@@ -62,10 +62,10 @@ for w in $a $b; do
 done
 [ "$(cat "$mnt/$h/hits")" = 7 ] || fail "the host writer's /$h/hits"
 test -e "$mnt/1" && fail "/1 shown: a namespaced writer taken for the host's pid 1"
-test -L "$mnt/programs/nspid/task/$a" || fail "programs/nspid/task/$a missing"
-[ "$(cat "$mnt/programs/nspid/hits")" = 5 ] || fail "programs/nspid/hits"
-[ -z "$b" ] || [ "$(cat "$mnt/programs/nsuser/hits")" = 5 ] ||
-	fail "programs/nsuser/hits"
+test -L "$mnt/programs/nspid@$(id -u)/task/$a" || fail "programs/nspid@$(id -u)/task/$a missing"
+[ "$(cat "$mnt/programs/nspid@$(id -u)/hits")" = 5 ] || fail "programs/nspid@$(id -u)/hits"
+[ -z "$b" ] || [ "$(cat "$mnt/programs/nsuser@$(id -u)/hits")" = 5 ] ||
+	fail "programs/nsuser@$(id -u)/hits"
 
 for w in $a $b; do
 	kill -KILL "$w"
@@ -73,7 +73,7 @@ for w in $a $b; do
 		fail "/$w still shown after its writer was killed"
 done
 test -e "$mnt/1" && fail "/1 shown once the namespaced writers died"
-test -e "$mnt/programs/nspid" && fail "programs/nspid outlived its process"
+test -e "$mnt/programs/nspid@$(id -u)" && fail "programs/nspid@$(id -u) outlived its process"
 [ "$(cat "$mnt/$h/hits")" = 7 ] || fail "the host writer's value changed"
 for f in "$src"/ns*.mmstats; do
 	test -e "$f" || fail "a killed writer's file is gone: $f"
@@ -109,7 +109,7 @@ unshare --pid --fork --mount-proc sh -c '
 		exit 1
 	done
 	test -e "$mnt/$h" && { echo "/$h (the host pid) shown"; exit 1; }
-	test -e "$mnt/programs/hostapp" && { echo "programs/hostapp shown"; exit 1; }
+	test -e "$mnt/programs/hostapp@0" && { echo "programs/hostapp@0 shown"; exit 1; }
 	fusermount3 -u "$mnt"
 	wait
 	echo in-ns-ok

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""test_fs_programs.py - /programs/<name>/ and the bulk files.
+"""test_fs_programs.py - /programs/<name>@<uid>/ and the bulk files.
 
 A program "web" of a pre-fork master and the 4 workers it forked
 (mmstats-writer -F 4: each worker's instance of the master's model is a
 file of its own, the library seeing the fork), and a program "other"
 whose process has the same comm (all are mmstats-writer processes) but
 another sys.program:
-  - /programs/web/task/ links to exactly the 5 /<pid> directories,
-    /programs/other/task/ to its one;
+  - /programs/web@UID/task/ links to exactly the 5 /<pid> directories,
+    /programs/other@UID/task/ to its one;
   - with every writer stopped (SIGSTOP: alive, values still), each
     per-program value equals the sum of the per-process values (counters
     and gauges), and %all and %metrics of each directory hold what its
@@ -19,7 +19,7 @@ another sys.program:
     down, and once frozen it is at least the live workers' sum plus the
     last value read of each one that went;
   - files the daemon does not hold mapped: %all and %metrics are clean
-    text, each label once; /programs/h/lat sums the histograms; an
+    text, each label once; /programs/h@UID/lat sums the histograms; an
     exited worker's counter stays listed and kept; labels have xattrs;
   - a reference-style file (no sys.program) of a python script is under
     the script's name.
@@ -36,6 +36,9 @@ from common import (WRITER, WRITERS, end_mounts, expect, check, finish,
                     ref_file, wait_for)
 
 STRESS = bool(os.environ.get("MMSTATS_STRESS"))
+# A program is the processes of one user that share a name: NAME@UID.
+WEB, OTHER, H = ("%s@%d" % (n, os.getuid()) for n in ("web", "other", "h"))
+REFAPP = "refapp.py@%d" % os.getuid()
 
 
 def start(src, program, *specs, interval=1):
@@ -112,18 +115,18 @@ def slurp_values(text):
 
 def test_sums(mnt, web, other):
     pids = list(web.pids)
-    expect(wait_for(lambda: shows(mnt, "web", pids)) is not None,
+    expect(wait_for(lambda: shows(mnt, WEB, pids)) is not None,
            "programs/web/task lists the 5 processes")
-    expect(wait_for(lambda: shows(mnt, "other", [other.pid])) is not None,
+    expect(wait_for(lambda: shows(mnt, OTHER, [other.pid])) is not None,
            "programs/other/task lists its one process")
-    for pid, target in links(mnt, "web").items():
+    for pid, target in links(mnt, WEB).items():
         expect(target == "../../../%d" % pid, "link %d -> %s" % (pid, target))
-        real = os.path.join(mnt, "programs", "web", "task", str(pid))
+        real = os.path.join(mnt, "programs", WEB, "task", str(pid))
         expect(os.path.samefile(real, os.path.join(mnt, str(pid))),
                "task/%d reaches /%d" % (pid, pid))
     freeze(pids + [other.pid], signal.SIGSTOP)
     try:
-        base = os.path.join(mnt, "programs", "web")
+        base = os.path.join(mnt, "programs", WEB)
         for label in ("req", "conns"):
             each = [int(read(os.path.join(mnt, str(pid), label)))
                     for pid in pids]
@@ -132,7 +135,7 @@ def test_sums(mnt, web, other):
                    (label, total, each))
         expect(read(os.path.join(base, "conns")) == "15\n", "5 x 3 conns")
         expect(read(os.path.join(base, "state")) == "up\n", "state")
-        expect(read(os.path.join(mnt, "programs", "other", "req")) ==
+        expect(read(os.path.join(mnt, "programs", OTHER, "req")) ==
                read(os.path.join(mnt, str(other.pid), "req")),
                "other/req is its one process's")
         for d in [base, os.path.join(mnt, str(pids[0]))]:
@@ -150,7 +153,7 @@ def test_sums(mnt, web, other):
 
 def test_never_down(mnt, web):
     reads = 3000 if STRESS else 600
-    base = os.path.join(mnt, "programs", "web", "req")
+    base = os.path.join(mnt, "programs", WEB, "req")
     held = open(base)
     seen, last = [], {}
     step = reads // 6
@@ -172,9 +175,9 @@ def test_never_down(mnt, web):
     expect(not downs, "web/req never went down over %d reads: %r" %
            (len(seen), downs[:5]))
     pids = list(web.pids)
-    expect(wait_for(lambda: shows(mnt, "web", pids)) is not None,
+    expect(wait_for(lambda: shows(mnt, WEB, pids)) is not None,
            "programs/web/task follows the replacements: %r, not %r" %
-           (sorted(links(mnt, "web")), sorted(pids)))
+           (sorted(links(mnt, WEB)), sorted(pids)))
     freeze(pids, signal.SIGSTOP)
     try:
         live = sum(int(read(os.path.join(mnt, str(p), "req"))) for p in pids)
@@ -205,10 +208,10 @@ def test_proc_name(src, mnt, tmp):
     put_file(os.path.join(src, "ref.mmstats"), ref_file([
         ref_field("sys.pid", "Q", p.pid),
         ref_field("hits", "Q", 5, buffered=True)]))
-    expect(wait_for(lambda: shows(mnt, "refapp.py", [p.pid])) is not None,
+    expect(wait_for(lambda: shows(mnt, REFAPP, [p.pid])) is not None,
            "a reference file is under its script's name: %r" %
            os.listdir(os.path.join(mnt, "programs")))
-    expect(read(os.path.join(mnt, "programs", "refapp.py", "hits")) == "5\n",
+    expect(read(os.path.join(mnt, "programs", REFAPP, "hits")) == "5\n",
            "refapp.py/hits")
 
 
@@ -251,9 +254,9 @@ def test_unheld(tmp):
     ws = [start(src, "h", *specs, interval=5) for _ in range(3)]
     only = start(src, "h", "only=counter", *specs, interval=5)
     pids = [p.pid for p in ws + [only]]
-    expect(wait_for(lambda: shows(mnt, "h", pids)) is not None,
+    expect(wait_for(lambda: shows(mnt, H, pids)) is not None,
            "programs/h/task lists the 4 processes")
-    base = os.path.join(mnt, "programs", "h")
+    base = os.path.join(mnt, "programs", H)
     dirs = [base] + [os.path.join(mnt, str(p)) for p in pids]
     freeze(pids, signal.SIGSTOP)
     try:
@@ -269,7 +272,8 @@ def test_unheld(tmp):
                    "%s/%%metrics has the histogram lat" % d)
         prom = read(os.path.join(base, "%metrics"))
         expect("pid=" not in prom and 'program="h"' in prom,
-               "programs/h/%%metrics series carry the program only")
+               "programs/h@uid/%%metrics series carry the program's own "
+               "name only: %r" % prom[:300])
         each = [hist_lines(read(os.path.join(mnt, str(p), "lat")))
                 for p in pids]
         prog = hist_lines(read(os.path.join(base, "lat")))
@@ -292,7 +296,7 @@ def test_unheld(tmp):
     # The only worker with "only" is killed: its file stays, unheld.
     only.send_signal(signal.SIGKILL)
     only.wait()
-    expect(wait_for(lambda: shows(mnt, "h", [p.pid for p in ws]), 10)
+    expect(wait_for(lambda: shows(mnt, H, [p.pid for p in ws]), 10)
            is not None, "programs/h/task drops the killed worker")
     path = os.path.join(base, "only")
     expect(os.path.exists(path), "programs/h/only stays listed: %r" %

@@ -60,8 +60,8 @@ check_layout() {	# destdir
 	usr/include/mmstats.h
 	usr/lib/libmmstats.a
 	usr/lib/libmmstats.so
-	usr/lib/libmmstats.so.0.2.0
 	usr/lib/libmmstats.so.1
+	usr/lib/libmmstats.so.1.0.0
 	usr/lib/pkgconfig/mmstats.pc
 	usr/lib/systemd/system/mmstats-clean.service
 	usr/lib/systemd/system/mmstats-clean.timer
@@ -85,15 +85,15 @@ check_layout() {	# destdir
 
 check_links() {		# destdir
 	d=$1
-	[ "$(readlink "$d/usr/lib/libmmstats.so.1")" = libmmstats.so.0.2.0 ] ||
-		fail "libmmstats.so.1 does not point at libmmstats.so.0.2.0"
-	[ "$(readlink "$d/usr/lib/libmmstats.so")" = libmmstats.so.0.2.0 ] ||
-		fail "libmmstats.so does not point at libmmstats.so.0.2.0"
+	[ "$(readlink "$d/usr/lib/libmmstats.so.1")" = libmmstats.so.1.0.0 ] ||
+		fail "libmmstats.so.1 does not point at libmmstats.so.1.0.0"
+	[ "$(readlink "$d/usr/lib/libmmstats.so")" = libmmstats.so.1.0.0 ] ||
+		fail "libmmstats.so does not point at libmmstats.so.1.0.0"
 	[ "$(readlink "$d/usr/sbin/mount.fuse.mmstatsfs")" = mount.mmstatsfs ] ||
 		fail "mount.fuse.mmstatsfs does not point at mount.mmstatsfs"
 	[ "$(readlink "$d/usr/share/man/man8/mount.fuse.mmstatsfs.8")" = \
 	  mount.mmstatsfs.8 ] || fail "mount.fuse.mmstatsfs.8 link"
-	soname=$(objdump -p "$d/usr/lib/libmmstats.so.0.2.0" |
+	soname=$(objdump -p "$d/usr/lib/libmmstats.so.1.0.0" |
 		 awk '$1 == "SONAME" { print $2 }')
 	[ "$soname" = libmmstats.so.1 ] || fail "soname is '$soname'"
 }

@@ -6,7 +6,15 @@ top=${MMSTATS_TOP:-.}
 build=${MMSTATS_BUILD:-build}
 command -v man >/dev/null 2>&1 || { echo "man not installed"; exit 77; }
 fail=0
-for page in "$top"/lib/*.[35] "$top"/fs/*.8 "$top"/packaging/*.8; do
+for page in "$top"/lib/*.[35] "$top"/fs/*.8 "$top"/packaging/*.8 \
+	    "$top"/tools/*.1; do
+	# A control byte in the source (a "\f" that a script turned into a
+	# form feed) renders as garbage without a warning.
+	if LC_ALL=C tr -d '\t\n' <"$page" | LC_ALL=C grep -qa '[[:cntrl:]]'
+	then
+		echo "FAIL: $page: control bytes in the source"
+		fail=1
+	fi
 	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 	if [ -n "$warn" ]; then
 		echo "FAIL: $page: $warn"

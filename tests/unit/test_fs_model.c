@@ -145,17 +145,21 @@ static void test_files_make_the_tree(void **state)
 	assert_null(at(f, "files/all_types.mmstats"));
 	snprintf(path, sizeof(path), "files/%s/hits", mine);
 	assert_non_null(at(f, path));
-	/* its program, and the bulk files (bulk.h) */
-	assert_non_null(n = at(f, "programs/test_fs_model/hits"));
+	/* its program (NAME@UID), and the bulk files (bulk.h) */
+	snprintf(path, sizeof(path), "programs/test_fs_model@%u/hits",
+		 (unsigned)getuid());
+	assert_non_null(n = at(f, path));
 	assert_int_equal(n->kind, MFS_PROG_LABEL);
-	snprintf(path, sizeof(path), "programs/test_fs_model/task/%d",
-		 (int)getpid());
+	snprintf(path, sizeof(path), "programs/test_fs_model@%u/task/%d",
+		 (unsigned)getuid(), (int)getpid());
 	assert_non_null(n = at(f, path));
 	assert_int_equal(n->kind, MFS_PROG_LINK);
 	snprintf(path, sizeof(path), "%d/%%all", (int)getpid());
 	assert_non_null(n = at(f, path));
 	assert_int_equal(n->kind, MFS_BULK_TEXT);
-	assert_non_null(n = at(f, "programs/test_fs_model/%metrics"));
+	snprintf(path, sizeof(path), "programs/test_fs_model@%u/%%metrics",
+		 (unsigned)getuid());
+	assert_non_null(n = at(f, path));
 	assert_int_equal(n->kind, MFS_BULK_PROM);
 	/* files, programs, pid */
 	assert_int_equal(nchildren(f->tree.root), 3);

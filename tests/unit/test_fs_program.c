@@ -1,5 +1,5 @@
 /*
- * test_fs_program.c - a program's kept counters (program.h): a file that
+ * test_fs_program.c - a program's kept counters (kept.h): a file that
  * leaves its process and comes back while its writer runs (renamed, or
  * judged not to be its process's for a while) is counted live or kept,
  * never both, and kept at most once.
@@ -53,10 +53,19 @@ static const char *base(const struct mmstats *s)
 	return strrchr(mmstats_filename(s), '/') + 1;
 }
 
+/* This process's program: its name and uid (program.h). */
+static const struct mfs_prog *prog(struct fixture *f)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s@%u", PROG, (unsigned)getuid());
+	return mfs_prog_find(&f->model, name);
+}
+
 /* The kept sum of "hits" over the program's kept sets. */
 static long long kept_hits(struct fixture *f)
 {
-	const struct mfs_prog *g = mfs_prog_find(&f->model, PROG);
+	const struct mfs_prog *g = prog(f);
 	const struct mfs_kept *k;
 	long long sum = 0;
 	size_t i;
@@ -119,7 +128,7 @@ static void test_renamed_file(void **state)
 	assert_int_equal(live_files(f), 1);
 	assert_int_equal(kept_hits(f), 6);
 	/* remembered while its writer runs, in case it comes back */
-	assert_int_equal(mfs_prog_find(&f->model, PROG)->ngone, 1);
+	assert_int_equal(prog(f)->ngone, 1);
 	mmstats_close(b);
 	mmstats_remove(a);
 }
@@ -152,7 +161,7 @@ static void test_flapping_owner(void **state)
 		assert_int_equal(live_files(f), 2);
 		assert_int_equal(kept_hits(f), 0);
 	}
-	assert_int_equal(mfs_prog_find(&f->model, PROG)->ngone, 0);
+	assert_int_equal(prog(f)->ngone, 0);
 	mmstats_remove(b);
 	mmstats_remove(a);
 }

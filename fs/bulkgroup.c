@@ -1,0 +1,470 @@
+/*
+ * bulkgroup.c - what a program's label file or a bulk file needs, copied
+ * out of the tree under the daemon's lock (bulkgroup.h): the values are
+ * loaded once it is dropped, from the held maps, as every value is.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bulkgroup.h"
+#include "hash.h"
+
+static bool mine(enum mfs_kind k)
+{
+	return k == MFS_PROG_LABEL || k == MFS_BULK_TEXT || k == MFS_BULK_PROM;
+}
+
+static int kept_copy(struct mfs_kept *to, const struct mfs_kept *k)
+{
+	*to = *k;
+	to->name = strdup(k->name);
+	to->label = strdup(k->label);
+	to->unit = strdup(k->unit);
+	to->help = strdup(k->help);
+	return to->name && to->label && to->unit && to->help ? 0 : -ENOMEM;
+}
+
+void mfs_bulk_group_free(struct mfs_bulk_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nlabels; i++)
+		free(g->labels[i]);
+	for (i = 0; i < g->nfiles; i++) {
+		free(g->files[i].name);
+		mfs_handle_put(g->files[i].h);
+	}
+	free(g->labels);
+	free(g->files);
+	free(g->hits);
+	free(g->at);
+	free(g->title);
+	free(g->pname);
+	free(g->ret_st);
+	free(g->ret_sum);
+	free(g->ret_dsum);
+	free(g->ret_has);
+	for (i = 0; g->meta && i < g->nlabels; i++)
+		mfs_kept_free(&g->meta[i]);
+	free(g->meta);
+	for (i = 0; i < g->nhkept; i++)
+		free(g->hkept[i].name);
+	free(g->hkept);
+}
+
+static int add_labels(struct mfs_bulk_group *g, const struct mfs_node *dir,
+		      enum mfs_kind kind)
+{
+	const struct mfs_node *c;
+	size_t n = 0;
+
+	for (c = dir->children; c; c = c->sib_next)
+		n += c->kind == kind;
+	if (!(g->labels = calloc(n + 1, sizeof(*g->labels))))
+		return -ENOMEM;
+	for (c = dir->children; c; c = c->sib_next)
+		if (c->kind == kind &&
+		    !(g->labels[g->nlabels++] = strdup(c->name)))
+			return -ENOMEM;
+	return 0;
+}
+
+/* The files of p, after those of g, and their sources into srcs. */
+static int add_files(struct mfs_bulk_group *g, const struct mfs_proc *p,
+		     bool rep, const struct mfs_src **srcs)
+{
+	const struct mfs_src *s, *main = mfs_model_main_src(p);
+	struct mfs_bulk_file *f;
+
+	for (s = p->srcs; s; s = s->proc_next) {
+		srcs[g->nfiles] = s;
+		f = &g->files[g->nfiles++];
+		memset(f, 0, sizeof(*f));
+		f->main = s == main;
+		f->rep = rep;
+		f->created = s->info.created;
+		f->h = mfs_handle_get(s->info.handle);
+		if (!(f->name = strdup(s->name)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A hash index of g's labels: slot holds label index + 1, 0 free. */
+struct label_index {
+	size_t *slot;
+	size_t mask;
+	uint64_t seed;
+};
+
+static size_t index_find(const struct mfs_bulk_group *g,
+			 const struct label_index *x, const char *name,
+			 size_t *pos)
+{
+	size_t i = (size_t)mfs_hash_mix(mfs_hash_str(x->seed, name)) & x->mask;
+
+	for (; x->slot[i]; i = (i + 1) & x->mask)
+		if (!strcmp(g->labels[x->slot[i] - 1], name))
+			break;
+	*pos = i;
+	return x->slot[i] ? x->slot[i] - 1 : SIZE_MAX;
+}
+
+static int index_make(const struct mfs_bulk_group *g, struct label_index *x)
+{
+	size_t n = 16, l, pos;
+
+	while (n < 2 * g->nlabels)
+		n *= 2;
+	if (!(x->slot = calloc(n, sizeof(*x->slot))))
+		return -ENOMEM;
+	x->mask = n - 1;
+	x->seed = mfs_hash_seed();
+	for (l = 0; l < g->nlabels; l++)
+		if (index_find(g, x, g->labels[l], &pos) == SIZE_MAX)
+			x->slot[pos] = l + 1;
+	return 0;
+}
+
+/*
+ * Label of field name i of fn in g, or SIZE_MAX; *field its field (a
+ * histogram's name stands for its sum's, as mfs_fieldnames_find says).
+ */
+static size_t label_of(const struct mfs_bulk_group *g,
+		       const struct label_index *x,
+		       const struct mfs_fieldnames *fn, size_t i, long *field)
+{
+	size_t pos, l = index_find(g, x, fn->name[i], &pos);
+
+	*field = i < fn->nfields ? (long)i :
+		 mfs_fieldnames_find(fn, fn->name[i]);
+	return *field < 0 ? SIZE_MAX : l;
+}
+
+/*
+ * The hits of a bulk file: each field of each file looked up once in a
+ * hash of the labels, counted, then laid out by label (a counting
+ * sort): linear in the fields.
+ */
+static int bulk_hits(struct mfs_bulk_group *g, const struct mfs_src **srcs,
+		     size_t nfields)
+{
+	struct label_index x = { 0 };
+	size_t f, i, l, *next = NULL;
+	const struct mfs_fieldnames *fn;
+	long field;
+	int err = -ENOMEM;
+
+	g->at = calloc(g->nlabels + 2, sizeof(*g->at));
+	g->hits = calloc(nfields + 1, sizeof(*g->hits));
+	next = calloc(g->nlabels + 1, sizeof(*next));
+	if (!g->at || !g->hits || !next || index_make(g, &x) < 0)
+		goto out;
+	for (f = 0; f < g->nfiles; f++)
+		for (fn = &srcs[f]->info.names, i = 0; i < fn->n; i++)
+			if ((l = label_of(g, &x, fn, i, &field)) != SIZE_MAX)
+				g->at[l + 1]++;
+	for (l = 0; l < g->nlabels; l++) {
+		if (g->at[l + 1] > g->maxhits)
+			g->maxhits = g->at[l + 1];
+		g->at[l + 1] += g->at[l];
+		next[l] = g->at[l];
+	}
+	for (f = 0; f < g->nfiles; f++)
+		for (fn = &srcs[f]->info.names, i = 0; i < fn->n; i++)
+			if ((l = label_of(g, &x, fn, i, &field)) != SIZE_MAX)
+				g->hits[next[l]++] = (struct mfs_bulk_hit){
+					.file = f, .field = field,
+				};
+	err = 0;
+out:
+	free(x.slot);
+	free(next);
+	return err;
+}
+
+/* A program's label file: every file, with the label's field or -1. */
+static int label_hits(struct mfs_bulk_group *g, const struct mfs_src **srcs)
+{
+	size_t f;
+
+	g->at = calloc(2, sizeof(*g->at));
+	g->hits = calloc(g->nfiles + 1, sizeof(*g->hits));
+	if (!g->at || !g->hits)
+		return -ENOMEM;
+	for (f = 0; f < g->nfiles; f++)
+		g->hits[f] = (struct mfs_bulk_hit){
+			.file = f,
+			.field = mfs_fieldnames_find(&srcs[f]->info.names,
+						     g->labels[0]),
+		};
+	g->at[1] = g->maxhits = g->nfiles;
+	return 0;
+}
+
+size_t mfs_bulk_group_hit(const struct mfs_bulk_group *g, size_t l,
+			  size_t file)
+{
+	size_t lo = g->at[l], hi = g->at[l + 1], mid;
+
+	while (lo < hi) {	/* the hits of a label are by file */
+		mid = lo + (hi - lo) / 2;
+		if (g->hits[mid].file == file)
+			return mid - g->at[l];
+		if (g->hits[mid].file < file)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+/* Whether kept label `name` is one of histogram h's: h.sum, h.le.* */
+static bool of_hist(const char *name, const char *h)
+{
+	size_t n = strlen(h);
+
+	return !strncmp(name, h, n) &&
+	       (!strcmp(name + n, ".sum") || !strncmp(name + n, ".le.", 4));
+}
+
+/* The kept counters of a program's histogram file, summed over the sets. */
+static int add_hist_kept(struct mfs_bulk_group *g,
+			 const struct mfs_retired *r)
+{
+	struct mfs_kept *k;
+	size_t i, j;
+
+	for (i = 0; i < r->n; i++) {
+		if (!of_hist(r->k[i].name, g->labels[0]))
+			continue;
+		for (j = 0; j < g->nhkept; j++)
+			if (!strcmp(g->hkept[j].name, r->k[i].name))
+				break;
+		if (j == g->nhkept) {
+			k = realloc(g->hkept, (j + 1) * sizeof(*k));
+			if (!k)
+				return -ENOMEM;
+			g->hkept = k;
+			memset(&k[j], 0, sizeof(*k));
+			if (!(k[j].name = strdup(r->k[i].name)))
+				return -ENOMEM;
+			g->nhkept++;
+		}
+		g->hkept[j].sum += r->k[i].sum;
+		g->hkept[j].dsum += r->k[i].dsum;
+	}
+	return 0;
+}
+
+static int add_retired(struct mfs_bulk_group *g, const struct mfs_prog *pg)
+{
+	const struct mfs_retired *r;
+	const struct mfs_kept *v;
+	size_t i, l, n = pg->nretired * g->nlabels + 1;
+	int err = 0;
+
+	g->ret_st = calloc(pg->nretired + 1, sizeof(*g->ret_st));
+	g->ret_sum = calloc(n, sizeof(*g->ret_sum));
+	g->ret_dsum = calloc(n, sizeof(*g->ret_dsum));
+	g->ret_has = calloc(n, sizeof(*g->ret_has));
+	g->meta = calloc(g->nlabels + 1, sizeof(*g->meta));
+	if (!g->ret_st || !g->ret_sum || !g->ret_dsum || !g->ret_has ||
+	    !g->meta)
+		return -ENOMEM;
+	for (i = 0; i < pg->nretired && !err; i++) {
+		r = &pg->retired[i];
+		g->ret_st[i].st_uid = r->uid;
+		g->ret_st[i].st_gid = r->gid;
+		g->ret_st[i].st_mode = S_IFREG | r->mode;
+		for (l = 0; l < g->nlabels && !err; l++) {
+			if (!(v = mfs_retired_find(r, g->labels[l])))
+				continue;
+			g->ret_sum[i * g->nlabels + l] = v->sum;
+			g->ret_dsum[i * g->nlabels + l] = v->dsum;
+			g->ret_has[i * g->nlabels + l] = true;
+			if (!g->meta[l].name)
+				err = kept_copy(&g->meta[l], v);
+		}
+		if (!err && g->hist)
+			err = add_hist_kept(g, r);
+	}
+	g->nret = pg->nretired;
+	return err;
+}
+
+/* What building g would cost, from counts only. */
+struct cost {
+	size_t labels, files, fields;
+	bool unheld;		/* a file is read by name */
+};
+
+static void count_proc(const struct mfs_proc *p, struct cost *c)
+{
+	const struct mfs_src *s;
+
+	for (s = p->srcs; s; s = s->proc_next) {
+		c->files++;
+		c->fields += s->info.names.n;
+		c->unheld |= !s->info.handle;
+	}
+}
+
+/* Labels of kind `kind` in dir (a label file's: 1). */
+static size_t count_labels(const struct mfs_node *n, const struct mfs_node *dir)
+{
+	const struct mfs_node *c;
+	enum mfs_kind kind = dir->kind == MFS_PID_DIR ? MFS_PID_LABEL :
+							MFS_PROG_LABEL;
+	size_t k = 0;
+
+	if (n->kind == MFS_PROG_LABEL)
+		return 1;
+	for (c = dir->children; c; c = c->sib_next)
+		k += c->kind == kind;
+	return k;
+}
+
+static bool heavy(const struct mfs_bulk_group *g, const struct cost *c)
+{
+	size_t work = g->kind == MFS_PROG_LABEL ? c->files : c->fields;
+
+	return c->unheld || work > MFS_INLINE_FIELDS ||
+	       c->labels > MFS_INLINE_FIELDS;
+}
+
+/* The labels of g: node n's, or every label of its directory. */
+static int set_labels(struct mfs_bulk_group *g, const struct mfs_node *n,
+		      const struct mfs_node *dir)
+{
+	if (n->kind != MFS_PROG_LABEL)
+		return add_labels(g, dir, dir->kind == MFS_PID_DIR ?
+				  MFS_PID_LABEL : MFS_PROG_LABEL);
+	if (!(g->labels = calloc(1, sizeof(*g->labels))) ||
+	    !(g->labels[0] = strdup(n->name)))
+		return -ENOMEM;
+	g->nlabels = 1;
+	return 0;
+}
+
+/* The files of the processes from p on (through prog_next if `all`). */
+static int add_procs(struct mfs_bulk_group *g, const struct mfs_proc *p,
+		     const struct mfs_proc *rep, bool all,
+		     const struct cost *c)
+{
+	const struct mfs_src **srcs = calloc(c->files + 1, sizeof(*srcs));
+	int err = 0;
+
+	g->files = calloc(c->files + 1, sizeof(*g->files));
+	if (!srcs || !g->files)
+		err = -ENOMEM;
+	for (; p && !err; p = all ? p->prog_next : NULL)
+		err = add_files(g, p, p == rep, srcs);
+	if (!err)
+		err = g->kind == MFS_PROG_LABEL ? label_hits(g, srcs) :
+						  bulk_hits(g, srcs, c->fields);
+	free(srcs);
+	return err;
+}
+
+/*
+ * The name a program's series carry: its writers' own (the directory's
+ * is mapped to a file name and qualified with the user).
+ */
+static int set_pname(struct mfs_bulk_group *g, const struct mfs_proc *rep)
+{
+	const struct mfs_src *s;
+
+	for (s = rep->srcs; s; s = s->proc_next)
+		if (s->info.program) {
+			g->pname = strndup(s->info.program,
+					   s->info.program_len);
+			return g->pname ? 0 : -ENOMEM;
+		}
+	return 0;
+}
+
+static int collect_prog(struct mfs *fs, const struct mfs_node *n,
+			const struct mfs_node *dir, bool may_block,
+			struct mfs_bulk_group *g)
+{
+	const struct mfs_prog *pg = mfs_prog_find(&fs->model, dir->source);
+	const struct mfs_proc *p, *rep;
+	const struct mfs_src *s;
+	struct cost c = { .labels = count_labels(n, dir) };
+	size_t len;
+	int err;
+
+	if (!pg || !(rep = mfs_prog_rep(pg)))
+		return -ENOENT;
+	for (p = pg->procs; p; p = p->prog_next)
+		count_proc(p, &c);
+	if (!may_block && heavy(g, &c))
+		return -EWOULDBLOCK;
+	if ((err = set_labels(g, n, dir)) < 0)
+		return err;
+	g->prog = true;
+	len = strlen(pg->name) + sizeof("programs/");
+	if (!(g->title = malloc(len)))
+		return -ENOMEM;
+	strcpy(g->title, "programs/");
+	strcat(g->title, pg->name);
+	if ((err = set_pname(g, rep)) < 0)
+		return err;
+	if ((err = add_procs(g, pg->procs, rep, true, &c)) < 0)
+		return err;
+	for (p = pg->procs; p && g->kind == MFS_PROG_LABEL; p = p->prog_next)
+		for (s = p->srcs; s; s = s->proc_next)
+			g->hist |= mfs_fieldnames_is_hist(&s->info.names,
+							  g->labels[0]);
+	return add_retired(g, pg);
+}
+
+static int collect_pid(struct mfs *fs, const struct mfs_node *n,
+		       const struct mfs_node *dir, bool may_block,
+		       struct mfs_bulk_group *g)
+{
+	const struct mfs_proc *p = mfs_model_proc(&fs->model, dir->pid);
+	struct cost c = { .labels = count_labels(n, dir) };
+	int err;
+
+	if (!p || !p->srcs)
+		return -ENOENT;
+	count_proc(p, &c);
+	if (!may_block && heavy(g, &c))
+		return -EWOULDBLOCK;
+	if ((err = set_labels(g, n, dir)) < 0)
+		return err;
+	if (!(g->title = strdup(dir->name)))
+		return -ENOMEM;
+	return add_procs(g, p, p, false, &c);
+}
+
+static int collect(struct mfs *fs, fuse_ino_t ino, bool may_block,
+		   struct mfs_bulk_group *g)
+{
+	struct mfs_node *n = mfs_tree_get(&fs->tree, ino), *dir;
+
+	if (!n || !mine(n->kind))
+		return -ENOTSUP;
+	if (!n->linked)
+		return -ENOENT;
+	dir = mfs_tree_get(&fs->tree, n->parent);
+	g->kind = n->kind;
+	return dir->kind == MFS_PID_DIR ?
+	       collect_pid(fs, n, dir, may_block, g) :
+	       collect_prog(fs, n, dir, may_block, g);
+}
+
+int mfs_bulk_group_get(struct mfs *fs, fuse_ino_t ino, bool may_block,
+		       struct mfs_bulk_group *g)
+{
+	int err;
+
+	pthread_mutex_lock(&fs->lock);
+	err = collect(fs, ino, may_block, g);
+	pthread_mutex_unlock(&fs->lock);
+	return err;
+}

@@ -1,0 +1,235 @@
+/*
+ * progdir.c - /programs/<name>/ in the tree: its task/ directory of
+ * links to the program's processes, its bulk files, and a file for each
+ * label of its files, live or kept.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "progdir.h"
+#include "project.h"
+#include "requests.h"
+#include "statfile.h"
+#include "strv.h"
+
+/*
+ * Every label of every file of the program, and every label of its kept
+ * counters (a counter only exited workers had must not vanish: its sum
+ * would go down), once, sorted (borrowed).
+ */
+static char **union_names(const struct mfs_prog *g, size_t *n)
+{
+	const struct mfs_proc *p;
+	const struct mfs_src *s;
+	size_t total = 0, i, r, k = 0;
+	char **v;
+
+	for (p = g->procs; p; p = p->prog_next)
+		for (s = p->srcs; s; s = s->proc_next)
+			total += s->info.names.n;
+	for (r = 0; r < g->nretired; r++)
+		total += g->retired[r].n;
+	if (!(v = malloc((total + 1) * sizeof(*v))))
+		return NULL;
+	for (p = g->procs; p; p = p->prog_next)
+		for (s = p->srcs; s; s = s->proc_next)
+			for (i = 0; i < s->info.names.n; i++)
+				v[k++] = s->info.names.name[i];
+	for (r = 0; r < g->nretired; r++)
+		for (i = 0; i < g->retired[r].n; i++)
+			v[k++] = g->retired[r].k[i].name;
+	*n = mfs_sort_unique(v, k);
+	return v;
+}
+
+static void sync_links(struct mfs_model *m, const struct mfs_prog *g,
+		       struct mfs_node *task, const struct mfs_want *dirw,
+		       struct mfs_changes *ch)
+{
+	struct mfs_want *w = calloc(g->nprocs + 1, sizeof(*w));
+	char (*names)[16] = calloc(g->nprocs + 1, sizeof(*names));
+	const struct mfs_proc *p;
+	size_t k = 0;
+
+	if (!w || !names) {
+		mfs_log(LOG_ERR, "out of memory");
+		goto out;
+	}
+	for (p = g->procs; p && k < g->nprocs; p = p->prog_next) {
+		if (!p->srcs)
+			continue;
+		snprintf(names[k], sizeof(names[k]), "%d", (int)p->pid);
+		w[k] = *dirw;
+		w[k].name = names[k];
+		w[k].kind = MFS_PROG_LINK;
+		w[k].mode = S_IFLNK | 0777;
+		w[k].pid = p->pid;
+		k++;
+	}
+	if (mfs_tree_sync(m->tree, task, w, k, ch) < 0)
+		mfs_log(LOG_ERR, "out of memory");
+out:
+	free(w);
+	free(names);
+}
+
+static const char *const bulk_names[] = { "%all", "%metrics" };
+
+void mfs_progdir_sync(struct mfs_model *m, struct mfs_prog *g,
+		      struct mfs_changes *ch)
+{
+	struct mfs_proc *rep = mfs_prog_rep(g);
+	struct mfs_src *main = rep ? mfs_model_main_src(rep) : NULL;
+	struct mfs_node *dir = mfs_tree_lookup(m->tree, m->progs.dir->ino,
+					       g->name), *task;
+	struct mfs_want w, *lw = NULL;
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (!main) {
+		if (dir)
+			mfs_tree_remove(m->tree, dir, ch);
+		return;
+	}
+	w = (struct mfs_want){
+		.name = g->name, .kind = MFS_PROG_DIR,
+		.mode = mfs_dir_mode(main->info.st.st_mode),
+		.uid = main->info.st.st_uid, .gid = main->info.st.st_gid,
+		.source = g->name,
+	};
+	if (!(dir = mfs_tree_put(m->tree, m->progs.dir, &w, ch)) ||
+	    !(names = union_names(g, &n)) ||
+	    !(lw = calloc(n + 3, sizeof(*lw)))) {
+		mfs_log(LOG_ERR, "out of memory");
+		goto out;
+	}
+	lw[0] = w;
+	lw[0].name = "task";
+	lw[0].kind = MFS_PROG_TASK_DIR;
+	for (i = 0; i < 2; i++) {
+		lw[i + 1] = w;
+		lw[i + 1].name = bulk_names[i];
+		lw[i + 1].kind = i ? MFS_BULK_PROM : MFS_BULK_TEXT;
+		lw[i + 1].mode = mfs_file_mode(main->info.st.st_mode);
+		lw[i + 1].source = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		lw[i + 3] = lw[1];
+		lw[i + 3].name = names[i];
+		lw[i + 3].kind = MFS_PROG_LABEL;
+	}
+	if (mfs_tree_sync(m->tree, dir, lw, n + 3, ch) < 0)
+		mfs_log(LOG_ERR, "out of memory");
+	else if ((task = mfs_tree_lookup(m->tree, dir->ino, "task")))
+		sync_links(m, g, task, &w, ch);
+out:
+	free(names);
+	free(lw);
+}
+
+int mfs_link_target(struct mfs *fs, fuse_ino_t ino, char *buf, size_t len)
+{
+	enum mfs_kind kind;
+	pid_t pid;
+	int err = mfs_node_kind(fs, ino, &kind, &pid);
+
+	if (!err && kind != MFS_PROG_LINK)
+		err = -EINVAL;
+	if (!err)
+		snprintf(buf, len, "../../../%d", (int)pid);
+	return err;
+}
+
+/*
+ * Under fs->lock: the owners and modes of the files, live and kept, of
+ * program `name` of /programs (dir), into *out (free it); how many, or
+ * -ENOENT: no such program, or -ENOMEM.
+ */
+static ssize_t member_modes(struct mfs *fs, const char *name,
+			    struct stat **out)
+{
+	const struct mfs_prog *g = mfs_prog_find(&fs->model, name);
+	const struct mfs_proc *p;
+	const struct mfs_src *s;
+	size_t n = 0, r;
+	struct stat *v;
+
+	if (!g)
+		return -ENOENT;
+	for (p = g->procs; p; p = p->prog_next)
+		for (s = p->srcs; s; s = s->proc_next)
+			n++;
+	if (!(v = calloc(n + g->nretired + 1, sizeof(*v))))
+		return -ENOMEM;
+	n = 0;
+	for (p = g->procs; p; p = p->prog_next)
+		for (s = p->srcs; s; s = s->proc_next)
+			v[n++] = s->info.st;
+	for (r = 0; r < g->nretired; r++, n++) {
+		v[n].st_uid = g->retired[r].uid;
+		v[n].st_gid = g->retired[r].gid;
+		v[n].st_mode = g->retired[r].mode;
+	}
+	*out = v;
+	return (ssize_t)n;
+}
+
+/*
+ * Whether who may see `name`, a child of directory parent: 1 if so, 0
+ * if not, -1 when parent is not /programs.  The permission checks are
+ * made without the lock (a caller's groups are read from /proc).
+ */
+static int may_see(struct mfs *fs, const struct mfs_caller *who,
+		   fuse_ino_t parent, const char *name)
+{
+	struct stat *v = NULL;
+	ssize_t n = -ENOENT, i;
+	bool progs;
+
+	pthread_mutex_lock(&fs->lock);
+	progs = parent == fs->model.progs.dir->ino;
+	if (progs && who->uid != 0)
+		n = member_modes(fs, name, &v);
+	pthread_mutex_unlock(&fs->lock);
+	if (!progs || who->uid == 0)
+		return progs ? 1 : -1;
+	for (i = 0; i < n; i++)
+		if (mfs_may_read(who, &v[i]) == 0)
+			break;
+	free(v);
+	return i < n;
+}
+
+int mfs_progdir_lookup(struct mfs *fs, const struct mfs_caller *who,
+		       fuse_ino_t parent, const char *name,
+		       struct fuse_entry_param *e)
+{
+	int r = may_see(fs, who, parent, name);
+
+	if (r >= 0)
+		e->entry_timeout = 0;
+	return r ? 0 : -ENOENT;
+}
+
+void mfs_progdir_filter(struct mfs *fs, const struct mfs_caller *who,
+			fuse_ino_t ino, struct mfs_listing *l)
+{
+	size_t i, k = 0;
+	bool progs;
+
+	pthread_mutex_lock(&fs->lock);
+	progs = ino == fs->model.progs.dir->ino;
+	pthread_mutex_unlock(&fs->lock);
+	if (!progs || who->uid == 0)
+		return;
+	for (i = 0; i < l->n; i++) {
+		if (i < 2 || may_see(fs, who, ino, l->v[i].name) != 0)
+			l->v[k++] = l->v[i];
+		else
+			free(l->v[i].name);
+	}
+	l->n = k;
+}
