@@ -71,14 +71,20 @@ static int add_labels(struct mfs_bulk_group *g, const struct mfs_node *dir,
 	return 0;
 }
 
-/* The files of p, after those of g, and their sources into srcs. */
+/*
+ * The files of p (those that count for its program if `prog`), after
+ * those of g, and their sources into srcs.
+ */
 static int add_files(struct mfs_bulk_group *g, const struct mfs_proc *p,
-		     bool rep, const struct mfs_src **srcs)
+		     bool rep, bool prog, const struct mfs_src **srcs)
 {
-	const struct mfs_src *s, *main = mfs_model_main_src(p);
+	const struct mfs_src *s, *main = prog ? mfs_model_prog_main(p) :
+						mfs_model_main_src(p);
 	struct mfs_bulk_file *f;
 
 	for (s = p->srcs; s; s = s->proc_next) {
+		if (prog && !s->in_prog)
+			continue;
 		srcs[g->nfiles] = s;
 		f = &g->files[g->nfiles++];
 		memset(f, 0, sizeof(*f));
@@ -301,11 +307,13 @@ struct cost {
 	bool unheld;		/* a file is read by name */
 };
 
-static void count_proc(const struct mfs_proc *p, struct cost *c)
+static void count_proc(const struct mfs_proc *p, bool prog, struct cost *c)
 {
 	const struct mfs_src *s;
 
 	for (s = p->srcs; s; s = s->proc_next) {
+		if (prog && !s->in_prog)
+			continue;
 		c->files++;
 		c->fields += s->info.names.n;
 		c->unheld |= !s->info.handle;
@@ -361,7 +369,7 @@ static int add_procs(struct mfs_bulk_group *g, const struct mfs_proc *p,
 	if (!srcs || !g->files)
 		err = -ENOMEM;
 	for (; p && !err; p = all ? p->prog_next : NULL)
-		err = add_files(g, p, p == rep, srcs);
+		err = add_files(g, p, p == rep, all, srcs);
 	if (!err)
 		err = g->kind == MFS_PROG_LABEL ? label_hits(g, srcs) :
 						  bulk_hits(g, srcs, c->fields);
@@ -378,7 +386,7 @@ static int set_pname(struct mfs_bulk_group *g, const struct mfs_proc *rep)
 	const struct mfs_src *s;
 
 	for (s = rep->srcs; s; s = s->proc_next)
-		if (s->info.program) {
+		if (s->in_prog && s->info.program) {
 			g->pname = strndup(s->info.program,
 					   s->info.program_len);
 			return g->pname ? 0 : -ENOMEM;
@@ -400,7 +408,7 @@ static int collect_prog(struct mfs *fs, const struct mfs_node *n,
 	if (!pg || !(rep = mfs_prog_rep(pg)))
 		return -ENOENT;
 	for (p = pg->procs; p; p = p->prog_next)
-		count_proc(p, &c);
+		count_proc(p, true, &c);
 	if (!may_block && heavy(g, &c))
 		return -EWOULDBLOCK;
 	if ((err = set_labels(g, n, dir)) < 0)
@@ -417,7 +425,8 @@ static int collect_prog(struct mfs *fs, const struct mfs_node *n,
 		return err;
 	for (p = pg->procs; p && g->kind == MFS_PROG_LABEL; p = p->prog_next)
 		for (s = p->srcs; s; s = s->proc_next)
-			g->hist |= mfs_fieldnames_is_hist(&s->info.names,
+			g->hist |= s->in_prog &&
+				   mfs_fieldnames_is_hist(&s->info.names,
 							  g->labels[0]);
 	return add_retired(g, pg);
 }
@@ -432,7 +441,7 @@ static int collect_pid(struct mfs *fs, const struct mfs_node *n,
 
 	if (!p || !p->srcs)
 		return -ENOENT;
-	count_proc(p, &c);
+	count_proc(p, false, &c);
 	if (!may_block && heavy(g, &c))
 		return -EWOULDBLOCK;
 	if ((err = set_labels(g, n, dir)) < 0)

@@ -321,7 +321,7 @@ static bool live_elsewhere(const struct mfs_prog *g, const struct mfs_src *s)
 
 	for (p = g->procs; p; p = p->prog_next)
 		for (o = p->srcs; o; o = o->proc_next)
-			if (o != s && same_file(o, &s->info))
+			if (o != s && o->in_prog && same_file(o, &s->info))
 				return true;
 	return false;
 }
@@ -460,7 +460,7 @@ out:
 void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s,
 		     bool exited)
 {
-	struct mfs_prog *g = s->proc ? s->proc->prog : NULL;
+	struct mfs_prog *g = mfs_src_prog(s);
 	struct mmstats_map *map;
 	struct mfs_fieldnames fn;
 	struct mfs_retired *r;
@@ -504,7 +504,7 @@ static void take_back(struct mfs_prog *g, const struct mfs_gone *x)
 
 void mfs_prog_reattach(struct mfs_model *m, const struct mfs_src *s)
 {
-	struct mfs_prog *g = s->proc ? s->proc->prog : NULL;
+	struct mfs_prog *g = mfs_src_prog(s);
 	size_t i;
 
 	for (i = 0; g && i < g->ngone; i++) {

@@ -23,12 +23,14 @@ static const char hexdigits[] = "0123456789ABCDEF";
  * How many bytes of label make the next token and whether they are kept
  * as they are (else each is percent-encoded).
  */
-static size_t next_token(const unsigned char *s, size_t len, int *literal)
+static size_t next_token(const unsigned char *s, size_t len, int *literal,
+			 int at)
 {
 	size_t n;
 
 	*literal = 1;
-	if (s[0] > 0x20 && s[0] < 0x7f && s[0] != '/' && s[0] != '%')
+	if (s[0] > 0x20 && s[0] < 0x7f && s[0] != '/' && s[0] != '%' &&
+	    (s[0] != '@' || !at))
 		return 1;	/* printable ASCII, most labels */
 	n = mmstats_utf8_len(s, len);
 	if (n == 0) {
@@ -36,7 +38,7 @@ static size_t next_token(const unsigned char *s, size_t len, int *literal)
 		return 1;
 	}
 	if (n == 1 && (s[0] < 0x20 || s[0] == 0x7f || s[0] == '/' ||
-		       s[0] == '%'))
+		       s[0] == '%' || (s[0] == '@' && at)))
 		*literal = 0;
 	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)	/* C1 controls */
 		*literal = 0;
@@ -66,15 +68,18 @@ static size_t put_token(char *out, const unsigned char *s, size_t n,
 	return o;
 }
 
-/* Encode as much of label as fits in max bytes; *all says whether all did. */
+/*
+ * Encode as much of label as fits in max bytes, '@' too if `at`; *all
+ * says whether all did.
+ */
 static size_t encode_body(const unsigned char *label, size_t len, char *out,
-			  size_t max, int *all)
+			  size_t max, int *all, int at)
 {
 	size_t i = 0, o = 0, n, w;
 	int literal;
 
 	while (i < len) {
-		n = next_token(label + i, len - i, &literal);
+		n = next_token(label + i, len - i, &literal, at);
 		w = token_width(n, literal);
 		if (o + w > max) {
 			*all = 0;
@@ -136,16 +141,38 @@ size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
 		o = strlen(special);
 		memcpy(out, special, o);
 	} else {
-		o = encode_body(label, len, out, budget, &all);
+		o = encode_body(label, len, out, budget, &all, 0);
 		if (!all) {
 			o = encode_body(label, len, out, budget - HASH_TAIL,
-					&all);
+					&all, 0);
 			o += (size_t)sprintf(out + o, "%%~%016llx",
 				(unsigned long long)mfs_hash(0, label, len));
 		}
 	}
 	memcpy(out + o, suffix, slen + 1);
 	return o + slen;
+}
+
+size_t mfs_name_encode_prog(const unsigned char *name, size_t len,
+			    size_t max, char *out)
+{
+	const char *special = special_form(name, len);
+	size_t o;
+	int all;
+
+	if (special) {
+		o = strlen(special);
+		memcpy(out, special, o + 1);
+		return o;
+	}
+	o = encode_body(name, len, out, max, &all, 1);
+	if (!all) {
+		o = encode_body(name, len, out, max - HASH_TAIL, &all, 1);
+		o += (size_t)sprintf(out + o, "%%~%016llx",
+				     (unsigned long long)mfs_hash(0, name, len));
+	}
+	out[o] = '\0';
+	return o;
 }
 
 static int hexval(char c)

@@ -27,6 +27,16 @@ size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
 		       char *out);
 
 /*
+ * The name part of a program's directory (program.h): `name` mapped as a
+ * label is, '@' also becoming %40 (so that the only '@' of the directory's
+ * name is the one before its uid), in at most max bytes (max >= 64): a
+ * longer one keeps its head, cut between two characters, and always ends
+ * in "%~" and the hash of the whole name.  Returns its length.
+ */
+size_t mfs_name_encode_prog(const unsigned char *name, size_t len,
+			    size_t max, char *out);
+
+/*
  * The suffix of the (dup + 1)-th label of a name, "%#n" with n = dup + 1,
  * or "" for dup 0, into out (16 bytes); returns its length.
  */

@@ -29,14 +29,15 @@ static char **union_names(const struct mfs_prog *g, size_t *n)
 
 	for (p = g->procs; p; p = p->prog_next)
 		for (s = p->srcs; s; s = s->proc_next)
-			total += s->info.names.n;
+			if (s->in_prog)
+				total += s->info.names.n;
 	for (r = 0; r < g->nretired; r++)
 		total += g->retired[r].n;
 	if (!(v = malloc((total + 1) * sizeof(*v))))
 		return NULL;
 	for (p = g->procs; p; p = p->prog_next)
 		for (s = p->srcs; s; s = s->proc_next)
-			for (i = 0; i < s->info.names.n; i++)
+			for (i = 0; s->in_prog && i < s->info.names.n; i++)
 				v[k++] = s->info.names.name[i];
 	for (r = 0; r < g->nretired; r++)
 		for (i = 0; i < g->retired[r].n; i++)
@@ -59,7 +60,7 @@ static void sync_links(struct mfs_model *m, const struct mfs_prog *g,
 		goto out;
 	}
 	for (p = g->procs; p && k < g->nprocs; p = p->prog_next) {
-		if (!p->srcs)
+		if (!mfs_model_prog_main(p))
 			continue;
 		snprintf(names[k], sizeof(names[k]), "%d", (int)p->pid);
 		w[k] = *dirw;
@@ -82,7 +83,7 @@ void mfs_progdir_sync(struct mfs_model *m, struct mfs_prog *g,
 		      struct mfs_changes *ch)
 {
 	struct mfs_proc *rep = mfs_prog_rep(g);
-	struct mfs_src *main = rep ? mfs_model_main_src(rep) : NULL;
+	struct mfs_src *main = rep ? mfs_model_prog_main(rep) : NULL;
 	struct mfs_node *dir = mfs_tree_lookup(m->tree, m->progs.dir->ino,
 					       g->name), *task;
 	struct mfs_want w, *lw = NULL;
@@ -161,13 +162,14 @@ static ssize_t member_modes(struct mfs *fs, const char *name,
 		return -ENOENT;
 	for (p = g->procs; p; p = p->prog_next)
 		for (s = p->srcs; s; s = s->proc_next)
-			n++;
+			n += s->in_prog;
 	if (!(v = calloc(n + g->nretired + 1, sizeof(*v))))
 		return -ENOMEM;
 	n = 0;
 	for (p = g->procs; p; p = p->prog_next)
 		for (s = p->srcs; s; s = s->proc_next)
-			v[n++] = s->info.st;
+			if (s->in_prog)
+				v[n++] = s->info.st;
 	for (r = 0; r < g->nretired; r++, n++) {
 		v[n].st_uid = g->retired[r].uid;
 		v[n].st_gid = g->retired[r].gid;

@@ -90,33 +90,25 @@ void mfs_prog_touch(struct mfs_model *m, struct mfs_proc *p)
 	m->progs.dirty = g;
 }
 
-/*
- * The directory of program `raw` of user uid: raw mapped as a label is
- * (names.h), then "@<uid>".  A name too long for both keeps the head of
- * its mapping, cut between two characters, and 16 hex digits of its
- * hash, as a long label does, before the "@<uid>": two long names never
- * meet by their head alone, and the uid is always there.
- */
-static void dir_name(const char *raw, size_t len, uid_t uid,
-		     char out[MFS_NAME_MAX + 1])
+void mfs_prog_dir_name(const char *raw, size_t len, uid_t uid, char *out)
 {
 	char at[16];
 	size_t alen = (size_t)snprintf(at, sizeof(at), "@%u", (unsigned)uid);
-	size_t o = mfs_name_encode((const unsigned char *)raw, len, 0, out);
-	/* a head of more bytes than a name holds cannot fit */
-	size_t k = len < MFS_NAME_MAX ? len : MFS_NAME_MAX;
+	size_t o = mfs_name_encode_prog((const unsigned char *)raw, len,
+					MFS_NAME_MAX - alen, out);
 
-	while (o + alen > MFS_NAME_MAX) {
-		/* a shorter head, cut before a character's first byte */
-		do
-			k--;
-		while (k > 0 && ((unsigned char)raw[k] & 0xc0) == 0x80);
-		o = mfs_name_encode((const unsigned char *)raw, k, 0, out);
-		if (o + alen + 18 <= MFS_NAME_MAX || k == 0)
-			o += (size_t)sprintf(out + o, "%%~%016llx",
-				(unsigned long long)mfs_hash(0, raw, len));
-	}
 	memcpy(out + o, at, alen + 1);
+}
+
+bool mfs_prog_fits(const struct mfs_prog *g, const struct mfs_srcinfo *si)
+{
+	char name[MFS_NAME_MAX + 1];
+
+	if (!g || si->prog_uid != g->uid)
+		return false;
+	mfs_prog_dir_name(si->program ? si->program : "", si->program_len,
+			  si->prog_uid, name);
+	return !strcmp(name, g->name);
 }
 
 void mfs_prog_join(struct mfs_model *m, struct mfs_proc *p,
@@ -129,8 +121,8 @@ void mfs_prog_join(struct mfs_model *m, struct mfs_proc *p,
 		return;
 	if (!p->starttime)
 		p->starttime = si->starttime;
-	dir_name(si->program ? si->program : "", si->program_len,
-		 si->prog_uid, name);
+	mfs_prog_dir_name(si->program ? si->program : "", si->program_len,
+			  si->prog_uid, name);
 	if (!(g = get_prog(m, name))) {
 		mfs_log(LOG_ERR, "out of memory");
 		return;
@@ -193,7 +185,7 @@ struct mfs_proc *mfs_prog_rep(const struct mfs_prog *g)
 	struct mfs_proc *p, *best = NULL;
 
 	for (p = g->procs; p; p = p->prog_next)
-		if (p->srcs && (!best || proc_older(p, best)))
+		if (mfs_model_prog_main(p) && (!best || proc_older(p, best)))
 			best = p;
 	return best;
 }

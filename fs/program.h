@@ -11,6 +11,11 @@
  * user's program, and the name says whose it is.  The kept counters go
  * with the program's last process.
  *
+ * Only the files whose own (name, user) are the program's count for it
+ * (mfs_prog_fits): a root process that drops to a user, or runs with
+ * its effective uid, may be named by that user's files, which stay in
+ * its /<pid> and never reach root's program.
+ *
  * Under the model's lock, as everything of sources.h.
  */
 #ifndef MFS_PROGRAM_H
@@ -58,6 +63,14 @@ void mfs_progs_destroy(struct mfs_model *m);
  */
 void mfs_prog_join(struct mfs_model *m, struct mfs_proc *p,
 		   const struct mfs_srcinfo *si);
+/*
+ * The directory name of program `raw` (len bytes) of user uid: raw
+ * mapped as names.h's mfs_name_encode_prog() does, then "@<uid>".
+ */
+void mfs_prog_dir_name(const char *raw, size_t len, uid_t uid,
+		       char *out /* MFS_NAME_MAX + 1 bytes */);
+/* Whether a file read as si is of program g: its name and user. */
+bool mfs_prog_fits(const struct mfs_prog *g, const struct mfs_srcinfo *si);
 /* p leaves its program, which goes with its kept counters when empty. */
 void mfs_prog_leave(struct mfs_model *m, struct mfs_proc *p);
 /* p's files or labels changed: its program's directory is to be synced. */
@@ -67,7 +80,8 @@ void mfs_progs_flush(struct mfs_model *m, struct mfs_changes *ch);
 
 struct mfs_prog *mfs_prog_find(const struct mfs_model *m, const char *name);
 /*
- * The process that speaks for the program: the one that started first,
+ * The process that speaks for the program: of those with a file that
+ * counts for it, the one that started first,
  * by its real start time (never by sys.created, which its writer sets).
  */
 struct mfs_proc *mfs_prog_rep(const struct mfs_prog *g);

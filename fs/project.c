@@ -79,7 +79,10 @@ void mfs_project_src(struct mfs_model *m, const struct mfs_src *s,
 		sync_labels(m, dir, s, ch);
 }
 
-/* By tid, then oldest first: the oldest file of a tid gets its name. */
+/*
+ * By tid, then as files speak for their process (sources.h): the first
+ * file of a tid gets its name.
+ */
 static int cmp_tid(const void *a, const void *b)
 {
 	const struct mfs_src *x = *(const struct mfs_src *const *)a;
@@ -87,6 +90,8 @@ static int cmp_tid(const void *a, const void *b)
 
 	if (x->info.tid != y->info.tid)
 		return x->info.tid < y->info.tid ? -1 : 1;
+	if (mfs_src_rank(x) != mfs_src_rank(y))
+		return mfs_src_rank(x) - mfs_src_rank(y);
 	if (x->info.created != y->info.created)
 		return x->info.created < y->info.created ? -1 : 1;
 	return strcmp(x->name, y->name);

@@ -105,18 +105,36 @@ size_t mfs_model_check_cost(const struct mfs_model *m, pid_t pid,
 	return cost;
 }
 
+int mfs_src_rank(const struct mfs_src *s)
+{
+	const struct mfs_prog *g = s->proc ? s->proc->prog : NULL;
+
+	if (s->info.st.st_uid == 0)
+		return 0;
+	return g && s->info.st.st_uid == g->uid ? 1 : 2;
+}
+
+struct mfs_prog *mfs_src_prog(const struct mfs_src *s)
+{
+	return s->proc && s->in_prog ? s->proc->prog : NULL;
+}
+
 /*
- * Whether a speaks for process pid before b: the main thread's file
- * first, then the oldest, then by name.  Files that both claim the main
- * thread (the reference's, named without a tid) are then told apart the
- * same way each time, whatever order they were found in, and the one
- * that speaks is the one task/<pid> shows (project.c, cmp_tid).
+ * Whether a speaks for process pid before b (mfs_model_main_src): by
+ * owner, never by what a file says of itself first, since any user the
+ * process has been may have written one.  Files that both claim the
+ * main thread (the reference's, named without a tid) are then told
+ * apart the same way each time, whatever order they were found in, and
+ * the one that speaks is the one task/<pid> shows (project.c, cmp_tid).
  */
 static bool speaks_before(const struct mfs_src *a, const struct mfs_src *b,
 			  pid_t pid)
 {
 	bool am = a->info.tid == pid, bm = b->info.tid == pid;
+	int ar = mfs_src_rank(a), br = mfs_src_rank(b);
 
+	if (ar != br)
+		return ar < br;
 	if (am != bm)
 		return am;
 	if (a->info.created != b->info.created)
@@ -124,14 +142,25 @@ static bool speaks_before(const struct mfs_src *a, const struct mfs_src *b,
 	return strcmp(a->name, b->name) < 0;
 }
 
-struct mfs_src *mfs_model_main_src(const struct mfs_proc *p)
+static struct mfs_src *main_of(const struct mfs_proc *p, bool prog)
 {
 	struct mfs_src *s, *best = NULL;
 
 	for (s = p->srcs; s; s = s->proc_next)
-		if (!best || speaks_before(s, best, p->pid))
+		if ((!prog || s->in_prog) &&
+		    (!best || speaks_before(s, best, p->pid)))
 			best = s;
 	return best;
+}
+
+struct mfs_src *mfs_model_main_src(const struct mfs_proc *p)
+{
+	return main_of(p, false);
+}
+
+struct mfs_src *mfs_model_prog_main(const struct mfs_proc *p)
+{
+	return main_of(p, true);
 }
 
 static void free_proc(struct mfs_model *m, struct mfs_proc *p)
@@ -273,6 +302,7 @@ static void detach(struct mfs_model *m, struct mfs_src *s,
 	*pp = s->proc_next;
 	s->proc = NULL;
 	s->proc_next = NULL;
+	s->in_prog = false;
 	touch_proc(m, p, ch);
 }
 
@@ -289,6 +319,8 @@ static void attach(struct mfs_model *m, struct mfs_src *s,
 	s->proc_next = p->srcs;
 	p->srcs = s;
 	mfs_prog_join(m, p, &s->info);
+	/* another user's file (the process changed users) is not counted */
+	s->in_prog = mfs_prog_fits(p->prog, &s->info);
 	mfs_prog_reattach(m, s);
 	touch_proc(m, p, ch);
 }
@@ -555,8 +587,12 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 	note_shrink(s, si);
 	was = s->state;
 	state = classify(si);
-	/* Keep /<pid> (and its inode numbers) while the file stays in it. */
-	if (s->proc && (state != MFS_SRC_ALIVE || si->pid != s->proc->pid))
+	/*
+	 * Keep /<pid> (and its inode numbers) while the file stays in it,
+	 * and in its program or out of it.
+	 */
+	if (s->proc && (state != MFS_SRC_ALIVE || si->pid != s->proc->pid ||
+			mfs_prog_fits(s->proc->prog, si) != s->in_prog))
 		detach(m, s, ch);
 	h = take_info(m, s, si);
 	state = charge(m, s, state);
@@ -608,6 +644,7 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 		p->srcs = s->proc_next;
 		s->proc = NULL;
 		s->proc_next = NULL;
+		s->in_prog = false;
 		set_charge(m, s, 0, 0, false);
 		s->state = MFS_SRC_STALE;
 		mfs_budget_release(m, s);

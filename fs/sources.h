@@ -54,6 +54,8 @@ struct mfs_src {
 	size_t fields, bytes;		/* charged to owner: shown, indexed */
 	bool left_out;			/* charged as OVER */
 	struct mfs_proc *proc;
+	bool in_prog;			/* counts for proc's program: its own
+					 * name and user are the program's */
 	struct mfs_src *hash_next, *proc_next;
 };
 
@@ -212,7 +214,19 @@ void mfs_filerefs_free(struct mfs_fileref *v, size_t n);
 size_t mfs_model_check_cost(const struct mfs_model *m, pid_t pid,
 			    const char *name);
 
-/* The file that speaks for a process: its main thread's, else the oldest. */
+/*
+ * The file that speaks for a process (its directory's owner and mode):
+ * root's files first, then those of its program's user, then the others
+ * (a process that changed users may be named by a file of a user that
+ * must not speak for it); then its main thread's, then the oldest.  The
+ * one that speaks for it in its program: the same, of the files that
+ * count for the program (NULL: none).
+ */
 struct mfs_src *mfs_model_main_src(const struct mfs_proc *p);
+struct mfs_src *mfs_model_prog_main(const struct mfs_proc *p);
+/* How early s comes in that order for its owner: 0, 1 or 2. */
+int mfs_src_rank(const struct mfs_src *s);
+/* The program s counts for, or NULL. */
+struct mfs_prog *mfs_src_prog(const struct mfs_src *s);
 
 #endif

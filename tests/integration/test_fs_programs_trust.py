@@ -14,7 +14,13 @@ On a mount with allow_other, as root:
   - a root `bash -c '... --db-password=...'` with a reference-style file
     (no sys.program) is bash@0: no text of its -c code makes a name;
   - two sys.program names alike in their first 64 bytes are two
-    programs.
+    programs;
+  - a root process that drops to uid 1000 after its file joined
+    "drop@0", and one of real uid 0 and effective uid 1000: a file of
+    uid 1000 naming it (sys.created 1.0) is shown in its /<pid> but
+    counts for no program: drop@0 keeps root's values, owner and mode,
+    and /<pid> stays root's;
+  - uid 1000's sys.program "web@0" is web%400@1000.
 """
 import os
 import subprocess
@@ -177,6 +183,90 @@ def test_long_names(src, mnt):
                "%s holds one process" % n)
 
 
+# Drops to uid 1000 at its first line of input (euid: runs with real uid
+# 0 and effective uid 1000 from the start), says so, waits for another.
+TURNCOAT = r'''
+import os, sys
+if sys.argv[1] == "euid":
+    os.setresuid(0, 1000, 0)
+else:
+    sys.stdin.readline()
+    os.setgroups([]); os.setresgid(1000, 1000, 1000)
+    os.setresuid(1000, 1000, 1000)
+print("ready", flush=True)
+sys.stdin.readline()
+'''
+
+
+def turncoat_file(pid, prog, created, requests, secret, extra=()):
+    return ref_file([ref_field("sys.pid", "Q", pid),
+                     ref_field("sys.created", "d", created),
+                     ref_field("sys.program", "64s", prog),
+                     ref_field("web.requests", "q", requests, buffered=True),
+                     ref_field("web.secret", "16s", secret)] + list(extra))
+
+
+def test_turncoat(src, mnt, how):
+    p = subprocess.Popen(["python3", "-c", TURNCOAT, how], text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    WRITERS.append(p)
+    prog = ("turn" + how).encode()
+    name = "turn%s@0" % how
+    if how == "euid":
+        expect(p.stdout.readline() == "ready\n", "euid set")
+    plant(os.path.join(src, "turn%s-root.mmstats" % how),
+          turncoat_file(p.pid, prog, 100.0, 7, b"rootsecret"), 0, 0o600)
+    expect(wait_for(lambda: task(mnt, name) == [p.pid]) is not None,
+           "the root file's program is %s" % name)
+    if how == "drop":
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        expect(p.stdout.readline() == "ready\n", "dropped to uid 1000")
+    plant(os.path.join(src, "turn%s-user.mmstats" % how),
+          turncoat_file(p.pid, prog, 1.0, -999999, b"pwned",
+                        [ref_field("user.only", "q", 1, buffered=True)]),
+          1000, 0o644)
+    piddir = os.path.join(mnt, str(p.pid))
+    expect(wait_for(lambda: os.path.exists(os.path.join(piddir,
+                                                        "user.only")))
+           is not None, "/<pid> shows the user's file too")
+    base = os.path.join(mnt, "programs", name)
+    got = {n: read(os.path.join(base, n)) for n in ("web.requests",
+                                                    "web.secret")}
+    expect(got == {"web.requests": "7\n", "web.secret": "rootsecret\n"},
+           "%s holds root's file only: %r" % (name, got))
+    expect("user.only" not in os.listdir(base),
+           "no label of the user's file in %s" % name)
+    expect(task(mnt, name) == [p.pid], "%s/task: %r" % (name,
+                                                        task(mnt, name)))
+    for path in (base, piddir):
+        st = os.stat(path)
+        expect((st.st_uid, st.st_mode & 0o7777) == (0, 0o500),
+               "%s is root's, 0500: uid %d mode %o" %
+               (path, st.st_uid, st.st_mode & 0o7777))
+    names = os.listdir(os.path.join(mnt, "programs"))
+    expect(not [n for n in names if n.startswith("turn%s@1" % how)],
+           "no program of uid 1000 made: %r" % names)
+    r = subprocess.run(USER + ("cat", os.path.join(base, "web.secret")),
+                       capture_output=True, text=True)
+    expect(r.returncode != 0 and "rootsecret" not in r.stdout,
+           "uid 1000 cannot read %s: %r" % (name, r.stdout))
+    p.stdin.close()
+
+
+def test_at_sign(src, mnt):
+    user = spawn(USER + ("sleep", "100002"), b"sleep")
+    plant(os.path.join(src, "at.mmstats"), ref_file([
+        ref_field("sys.pid", "Q", user.pid),
+        ref_field("sys.program", "64s", b"web@0")]), 1000, 0o644)
+    expect(wait_for(lambda: task(mnt, "web%400@1000") == [user.pid])
+           is not None, "web@0 of uid 1000 is web%%400@1000: %r" %
+           os.listdir(os.path.join(mnt, "programs")))
+    names = os.listdir(os.path.join(mnt, "programs"))
+    expect(not [n for n in names if n.count("@") != 1],
+           "one '@' in each program's name: %r" % names)
+
+
 def main():
     need_fuse()
     tmp, src, mnt = make_dirs("mmstats-trust.")
@@ -189,6 +279,11 @@ def main():
               mnt)
         check("a shell's -c code is no name", test_shell_code, src, mnt)
         check("long names stay apart", test_long_names, src, mnt)
+        check("a file of the user a root process dropped to counts for "
+              "no program", test_turncoat, src, mnt, "drop")
+        check("a file of the effective user of a root process counts for "
+              "no program", test_turncoat, src, mnt, "euid")
+        check("'@' of a name is %40", test_at_sign, src, mnt)
     finally:
         end_mounts(tmp)
     finish()
