@@ -300,18 +300,17 @@ static char state_of(pid_t pid)
  * A process whose main thread called pthread_exit() while another runs
  * shows as a zombie ("Zl") but runs: its writer is alive.
  */
-static void test_exited_main_thread_is_alive(void **state)
+static pid_t fork_exited_main_thread(void)
 {
 	struct timespec step = { .tv_nsec = 1000000 };
-	uint64_t start;
 	pthread_t t;
 	pid_t pid;
 	int i;
 
-	(void)state;
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (pthread_create(&t, NULL, sleep_forever, NULL) != 0)
 			_exit(1);
 		pthread_exit(NULL);
@@ -319,6 +318,16 @@ static void test_exited_main_thread_is_alive(void **state)
 	for (i = 0; i < 5000 && state_of(pid) != 'Z'; i++)
 		nanosleep(&step, NULL);
 	assert_int_equal(state_of(pid), 'Z');
+	return pid;
+}
+
+static void test_exited_main_thread_is_alive(void **state)
+{
+	uint64_t start;
+	pid_t pid;
+
+	(void)state;
+	pid = fork_exited_main_thread();
 	assert_int_equal(mmstats_pid_starttime(pid, &start), 0);
 	assert_int_equal(liveness_of(pid, NULL, &start), MMSTATS_ALIVE);
 	assert_int_equal(liveness_of(pid, NULL, NULL), MMSTATS_ALIVE);
@@ -756,27 +765,14 @@ static void test_unknown_namespace(void **state)
  */
 static void test_timens_of_exited_main_thread(void **state)
 {
-	struct timespec step = { .tv_nsec = 1000000 };
 	struct stat st;
 	uint64_t start;
-	pthread_t t;
 	pid_t pid;
-	int i;
 
 	(void)state;
 	if (stat("/proc/self/ns/time", &st) < 0)
 		skip();		/* no time namespaces here */
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (pthread_create(&t, NULL, sleep_forever, NULL) != 0)
-			_exit(1);
-		pthread_exit(NULL);
-	}
-	for (i = 0; i < 5000 && state_of(pid) != 'Z'; i++)
-		nanosleep(&step, NULL);
-	assert_int_equal(state_of(pid), 'Z');
+	pid = fork_exited_main_thread();
 	assert_false(mms_timens_may_differ(pid));
 	assert_int_equal(mmstats_pid_starttime(pid, &start), 0);
 	/* alive, and a start that is not its own proves reuse */
