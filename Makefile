@@ -148,14 +148,19 @@ $(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(TOOLS_A) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(PROG_LIBS)
 
-# libFuzzer targets are built with clang, with every library source, so
-# that the fuzzer sees (and instruments) all the code a target reaches.
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(FUSE_CFLAGS)
-FUZZ_SRCS_ALL = $(LIB_SRCS) $(FS_LIB_SRCS) $(TOOL_LIB_SRCS)
-$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS_ALL) $(wildcard lib/*.h fs/*.h tools/*.h)
+# libFuzzer targets are built with clang, with every library source
+# instrumented (fuzzer-no-link), so that the fuzzer sees all the code a
+# target reaches; each source is compiled once for all the targets.
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined $(CPPFLAGS) $(FUSE_CFLAGS)
+FUZZ_OBJS = $(patsubst %.c,$(B)/fuzzobj/%.o,$(LIB_SRCS) $(FS_LIB_SRCS) \
+	    $(TOOL_LIB_SRCS))
+$(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_ALL) \
-		$(FUSE_LIBS) $(MHD_LIBS) $(BSD_LIBS) $(SYS_LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< \
+		$(FUZZ_OBJS) $(FUSE_LIBS) $(MHD_LIBS) $(BSD_LIBS) $(SYS_LIBS)
 
 # Tests run one at a time (some time things, some mount), but what they
 # need is built with every CPU first, however make itself was started.

@@ -4,9 +4,10 @@
  * kept (kept.h).
  *
  * A program is the processes of one user that share a name: a process
- * joins the program its first file names (sys.program, else what /proc
- * says of it: progname.h) of the user its files are vetted as (source.h,
- * prog_uid), when it appears, and leaves it when it goes.  Its directory
+ * is in the program its first file names (sys.program, else what /proc
+ * says of it: progname.h), or a later file of root's (sources.c), of the
+ * user its files are vetted as (source.h, prog_uid), from when it
+ * appears until it goes.  Its directory
  * is <name>@<uid>, always: nobody can join, shadow or pre-empt another
  * user's program, and the name says whose it is.  The kept counters go
  * with the program's last process.
@@ -58,8 +59,8 @@ int mfs_progs_init(struct mfs_model *m);
 void mfs_progs_destroy(struct mfs_model *m);
 
 /*
- * p joins the program of its first file, as read in si (its name, user
- * and p's start time: source.h).  Without memory it joins none.
+ * p joins the program of the file read as si (its name, user and p's
+ * start time: source.h).  Without memory it joins none.
  */
 void mfs_prog_join(struct mfs_model *m, struct mfs_proc *p,
 		   const struct mfs_srcinfo *si);

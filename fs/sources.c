@@ -288,6 +288,108 @@ static struct mfs_proc *get_proc(struct mfs_model *m, pid_t pid)
 	return p;
 }
 
+static bool is_roots(const struct mfs_src *s)
+{
+	return s->info.st.st_uid == 0;
+}
+
+/*
+ * Whether a names p's program before b: root's file first, since only
+ * root may have written it; then a file of the program p is in, so that
+ * files of other users p has been do not move it back and forth; then
+ * as the process's speaker is chosen.
+ */
+static bool names_before(const struct mfs_src *a, const struct mfs_src *b,
+			 const struct mfs_proc *p)
+{
+	bool af = mfs_prog_fits(p->prog, &a->info);
+	bool bf = mfs_prog_fits(p->prog, &b->info);
+
+	if (is_roots(a) != is_roots(b))
+		return is_roots(a);
+	if (af != bf)
+		return af;
+	return speaks_before(a, b, p->pid);
+}
+
+/*
+ * s counts for its process's program when its own name and user are the
+ * program's (another user's file, the process having changed users, is
+ * not counted): what it had when it stops is kept by the program, and
+ * it takes that back when it counts again.
+ */
+static void count_file(struct mfs_model *m, struct mfs_src *s)
+{
+	bool fits = mfs_prog_fits(s->proc->prog, &s->info);
+
+	if (fits == s->in_prog)
+		return;
+	if (s->in_prog)
+		mfs_prog_retire(m, s, false);
+	s->in_prog = fits;
+	if (fits)
+		mfs_prog_reattach(m, s);
+}
+
+/* p moves to the program `namer` names; the one it leaves keeps its past. */
+static void move_to(struct mfs_model *m, struct mfs_proc *p,
+		    const struct mfs_src *namer)
+{
+	struct mfs_src *s;
+
+	for (s = p->srcs; s; s = s->proc_next)
+		if (s->in_prog) {
+			mfs_prog_retire(m, s, false);
+			s->in_prog = false;
+		}
+	mfs_prog_leave(m, p);
+	mfs_prog_join(m, p, &namer->info);
+	p->prog_by_root = p->prog && is_roots(namer);
+	for (s = p->srcs; s; s = s->proc_next)
+		count_file(m, s);
+}
+
+/*
+ * A process is in the program its first file names, unless a file of
+ * root's comes that names another: a root process that ran as a user
+ * for a while may have written that user's file before its own, and
+ * must not stay in the user's program with root's file counted for
+ * none.  Only root's file moves it, so each file's coming costs O(1).
+ */
+static void join_with(struct mfs_model *m, struct mfs_src *s)
+{
+	struct mfs_proc *p = s->proc;
+
+	if (!p->prog || (is_roots(s) && !p->prog_by_root &&
+			 !mfs_prog_fits(p->prog, &s->info)))
+		move_to(m, p, s);
+	else
+		count_file(m, s);
+}
+
+/*
+ * When the last of root's files that named p's program goes, p moves to
+ * the program its best file left names (names_before).
+ */
+static void rejoin_without(struct mfs_model *m, struct mfs_proc *p,
+			   bool root_left)
+{
+	struct mfs_src *s, *best = NULL;
+
+	if (!root_left || !p->prog_by_root)
+		return;
+	for (s = p->srcs; s; s = s->proc_next) {
+		if (is_roots(s) && s->in_prog)
+			return;
+		if (!best || names_before(s, best, p))
+			best = s;
+	}
+	if (best && !mfs_prog_fits(p->prog, &best->info))
+		move_to(m, p, best);
+	else
+		p->prog_by_root = false;
+}
+
 static void detach(struct mfs_model *m, struct mfs_src *s,
 		   struct mfs_changes *ch)
 {
@@ -302,6 +404,7 @@ static void detach(struct mfs_model *m, struct mfs_src *s,
 	*pp = s->proc_next;
 	s->proc = NULL;
 	s->proc_next = NULL;
+	rejoin_without(m, p, is_roots(s) && s->in_prog);
 	s->in_prog = false;
 	touch_proc(m, p, ch);
 }
@@ -318,10 +421,7 @@ static void attach(struct mfs_model *m, struct mfs_src *s,
 	s->proc = p;
 	s->proc_next = p->srcs;
 	p->srcs = s;
-	mfs_prog_join(m, p, &s->info);
-	/* another user's file (the process changed users) is not counted */
-	s->in_prog = mfs_prog_fits(p->prog, &s->info);
-	mfs_prog_reattach(m, s);
+	join_with(m, s);
 	touch_proc(m, p, ch);
 }
 

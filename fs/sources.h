@@ -71,6 +71,7 @@ struct mfs_proc {
 	bool dirty;			/* /<pid> is to be synced */
 	struct mfs_proc *dirty_next;
 	struct mfs_prog *prog;		/* its program (program.h), or NULL */
+	bool prog_by_root;		/* named by a file of root's */
 	struct mfs_proc *prog_next;
 };
 

@@ -2,7 +2,8 @@
  * test_fs_program.c - a program's kept counters (kept.h): a file that
  * leaves its process and comes back while its writer runs (renamed, or
  * judged not to be its process's for a while) is counted live or kept,
- * never both, and kept at most once.
+ * never both, and kept at most once.  And the program a process is in:
+ * the one its root-owned file names, whichever file came first.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +12,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs_fixture.h"
@@ -166,6 +170,113 @@ static void test_flapping_owner(void **state)
 	mmstats_remove(a);
 }
 
+/* The process in program "<prog>@<uid>", if pid is, else NULL. */
+static const struct mfs_proc *member(struct fixture *f, const char *prog,
+				     uid_t uid, pid_t pid)
+{
+	const struct mfs_prog *g;
+	const struct mfs_proc *p;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s@%u", prog, (unsigned)uid);
+	g = mfs_prog_find(&f->model, name);
+	for (p = g ? g->procs : NULL; p; p = p->prog_next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* Whether the file `tag`-<pid>.mmstats counts for its process's program. */
+static bool counts(struct fixture *f, const char *tag, pid_t pid)
+{
+	const struct mfs_src *s;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-%d.mmstats", tag, (int)pid);
+	s = mfs_model_src(&f->model, name);
+	assert_non_null(s);
+	return mfs_src_prog(s) != NULL;
+}
+
+/*
+ * A root process running with effective uid 1000 (a daemon between
+ * requests) writes uid 1000's file "u" first, then, as root for a
+ * moment, its own "r"; it tells the parent and waits, with effective
+ * uid 1000 again, for its pipe to close.
+ */
+static pid_t spawn_euid_writer(const char *dir, int *done)
+{
+	int ready[2], hold[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(hold), 0);
+	if ((pid = fork()) == 0) {
+		struct mmstats_options o = { .path = dir, .program = "rejoin" };
+		struct mmstats *u, *r;
+
+		close(ready[0]);
+		close(hold[1]);
+		o.filename = "u-{PID}.mmstats";
+		if (setresuid(0, 1000, 0) || mmstats_open(defs, 1, &o, &u) ||
+		    seteuid(0))
+			_exit(1);
+		o.filename = "r-{PID}.mmstats";
+		if (mmstats_open(defs, 1, &o, &r) || seteuid(1000))
+			_exit(1);
+		mmstats_incr(mmstats_field(r, 0), 7);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		(void)read(hold[0], &c, 1);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*done = hold[1];
+	return pid;
+}
+
+static void test_root_file_names_program(void **state)
+{
+	struct fixture *f = *state;
+	char u[64], r[64];
+	int done, status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(fchmod(f->dirfd, 01777), 0);
+	pid = spawn_euid_writer(f->dir, &done);
+	snprintf(u, sizeof(u), "u-%d.mmstats", (int)pid);
+	snprintf(r, sizeof(r), "r-%d.mmstats", (int)pid);
+
+	fixture_refresh(f, u);			/* the user's file first */
+	assert_non_null(member(f, "rejoin", 1000, pid));
+	assert_true(counts(f, "u", pid));
+	fixture_refresh(f, r);			/* root's moves it */
+	assert_non_null(member(f, "rejoin", 0, pid));
+	assert_null(member(f, "rejoin", 1000, pid));
+	assert_true(counts(f, "r", pid));
+	assert_false(counts(f, "u", pid));
+	fixture_refresh(f, u);			/* and nothing moves it back */
+	assert_non_null(member(f, "rejoin", 0, pid));
+
+	assert_int_equal(unlinkat(f->dirfd, r, 0), 0);
+	fixture_refresh(f, r);			/* root's gone: the user's */
+	assert_non_null(member(f, "rejoin", 1000, pid));
+	assert_null(member(f, "rejoin", 0, pid));
+	assert_true(counts(f, "u", pid));
+
+	close(done);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(unlinkat(f->dirfd, u, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +284,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_flapping_owner, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_root_file_names_program,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
