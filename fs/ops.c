@@ -21,6 +21,7 @@
 #include "openfile.h"
 #include "progdir.h"
 #include "requests.h"
+#include "visible.h"
 #include "xattr.h"
 
 #define MAX_GROUPS	256
@@ -125,8 +126,8 @@ static int lookup(fuse_req_t req, const struct deferred *d, bool may_block)
 
 	if (err == -EWOULDBLOCK)
 		return err;
-	/* a program is seen only by who may read one of its files */
-	if (!err && (err = mfs_progdir_lookup(fs_of(req), &who, d->ino,
+	/* a name is seen only by who may read a file it comes from */
+	if (!err && (err = mfs_visible_lookup(fs_of(req), &who, d->ino,
 					      d->name, &e)))
 		mfs_req_forget(fs_of(req), e.ino, 1);
 	if (err)
@@ -263,7 +264,7 @@ static int open_dir(fuse_req_t req, const struct deferred *d, bool may_block)
 		fuse_reply_err(req, -err);
 		return 0;
 	}
-	mfs_progdir_filter(fs_of(req), &who, d->ino, l);
+	mfs_visible_filter(fs_of(req), &who, d->ino, l);
 	fi.fh = (uintptr_t)l;
 	if (fuse_reply_open(req, &fi) < 0)
 		mfs_listing_free(l);

@@ -17,25 +17,6 @@ struct mfs_changes;
 void mfs_progdir_sync(struct mfs_model *m, struct mfs_prog *g,
 		      struct mfs_changes *ch);
 
-struct mfs_caller;
-struct mfs_listing;
-struct fuse_entry_param;
-
-/*
- * A lookup of `name` in directory parent found *e: when parent is
- * /programs, whether `who` may see it, that is read one of its files,
- * live or kept (the name is in each of them; mfs_may_read): 0, or
- * -ENOENT.  A directory seen has no entry timeout, so that the kernel
- * asks again for each caller's walk instead of serving its dentry to
- * anyone.  Takes fs->lock.
- */
-int mfs_progdir_lookup(struct mfs *fs, const struct mfs_caller *who,
-		       fuse_ino_t parent, const char *name,
-		       struct fuse_entry_param *e);
-/* The same for listing l of directory ino: what who may not see goes. */
-void mfs_progdir_filter(struct mfs *fs, const struct mfs_caller *who,
-			fuse_ino_t ino, struct mfs_listing *l);
-
 /*
  * The target of symbolic link ino (/programs/<name>/task/<pid>:
  * "../../../<pid>") into buf: 0, -ENOENT, -EINVAL (no link).
