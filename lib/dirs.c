@@ -14,6 +14,7 @@
 #include "error.h"
 #include "create.h"
 #include "dirs.h"
+#include "forklock.h"
 
 struct shared_dir {
 	char *path;
@@ -26,27 +27,6 @@ struct shared_dir {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shared_dir *dirs;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static int atfork_err;
-
-static void fork_prepare(void)
-{
-	pthread_mutex_lock(&lock);
-}
-
-static void fork_done(void)
-{
-	pthread_mutex_unlock(&lock);
-}
-
-/*
- * Without the handlers, a fork while another thread holds the lock would
- * leave the child a lock that nobody will ever release: refuse instead.
- */
-static void register_atfork(void)
-{
-	atfork_err = pthread_atfork(fork_prepare, fork_done, fork_done);
-}
 
 static int reuse(const char *path)
 {
@@ -87,12 +67,10 @@ static void add(const char *path, int fd)
 
 int mms_dir_get(const char *path, size_t base_len)
 {
-	int fd;
+	int fd = mms_forklock_add(&lock);
 
-	pthread_once(&atfork_once, register_atfork);
-	if (atfork_err)
-		return mms_error(-atfork_err, "pthread_atfork: %s",
-				 strerror(atfork_err));
+	if (fd < 0)
+		return fd;
 	pthread_mutex_lock(&lock);
 	fd = reuse(path);
 	if (fd < 0) {

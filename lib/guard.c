@@ -31,6 +31,7 @@
 
 #include "mmstats.h"
 #include "error.h"
+#include "forklock.h"
 #include "guard.h"
 
 struct guard {
@@ -186,6 +187,8 @@ static int install(void)
 
 	if (sigaction(SIGBUS, NULL, &cur) == 0 && ours(&cur))
 		return 0;
+	if ((err = mms_forklock_add(&install_lock)) < 0)
+		return err;
 	pthread_mutex_lock(&install_lock);
 	err = install_locked();
 	pthread_mutex_unlock(&install_lock);

@@ -31,6 +31,7 @@
 
 #include "mmstats.h"
 #include "error.h"
+#include "forklock.h"
 #include "instance.h"
 #include "onsignal.h"
 #include "registry.h"
@@ -377,6 +378,8 @@ int mmstats_remove_on_signal(const int *signals, size_t n)
 					 "or SIGKILL or SIGBUS", signals[i]);
 	/* Every file in the list before a handler can look at it. */
 	err = mms_registry_track_signals();
+	if (!err)
+		err = mms_forklock_add(&install_lock);
 	if (err)
 		return err;
 	pthread_mutex_lock(&install_lock);

@@ -23,6 +23,7 @@
 #include "error.h"
 #include "instance.h"
 #include "onsignal.h"
+#include "forklock.h"
 #include "registry.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -96,36 +97,27 @@ static void remove_at_exit(void)
 	unlink_all(true);
 }
 
-/* A fork while another thread holds the lock must not leave it held. */
-static void fork_prepare(void)
-{
-	pthread_mutex_lock(&lock);
-}
-
-static void fork_done(void)
-{
-	pthread_mutex_unlock(&lock);
-}
-
 static void register_exit(void)
 {
-	if (atexit(remove_at_exit) || pthread_atfork(fork_prepare, fork_done,
-						     fork_done))
+	if (atexit(remove_at_exit))
 		exit_err = -ENOMEM;
 }
 
 int mms_registry_add(struct mmstats *s)
 {
+	int err;
+
 	pthread_once(&exit_once, register_exit);
 	if (exit_err)
 		return mms_error(exit_err, "cannot register "
 				 "removal at exit");
+	if ((err = mms_forklock_add(&lock)) < 0)
+		return err;
 	pthread_mutex_lock(&lock);
 	s->reg_next = head;
 	head = s;
 	if (tracking && removed_at_exit(s)) {
-		int err = mms_onsignal_track(s);
-
+		err = mms_onsignal_track(s);
 		if (err) {
 			head = s->reg_next;
 			pthread_mutex_unlock(&lock);

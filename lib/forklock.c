@@ -1,0 +1,61 @@
+/*
+ * forklock.c - the library's mutexes across fork(2).
+ *
+ * A fork while another thread holds one of the library's mutexes would
+ * leave the child a mutex that nobody will ever release, and the
+ * child's next call that takes it would hang: a pre-fork server whose
+ * master starts its workers while another of its threads opens a file
+ * or installs a handler.  So the forking thread takes every such mutex
+ * before the fork and releases them after it, in both processes.  No
+ * thread of the library takes one while holding another, so taking all
+ * of them in any order cannot deadlock.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "error.h"
+#include "forklock.h"
+
+#define MAX_LOCKS	8
+
+static pthread_mutex_t *locks[MAX_LOCKS];
+static unsigned nlocks;
+static pthread_mutex_t registry = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int atfork_err;
+
+static void before_fork(void)
+{
+	pthread_mutex_lock(&registry);
+	for (unsigned i = 0; i < nlocks; i++)
+		pthread_mutex_lock(locks[i]);
+}
+
+static void after_fork(void)
+{
+	for (unsigned i = nlocks; i-- > 0;)
+		pthread_mutex_unlock(locks[i]);
+	pthread_mutex_unlock(&registry);
+}
+
+static void install(void)
+{
+	atfork_err = pthread_atfork(before_fork, after_fork, after_fork);
+}
+
+int mms_forklock_add(pthread_mutex_t *m)
+{
+	unsigned i;
+
+	pthread_once(&once, install);
+	if (atfork_err)
+		return mms_error(-atfork_err, "pthread_atfork: %s",
+				 strerror(atfork_err));
+	pthread_mutex_lock(&registry);
+	for (i = 0; i < nlocks && locks[i] != m; i++)
+		;
+	if (i == nlocks && nlocks < MAX_LOCKS)
+		locks[nlocks++] = m;
+	pthread_mutex_unlock(&registry);
+	return 0;
+}
