@@ -154,7 +154,7 @@ $(B)/bench/%: $(B)/tests/bench/%.o $(FS_A) $(TOOLS_A) $(LIB_A)
 FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined $(CPPFLAGS) $(FUSE_CFLAGS)
 FUZZ_OBJS = $(patsubst %.c,$(B)/fuzzobj/%.o,$(LIB_SRCS) $(FS_LIB_SRCS) \
 	    $(TOOL_LIB_SRCS))
-$(B)/fuzzobj/%.o: %.c
+$(FUZZ_OBJS): $(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)

@@ -43,12 +43,18 @@ static bool caller_in_groups(const struct mfs_caller *who, gid_t gid)
 	return false;
 }
 
+static int caller_groups(const struct mfs_caller *who, gid_t *v, int max)
+{
+	return fuse_req_getgroups(who->ctx, max, v);
+}
+
 static struct mfs_caller caller_of(fuse_req_t req, bool may_block)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct mfs_caller who = {
 		.uid = ctx->uid, .gid = ctx->gid,
-		.in_groups = caller_in_groups, .ctx = req,
+		.in_groups = caller_in_groups, .groups = caller_groups,
+		.ctx = req,
 		.may_block = may_block,
 	};
 

@@ -14,6 +14,7 @@
 #include "requests.h"
 #include "statfile.h"
 #include "strv.h"
+#include "visible.h"
 
 /*
  * Every label of every file of the program, and every label of its kept
@@ -77,6 +78,20 @@ out:
 	free(names);
 }
 
+/*
+ * The names of g's directory and of its task/ that the kernel holds are
+ * looked up again once g's files are not all of one owner and mode.
+ */
+static void forget_if_mixed(struct mfs_prog *g, struct mfs_node *dir,
+			    struct mfs_node *task, struct mfs_changes *ch)
+{
+	bool was = g->uniform, now = mfs_visible_prog_uniform(g);
+
+	mfs_visible_resync(dir, &g->uniform, now, ch);
+	if (was && !now && task)
+		mfs_tree_forget_names(task, ch);
+}
+
 static const char *const bulk_names[] = { "%all", "%metrics" };
 
 void mfs_progdir_sync(struct mfs_model *m, struct mfs_prog *g,
@@ -85,7 +100,7 @@ void mfs_progdir_sync(struct mfs_model *m, struct mfs_prog *g,
 	struct mfs_proc *rep = mfs_prog_rep(g);
 	struct mfs_src *main = rep ? mfs_model_prog_main(rep) : NULL;
 	struct mfs_node *dir = mfs_tree_lookup(m->tree, m->progs.dir->ino,
-					       g->name), *task;
+					       g->name), *task = NULL;
 	struct mfs_want w, *lw = NULL;
 	char **names = NULL;
 	size_t n = 0, i;
@@ -126,6 +141,7 @@ void mfs_progdir_sync(struct mfs_model *m, struct mfs_prog *g,
 		mfs_log(LOG_ERR, "out of memory");
 	else if ((task = mfs_tree_lookup(m->tree, dir->ino, "task")))
 		sync_links(m, g, task, &w, ch);
+	forget_if_mixed(g, dir, task, ch);
 out:
 	free(names);
 	free(lw);

@@ -46,6 +46,8 @@ struct mfs_prog {
 	struct mfs_gone *gone;	/* files that may come back */
 	size_t ngone;
 	bool dirty;		/* /programs/<name> is to be synced */
+	bool uniform;		/* its files share owner and mode, as last
+				   synced (visible.h) */
 	struct mfs_prog *hash_next, *dirty_next;
 };
 

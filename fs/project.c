@@ -12,6 +12,7 @@
 #include "log.h"
 #include "project.h"
 #include "strv.h"
+#include "visible.h"
 
 mode_t mfs_file_mode(mode_t m)
 {
@@ -209,7 +210,7 @@ static struct mfs_want *proc_wants(const struct mfs_proc *p,
 	return lw;
 }
 
-bool mfs_project_proc(struct mfs_model *m, const struct mfs_proc *p,
+bool mfs_project_proc(struct mfs_model *m, struct mfs_proc *p,
 		      struct mfs_changes *ch)
 {
 	struct mfs_src *main = mfs_model_main_src(p);
@@ -234,6 +235,9 @@ bool mfs_project_proc(struct mfs_model *m, const struct mfs_proc *p,
 		mfs_log(LOG_ERR, "out of memory");
 	else if ((task = mfs_tree_lookup(m->tree, dir->ino, "task")))
 		sync_tasks(m, p, task, ch);
+	if (dir)
+		mfs_visible_resync(dir, &p->uniform,
+				   mfs_visible_proc_uniform(p), ch);
 	free(lw);
 	return true;
 }

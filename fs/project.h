@@ -17,7 +17,7 @@ void mfs_project_src(struct mfs_model *m, const struct mfs_src *s,
  * /<pid>: "task" and the process-wide labels, made from p's files; when
  * p has none left, removed.  Returns whether p still has a file.
  */
-bool mfs_project_proc(struct mfs_model *m, const struct mfs_proc *p,
+bool mfs_project_proc(struct mfs_model *m, struct mfs_proc *p,
 		      struct mfs_changes *ch);
 
 /*

@@ -361,10 +361,14 @@ static void join_with(struct mfs_model *m, struct mfs_src *s)
 	struct mfs_proc *p = s->proc;
 
 	if (!p->prog || (is_roots(s) && !p->prog_by_root &&
-			 !mfs_prog_fits(p->prog, &s->info)))
+			 !mfs_prog_fits(p->prog, &s->info))) {
 		move_to(m, p, s);
-	else
-		count_file(m, s);
+		return;
+	}
+	count_file(m, s);
+	/* root's file of the program a user's named: root's names it now */
+	if (is_roots(s) && s->in_prog)
+		p->prog_by_root = true;
 }
 
 /*

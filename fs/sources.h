@@ -72,6 +72,8 @@ struct mfs_proc {
 	struct mfs_proc *dirty_next;
 	struct mfs_prog *prog;		/* its program (program.h), or NULL */
 	bool prog_by_root;		/* named by a file of root's */
+	bool uniform;			/* its files share owner and mode, as
+					 * last synced (visible.h) */
 	struct mfs_proc *prog_next;
 };
 

@@ -30,16 +30,24 @@ static void notify(struct mfs *fs, const struct mfs_change *c)
 {
 	int err;
 
-	if (c->name)
+	static const char *const what[] = {
+		[MFS_CHANGE_ATTR] = "changed", [MFS_CHANGE_GONE] = "is gone",
+		[MFS_CHANGE_NAME] = "is seen by others",
+	};
+
+	if (c->kind == MFS_CHANGE_GONE)
 		err = fuse_lowlevel_notify_delete(fs->se, c->parent, c->ino,
 						  c->name, strlen(c->name));
+	else if (c->kind == MFS_CHANGE_NAME)
+		err = fuse_lowlevel_notify_inval_entry(fs->se, c->parent,
+						       c->name,
+						       strlen(c->name));
 	else
 		err = fuse_lowlevel_notify_inval_inode(fs->se, c->ino, -1, 0);
 	if (err < 0 && err != -ENOENT)
 		mfs_log(LOG_WARNING, "telling the kernel that inode %llu %s: "
 			"%s (cached for up to %g s)", (unsigned long long)c->ino,
-			c->name ? "is gone" : "changed", strerror(-err),
-			fs->timeout);
+			what[c->kind], strerror(-err), fs->timeout);
 }
 
 long mfs_send_changes(struct mfs *fs)

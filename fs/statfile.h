@@ -25,7 +25,9 @@ struct mfs_caller {
 	uid_t uid;
 	gid_t gid;
 	bool (*in_groups)(const struct mfs_caller *who, gid_t gid);
-	void *ctx;			/* for in_groups */
+	/* its supplementary groups into v[max]: how many it has, or -errno */
+	int (*groups)(const struct mfs_caller *who, gid_t *v, int max);
+	void *ctx;			/* for in_groups and groups */
 	bool may_block;			/* may map a file (lane.h) */
 };
 

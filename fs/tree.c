@@ -169,7 +169,7 @@ struct mfs_node *mfs_tree_lookup(const struct mfs_tree *t, uint64_t parent,
 }
 
 static void note(struct mfs_changes *ch, const struct mfs_node *node,
-		 bool removed)
+		 enum mfs_change_kind kind)
 {
 	struct mfs_change *c;
 
@@ -189,12 +189,21 @@ static void note(struct mfs_changes *ch, const struct mfs_node *node,
 	c = &ch->v[ch->n];
 	c->parent = node->parent;
 	c->ino = node->ino;
+	c->kind = kind;
 	c->name = NULL;
-	if (removed && !(c->name = strdup(node->name))) {
+	if (kind != MFS_CHANGE_ATTR && !(c->name = strdup(node->name))) {
 		ch->oom = true;
 		return;
 	}
 	ch->n++;
+}
+
+void mfs_tree_forget_names(struct mfs_node *dir, struct mfs_changes *ch)
+{
+	struct mfs_node *n;
+
+	for (n = dir->children; n; n = n->sib_next)
+		note(ch, n, MFS_CHANGE_NAME);
 }
 
 void mfs_changes_free(struct mfs_changes *ch)
@@ -282,7 +291,7 @@ struct mfs_node *mfs_tree_put(struct mfs_tree *t, struct mfs_node *dir,
 	if (!set_str(&node->source, w->source))
 		return NULL;
 	if (apply_want(node, w))
-		note(ch, node, false);
+		note(ch, node, MFS_CHANGE_ATTR);
 	return node;
 }
 
@@ -293,7 +302,7 @@ static void unlink_node(struct mfs_tree *t, struct mfs_node *node,
 
 	while (node->children)
 		unlink_node(t, node->children, ch);
-	note(ch, node, true);
+	note(ch, node, MFS_CHANGE_GONE);
 	unhash_name(t, node);
 	dir = mfs_tree_get(t, node->parent);
 	if (dir && dir->children_tail == &node->sib_next)

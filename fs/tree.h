@@ -71,9 +71,16 @@ struct mfs_want {
 };
 
 /* A node the kernel may know that left the tree or changed. */
+enum mfs_change_kind {
+	MFS_CHANGE_ATTR,	/* its attributes changed */
+	MFS_CHANGE_GONE,	/* its name is gone */
+	MFS_CHANGE_NAME,	/* its name stays, but must be looked up again */
+};
+
 struct mfs_change {
 	uint64_t parent, ino;
-	char *name;		/* NULL: attributes changed */
+	enum mfs_change_kind kind;
+	char *name;		/* GONE, NAME: the entry's */
 };
 
 struct mfs_changes {
@@ -125,5 +132,11 @@ void mfs_tree_ref(struct mfs_node *node);
 void mfs_tree_forget(struct mfs_tree *t, struct mfs_node *node, uint64_t n);
 
 void mfs_changes_free(struct mfs_changes *ch);
+
+/*
+ * The kernel is to look up again each name of dir's it holds: who may
+ * see a name has changed (visible.h).
+ */
+void mfs_tree_forget_names(struct mfs_node *dir, struct mfs_changes *ch);
 
 #endif

@@ -2,153 +2,109 @@
  * visible.c - what a caller may see of the directories that unite the
  * labels of several files (visible.h).
  *
- * The caller's groups are read from /proc (fuse_req_getgroups), which
- * must not happen under fs->lock.  So the groups of the files in
- * question are gathered under the lock, the caller's membership of each
- * is asked without it, and the answer is made under the lock again from
- * those; a file whose group was not asked (it came in between, or the
- * memo was full) counts as not of the caller's groups: it is hidden, not
- * shown, by the race.
+ * The caller's groups are read once per request, before fs->lock is
+ * taken (fuse_req_getgroups reads /proc), and every check is then made
+ * against them under the lock, in one hold with the model it judges.
+ * A directory whose process or program is gone shows nothing but its
+ * own entries: what cannot be judged is not shown.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "project.h"
 #include "requests.h"
 #include "sources.h"
 #include "statfile.h"
 #include "strv.h"
 #include "visible.h"
 
-#define MEMO_GROUPS	32
+#define FEW_GROUPS	64
 
-enum scope_kind { SCOPE_NONE, SCOPE_PROGS, SCOPE_PROG, SCOPE_TASK, SCOPE_PID };
+enum scope_kind {
+	SCOPE_NONE,	/* no directory of united files: nothing hidden */
+	SCOPE_GONE,	/* one whose files are gone: only its own entries */
+	SCOPE_PROGS, SCOPE_PROG, SCOPE_TASK, SCOPE_PID,
+};
 
 /* A directory that unites files, resolved under fs->lock. */
 struct scope {
 	enum scope_kind kind;
+	const struct mfs_node *dir;
 	const struct mfs_prog *g;	/* PROG, TASK */
 	const struct mfs_proc *p;	/* PID */
 };
 
-/* who, with its membership of the groups asked before the lock. */
+/* who, with its supplementary groups read once. */
 struct memo {
-	struct mfs_caller who;		/* in_groups answers from below */
-	size_t n;
-	gid_t gid[MEMO_GROUPS];
-	bool in[MEMO_GROUPS];
+	struct mfs_caller who;		/* in_groups answers from groups */
+	gid_t *groups;
+	int n;
+	gid_t few[FEW_GROUPS];
 };
 
 static bool memo_in_groups(const struct mfs_caller *c, gid_t gid)
 {
 	const struct memo *mo = c->ctx;
-	size_t i;
+	int i;
 
 	for (i = 0; i < mo->n; i++)
-		if (mo->gid[i] == gid)
-			return mo->in[i];
+		if (mo->groups[i] == gid)
+			return true;
 	return false;
 }
 
-static void want_gid(struct memo *mo, gid_t gid)
-{
-	size_t i;
-
-	for (i = 0; i < mo->n; i++)
-		if (mo->gid[i] == gid)
-			return;
-	if (mo->n < MEMO_GROUPS)
-		mo->gid[mo->n++] = gid;
-}
-
-static struct scope scope_of(struct mfs *fs, fuse_ino_t ino)
-{
-	struct scope sc = { .kind = SCOPE_NONE };
-	struct mfs_node *n = mfs_tree_get(&fs->tree, ino), *up;
-
-	if (!n || !n->linked)
-		return sc;
-	if (n == fs->model.progs.dir)
-		sc.kind = SCOPE_PROGS;
-	else if (n->kind == MFS_PROG_DIR)
-		sc.kind = (sc.g = mfs_prog_find(&fs->model, n->name)) ?
-			  SCOPE_PROG : SCOPE_NONE;
-	else if (n->kind == MFS_PROG_TASK_DIR &&
-		 (up = mfs_tree_get(&fs->tree, n->parent)))
-		sc.kind = (sc.g = mfs_prog_find(&fs->model, up->name)) ?
-			  SCOPE_TASK : SCOPE_NONE;
-	else if (n->kind == MFS_PID_DIR)
-		sc.kind = (sc.p = mfs_model_proc(&fs->model, n->pid)) ?
-			  SCOPE_PID : SCOPE_NONE;
-	return sc;
-}
-
-static void gather_prog(struct memo *mo, const struct mfs_prog *g)
-{
-	const struct mfs_proc *p;
-	const struct mfs_src *s;
-	size_t r;
-
-	for (p = g->procs; p; p = p->prog_next)
-		for (s = p->srcs; s; s = s->proc_next)
-			if (s->in_prog)
-				want_gid(mo, s->info.st.st_gid);
-	for (r = 0; r < g->nretired; r++)
-		want_gid(mo, g->retired[r].gid);
-}
-
-static void gather(struct mfs *fs, const struct scope *sc, struct memo *mo)
-{
-	const struct mfs_prog *g;
-	const struct mfs_src *s;
-	size_t b;
-
-	switch (sc->kind) {
-	case SCOPE_PROGS:
-		for (b = 0; b < MFS_PROG_BUCKETS; b++)
-			for (g = fs->model.progs.hash[b]; g; g = g->hash_next)
-				gather_prog(mo, g);
-		break;
-	case SCOPE_PROG:
-	case SCOPE_TASK:
-		gather_prog(mo, sc->g);
-		break;
-	case SCOPE_PID:
-		for (s = sc->p->srcs; s; s = s->proc_next)
-			want_gid(mo, s->info.st.st_gid);
-		break;
-	default:
-		break;
-	}
-}
-
 /*
- * Under fs->lock: whether directory ino needs a caller's rights looked
- * at, and if so the groups its files are of, in mo.
+ * Without the lock.  A caller whose groups cannot be read is judged by
+ * its uid and primary group alone: it may be shown less, never more.
  */
-static bool gather_groups(struct mfs *fs, fuse_ino_t ino, struct memo *mo)
+static void memo_init(struct memo *mo, const struct mfs_caller *who)
 {
-	struct scope sc;
-
-	pthread_mutex_lock(&fs->lock);
-	sc = scope_of(fs, ino);
-	gather(fs, &sc, mo);
-	pthread_mutex_unlock(&fs->lock);
-	return sc.kind != SCOPE_NONE;
-}
-
-/* Without the lock: who's membership of mo's groups. */
-static void memo_fill(struct memo *mo, const struct mfs_caller *who)
-{
-	size_t i;
+	int n = 0;
 
 	mo->who = *who;
 	mo->who.in_groups = memo_in_groups;
 	mo->who.ctx = mo;
-	for (i = 0; i < mo->n && who->uid != 0; i++)
-		mo->in[i] = mo->gid[i] == who->gid ||
-			    who->in_groups(who, mo->gid[i]);
+	mo->groups = mo->few;
+	if (who->uid != 0 && who->groups)
+		n = who->groups(who, mo->few, FEW_GROUPS);
+	if (n > FEW_GROUPS) {
+		mo->groups = malloc((size_t)n * sizeof(*mo->groups));
+		n = mo->groups ? who->groups(who, mo->groups, n) : 0;
+	}
+	mo->n = n < 0 ? 0 : n;
+}
+
+static void memo_free(struct memo *mo)
+{
+	if (mo->groups != mo->few)
+		free(mo->groups);
+}
+
+static struct scope scope_of(struct mfs *fs, fuse_ino_t ino)
+{
+	struct scope sc = { .kind = SCOPE_GONE };
+	struct mfs_node *n = mfs_tree_get(&fs->tree, ino), *up;
+
+	if (!n || !n->linked)
+		return sc;
+	sc.dir = n;
+	if (n == fs->model.progs.dir)
+		sc.kind = SCOPE_PROGS;
+	else if (n->kind == MFS_PROG_DIR)
+		sc.kind = (sc.g = mfs_prog_find(&fs->model, n->name)) ?
+			  SCOPE_PROG : SCOPE_GONE;
+	else if (n->kind == MFS_PROG_TASK_DIR)
+		sc.kind = (up = mfs_tree_get(&fs->tree, n->parent)) &&
+			  (sc.g = mfs_prog_find(&fs->model, up->name)) ?
+			  SCOPE_TASK : SCOPE_GONE;
+	else if (n->kind == MFS_PID_DIR)
+		sc.kind = (sc.p = mfs_model_proc(&fs->model, n->pid)) ?
+			  SCOPE_PID : SCOPE_GONE;
+	else
+		sc.kind = SCOPE_NONE;
+	return sc;
 }
 
 static bool readable(const struct memo *mo, uid_t uid, gid_t gid, mode_t mode)
@@ -230,7 +186,7 @@ static bool shows(struct mfs *fs, const struct scope *sc,
 	const struct mfs_prog *g;
 	const struct mfs_proc *p;
 
-	if (mo->who.uid == 0 || is_dot(name))
+	if (sc->kind == SCOPE_NONE || mo->who.uid == 0 || is_dot(name))
 		return true;
 	switch (sc->kind) {
 	case SCOPE_PROGS:
@@ -244,72 +200,112 @@ static bool shows(struct mfs *fs, const struct scope *sc,
 	case SCOPE_PID:
 		return is_fixed(name) || proc_shows(mo, sc->p, false, name);
 	default:
-		return true;
+		return is_fixed(name);
 	}
 }
 
-/* Whether all of p's files (of its program, if prog) share owner and mode. */
-static bool proc_uniform(const struct mfs_proc *p, bool prog,
-			 const struct stat **first)
+/* The owner and mode the files of a directory share, as found so far. */
+struct access {
+	bool seen, mixed;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+static void take_access(struct access *a, uid_t uid, gid_t gid, mode_t mode)
+{
+	if (!a->seen)
+		*a = (struct access){ .seen = true, .uid = uid, .gid = gid,
+				      .mode = mode };
+	else if (uid != a->uid || gid != a->gid || mode != a->mode)
+		a->mixed = true;
+}
+
+static void proc_access(struct access *a, const struct mfs_proc *p,
+			bool prog)
 {
 	const struct mfs_src *s;
 
-	for (s = p->srcs; s; s = s->proc_next) {
-		if (prog && !s->in_prog)
-			continue;
-		if (!*first)
-			*first = &s->info.st;
-		else if (s->info.st.st_uid != (*first)->st_uid ||
-			 s->info.st.st_gid != (*first)->st_gid ||
-			 s->info.st.st_mode != (*first)->st_mode)
-			return false;
+	for (s = p->srcs; s; s = s->proc_next)
+		if (!prog || s->in_prog)
+			take_access(a, s->info.st.st_uid, s->info.st.st_gid,
+				    s->info.st.st_mode);
+}
+
+static void prog_access(struct access *a, const struct mfs_prog *g)
+{
+	const struct mfs_retired *r;
+	const struct mfs_proc *p;
+	size_t i;
+
+	for (p = g->procs; p; p = p->prog_next)
+		proc_access(a, p, true);
+	for (i = 0; i < g->nretired; i++) {
+		r = &g->retired[i];
+		take_access(a, r->uid, r->gid, r->mode);
 	}
-	return true;
+}
+
+bool mfs_visible_proc_uniform(const struct mfs_proc *p)
+{
+	struct access a = { .seen = false };
+
+	proc_access(&a, p, false);
+	return !a.mixed;
+}
+
+bool mfs_visible_prog_uniform(const struct mfs_prog *g)
+{
+	struct access a = { .seen = false };
+
+	prog_access(&a, g);
+	return !a.mixed;
 }
 
 /*
- * Whether every file of sc has one owner and mode: then who may search
- * the directory (its mode is a file's) may read each, and the kernel may
- * keep the dentries it is given.
+ * Whether every file of sc has the owner and mode its directory shows
+ * (the tree is synced after the model, in batches): then who may search
+ * the directory may read each of them, and the kernel may keep the
+ * dentries it is given.
  */
 static bool uniform(const struct scope *sc)
 {
-	const struct mfs_proc *p;
-	const struct stat *first = NULL;
+	struct access a = { .seen = false };
 
-	switch (sc->kind) {
-	case SCOPE_PID:
-		return proc_uniform(sc->p, false, &first);
-	case SCOPE_PROG:
-	case SCOPE_TASK:
-		if (sc->g->nretired)
-			return false;
-		for (p = sc->g->procs; p; p = p->prog_next)
-			if (!proc_uniform(p, true, &first))
-				return false;
-		return true;
-	default:
+	if (sc->kind == SCOPE_PID)
+		proc_access(&a, sc->p, false);
+	else if (sc->kind == SCOPE_PROG || sc->kind == SCOPE_TASK)
+		prog_access(&a, sc->g);
+	else
 		return sc->kind == SCOPE_NONE;
-	}
+	return a.seen && !a.mixed && sc->dir->uid == a.uid &&
+	       sc->dir->gid == a.gid && sc->dir->mode == mfs_dir_mode(a.mode);
+}
+
+void mfs_visible_resync(struct mfs_node *dir, bool *was_uniform,
+			bool uniform_now, struct mfs_changes *ch)
+{
+	if (*was_uniform && !uniform_now)
+		mfs_tree_forget_names(dir, ch);
+	*was_uniform = uniform_now;
 }
 
 int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,
 		       fuse_ino_t parent, const char *name,
 		       struct fuse_entry_param *e)
 {
-	struct memo mo = { .n = 0 };
+	struct memo mo;
 	struct scope sc;
 	bool seen;
 
-	if (!gather_groups(fs, parent, &mo))
-		return 0;
-	memo_fill(&mo, who);
+	memo_init(&mo, who);
 	pthread_mutex_lock(&fs->lock);
 	sc = scope_of(fs, parent);
 	seen = shows(fs, &sc, &mo, name);
 	if (!uniform(&sc))
 		e->entry_timeout = 0;
 	pthread_mutex_unlock(&fs->lock);
+	memo_free(&mo);
 	return seen ? 0 : -ENOENT;
 }
 
@@ -370,22 +366,24 @@ static int cmp_name(const void *key, const void *elt)
 	return strcmp(key, *(char *const *)elt);
 }
 
+/*
+ * Always filtered, even where the files are of one owner and mode now:
+ * the listing was made from the tree, which may not show that yet.
+ */
 void mfs_visible_filter(struct mfs *fs, const struct mfs_caller *who,
 			fuse_ino_t ino, struct mfs_listing *l)
 {
-	struct memo mo = { .n = 0 };
 	char **labels = NULL;
 	size_t nlabels = 0, i, k = 0;
+	struct memo mo;
 	struct scope sc;
 	bool keep;
 
-	if (who->uid == 0 || !gather_groups(fs, ino, &mo))
+	if (who->uid == 0)
 		return;
-	memo_fill(&mo, who);
+	memo_init(&mo, who);
 	pthread_mutex_lock(&fs->lock);
 	sc = scope_of(fs, ino);
-	if (uniform(&sc))
-		goto out;	/* who could open it: who may read each */
 	if (sc.kind == SCOPE_PROG || sc.kind == SCOPE_PID)
 		labels = readable_labels(&sc, &mo, &nlabels);
 	for (i = 0; i < l->n; i++) {
@@ -403,7 +401,7 @@ void mfs_visible_filter(struct mfs *fs, const struct mfs_caller *who,
 			free(l->v[i].name);
 	}
 	l->n = k;
-out:
 	pthread_mutex_unlock(&fs->lock);
 	free(labels);
+	memo_free(&mo);
 }

@@ -30,4 +30,25 @@ int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,
 void mfs_visible_filter(struct mfs *fs, const struct mfs_caller *who,
 			fuse_ino_t ino, struct mfs_listing *l);
 
+struct mfs_proc;
+struct mfs_prog;
+struct mfs_node;
+struct mfs_changes;
+
+/*
+ * Whether all of p's files (of g's, live and kept) share one owner and
+ * mode: who may search the directory may then read each of them, and
+ * nothing in it is to be hidden from anyone.  Under the model's lock.
+ */
+bool mfs_visible_proc_uniform(const struct mfs_proc *p);
+bool mfs_visible_prog_uniform(const struct mfs_prog *g);
+
+/*
+ * At a sync of dir: if its files were of one owner and mode and are no
+ * longer, the kernel is to look up again the names it was given with an
+ * entry timeout, which are now to be hidden from some callers.
+ */
+void mfs_visible_resync(struct mfs_node *dir, bool *was_uniform,
+			bool uniform_now, struct mfs_changes *ch);
+
 #endif

@@ -39,6 +39,7 @@ QSECRET = {"q.secret"}
 SPECIAL = {"task", "%all", "%metrics"}
 # What nobody must never read, as the daemon prints it.
 SECRET_VALUES = ("770001", "880002", "990003")
+GROUP = 4242    # of the group-readable file; no user has it
 
 
 def cmdline(pid):
@@ -56,11 +57,11 @@ def spawn_user():
     return p.pid
 
 
-def plant(path, data, uid, mode):
+def plant(path, data, uid, mode, gid=None):
     tmp = path + ".part"
     with open(tmp, "wb") as f:
         f.write(data)
-    os.chown(tmp, uid, uid)
+    os.chown(tmp, uid, uid if gid is None else gid)
     os.chmod(tmp, mode)
     os.rename(tmp, path)
 
@@ -193,6 +194,34 @@ def test_chmod(src, mnt, p, q):
     test_no_values(mnt, p, q)
 
 
+def as_member(*groups):
+    """nobody, with these supplementary groups."""
+    return ("setpriv", "--reuid=65534", "--regid=65534",
+            "--groups=" + ",".join(str(g) for g in groups))
+
+
+def test_groups(src, mnt, p):
+    """A 0640 file of group GROUP shows to a member of GROUP (one of 70
+    groups: more than the daemon reads at first), not to others."""
+    pdir = os.path.join(mnt, str(p))
+    plant(os.path.join(src, "P-g.mmstats"), lp_file(p, [("grp.z", 5)]),
+          1000, 0o640, GROUP)
+    expect(wait_for(lambda: "grp.z" in (listing((), pdir) or ()),
+                    timeout=10) is not None, "root lists grp.z")
+    # the kernel sorts a process's groups: GROUP is the 70th
+    many = list(range(GROUP - 69, GROUP + 1))
+    for who, name in ((as_member(GROUP), "a member of its group"),
+                      (as_member(*many), "a member of 70 groups")):
+        expect_listing(who, name, pdir, PUBLIC | {"grp.z"} | SPECIAL)
+        r = run_as(who, "cat", os.path.join(pdir, "grp.z"))
+        expect(r.stdout == "5\n", "%s reads grp.z: %r" %
+               (name, r.stdout + r.stderr))
+    expect_listing(as_member(GROUP + 1), "a member of another group",
+                   pdir, PUBLIC | SPECIAL)
+    expect_listing(NOBODY, "nobody", pdir, PUBLIC | SPECIAL)
+    expect_enoent(os.path.join(pdir, "grp.z"))
+
+
 def part(name, fn, *args):
     """check(), its line "FAIL" when any of its expectations failed."""
     def whole():
@@ -226,14 +255,16 @@ def main():
                (PROG, listing((), task)))
         part("1. root and uid 1000 list every label", test_owners,
               mnt, p, q)
-        part("2. NEW nobody lists and reaches only readable labels of "
+        part("2. nobody lists and reaches only readable labels of "
               "/<pid>", test_nobody_pid, mnt, p)
-        part("3. NEW nobody lists and reaches only readable labels and "
+        part("3. nobody lists and reaches only readable labels and "
               "tasks of /programs", test_nobody_program, mnt, p, q)
         part("5. nobody never reads a 0600 file's value", test_no_values,
               mnt, p, q)
-        part("4. NEW a chmod of the source shows or hides its labels",
+        part("4. a chmod of the source shows or hides its labels",
               test_chmod, src, mnt, p, q)
+        part("6. a group-readable file shows to its group's members",
+             test_groups, src, mnt, p)
     finally:
         end_mounts(tmp)
     finish()

@@ -58,7 +58,7 @@ static void test_patterns_detect_tearing(void **state)
 
 struct writer {
 	struct mmstats_field *f[REL_NKINDS * NFIELDS];
-	volatile bool stop;
+	bool stop;
 	uint64_t rounds;
 };
 
@@ -76,7 +76,7 @@ static void *write_loop(void *arg)
 {
 	struct writer *w = arg;
 
-	while (!w->stop) {
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 		for (unsigned i = 0; i < REL_NKINDS * NFIELDS; i++)
 			store(w->f[i], (int)(i / NFIELDS),
 			      rel_byte(w->rounds, i));
@@ -143,10 +143,11 @@ static long check_one_read(int fd, uint64_t *torn)
 }
 
 /*
- * Reads go on until `want` values were checked while the writer made
- * as many rounds as there were reads, so that every count below is
- * reached however slow the machine is; the deadline only ends a test
- * that stopped making progress (a hang), and says so.
+ * Reads go on until `want` values were checked, then the writer goes on
+ * until it made as many rounds as there were reads (each read raced
+ * rewrites), so that every count below is reached however slow the
+ * machine is; the deadline only ends a test that stopped making
+ * progress (a hang), and says so.
  */
 static void test_torn_in_process(void **state)
 {
@@ -167,16 +168,17 @@ static void test_torn_in_process(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(pthread_create(&t, NULL, write_loop, &w), 0);
 
-	while ((checked < want || __atomic_load_n(&w.rounds,
-						  __ATOMIC_RELAXED) < reads) &&
-	       time(NULL) < deadline) {
+	while (checked < want && time(NULL) < deadline) {
 		long seen = check_one_read(fd, &torn);
 
 		assert_true(seen > 0);
 		checked += (uint64_t)seen;
 		reads++;
 	}
-	w.stop = true;
+	while (__atomic_load_n(&w.rounds, __ATOMIC_RELAXED) < reads &&
+	       time(NULL) < deadline)
+		sched_yield();
+	__atomic_store_n(&w.stop, true, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	print_message("%llu values checked in %llu reads, %llu torn; "
 		      "writer: %llu rounds\n", (unsigned long long)checked,
