@@ -290,6 +290,20 @@ void mfs_visible_resync(struct mfs_node *dir, bool *was_uniform,
 	*was_uniform = uniform_now;
 }
 
+/*
+ * Whether ino may be a directory of united files: only there is the
+ * caller's group list worth its read of /proc.  Gone is unknown: yes.
+ */
+static bool may_unite(struct mfs *fs, fuse_ino_t ino)
+{
+	struct scope sc;
+
+	pthread_mutex_lock(&fs->lock);
+	sc = scope_of(fs, ino);
+	pthread_mutex_unlock(&fs->lock);
+	return sc.kind != SCOPE_NONE;
+}
+
 int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,
 		       fuse_ino_t parent, const char *name,
 		       struct fuse_entry_param *e)
@@ -298,6 +312,8 @@ int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,
 	struct scope sc;
 	bool seen;
 
+	if (!may_unite(fs, parent))
+		return 0;
 	memo_init(&mo, who);
 	pthread_mutex_lock(&fs->lock);
 	sc = scope_of(fs, parent);
@@ -379,7 +395,7 @@ void mfs_visible_filter(struct mfs *fs, const struct mfs_caller *who,
 	struct scope sc;
 	bool keep;
 
-	if (who->uid == 0)
+	if (who->uid == 0 || !may_unite(fs, ino))
 		return;
 	memo_init(&mo, who);
 	pthread_mutex_lock(&fs->lock);
