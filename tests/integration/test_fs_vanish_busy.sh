@@ -16,11 +16,13 @@ wait_until 5 test -e "$d/hits" || fail "$d/hits never appeared"
 cat "$d/more" "$d/task/$WRITER_PID/hits" >/dev/null
 
 exec 3<"$d/hits"
-( cd "$d/task/$WRITER_PID" && exec sleep 30 ) &
+( cd "$d/task/$WRITER_PID" 2>"$T/sitter.err" && exec sleep 60 ) &
 sitter=$!
 rel_track $sitter
-wait_until 5 test "$(readlink /proc/$sitter/cwd)" = "$d/task/$WRITER_PID" ||
-	fail "the sitter never got into $d/task/$WRITER_PID"
+# a hang guard, not a time limit: the sitter is in, or its cd said why not
+wait_until 30 test "$(readlink /proc/$sitter/cwd)" = "$d/task/$WRITER_PID" ||
+	fail "the sitter never got into $d/task/$WRITER_PID:" \
+	     "$(cat "$T/sitter.err"; ls -la "$d" "$d/task" 2>&1)"
 
 kill "$WRITER_PID"
 wait "$WRITER_PID"
