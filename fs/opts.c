@@ -219,15 +219,57 @@ static int add_fsname(struct fuse_args *args, const char *source)
 	return err ? -ENOMEM : 0;
 }
 
-static int finish(struct mfs_opts *o, struct parse_ctx *c)
+/* Whether s has a template field ({{ is a brace): mmstats(3), ENVIRONMENT. */
+static bool has_field(const char *s)
+{
+	for (; (s = strchr(s, '{')); s += 2)
+		if (s[1] != '{')
+			return true;
+	return false;
+}
+
+/* A template without fields as writers expand it: "{{", "}}" a brace. */
+static char *unescape_braces(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	for (; out && *s; s++) {
+		*o++ = *s;
+		if ((*s == '{' || *s == '}') && s[1] == *s)
+			s++;
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+/*
+ * The default source is $MMSTATS_PATH, as writers expand it, unless it
+ * has a field: each writer's directory is then its own, and there is
+ * no one to mount.
+ */
+static int default_source(struct mfs_opts *o)
 {
 	const char *env = getenv(MMSTATS_ENV_PATH);
-	int mp = c->npos - 1;
+
+	if (env && *env && has_field(env)) {
+		fprintf(stderr, "mmstatsfs: $MMSTATS_PATH '%s' is a template: "
+			"each writer's directory is its own; give SOURCE\n",
+			env);
+		return -EINVAL;
+	}
+	o->source = unescape_braces(env && *env ? env : MMSTATS_DEFAULT_PATH);
+	return o->source ? 0 : -ENOMEM;
+}
+
+static int finish(struct mfs_opts *o, struct parse_ctx *c)
+{
+	int mp = c->npos - 1, err;
 
 	if (c->npos == 2)
 		o->source = c->pos[0], c->pos[0] = NULL;
-	else
-		o->source = strdup(env && *env ? env : MMSTATS_DEFAULT_PATH);
+	else if ((err = default_source(o)) < 0)
+		return err;
 	if (!o->source ||
 	    fuse_opt_add_arg(&o->args, "-oro,default_permissions") ||
 	    fuse_opt_add_arg(&o->args, "-osubtype=mmstatsfs") ||

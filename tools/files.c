@@ -88,16 +88,55 @@ const char *files_stats_dir(void)
 	return dir && *dir ? dir : MMSTATS_DEFAULT_PATH;
 }
 
+/*
+ * $MMSTATS_PATH is a template (mmstats(3)): writers put their files in
+ * what it gives for their own {CMD}, {PID} and {TID}.  As a glob, each
+ * field is "*", "{{" and "}}" are a brace, and glob's own special
+ * characters match only themselves.  A brace that opens or closes no
+ * field is taken as it is, as a directory name.  False if it does not
+ * fit in len bytes.
+ */
+static bool path_glob(const char *tmpl, char *buf, size_t len)
+{
+	const char *p, *end;
+	size_t o = 0;
+	int depth;
+
+	for (p = tmpl; *p; p++) {
+		if (o + 3 > len)
+			return false;
+		if ((*p == '{' || *p == '}') && p[1] == *p) {
+			buf[o++] = *p++;
+			continue;
+		}
+		for (end = p, depth = 0; *p == '{' && *end; end++)
+			if ((depth += (*end == '{') - (*end == '}')) == 0)
+				break;
+		if (*p == '{' && *end == '}') {
+			buf[o++] = '*';
+			p = end;
+			continue;
+		}
+		if (strchr("*?[\\", *p))
+			buf[o++] = '\\';
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return true;
+}
+
 const char *files_default_glob(char *buf, size_t len)
 {
 	const char *glob_env = getenv(MMSTATS_ENV_GLOB);
+	char dir[4096];
 	int n;
 
 	if (glob_env && *glob_env)
 		n = snprintf(buf, len, "%s", glob_env);
+	else if (!path_glob(files_stats_dir(), dir, sizeof(dir)))
+		return NULL;
 	else
-		n = snprintf(buf, len, "%s/*%s", files_stats_dir(),
-			     MMSTATS_SUFFIX);
+		n = snprintf(buf, len, "%s/*%s", dir, MMSTATS_SUFFIX);
 	return n < 0 || (size_t)n >= len ? NULL : buf;
 }
 

@@ -158,6 +158,17 @@ def live_writer():
         env["MMSTATS_GLOB"] = os.path.join(d, "*-%d-%d.mmstats" % (w.pid, w.pid))
         r = run([SLURP], env=env)
         expect(text(r.stdout).count("==> ") == 1, "MMSTATS_GLOB wins")
+        # $MMSTATS_PATH a template: the files of every writer it names
+        tmpl = os.path.join(d, "app-{CMD}")
+        os.mkdir(os.path.join(d, "app-mmstats-writer"))
+        t = Writer(tmpl, ["t.count=counter:7"])
+        env = dict(os.environ, MMSTATS_PATH=tmpl)
+        env.pop("MMSTATS_GLOB", None)
+        r = run([SLURP], env=env)
+        expect(text(r.stdout).count("==> ") == 1 and
+               "==> %s\n" % t.paths[0] in text(r.stdout),
+               "default glob from a MMSTATS_PATH template: %r" % r.stdout)
+        t.stop()
         # Live files are not stale; -l keeps them, -m does not mark them.
         r = run([SLURP, "-l", "-m", d])
         expect(text(r.stdout).count("==> ") == 2 and "(stale)" not in text(r.stdout),

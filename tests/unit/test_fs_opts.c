@@ -183,6 +183,19 @@ static void test_positionals(void **state)
 	assert_int_equal(parse(&o, "--help", NULL), 0);
 	assert_true(o.cmd.show_help);
 	mfs_opts_free(&o);
+	/* the default source: $MMSTATS_PATH, never a template */
+	setenv("MMSTATS_PATH", "/run/{{x}}", 1);
+	assert_int_equal(parse(&o, "/mnt", NULL), 0);
+	assert_string_equal(o.source, "/run/{x}");	/* as writers do */
+	mfs_opts_free(&o);
+	setenv("MMSTATS_PATH", "/run/app-{CMD}", 1);
+	assert_int_equal(parse(&o, "/mnt", NULL), -EINVAL);
+	assert_non_null(strstr(err_text, "'/run/app-{CMD}' is a template"));
+	mfs_opts_free(&o);
+	assert_int_equal(parse(&o, "/src", "/mnt", NULL), 0);
+	assert_string_equal(o.source, "/src");
+	mfs_opts_free(&o);
+	unsetenv("MMSTATS_PATH");
 }
 
 /* Every option accepted is in --help, and is accepted. */

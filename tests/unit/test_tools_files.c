@@ -89,6 +89,30 @@ static void test_default_glob(void **state)
 	unsetenv("MMSTATS_PATH");
 }
 
+/* A directory template finds the files of every writer it names. */
+static void test_default_glob_template(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "/run/app-{CMD}", "/run/app-*/*.mmstats" },
+		{ "/run/{CMD}/{PID:05d}", "/run/*/*/*.mmstats" },
+		{ "/run/{PID:{TID}}x", "/run/*x/*.mmstats" },
+		{ "/run/{{lit}}", "/run/{lit}/*.mmstats" },
+		{ "/run/a*b?[c]", "/run/a\\*b\\?\\[c]/*.mmstats" },
+		{ "/run/open{", "/run/open{/*.mmstats" },
+		{ "/run/close}", "/run/close}/*.mmstats" },
+	};
+	char buf[256];
+
+	(void)state;
+	unsetenv("MMSTATS_GLOB");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setenv("MMSTATS_PATH", cases[i][0], 1);
+		assert_string_equal(files_default_glob(buf, sizeof(buf)),
+				    cases[i][1]);
+	}
+	unsetenv("MMSTATS_PATH");
+}
+
 static void test_client_glob_checks(void **state)
 {
 	(void)state;
@@ -242,6 +266,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_glob),
+		cmocka_unit_test(test_default_glob_template),
 		cmocka_unit_test(test_client_glob_checks),
 		cmocka_unit_test(test_match_dir_skips_links_dirs_dotfiles),
 		cmocka_unit_test(test_expand_args),
