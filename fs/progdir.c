@@ -141,8 +141,9 @@ void mfs_progdir_sync(struct mfs_model *m, struct mfs_prog *g,
 		mfs_log(LOG_ERR, "out of memory");
 	else if ((task = mfs_tree_lookup(m->tree, dir->ino, "task")))
 		sync_links(m, g, task, &w, ch);
-	forget_if_mixed(g, dir, task, ch);
 out:
+	if (dir)
+		forget_if_mixed(g, dir, task, ch);
 	free(names);
 	free(lw);
 }

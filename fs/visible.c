@@ -70,8 +70,15 @@ static void memo_init(struct memo *mo, const struct mfs_caller *who)
 	if (who->uid != 0 && who->groups)
 		n = who->groups(who, mo->few, FEW_GROUPS);
 	if (n > FEW_GROUPS) {
-		mo->groups = malloc((size_t)n * sizeof(*mo->groups));
-		n = mo->groups ? who->groups(who, mo->groups, n) : 0;
+		int cap = n;
+
+		n = 0;
+		if ((mo->groups = malloc((size_t)cap * sizeof(*mo->groups))))
+			n = who->groups(who, mo->groups, cap);
+		else
+			mo->groups = mo->few;
+		if (n > cap)	/* it grew between the two reads */
+			n = cap;
 	}
 	mo->n = n < 0 ? 0 : n;
 }

@@ -57,5 +57,8 @@ int mms_forklock_add(pthread_mutex_t *m)
 	if (i == nlocks && nlocks < MAX_LOCKS)
 		locks[nlocks++] = m;
 	pthread_mutex_unlock(&registry);
+	if (i == MAX_LOCKS)	/* a new lock in the library: raise MAX_LOCKS */
+		return mms_error(-ENOSPC, "more than %d locks to take around "
+				 "fork", MAX_LOCKS);
 	return 0;
 }
