@@ -242,13 +242,34 @@ def ref_file(fields, size=4096):
     return body + bytes(size - len(body))
 
 
-def put_file(path, data):
+def put_file(path, data, uid=None, mode=None, gid=None):
     """Write a file whole under a name no reader globs, then rename it
-    into place: readers see it complete or not at all."""
+    into place: readers see it complete or not at all, and with the
+    owner (uid, and gid, else uid's number) and mode given, if any."""
     tmp = path + ".part"
     with open(tmp, "wb") as f:
         f.write(data)
+    if uid is not None:
+        os.chown(tmp, uid, uid if gid is None else gid)
+    if mode is not None:
+        os.chmod(tmp, mode)
     os.rename(tmp, path)
+
+
+# Command prefixes that run a command as uid 1000, or as nobody.
+USER = ("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups")
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def run_as(who, *cmd):
+    """cmd run as `who` (a prefix above; () for root), output captured."""
+    return subprocess.run(who + cmd, capture_output=True, text=True,
+                          timeout=10)
+
+
+def cmdline(pid):
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        return f.read()
 
 
 def patch_field(data, label, value):

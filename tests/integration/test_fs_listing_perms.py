@@ -24,12 +24,10 @@ Needs root and /dev/fuse (exit 77 otherwise).
 import os
 import subprocess
 
-from common import (RESULTS, WRITERS, check, end_mounts, expect, finish,
-                    make_dirs, mount, need_fuse, ref_field, ref_file,
-                    wait_for)
+from common import (NOBODY, RESULTS, USER, WRITERS, check, cmdline,
+                    end_mounts, expect, finish, make_dirs, mount, need_fuse,
+                    put_file, ref_field, ref_file, run_as, wait_for)
 
-USER = ("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups")
-NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 PROG = "lp@1000"
 # Every file's own fields: in every listing that shows any of P's files.
 SYS = {"sys.pid", "sys.program"}
@@ -42,11 +40,6 @@ SECRET_VALUES = ("770001", "880002", "990003")
 GROUP = 4242    # of the group-readable file; no user has it
 
 
-def cmdline(pid):
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        return f.read()
-
-
 def spawn_user():
     """A process of uid 1000, once it runs sleep (setpriv drops to uid
     1000 before it execs)."""
@@ -57,25 +50,11 @@ def spawn_user():
     return p.pid
 
 
-def plant(path, data, uid, mode, gid=None):
-    tmp = path + ".part"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.chown(tmp, uid, uid if gid is None else gid)
-    os.chmod(tmp, mode)
-    os.rename(tmp, path)
-
-
 def lp_file(pid, fields):
     return ref_file([ref_field("sys.pid", "Q", pid),
                      ref_field("sys.program", "64s", b"lp")] +
                     [ref_field(label, "Q", value, buffered=True)
                      for label, value in fields])
-
-
-def run_as(who, *cmd):
-    return subprocess.run(who + cmd, capture_output=True, text=True,
-                          timeout=10)
 
 
 def listing(who, path):
@@ -204,7 +183,7 @@ def test_groups(src, mnt, p):
     """A 0640 file of group GROUP shows to a member of GROUP (one of 70
     groups: more than the daemon reads at first), not to others."""
     pdir = os.path.join(mnt, str(p))
-    plant(os.path.join(src, "P-g.mmstats"), lp_file(p, [("grp.z", 5)]),
+    put_file(os.path.join(src, "P-g.mmstats"), lp_file(p, [("grp.z", 5)]),
           1000, 0o640, GROUP)
     expect(wait_for(lambda: "grp.z" in (listing((), pdir) or ()),
                     timeout=10) is not None, "root lists grp.z")
@@ -240,12 +219,12 @@ def main():
         mount(src, mnt, "-o", "allow_other")
         p = spawn_user()                # first: the oldest, lp's speaker
         q = spawn_user()
-        plant(os.path.join(src, "P-a.mmstats"), lp_file(p, [
+        put_file(os.path.join(src, "P-a.mmstats"), lp_file(p, [
             ("pub.a", 11), ("pub.b", 22), ("both.c", 3)]), 1000, 0o644)
-        plant(os.path.join(src, "P-b.mmstats"), lp_file(p, [
+        put_file(os.path.join(src, "P-b.mmstats"), lp_file(p, [
             ("secret.x", 770001), ("secret.y", 880002), ("both.c", 4)]),
             1000, 0o600)
-        plant(os.path.join(src, "Q-a.mmstats"), lp_file(q, [
+        put_file(os.path.join(src, "Q-a.mmstats"), lp_file(q, [
             ("q.secret", 990003)]), 1000, 0o600)
         task = os.path.join(mnt, "programs", PROG, "task")
         ready = wait_for(lambda: listing((), task) == {str(p), str(q)} and

@@ -25,12 +25,10 @@ On a mount with allow_other, as root:
 import os
 import subprocess
 
-from common import (WRITER, WRITERS, end_mounts, expect, check, finish,
-                    make_dirs, mount, need_fuse, ref_field, ref_file,
-                    wait_for)
+from common import (NOBODY, USER, WRITER, WRITERS, check, cmdline,
+                    end_mounts, expect, finish, make_dirs, mount, need_fuse,
+                    put_file, ref_field, ref_file, run_as, wait_for)
 
-USER = ("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups")
-NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 SPECS = ("web.requests=counter:7", "web.secret=string/16:s3cret")
 
 
@@ -63,11 +61,6 @@ def task(mnt, prog):
         return None
 
 
-def cmdline(pid):
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        return f.read()
-
-
 def spawn(args, prog, **kw):
     """A process, once it runs prog: its command line starts with it
     (setpriv's holds it too, but setpriv changes its uids before it
@@ -79,26 +72,12 @@ def spawn(args, prog, **kw):
     return p
 
 
-def plant(path, data, uid, mode):
-    tmp = path + ".part"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.chown(tmp, uid, uid)
-    os.chmod(tmp, mode)
-    os.rename(tmp, path)
-
-
-def as_nobody(*cmd):
-    return subprocess.run(NOBODY + cmd, capture_output=True, text=True,
-                          timeout=10)
-
-
 def test_takeover(src, mnt, root):
     expect(wait_for(lambda: task(mnt, "web@0") == sorted(root)) is not None,
            "programs/web@0/task lists root's 3 processes: %r" %
            task(mnt, "web@0"))
     user = spawn(USER + ("sleep", "100000"), b"sleep")
-    plant(os.path.join(src, "planted.mmstats"), ref_file([
+    put_file(os.path.join(src, "planted.mmstats"), ref_file([
         ref_field("sys.pid", "Q", user.pid),
         ref_field("sys.created", "d", 1.0),
         ref_field("sys.program", "64s", b"web"),
@@ -131,16 +110,16 @@ def test_nobody(src, mnt):
     expect(wait_for(lambda: task(mnt, "pub@0") == sorted(pub)) is not None,
            "programs/pub@0 appears")
     os.stat(os.path.join(mnt, "programs", "web@0"))     # root's dentry
-    r = as_nobody("ls", "-a", os.path.join(mnt, "programs"))
+    r = run_as(NOBODY, "ls", "-a", os.path.join(mnt, "programs"))
     names = r.stdout.split()
     expect(r.returncode == 0, "nobody lists programs/: %s" % r.stderr)
     expect("web@0" not in names, "nobody does not see web@0: %r" % names)
     expect("pub@0" in names, "nobody sees the 0644 pub@0: %r" % names)
     for name in ("web@0", "web@0/web.requests"):
-        r = as_nobody("stat", os.path.join(mnt, "programs", name))
+        r = run_as(NOBODY, "stat", os.path.join(mnt, "programs", name))
         expect(r.returncode != 0 and "No such file" in r.stderr,
                "nobody cannot reach programs/%s: %r" % (name, r.stderr))
-    r = as_nobody("cat", os.path.join(mnt, "programs", "pub@0",
+    r = run_as(NOBODY, "cat", os.path.join(mnt, "programs", "pub@0",
                                       "web.requests"))
     expect(r.stdout == "14\n", "nobody reads pub@0/web.requests: %r" %
            (r.stdout + r.stderr))
@@ -151,7 +130,7 @@ def test_shell_code(src, mnt):
     # read, a builtin, waits: the shell forks no child to outlive it
     sh = spawn(("bash", "-c", "read x; : " + secret.decode()), b"bash",
                stdin=subprocess.PIPE)
-    plant(os.path.join(src, "shell.mmstats"), ref_file([
+    put_file(os.path.join(src, "shell.mmstats"), ref_file([
         ref_field("sys.pid", "Q", sh.pid),
         ref_field("hits", "Q", 5, buffered=True)]), 0, 0o600)
     expect(wait_for(lambda: task(mnt, "bash@0") == [sh.pid]) is not None,
@@ -168,7 +147,7 @@ def test_long_names(src, mnt):
     for i, tail in enumerate((b"-one", b"-two")):
         p = spawn(("sleep", "100001"), b"sleep")
         pids.append(p.pid)
-        plant(os.path.join(src, "long%d.mmstats" % i), ref_file([
+        put_file(os.path.join(src, "long%d.mmstats" % i), ref_file([
             ref_field("sys.pid", "Q", p.pid),
             ref_field("sys.program", "80s", head + tail),
             ref_field("hits", "Q", i + 1, buffered=True)]), 0, 0o644)
@@ -214,7 +193,7 @@ def test_turncoat(src, mnt, how):
     name = "turn%s@0" % how
     if how == "euid":
         expect(p.stdout.readline() == "ready\n", "euid set")
-    plant(os.path.join(src, "turn%s-root.mmstats" % how),
+    put_file(os.path.join(src, "turn%s-root.mmstats" % how),
           turncoat_file(p.pid, prog, 100.0, 7, b"rootsecret"), 0, 0o600)
     expect(wait_for(lambda: task(mnt, name) == [p.pid]) is not None,
            "the root file's program is %s" % name)
@@ -222,7 +201,7 @@ def test_turncoat(src, mnt, how):
         p.stdin.write("go\n")
         p.stdin.flush()
         expect(p.stdout.readline() == "ready\n", "dropped to uid 1000")
-    plant(os.path.join(src, "turn%s-user.mmstats" % how),
+    put_file(os.path.join(src, "turn%s-user.mmstats" % how),
           turncoat_file(p.pid, prog, 1.0, -999999, b"pwned",
                         [ref_field("user.only", "q", 1, buffered=True)]),
           1000, 0o644)
@@ -247,8 +226,7 @@ def test_turncoat(src, mnt, how):
     names = os.listdir(os.path.join(mnt, "programs"))
     expect(not [n for n in names if n.startswith("turn%s@1" % how)],
            "no program of uid 1000 made: %r" % names)
-    r = subprocess.run(USER + ("cat", os.path.join(base, "web.secret")),
-                       capture_output=True, text=True)
+    r = run_as(USER, "cat", os.path.join(base, "web.secret"))
     expect(r.returncode != 0 and "rootsecret" not in r.stdout,
            "uid 1000 cannot read %s: %r" % (name, r.stdout))
     p.stdin.close()
@@ -256,7 +234,7 @@ def test_turncoat(src, mnt, how):
 
 def test_at_sign(src, mnt):
     user = spawn(USER + ("sleep", "100002"), b"sleep")
-    plant(os.path.join(src, "at.mmstats"), ref_file([
+    put_file(os.path.join(src, "at.mmstats"), ref_file([
         ref_field("sys.pid", "Q", user.pid),
         ref_field("sys.program", "64s", b"web@0")]), 1000, 0o644)
     expect(wait_for(lambda: task(mnt, "web%400@1000") == [user.pid])
