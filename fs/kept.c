@@ -330,7 +330,7 @@ static bool live_elsewhere(const struct mfs_prog *g, const struct mfs_src *s)
  * Forget the files of writers gone (their files cannot come back), or
  * of writer pid (0: of none).  A writer that cannot be told now stays.
  */
-static void forget_writers(struct mfs_prog *g, pid_t pid)
+void mfs_prog_forget_writers(struct mfs_prog *g, pid_t pid)
 {
 	size_t i = 0;
 
@@ -366,7 +366,7 @@ static struct mfs_gone *new_gone(struct mfs_prog *g, const struct mfs_src *s,
 	size_t set = (size_t)(r - g->retired);
 
 	if (g->ngone >= 16 && !(g->ngone & (g->ngone - 1)))
-		forget_writers(g, 0);
+		mfs_prog_forget_writers(g, 0);
 	if (!(x = realloc(g->gone, (g->ngone + 1) * sizeof(*x))))
 		return NULL;
 	g->gone = x;
@@ -422,7 +422,7 @@ static void keep_map(struct mfs_model *m, struct mfs_prog *g,
 	fields = fresh + (record ? (size_t)n : 0);
 	bytes += record ? gone_bytes((size_t)n) : 0;
 	if (!room_to_keep(m, g, r, fields, bytes) && record)
-		forget_writers(g, 0);	/* writers gone: records go first */
+		mfs_prog_forget_writers(g, 0);	/* writers gone: records go first */
 	if (!room_to_keep(m, g, r, fields, bytes)) {
 		log_not_kept(g, r);
 		goto out;
@@ -468,8 +468,6 @@ void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s,
 	if (!g || live_elsewhere(g, s) ||
 	    !(r = retired_of(m, g, &s->info.st)))
 		return;
-	if (exited)
-		forget_writers(g, s->info.pid);
 	if (s->info.handle) {
 		keep_map(m, g, r, s, s->info.handle->map, &s->info.names,
 			 exited);

@@ -99,6 +99,13 @@ struct mfs_gone {
  */
 
 /*
+ * Forget the records of files that may come back (mfs_prog_reattach)
+ * whose writer is pid, or is found gone: once per exited process, since
+ * each record costs a look at /proc.
+ */
+void mfs_prog_forget_writers(struct mfs_prog *g, pid_t pid);
+
+/*
  * s leaves its process: keep the last value of each of its counters,
  * unless the same file is counted live in the program under another
  * name.  Unless its writer `exited`, remember what was kept of s, until

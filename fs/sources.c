@@ -743,6 +743,8 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 	if (!p)
 		return;
 	mfs_log(LOG_DEBUG, "pid %d exited", (int)pid);
+	if (p->prog)
+		mfs_prog_forget_writers(p->prog, pid);
 	while ((s = p->srcs)) {
 		mfs_prog_retire(m, s, true);
 		p->srcs = s->proc_next;

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "project.h"
 #include "requests.h"
 #include "sources.h"
 #include "statfile.h"
@@ -97,7 +96,7 @@ static struct scope scope_of(struct mfs *fs, fuse_ino_t ino)
 	if (!n || !n->linked)
 		return sc;
 	sc.dir = n;
-	if (n == fs->model.progs.dir)
+	if (n->kind == MFS_PROGS_DIR)
 		sc.kind = SCOPE_PROGS;
 	else if (n->kind == MFS_PROG_DIR)
 		sc.kind = (sc.g = mfs_prog_find(&fs->model, n->name)) ?
@@ -270,23 +269,25 @@ bool mfs_visible_prog_uniform(const struct mfs_prog *g)
 }
 
 /*
- * Whether every file of sc has the owner and mode its directory shows
- * (the tree is synced after the model, in batches): then who may search
- * the directory may read each of them, and the kernel may keep the
- * dentries it is given.
+ * Whether every file of sc had one owner and mode at the last sync of
+ * its directory (the tree is synced after the model, in batches), as
+ * the directory shows them: then who may search it may read each file,
+ * and the kernel may keep the dentries it is given.  When the files
+ * stop being so, the sync has the kernel forget them
+ * (mfs_visible_resync).  Read from the sync, not counted again at each
+ * lookup: a program's directory may have thousands of files.
  */
 static bool uniform(const struct scope *sc)
 {
-	struct access a = { .seen = false };
-
-	if (sc->kind == SCOPE_PID)
-		proc_access(&a, sc->p, false);
-	else if (sc->kind == SCOPE_PROG || sc->kind == SCOPE_TASK)
-		prog_access(&a, sc->g);
-	else
+	switch (sc->kind) {
+	case SCOPE_PID:
+		return sc->p->uniform;
+	case SCOPE_PROG:
+	case SCOPE_TASK:
+		return sc->g->uniform;
+	default:
 		return sc->kind == SCOPE_NONE;
-	return a.seen && !a.mixed && sc->dir->uid == a.uid &&
-	       sc->dir->gid == a.gid && sc->dir->mode == mfs_dir_mode(a.mode);
+	}
 }
 
 void mfs_visible_resync(struct mfs_node *dir, bool *was_uniform,
@@ -303,12 +304,11 @@ void mfs_visible_resync(struct mfs_node *dir, bool *was_uniform,
  */
 static bool may_unite(struct mfs *fs, fuse_ino_t ino)
 {
-	struct scope sc;
+	enum mfs_kind k;
 
-	pthread_mutex_lock(&fs->lock);
-	sc = scope_of(fs, ino);
-	pthread_mutex_unlock(&fs->lock);
-	return sc.kind != SCOPE_NONE;
+	return mfs_node_kind(fs, ino, &k, NULL) < 0 || k == MFS_PID_DIR ||
+	       k == MFS_PROGS_DIR || k == MFS_PROG_DIR ||
+	       k == MFS_PROG_TASK_DIR;
 }
 
 int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,

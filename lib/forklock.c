@@ -6,7 +6,9 @@
  * child's next call that takes it would hang: a pre-fork server whose
  * master starts its workers while another of its threads opens a file
  * or installs a handler.  So the forking thread takes every such mutex
- * before the fork and releases them after it, in both processes.  No
+ * before the fork and releases them after it, in both processes.
+ * (pidscan.c has handlers of its own: its child also forgets a scan
+ * that the parent's thread was making.)  No
  * thread of the library takes one while holding another, so taking all
  * of them in any order cannot deadlock.
  */

@@ -64,12 +64,20 @@ static bool removed_at_exit(const struct mmstats *s)
 	return mine(s) && !(s->flags & MMSTATS_KEEP_AT_EXIT);
 }
 
+static void register_exit(void);
+
+static void lock_registry(void)
+{
+	pthread_once(&exit_once, register_exit);
+	pthread_mutex_lock(&lock);
+}
+
 static int unlink_all(bool at_exit)
 {
 	struct mmstats *s;
 	int err = 0, e;
 
-	pthread_mutex_lock(&lock);
+	lock_registry();
 	for (s = head; s; s = s->reg_next) {
 		if (!mine(s) || (at_exit && (s->flags & MMSTATS_KEEP_AT_EXIT)))
 			continue;
@@ -97,10 +105,16 @@ static void remove_at_exit(void)
 	unlink_all(true);
 }
 
+/*
+ * Once, before the lock is first taken: the removal at exit, and the
+ * lock taken around fork (forklock.h).
+ */
 static void register_exit(void)
 {
 	if (atexit(remove_at_exit))
 		exit_err = -ENOMEM;
+	else
+		exit_err = mms_forklock_add(&lock);
 }
 
 int mms_registry_add(struct mmstats *s)
@@ -111,9 +125,7 @@ int mms_registry_add(struct mmstats *s)
 	if (exit_err)
 		return mms_error(exit_err, "cannot register "
 				 "removal at exit");
-	if ((err = mms_forklock_add(&lock)) < 0)
-		return err;
-	pthread_mutex_lock(&lock);
+	lock_registry();
 	s->reg_next = head;
 	head = s;
 	if (tracking && removed_at_exit(s)) {
@@ -144,14 +156,14 @@ static void unlist(struct mmstats *s)
 
 void mms_registry_del(struct mmstats *s)
 {
-	pthread_mutex_lock(&lock);
+	lock_registry();
 	unlist(s);
 	pthread_mutex_unlock(&lock);
 }
 
 void mms_registry_named(struct mmstats *s)
 {
-	pthread_mutex_lock(&lock);
+	lock_registry();
 	s->linked = true;
 	if (s->unlink_pending)		/* mmstats_remove_all() meanwhile */
 		mms_unlink_instance(s);
@@ -164,7 +176,7 @@ int mms_registry_remove(struct mmstats *s)
 {
 	int err;
 
-	pthread_mutex_lock(&lock);
+	lock_registry();
 	/* unlinked first: a signal in between finds no file of its inode */
 	err = s->owner == getpid() ? mms_unlink_instance(s) : 0;
 	unlist(s);
@@ -181,7 +193,7 @@ int mms_registry_track_signals(void)
 	if (exit_err)
 		return mms_error(exit_err, "cannot register "
 				 "removal at exit");
-	pthread_mutex_lock(&lock);
+	lock_registry();
 	for (s = head; s && !tracking && !err; s = s->reg_next)
 		if (removed_at_exit(s))
 			err = mms_onsignal_track(s);
@@ -196,7 +208,7 @@ bool mms_registry_owns(dev_t dev, ino_t ino)
 	struct mmstats *s;
 	bool found = false;
 
-	pthread_mutex_lock(&lock);
+	lock_registry();
 	for (s = head; s && !found; s = s->reg_next)
 		found = mine(s) && s->dev == dev && s->ino == ino;
 	pthread_mutex_unlock(&lock);
