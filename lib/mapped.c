@@ -96,18 +96,23 @@ static int parse_mapped(int fd, struct mms_parser *p, struct stat *after,
 {
 	struct stat before;
 	int err;
-	bool moved;
+	bool moved, grew;
 
 	if (fstat(fd, &before) < 0)
 		return mms_error(-errno, "fstat: %s", strerror(errno));
 	err = mms_guarded(p->src, p->len, parse_fields, p);
 	if (fstat(fd, after) < 0)
 		return mms_error(-errno, "fstat: %s", strerror(errno));
+	/*
+	 * A file that grew within one tick of its change time, and whose
+	 * parse ran into the end of the mapping, changed all the same: a
+	 * field cut there is a writer's growth, not a corrupt file.
+	 */
 	moved = mms_ctime_ns(&before) != mms_ctime_ns(after);
-	*again = moved || err == -EFAULT ||
-		 (size_t)after->st_size < p->len ||
-		 (p->past_end && (size_t)after->st_size > p->len);
-	if (moved || err == -EFAULT)
+	grew = p->past_end && (size_t)after->st_size > p->len;
+	*again = moved || grew || err == -EFAULT ||
+		 (size_t)after->st_size < p->len;
+	if (moved || grew || err == -EFAULT)
 		return changed(p);
 	trim(p, (size_t)after->st_size);
 	return err;
