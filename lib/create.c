@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "error.h"
 #include "create.h"
+#include "onsignal.h"
 #include "registry.h"
 #include "template.h"
 
@@ -202,7 +204,7 @@ static void random_name(char *buf, size_t len)
 	snprintf(buf, len, ".mmstats-%016" PRIx64 ".tmp", r);
 }
 
-static int create_named(int dirfd, struct mms_newfile *nf)
+static int open_named(int dirfd, struct mms_newfile *nf)
 {
 	for (int tries = 0; tries < 100; tries++) {
 		random_name(nf->tmpname, sizeof(nf->tmpname));
@@ -216,6 +218,35 @@ static int create_named(int dirfd, struct mms_newfile *nf)
 			return -errno;
 	}
 	return -EEXIST;
+}
+
+/*
+ * A temporary name is recorded for mmstats_remove_on_signal()'s handler
+ * before anything can kill us with it: between mms_onsignal_begin() and
+ * _end() this thread takes no signal, and a handler running in another
+ * waits for us, then looks again at the list, where the name now is; or
+ * we saw the process dying and created nothing.
+ */
+static int create_named(int dirfd, struct mms_newfile *nf)
+{
+	struct stat st;
+	sigset_t old;
+	int err;
+
+	if ((err = mms_onsignal_begin(&old)) < 0)
+		return err;
+	err = open_named(dirfd, nf);
+	if (!err && fstat(nf->fd, &st) < 0)
+		err = -errno;
+	if (!err)
+		err = mms_registry_building(nf, dirfd, nf->tmpname,
+					    st.st_dev, st.st_ino);
+	if (!err)
+		nf->building = true;
+	else if (nf->named)
+		mms_newfile_discard(dirfd, nf);
+	mms_onsignal_end(&old);
+	return err;
 }
 
 static int create_unnamed(int dirfd, struct mms_newfile *nf)
@@ -233,6 +264,7 @@ int mms_newfile_create(int dirfd, const char *dirpath, size_t size,
 
 	nf->fd = -1;
 	nf->named = false;
+	nf->building = false;
 	nf->tmpname[0] = '\0';
 	err = create_unnamed(dirfd, nf);
 	/* Filesystems without O_TMPFILE say so in one of these ways. */
@@ -248,6 +280,15 @@ int mms_newfile_create(int dirfd, const char *dirpath, size_t size,
 				 strerror(-err));
 	}
 	return 0;
+}
+
+/* The temporary name is gone (renamed, removed): the handler's too. */
+static void built(struct mms_newfile *nf)
+{
+	nf->named = false;
+	if (nf->building)
+		mms_registry_built(nf);
+	nf->building = false;
 }
 
 /* Give an unnamed file a name: via /proc, else AT_EMPTY_PATH. */
@@ -286,7 +327,7 @@ static int link_final(int dirfd, const char *name, struct mms_newfile *nf)
 		return link_fd(nf->fd, dirfd, name);
 	err = rename_noreplace(dirfd, nf->tmpname, name);
 	if (err == 0)
-		nf->named = false;
+		built(nf);
 	return err;
 }
 
@@ -315,21 +356,42 @@ static int check_replaceable(int dirfd, const char *dirpath,
 	return 0;
 }
 
+/*
+ * An O_TMPFILE file gets a temporary name to be renamed from, recorded
+ * for the signal handler before it is linked, as create_named() records
+ * its own: if the rename fails, mms_newfile_discard() removes the name
+ * only after the caller has let signals in again.
+ */
+static int name_unnamed(int dirfd, struct mms_newfile *nf)
+{
+	struct stat st;
+	int err;
+
+	if (fstat(nf->fd, &st) < 0)
+		return -errno;
+	random_name(nf->tmpname, sizeof(nf->tmpname));
+	if ((err = mms_registry_building(nf, dirfd, nf->tmpname, st.st_dev,
+					 st.st_ino)))
+		return err;
+	nf->building = true;
+	if ((err = link_fd(nf->fd, dirfd, nf->tmpname))) {
+		built(nf);
+		return err;
+	}
+	nf->named = true;
+	return 0;
+}
+
 /* rename() replaces the directory entry itself, never what it points to. */
 static int replace_stale(int dirfd, const char *name, struct mms_newfile *nf)
 {
 	int err;
 
-	if (!nf->named) {
-		random_name(nf->tmpname, sizeof(nf->tmpname));
-		err = link_fd(nf->fd, dirfd, nf->tmpname);
-		if (err)
-			return err;
-		nf->named = true;
-	}
+	if (!nf->named && (err = name_unnamed(dirfd, nf)))
+		return err;
 	if (renameat(dirfd, nf->tmpname, dirfd, name) < 0)
 		return -errno;
-	nf->named = false;
+	built(nf);
 	return 0;
 }
 
@@ -354,7 +416,7 @@ void mms_newfile_discard(int dirfd, struct mms_newfile *nf)
 {
 	if (nf->named)
 		unlinkat(dirfd, nf->tmpname, 0);
-	nf->named = false;
+	built(nf);
 	if (nf->fd >= 0)
 		close(nf->fd);
 	nf->fd = -1;

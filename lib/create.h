@@ -35,7 +35,9 @@ int mms_open_dir(const char *path, size_t base_len);
 /* A file being built, invisible under its final name until published. */
 struct mms_newfile {
 	int fd;
-	bool named;		/* fallback: a temporary name in the dir */
+	bool named;		/* a temporary name is in the dir (no
+				   O_TMPFILE, or a stale file replaced) */
+	bool building;		/* that name is in onsignal.c's list */
 	char tmpname[40];
 };
 

@@ -13,5 +13,11 @@
  * while holding it or another such mutex.  0, or -errno (reported).
  */
 int mms_forklock_add(pthread_mutex_t *m);
+/*
+ * The same, and in the child `child` runs with every such mutex held,
+ * before they are released: for what the child must forget of the
+ * parent's other threads (a scan one of them was making).
+ */
+int mms_forklock_add_child(pthread_mutex_t *m, void (*child)(void));
 
 #endif

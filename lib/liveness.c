@@ -25,10 +25,11 @@
  *
  * A writer in another PID namespace records its pid there (sys.pid) and
  * which namespace (sys.pidns): mmstats_writer_pid() finds its pid here,
- * and the rules above apply to that process.  Its start time is on the
- * same boot clock, unless it is in another time namespace, whose
- * boot-clock offset shifts what it recorded: then the start time proves
- * nothing, as for the reference's files.  A namespace out of sight (no
+ * and the rules above apply to that process.  A writer in another time
+ * namespace recorded its start on a boot clock shifted by that
+ * namespace's offset, which /proc tells: the record is put on our clock
+ * and judged as any other (timens.c); where the offset cannot be read,
+ * a record that is not the start we see proves nothing: UNKNOWN.  A namespace out of sight (no
  * process of it visible here) cannot be judged: UNKNOWN, never STALE,
  * so that no tool deletes a live container writer's file.  So is a file
  * whose writer could not tell its namespace (sys.pidns 0), unless a
@@ -46,6 +47,7 @@
 #include "error.h"
 #include "pidns.h"
 #include "procstat.h"
+#include "timens.h"
 
 /* A kernel thread, in the flags of /proc/PID/stat (<linux/sched.h>). */
 #define PF_KTHREAD	0x00200000u
@@ -118,23 +120,25 @@ static pid_t unplaced_writer(pid_t pid, bool has_start, uint64_t start)
 /*
  * The process found in the writer's namespace, if it started when the
  * writer did: namespace inodes are reused, so a dead container's file
- * may name a pid of a later container.  Another time namespace shifts
- * the start the writer saw: then the namespace and pid are all there is.
+ * may name a pid of a later container.
  */
 static pid_t same_start(pid_t here, bool has_start, uint64_t start)
 {
 	struct mms_procstat ps;
 	int err;
 
-	if (!has_start || mms_timens_may_differ(here))
+	if (!has_start)
 		return here;
 	if ((err = mms_procstat(here, &ps)) == -ENOENT &&
 	    kill(here, 0) < 0 && errno == ESRCH)
 		err = -ESRCH;
-	if (err == -ESRCH || (!err && ps.starttime != start))
+	if (!err && (err = mms_timens_same_start(here, start,
+						 ps.starttime)) == 0)
+		err = -ESRCH;
+	if (err == -ESRCH)
 		return mms_error(-ESRCH, "pid %d did not write it", (int)here);
-	return err ? mms_error(-EREMOTE, "pid %d cannot be read", (int)here) :
-		     here;
+	return err < 0 ? mms_error(-EREMOTE, "pid %d cannot be read",
+				   (int)here) : here;
 }
 
 pid_t mmstats_writer_pid(const struct mmstats_snapshot *snap)
@@ -175,12 +179,17 @@ static enum mmstats_liveness judge_holder(const struct mmstats_snapshot *snap,
 	/* exited, or a kernel thread: no clock step fakes these */
 	if (mms_procstat_exited(ps) || (ps->flags & PF_KTHREAD))
 		return MMSTATS_STALE;
-	if (!stat_u64(snap, "sys.starttime", &recorded) ||
-	    recorded == ps->starttime)
-		/* sys.created is no proof either way: see the top */
+	/* sys.created is no proof either way: see the top */
+	if (!stat_u64(snap, "sys.starttime", &recorded))
 		return MMSTATS_ALIVE;
-	/* recorded on a shifted boot clock, maybe: no proof either */
-	return mms_timens_may_differ(pid) ? MMSTATS_ALIVE : MMSTATS_STALE;
+	switch (mms_timens_same_start(pid, recorded, ps->starttime)) {
+	case 1:
+		return MMSTATS_ALIVE;
+	case 0:
+		return MMSTATS_STALE;
+	default:	/* on a boot clock we cannot place */
+		return MMSTATS_UNKNOWN;
+	}
 }
 
 static bool no_such_pid(pid_t pid)

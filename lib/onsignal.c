@@ -147,31 +147,32 @@ static struct entry *free_entry(size_t len)
  * of the directory the file is in (its descriptor's, whatever the
  * current directory was when it was opened or is now).
  */
-static int absolute_path(const struct mmstats *s, char *buf, size_t len)
+static int absolute_path(int dirfd, const char *name, char *buf, size_t len)
 {
 	char fdpath[32];
 	ssize_t n;
-	size_t name = strlen(s->name);
+	size_t nlen = strlen(name);
 
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", s->dirfd);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dirfd);
 	n = readlink(fdpath, buf, len);
 	if (n < 0)
 		return mms_error(-errno, "%s: its directory, to remove the "
-				 "file on a signal: %s", s->path,
+				 "file on a signal: %s", name,
 				 strerror(errno));
-	if ((size_t)n + 1 + name >= len)
-		return mms_error(-ENAMETOOLONG, "%s: path too long", s->path);
+	if ((size_t)n + 1 + nlen >= len)
+		return mms_error(-ENAMETOOLONG, "%s: path too long", name);
 	buf[n] = '/';
-	memcpy(buf + n + 1, s->name, name + 1);
+	memcpy(buf + n + 1, name, nlen + 1);
 	return 0;
 }
 
-int mms_onsignal_track(const struct mmstats *s)
+int mms_onsignal_track_name(const void *key, int dirfd, const char *name,
+			    dev_t dev, ino_t ino)
 {
 	char path[PATH_MAX];
 	sigset_t all, old;
 	struct entry *e;
-	int err = absolute_path(s, path, sizeof(path));
+	int err = absolute_path(dirfd, name, path, sizeof(path));
 
 	if (err)
 		return err;
@@ -184,7 +185,7 @@ int mms_onsignal_track(const struct mmstats *s)
 	 */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	entry_write(e, s, s->owner, s->dev, s->ino, path);
+	entry_write(e, key, getpid(), dev, ino, path);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/*
 	 * The handler sets `dying` before its walk, we wrote the entry
@@ -192,9 +193,14 @@ int mms_onsignal_track(const struct mmstats *s)
 	 * or we see `dying` and remove the file ourselves.
 	 */
 	if (__atomic_load_n(&dying, __ATOMIC_SEQ_CST))
-		remove_file(path, s->dev, s->ino);
+		remove_file(path, dev, ino);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
+}
+
+int mms_onsignal_track(const struct mmstats *s)
+{
+	return mms_onsignal_track_name(s, s->dirfd, s->name, s->dev, s->ino);
 }
 
 int mms_onsignal_begin(sigset_t *old)
@@ -242,12 +248,12 @@ void mms_onsignal_named(const struct mmstats *s)
 			remove_file(c.path, c.dev, c.ino);
 }
 
-void mms_onsignal_forget(const struct mmstats *s)
+void mms_onsignal_forget(const void *key)
 {
 	struct entry *e;
 
 	for (e = entries; e; e = e->next)
-		if (e->key == s)
+		if (e->key == key)
 			entry_write(e, NULL, 0, 0, 0, "");
 }
 

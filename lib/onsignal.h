@@ -7,6 +7,7 @@
 #define MMS_ONSIGNAL_H
 
 #include <signal.h>
+#include <sys/types.h>
 
 struct mmstats;
 
@@ -16,6 +17,13 @@ struct mmstats;
  */
 int mms_onsignal_track(const struct mmstats *s);
 /*
+ * The same for a name being built (create.c's temporary name, without
+ * O_TMPFILE or while a stale file is replaced): `name` in directory
+ * dirfd while it is inode dev/ino, under `key`.  Same lock.
+ */
+int mms_onsignal_track_name(const void *key, int dirfd, const char *name,
+			    dev_t dev, ino_t ino);
+/*
  * Around recording a file and giving it its name: signals are blocked in
  * this thread, and a handler running in another waits for the name
  * before it kills the process.  -EINTR when the process is dying.
@@ -24,7 +32,7 @@ int mms_onsignal_begin(sigset_t *old);
 void mms_onsignal_end(const sigset_t *old);
 /* `s`'s file, recorded before, now has its name.  Same lock. */
 void mms_onsignal_named(const struct mmstats *s);
-/* Forget `s`'s file (closed, removed, or about to be).  Same lock. */
-void mms_onsignal_forget(const struct mmstats *s);
+/* Forget the file of `key` (closed, removed, or about to be).  Same lock. */
+void mms_onsignal_forget(const void *key);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * pidns.h - PID namespaces: which process of ours wrote a file of
- * another namespace, and whether two processes share a boot clock.
+ * another namespace.
  */
 #ifndef MMS_PIDNS_H
 #define MMS_PIDNS_H
@@ -31,13 +31,5 @@ bool mms_proc_is_ours(void);
  */
 pid_t mms_pidns_lookup(uint64_t ns, pid_t nspid, bool has_start,
 		       uint64_t start);
-
-/*
- * Whether process pid may be in another time namespace than the caller:
- * then its start time, as it saw it, may be shifted by the namespace's
- * boot-clock offset.  False only when it is known not to be (the same
- * namespace, or a kernel without time namespaces).
- */
-bool mms_timens_may_differ(pid_t pid);
 
 #endif

@@ -9,8 +9,9 @@
  * process of ours in another namespace, (namespace, pid there) -> our
  * pid, made by one scan of /proc.
  *
- * The daemon asks for each file on each listing, so the table is kept
- * (pidns.c checks a process it names where it stands):
+ * The daemon asks for each file on each listing, so the table is kept,
+ * and a process it names is checked where it stands (its namespace and
+ * NSpid now): a yes is true now, whatever happened since the scan.
  * - A "no" comes only from a scan that began after the question was
  *   asked: the file, hence its writer, existed then, and /proc is listed
  *   in pid order, so a process that lives through the whole listing is
@@ -29,7 +30,8 @@
  *   for each, a flood of planted files costs one scan per gap.  Not due,
  *   the answer is "cannot tell", which nobody takes for "dead".  The scan
  *   runs outside the lock: other threads, and fork(), wait for a table
- *   swap, never for /proc.
+ *   swap, never for /proc; a fork child forgets a scan that another of
+ *   the parent's threads was making (forklock.c).
  *
  * What cannot be looked at (another user's processes, whose namespace
  * links need ptrace rights; /proc mounted with hidepid=) makes every
@@ -47,6 +49,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "forklock.h"
 #include "pidscan.h"
 #include "procns.h"
 
@@ -80,52 +83,44 @@ struct memo {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static pthread_once_t forklock_once = PTHREAD_ONCE_INIT;
 static struct table table;	/* .self == 0: none */
 static bool scanning;
 static uint64_t paid_off;	/* boot clock (ns): scans paid off then */
 static struct memo memo[NMEMO];
 static size_t memo_next;
 
-static void lock_all(void)
+/* The scanning thread is not the child's: the child may scan. */
+static void forget_scan(void)
 {
+	scanning = false;
+}
+
+/* Without the fork lock a child may hang on `lock`: no worse than before
+ * the first look-up, and nothing to report it to. */
+static void add_forklock(void)
+{
+	(void)mms_forklock_add_child(&lock, forget_scan);
+}
+
+static void lock_table(void)
+{
+	pthread_once(&forklock_once, add_forklock);
 	pthread_mutex_lock(&lock);
 }
 
-static void unlock_all(void)
+static void unlock_table(void)
 {
 	pthread_mutex_unlock(&lock);
 }
 
-/* The scanning thread is not the child's: the child may scan. */
-static void unlock_child(void)
-{
-	scanning = false;
-	pthread_mutex_unlock(&lock);
-}
-
-static void at_fork(void)
-{
-	pthread_atfork(lock_all, unlock_all, unlock_child);
-}
-
-uint64_t mms_pidscan_clock(void)
+/* The clock scans and questions are timed by (boot clock, ns). */
+static uint64_t boot_clock(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void mms_pidscan_lock(void)
-{
-	pthread_once(&atfork_once, at_fork);
-	lock_all();
-}
-
-void mms_pidscan_unlock(void)
-{
-	unlock_all();
 }
 
 static int by_key(const void *a, const void *b)
@@ -180,7 +175,7 @@ static int scan(struct table *t)
 	DIR *d;
 	int err = 0;
 
-	t->begun = mms_pidscan_clock();
+	t->begun = boot_clock();
 	t->blind = mms_proc_hides();
 	if (!(d = opendir("/proc")))
 		return -errno;
@@ -252,9 +247,13 @@ static struct memo *memo_find(uint64_t ns, pid_t nspid, uint64_t start)
 	return NULL;
 }
 
-/* Kept in a ring: a flood of planted files costs answers, not memory. */
-void mms_pidscan_remember(uint64_t ns, pid_t nspid, uint64_t start,
-			  uint64_t asked)
+/*
+ * Remember the writer (ns, nspid, start): found dead (asked 0), or asked
+ * about at `asked`, for the next scan to settle.  Kept in a ring: a
+ * flood of planted files costs answers, not memory.
+ */
+static void remember(uint64_t ns, pid_t nspid, uint64_t start,
+		     uint64_t asked)
 {
 	struct memo *m = memo_find(ns, nspid, start);
 
@@ -267,7 +266,7 @@ void mms_pidscan_remember(uint64_t ns, pid_t nspid, uint64_t start,
 	memo_next = (memo_next + 1) % NMEMO;
 }
 
-bool mms_pidscan_found_dead(uint64_t ns, pid_t nspid, uint64_t start)
+static bool found_dead(uint64_t ns, pid_t nspid, uint64_t start)
 {
 	struct memo *m = memo_find(ns, nspid, start);
 
@@ -289,7 +288,8 @@ static void memo_settle(const struct table *t)
 	}
 }
 
-pid_t mms_pidscan_find(uint64_t self, uint64_t ns, pid_t nspid)
+/* Our pid for (ns, nspid) in the table made from namespace self, or 0. */
+static pid_t table_find(uint64_t self, uint64_t ns, pid_t nspid)
 {
 	const struct nsproc *p;
 
@@ -299,7 +299,12 @@ pid_t mms_pidscan_find(uint64_t self, uint64_t ns, pid_t nspid)
 	return p ? p->pid : 0;
 }
 
-bool mms_pidscan_rescan(uint64_t self, uint64_t asked)
+/*
+ * Make a new table from namespace self, if one is due for a question
+ * asked at `asked`, and swap it in; false if not.  Called locked; the
+ * lock is dropped while it scans.
+ */
+static bool rescan(uint64_t self, uint64_t asked)
 {
 	struct table t = { .self = self };
 	uint64_t end, cost;
@@ -308,10 +313,10 @@ bool mms_pidscan_rescan(uint64_t self, uint64_t asked)
 	if (scanning || paid_off > asked + RESCAN_BURST_NS)
 		return false;
 	scanning = true;
-	unlock_all();
+	unlock_table();
 	err = scan(&t);
-	end = mms_pidscan_clock();
-	lock_all();
+	end = boot_clock();
+	lock_table();
 	scanning = false;
 	cost = (end - t.begun) * RESCAN_FACTOR;
 	paid_off = (paid_off > end ? paid_off : end) +
@@ -326,16 +331,95 @@ bool mms_pidscan_rescan(uint64_t self, uint64_t asked)
 	return true;
 }
 
-pid_t mms_pidscan_settled(uint64_t self, uint64_t ns, pid_t nspid)
+/*
+ * What the table, made after the question was asked, says of (ns,
+ * nspid): our pid, or -ESRCH (no such process: true), or -EREMOTE
+ * (cannot tell).
+ */
+static pid_t settled(uint64_t self, uint64_t ns, pid_t nspid)
 {
-	pid_t here = mms_pidscan_find(self, ns, nspid);
+	pid_t here = table_find(self, ns, nspid);
 
 	if (!here)
 		return absent(&table, ns);
 	return here;
 }
 
-bool mms_pidscan_sure(void)
+/* Whether the table saw every process: its "no" is a no. */
+static bool sure_table(void)
 {
 	return !table.hidden && !table.blind;
+}
+
+enum { NO, YES, CANNOT_TELL };
+
+/* Whether process pid is, right now, nspid of namespace ns. */
+static int still(pid_t pid, uint64_t ns, pid_t nspid)
+{
+	uint64_t now;
+	pid_t n;
+	int levels, err;
+
+	if ((err = mms_pid_ns_inode(pid, "pid", &now)) == 0 && now != ns)
+		return NO;	/* a process never changes its namespace */
+	if (!err)
+		err = mms_read_nspid(pid, &n, &levels);
+	if (mms_proc_gone(err))
+		return NO;
+	if (err)
+		return CANNOT_TELL;
+	return n == nspid ? YES : NO;
+}
+
+/* From a scan that began after `asked`: the answer, remembered. */
+static pid_t after_scan(uint64_t self, uint64_t ns, pid_t nspid,
+			bool has_start, uint64_t start, uint64_t asked)
+{
+	pid_t here;
+	bool sure;
+	int now;
+
+	lock_table();
+	if (!rescan(self, asked)) {
+		if (has_start)
+			remember(ns, nspid, start, asked);
+		unlock_table();
+		return -EREMOTE;
+	}
+	here = settled(self, ns, nspid);
+	if (here == -ESRCH && has_start)
+		remember(ns, nspid, start, 0);
+	sure = sure_table();
+	unlock_table();
+	if (here <= 0)
+		return here;
+	/* listed after we asked, gone now: it was the writer, or the
+	 * writer was gone already (one process holds a pid at a time) */
+	now = still(here, ns, nspid);
+	if (now == NO && sure && has_start) {
+		lock_table();
+		remember(ns, nspid, start, 0);
+		unlock_table();
+	}
+	if (now == NO)
+		return sure ? -ESRCH : -EREMOTE;
+	return now == YES ? here : -EREMOTE;
+}
+
+pid_t mms_pidscan_lookup(uint64_t self, uint64_t ns, pid_t nspid,
+			 bool has_start, uint64_t start)
+{
+	uint64_t asked = boot_clock();
+	pid_t here;
+	int now;
+
+	lock_table();
+	here = has_start && found_dead(ns, nspid, start) ?
+	       -ESRCH : table_find(self, ns, nspid);
+	unlock_table();
+	if (here == -ESRCH)
+		return here;
+	if (here > 0 && (now = still(here, ns, nspid)) != NO)
+		return now == YES ? here : -EREMOTE;
+	return after_scan(self, ns, nspid, has_start, start, asked);
 }

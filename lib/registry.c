@@ -203,6 +203,26 @@ int mms_registry_track_signals(void)
 	return err;
 }
 
+int mms_registry_building(const void *key, int dirfd, const char *name,
+			  dev_t dev, ino_t ino)
+{
+	int err;
+
+	lock_registry();
+	err = mms_onsignal_track_name(key, dirfd, name, dev, ino);
+	if (!tracking)
+		err = 0;
+	pthread_mutex_unlock(&lock);
+	return err;
+}
+
+void mms_registry_built(const void *key)
+{
+	lock_registry();
+	mms_onsignal_forget(key);
+	pthread_mutex_unlock(&lock);
+}
+
 bool mms_registry_owns(dev_t dev, ino_t ino)
 {
 	struct mmstats *s;

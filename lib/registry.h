@@ -24,6 +24,16 @@ bool mms_registry_owns(dev_t dev, ino_t ino);
  * too, those of now first: mmstats_remove_on_signal().
  */
 int mms_registry_track_signals(void);
+/*
+ * A temporary name being built (create.c, without O_TMPFILE) goes into
+ * onsignal.c's list under `key` until built (renamed or removed), so
+ * that the handler removes it too; recorded even before
+ * mmstats_remove_on_signal(), which may come while it is built, and an
+ * error only counts once it has come.
+ */
+int mms_registry_building(const void *key, int dirfd, const char *name,
+			  dev_t dev, ino_t ino);
+void mms_registry_built(const void *key);
 /* Unlink `s`'s file if it is still the file it created. */
 int mms_unlink_instance(struct mmstats *s);
 

@@ -57,10 +57,40 @@ static void test_child_gets_mutex_free(void **state)
 	pthread_join(t, NULL);
 }
 
+static pthread_mutex_t m2 = PTHREAD_MUTEX_INITIALIZER;
+static int hook_runs;		/* in the child, with m2 held */
+
+static void child_hook(void)
+{
+	if (pthread_mutex_trylock(&m2) != 0)	/* held: by the fork */
+		hook_runs++;
+	else
+		pthread_mutex_unlock(&m2);
+}
+
+/* A child hook runs in the child only, while the mutex is still held. */
+static void test_child_hook(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(mms_forklock_add_child(&m2, child_hook), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(hook_runs == 1 && pthread_mutex_trylock(&m2) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(hook_runs, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_child_gets_mutex_free),
+		cmocka_unit_test(test_child_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

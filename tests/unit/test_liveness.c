@@ -26,6 +26,7 @@
 
 #include "mmstats.h"
 #include "pidns.h"
+#include "timens.h"
 #include "reader_build.h"
 
 static struct fbuild fb;
@@ -66,24 +67,33 @@ static void child_main(int in, int out, pid_t parent)
 	_exit(0);
 }
 
-static void start_child(struct child *c)
+/*
+ * fork() with a pipe each way: *in and *out are, in each process, its
+ * ends (the child reads what the parent writes, and back).
+ */
+static pid_t fork_piped(int *in, int *out)
 {
 	int down[2], up[2];
-	pid_t parent = getpid();
+	pid_t pid;
 
 	assert_int_equal(pipe(down), 0);
 	assert_int_equal(pipe(up), 0);
-	c->pid = fork();
-	assert_true(c->pid >= 0);
-	if (c->pid == 0) {
-		close(down[1]);
-		close(up[0]);
-		child_main(down[0], up[1], parent);
-	}
-	close(down[0]);
-	close(up[1]);
-	c->to = down[1];
-	c->from = up[0];
+	pid = fork();
+	assert_true(pid >= 0);
+	close(pid ? down[0] : down[1]);
+	close(pid ? up[1] : up[0]);
+	*in = pid ? up[0] : down[0];
+	*out = pid ? down[1] : up[1];
+	return pid;
+}
+
+static void start_child(struct child *c)
+{
+	pid_t parent = getpid();
+
+	c->pid = fork_piped(&c->from, &c->to);
+	if (c->pid == 0)
+		child_main(c->from, c->to, parent);
 }
 
 static void stop_child(struct child *c)
@@ -645,8 +655,7 @@ static void test_writer_pid_other_namespace(void **state)
 	 * file is never tied to it.
 	 */
 	parse_ns_file(&s, 1, c.ns, c.start + 1);
-	if (!mms_timens_may_differ(c.host))
-		assert_int_equal(mmstats_writer_pid(&s), -ESRCH);
+	assert_int_equal(mmstats_writer_pid(&s), -ESRCH);
 	assert_int_equal(mmstats_liveness(&s), MMSTATS_STALE);
 	mmstats_snapshot_free(&s);
 	/* no pid 2 there */
@@ -773,15 +782,257 @@ static void test_timens_of_exited_main_thread(void **state)
 	if (stat("/proc/self/ns/time", &st) < 0)
 		skip();		/* no time namespaces here */
 	pid = fork_exited_main_thread();
-	assert_false(mms_timens_may_differ(pid));
 	assert_int_equal(mmstats_pid_starttime(pid, &start), 0);
+	assert_int_equal(mms_timens_same_start(pid, start, start), 1);
+	assert_int_equal(mms_timens_same_start(pid, start + 1, start), 0);
 	/* alive, and a start that is not its own proves reuse */
 	assert_int_equal(liveness_of(pid, NULL, &start), MMSTATS_ALIVE);
 	start++;
 	assert_int_equal(liveness_of(pid, NULL, &start), MMSTATS_STALE);
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	assert_true(mms_timens_may_differ(pid));
+	/* equal is alive before any look; else it cannot be told */
+	assert_int_equal(mms_timens_same_start(pid, start, start), 1);
+	assert_true(mms_timens_same_start(pid, start + 1, start) < 0);
+}
+
+/*
+ * Writers in a time namespace whose boot clock is TIMENS_SHIFT seconds
+ * ahead of ours (a whole number of ticks): `outer` made the namespace
+ * (and a PID namespace, if asked) and forks them on demand.
+ */
+#define TIMENS_SHIFT	100000
+
+struct tchild {
+	pid_t outer;
+	int to, from;
+	pid_t last;		/* outer's last writer, to reap (outer's) */
+	uint64_t last_start;
+};
+
+struct twriter {
+	pid_t host;		/* as we number it */
+	uint64_t ns;		/* its PID namespace */
+	uint64_t start;		/* as it recorded it, on its clock */
+};
+
+/* The writer: report who it is and its start as it sees it. */
+static void twriter_main(int out, bool exit_main)
+{
+	char self[32] = "";
+	struct stat st;
+	uint64_t t = 0;
+	pthread_t th;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* /proc is our grandparent's: "self" is our pid there */
+	if (readlink("/proc/self", self, sizeof(self) - 1) < 0 ||
+	    stat("/proc/self/ns/pid", &st) < 0 ||
+	    mmstats_pid_starttime(atoi(self), &t) < 0)
+		_exit(4);
+	dprintf(out, "%s %llu %llu\n", self, (unsigned long long)st.st_ino,
+		(unsigned long long)t);
+	if (exit_main) {
+		if (pthread_create(&th, NULL, sleep_forever, NULL) != 0)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	for (;;)
+		pause();
+}
+
+/* Wait until our boot clock is past `tick`. */
+static void wait_past_tick(uint64_t tick)
+{
+	struct timespec ts, step = { .tv_nsec = 1000000 };
+	long hz = sysconf(_SC_CLK_TCK);
+
+	for (;;) {
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		if ((uint64_t)ts.tv_sec * hz +
+		    (uint64_t)ts.tv_nsec / (1000000000 / hz) > tick)
+			return;
+		nanosleep(&step, NULL);
+	}
+}
+
+/*
+ * Each command "PID MODE": fork a writer, MODE 'e' one whose main thread
+ * exits; with PID, the writer of the last command's (killed by the test)
+ * is reaped, and the new one is to take PID: ns_last_pid is set to the
+ * one below, in a tick after the last one started, so that the new
+ * writer is another process as /proc can tell.
+ */
+static void touter_main(int in, int out, int flags)
+{
+	FILE *cmd = fdopen(in, "r");
+	pid_t last = 0, want;
+	char mode;
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!cmd || unshare(CLONE_NEWTIME | flags) < 0 ||
+	    (fd = open("/proc/self/timens_offsets", O_WRONLY)) < 0 ||
+	    dprintf(fd, "boottime %d 0\n", TIMENS_SHIFT) < 0 ||
+	    close(fd) < 0)
+		_exit(3);
+	while (fscanf(cmd, "%d %c", &want, &mode) == 2) {
+		if (last)
+			waitpid(last, NULL, 0);
+		if (want > 1 && (fd = open("/proc/sys/kernel/ns_last_pid",
+					   O_WRONLY)) >= 0) {
+			dprintf(fd, "%d", (int)want - 1);
+			close(fd);
+		}
+		if ((last = fork()) == 0)
+			twriter_main(out, mode == 'e');
+	}
+	_exit(0);
+}
+
+static void start_touter(struct tchild *c, int flags)
+{
+	c->outer = fork_piped(&c->from, &c->to);
+	if (c->outer == 0)
+		touter_main(c->from, c->to, flags);
+}
+
+/* A new writer (at `want`, if not 0); false if the namespace failed. */
+static bool twriter(struct tchild *c, pid_t want, char mode,
+		    struct twriter *w)
+{
+	unsigned long long ns, start;
+	char buf[128];
+	int host;
+	ssize_t n;
+
+	/* our clock is TIMENS_SHIFT behind the writers' */
+	if (want)
+		wait_past_tick(c->last_start - (uint64_t)TIMENS_SHIFT *
+			       sysconf(_SC_CLK_TCK));
+	dprintf(c->to, "%d %c\n", (int)want, mode);
+	n = read(c->from, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	assert_int_equal(sscanf(buf, "%d %llu %llu", &host, &ns, &start), 3);
+	w->host = host;
+	w->ns = ns;
+	w->start = c->last_start = start;
+	return true;
+}
+
+static void stop_touter(struct tchild *c)
+{
+	close(c->to);
+	close(c->from);
+	kill(c->outer, SIGKILL);
+	waitpid(c->outer, NULL, 0);
+}
+
+/*
+ * The namespace(s) and a first writer (MODE as twriter's), or skip: not
+ * root, or no time namespaces here.
+ */
+static void start_timens(struct tchild *c, int flags, char mode,
+			 struct twriter *w)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat("/proc/self/ns/time", &st) < 0)
+		skip();
+	start_touter(c, flags);
+	if (!twriter(c, 0, mode, w)) {
+		stop_touter(c);
+		skip();
+	}
+}
+
+/*
+ * A writer in a time namespace a day ahead: its record, set on our
+ * clock, is its start; a record a tick off, or our clock's reading of
+ * its start, is another process's; and a process that took its pid
+ * once it was killed (in a later tick) is not taken for it.
+ */
+static void test_timens_writer_judged(void **state)
+{
+	struct tchild c;
+	struct twriter w, w2;
+	uint64_t seen, other;
+	int i;
+
+	(void)state;
+	start_timens(&c, 0, 'w', &w);
+	assert_int_equal(mmstats_pid_starttime(w.host, &seen), 0);
+	assert_int_equal(w.start - seen,
+			 (uint64_t)TIMENS_SHIFT * sysconf(_SC_CLK_TCK));
+	assert_int_equal(liveness_of(w.host, NULL, &w.start), MMSTATS_ALIVE);
+	other = w.start + 1;
+	assert_int_equal(liveness_of(w.host, NULL, &other), MMSTATS_STALE);
+	/* our reading: what it would record had it setns()'d from our
+	 * namespace after recording its start */
+	assert_int_equal(liveness_of(w.host, NULL, &seen), MMSTATS_ALIVE);
+
+	for (i = 0; i < 20; i++) {
+		kill(w.host, SIGKILL);
+		if (!twriter(&c, w.host, 'w', &w2))
+			fail_msg("no second writer");
+		if (w2.host == w.host)
+			break;
+		w = w2;		/* another fork came between: again */
+	}
+	if (i == 20) {
+		stop_touter(&c);
+		skip();		/* the pid never came back to us */
+	}
+	assert_int_not_equal(w2.start, w.start);
+	assert_int_equal(liveness_of(w.host, NULL, &w.start), MMSTATS_STALE);
+	assert_int_equal(liveness_of(w.host, NULL, &w2.start), MMSTATS_ALIVE);
+	stop_touter(&c);
+}
+
+/* Pid 1 of a PID namespace in a time namespace: found, and judged. */
+static void test_timens_other_pidns(void **state)
+{
+	struct mmstats_snapshot s;
+	struct tchild c;
+	struct twriter w;
+
+	(void)state;
+	start_timens(&c, CLONE_NEWPID, 'w', &w);
+	parse_ns_file(&s, 1, w.ns, w.start);
+	assert_int_equal(settled_writer_pid(&s), w.host);
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_ALIVE);
+	mmstats_snapshot_free(&s);
+	parse_ns_file(&s, 1, w.ns, w.start + 1);
+	assert_int_equal(mmstats_writer_pid(&s), -ESRCH);
+	assert_int_equal(mmstats_liveness(&s), MMSTATS_STALE);
+	mmstats_snapshot_free(&s);
+	stop_touter(&c);
+}
+
+/*
+ * A writer in another time namespace whose main thread has exited: its
+ * namespace's offsets cannot be read (they are the main thread's), so
+ * its record proves nothing either way.
+ */
+static void test_timens_unreadable_is_unknown(void **state)
+{
+	struct timespec step = { .tv_nsec = 1000000 };
+	struct tchild c;
+	struct twriter w;
+	uint64_t other;
+	int i;
+
+	(void)state;
+	start_timens(&c, 0, 'e', &w);
+	for (i = 0; i < 5000 && state_of(w.host) != 'Z'; i++)
+		nanosleep(&step, NULL);
+	assert_int_equal(state_of(w.host), 'Z');
+	assert_int_equal(liveness_of(w.host, NULL, &w.start), MMSTATS_UNKNOWN);
+	other = w.start + 1;
+	assert_int_equal(liveness_of(w.host, NULL, &other), MMSTATS_UNKNOWN);
+	stop_touter(&c);
 }
 
 /*
@@ -894,6 +1145,186 @@ static void test_hidepid_is_unknown(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/*
+ * Enter a new time namespace whose boot clock reads 0 now (setns(), so
+ * single-threaded): every process that started before has a negative
+ * start there, which the kernel shows wrapped modulo 2^64.
+ */
+static bool enter_timens_at_zero(void)
+{
+	struct timespec now;
+	long long sec;
+	long nsec;
+	int fd, n;
+
+	if (unshare(CLONE_NEWTIME) < 0 ||
+	    clock_gettime(CLOCK_BOOTTIME, &now) < 0 ||
+	    (fd = open("/proc/self/timens_offsets", O_WRONLY)) < 0)
+		return false;
+	/* -now, with nanoseconds in [0, 1e9) as the kernel wants them */
+	sec = -(long long)now.tv_sec - (now.tv_nsec > 0);
+	nsec = now.tv_nsec ? 1000000000L - now.tv_nsec : 0;
+	n = dprintf(fd, "boottime %lld %ld\n", sec, nsec);
+	if (close(fd) < 0 || n < 0 ||
+	    (fd = open("/proc/self/ns/time_for_children", O_RDONLY)) < 0)
+		return false;
+	n = setns(fd, CLONE_NEWTIME);
+	close(fd);
+	return n == 0;
+}
+
+/* A start in ticks from a negative one in nanoseconds, wrapped. */
+static bool wrapped(uint64_t ticks)
+{
+	return ticks > (uint64_t)INT64_MAX /
+		       (uint64_t)(1000000000 / sysconf(_SC_CLK_TCK));
+}
+
+static pid_t wrapped_writer;
+static uint64_t wrapped_start;
+
+/* Exit 0 if, in a namespace where the writer's start wrapped, its
+ * record is alive and another is stale. */
+static int judge_wrapped(void)
+{
+	uint64_t seen, other = wrapped_start - 2;
+
+	if (!enter_timens_at_zero())
+		return 77;
+	if (mmstats_pid_starttime(wrapped_writer, &seen) < 0)
+		return 2;
+	if (!wrapped(seen))
+		return 3;	/* it did not wrap: no test */
+	if (liveness_of(wrapped_writer, NULL, &wrapped_start) != MMSTATS_ALIVE)
+		return 4;
+	/* two ticks off: an offset of no whole ticks leaves one possible */
+	if (liveness_of(wrapped_writer, NULL, &other) != MMSTATS_STALE)
+		return 5;
+	return 0;
+}
+
+/*
+ * A reader in a time namespace whose boot clock began after our writer
+ * started (unshare -T --boottime=-UPTIME): it sees the start wrapped
+ * past 2^64, and judges the record by the same arithmetic.
+ */
+static void test_timens_wrapped_seen(void **state)
+{
+	struct stat st;
+	struct child c;
+	int rc;
+
+	(void)state;
+	if (geteuid() != 0 || stat("/proc/self/ns/time", &st) < 0)
+		skip();
+	start_child(&c);
+	wrapped_writer = c.pid;
+	assert_int_equal(mmstats_pid_starttime(c.pid, &wrapped_start), 0);
+	rc = in_child(judge_wrapped);
+	stop_child(&c);
+	if (rc == 77)
+		skip();
+	assert_int_equal(rc, 0);
+}
+
+/* The writer of a wrapped start: it tells it, and waits. */
+static void wrapped_writer_main(int out)
+{
+	uint64_t t;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (!enter_timens_at_zero() ||
+	    mmstats_pid_starttime(getpid(), &t) < 0)
+		_exit(3);
+	dprintf(out, "%llu\n", (unsigned long long)t);
+	for (;;)
+		pause();
+}
+
+/* A writer in such a namespace recorded a wrapped start: alive. */
+static void test_timens_wrapped_recorded(void **state)
+{
+	uint64_t start, other;
+	struct child c;
+	struct stat st;
+	char buf[32] = "";
+
+	(void)state;
+	if (geteuid() != 0 || stat("/proc/self/ns/time", &st) < 0)
+		skip();
+	c.pid = fork_piped(&c.from, &c.to);
+	if (c.pid == 0)
+		wrapped_writer_main(c.to);
+	if (read(c.from, buf, sizeof(buf) - 1) <= 0) {
+		stop_child(&c);
+		skip();		/* no such namespace here */
+	}
+	start = strtoull(buf, NULL, 10);
+	assert_true(wrapped(start));
+	assert_int_equal(liveness_of(c.pid, NULL, &start), MMSTATS_ALIVE);
+	other = start - 2;
+	assert_int_equal(liveness_of(c.pid, NULL, &other), MMSTATS_STALE);
+	/* past the largest tick a u64 of nanoseconds gives: not a start */
+	other = UINT64_MAX;
+	assert_int_equal(liveness_of(c.pid, NULL, &other), MMSTATS_UNKNOWN);
+	stop_child(&c);
+}
+
+static pid_t other_uid_writer;
+static uint64_t other_uid_start;
+
+/* Exit 0 if, as uid 1000, another user's writer is judged by its start
+ * alone where its time namespace cannot be read. */
+static int judge_other_uid(void)
+{
+	char path[64], link[64];
+	uint64_t other = other_uid_start + 1;
+
+	if (setresgid(1000, 1000, 1000) < 0 || setresuid(1000, 1000, 1000) < 0)
+		return 2;
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", (int)other_uid_writer);
+	if (readlink(path, link, sizeof(link)) >= 0 || errno != EACCES)
+		return 3;	/* readable: no test */
+	if (liveness_of(other_uid_writer, NULL, &other_uid_start) !=
+	    MMSTATS_ALIVE)
+		return 4;
+	/* another start, on a clock we cannot tell: no proof */
+	if (liveness_of(other_uid_writer, NULL, &other) != MMSTATS_UNKNOWN)
+		return 5;
+	return 0;
+}
+
+/*
+ * A writer of uid 65534 in our namespaces, read by uid 1000, which may
+ * not read its namespace links (ptrace rights) but sees its start.
+ */
+static void test_other_uid_writer_is_alive(void **state)
+{
+	struct stat st;
+	struct child c;
+	char ack;
+
+	(void)state;
+	if (geteuid() != 0 || stat("/proc/self/ns/time", &st) < 0)
+		skip();
+	c.pid = fork_piped(&c.from, &c.to);
+	if (c.pid == 0) {
+		/* a change of credentials clears the death signal */
+		if (setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0 ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+		    write(c.to, "k", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	assert_int_equal(read(c.from, &ack, 1), 1);
+	other_uid_writer = c.pid;
+	assert_int_equal(mmstats_pid_starttime(c.pid, &other_uid_start), 0);
+	assert_int_equal(in_child(judge_other_uid), 0);
+	stop_child(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -913,8 +1344,14 @@ int main(void)
 		cmocka_unit_test(test_no_descriptors_is_not_stale),
 		cmocka_unit_test(test_unknown_namespace),
 		cmocka_unit_test(test_timens_of_exited_main_thread),
+		cmocka_unit_test(test_timens_writer_judged),
+		cmocka_unit_test(test_timens_other_pidns),
+		cmocka_unit_test(test_timens_unreadable_is_unknown),
 		cmocka_unit_test(test_foreign_proc_is_unknown),
 		cmocka_unit_test(test_hidepid_is_unknown),
+		cmocka_unit_test(test_timens_wrapped_seen),
+		cmocka_unit_test(test_timens_wrapped_recorded),
+		cmocka_unit_test(test_other_uid_writer_is_alive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

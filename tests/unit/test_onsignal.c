@@ -15,13 +15,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "mmstats.h"
+#include "create.h"
+#include "syscall_stop.h"
 #include "testdir.h"
 
 static const struct mmstats_field_def table[] = {
@@ -495,6 +502,71 @@ static void test_churn(void **state)
 	free_child(&c);
 }
 
+/* ---- a signal while a file is built under a temporary name ---------------- */
+
+/* Traced from its first instruction on: the parent stops it where it likes. */
+static void child_traced_build(const char *dir)
+{
+	mms_no_tmpfile = true;	/* as on a file system without O_TMPFILE */
+	if (mmstats_remove_on_signal(NULL, 0) != 3 ||
+	    ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0 || raise(SIGSTOP))
+		_exit(92);
+	open_in(dir, "built.mmstats", 0);
+	ready_and_wait();
+}
+
+/* Whether the traced child's descriptor fd is a temporary name of ours. */
+static bool is_tmpname(pid_t pid, long fd)
+{
+	char path[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", (int)pid, fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return strstr(target, "/.mmstats-") != NULL;
+}
+
+/* The openat() of the traced child's temporary name has returned. */
+static bool opened_tmpname(pid_t pid, long nr, long rval)
+{
+	return nr == __NR_openat && rval >= 0 && is_tmpname(pid, rval);
+}
+
+/*
+ * Without O_TMPFILE a file is built under a temporary name: a SIGTERM
+ * that comes right after the name exists (the child stopped there by
+ * ptrace, the signal queued, the child let go) leaves no name at all.
+ */
+static void test_signal_while_built(void **state)
+{
+	const char *dir = subdir("built");
+	struct dirent *e;
+	int status;
+	pid_t pid;
+	DIR *d;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		out_fd = open("/dev/null", O_WRONLY);
+		child_traced_build(dir);
+	}
+	run_to_syscall(pid, opened_tmpname);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(ptrace(PTRACE_DETACH, pid, NULL, 0), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_killed_by(status, SIGTERM);
+	assert_non_null(d = opendir(dir));
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' || strncmp(e->d_name, ".mmstats-", 9) == 0)
+			fail_msg("%s/%s was left", dir, e->d_name);
+	closedir(d);
+}
+
 /* ---- refusals -------------------------------------------------------------- */
 
 static void test_refused(void **state)
@@ -531,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_later_handler_wins),
 		cmocka_unit_test(test_fork_child),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_signal_while_built),
 		cmocka_unit_test(test_refused),
 	};
 
