@@ -33,6 +33,8 @@ MOUNTHELPERDIR ?= $(PREFIX)/sbin
 # What make install put where, for make uninstall (packaging/inst.sh).
 MANIFEST ?= $(PREFIX)/share/mmstats/install-manifest
 DESTDIR	?=
+# Refused before anything is done: see packaging/dirs.mk.
+include packaging/dirs.mk
 
 B	?= build
 CC	?= cc
@@ -199,11 +201,14 @@ stress: all $(TEST_BINS) $(FUZZ_BINS)
 bench: all $(BENCH_BINS)
 	tests/bench/run.sh $(B)
 
-INST	= DESTDIR='$(DESTDIR)' MANIFEST='$(MANIFEST)' packaging/inst.sh
-INSTALL_MK = $(MAKE) -f packaging/install.mk PREFIX='$(PREFIX)' \
-	BINDIR='$(BINDIR)' MANDIR='$(MANDIR)' UNITDIR='$(UNITDIR)' \
-	MOUNTHELPERDIR='$(MOUNTHELPERDIR)' MANIFEST='$(MANIFEST)' \
-	DESTDIR='$(DESTDIR)' B='$(B)'
+INST	= DESTDIR=$(call shq,$(DESTDIR)) MANIFEST=$(call shq,$(MANIFEST)) \
+	packaging/inst.sh
+INSTALL_MK = $(MAKE) -f packaging/install.mk PREFIX=$(call shq,$(PREFIX)) \
+	BINDIR=$(call shq,$(BINDIR)) MANDIR=$(call shq,$(MANDIR)) \
+	UNITDIR=$(call shq,$(UNITDIR)) \
+	MOUNTHELPERDIR=$(call shq,$(MOUNTHELPERDIR)) \
+	MANIFEST=$(call shq,$(MANIFEST)) DESTDIR=$(call shq,$(DESTDIR)) \
+	B=$(call shq,$(B))
 
 # Every file through packaging/inst.sh, which records it in MANIFEST.
 install: all

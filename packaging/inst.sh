@@ -40,7 +40,12 @@ record() {
 }
 
 # mkdirs DIR: make DIR and its missing parents, recording each one made.
+# A trailing or doubled slash (PREFIX=/opt/mm/) names the same directory.
 mkdirs() {
+	case $1 in
+	*/) mkdirs "${1%/}"; return ;;
+	'') [ -z "$DESTDIR" ] || mkdir -p "$DESTDIR"; return 0 ;;
+	esac
 	[ -d "$DESTDIR$1" ] && return 0
 	case $1 in
 	/*/*) mkdirs "${1%/*}" ;;

@@ -21,8 +21,10 @@ MANIFEST ?= $(PREFIX)/share/mmstats/install-manifest
 FUSERMOUNT ?= /bin/fusermount3
 DESTDIR	?=
 B	?= build
+include packaging/dirs.mk
 
-INST	= DESTDIR='$(DESTDIR)' MANIFEST='$(MANIFEST)' packaging/inst.sh
+INST	= DESTDIR=$(call shq,$(DESTDIR)) MANIFEST=$(call shq,$(MANIFEST)) \
+	packaging/inst.sh
 GEN	= $(B)/install-gen
 SUBST	= sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@FUSERMOUNT@|$(FUSERMOUNT)|g'
 UNITS	= mmstatsfs.service mmstats-clean.service mmstats-clean.timer
@@ -30,7 +32,7 @@ UNITS	= mmstatsfs.service mmstats-clean.service mmstats-clean.timer
 # Installing into the running system: make the dynamic linker and systemd
 # see what changed.
 define refresh
-	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	if [ -z $(call shq,$(DESTDIR)) ] && [ "$$(id -u)" = 0 ]; then \
 		ldconfig; \
 		if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
 	fi

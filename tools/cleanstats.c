@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "common.h"
 #include "files.h"
+#include "judged.h"
 #include "mmstats.h"
 #include "statsfile.h"
 #include "termtext.h"
@@ -39,6 +40,7 @@ struct clean_opts {
 	bool verbose;
 	bool terminal;		/* stdout is one: control characters as '?' */
 	bool by_default;	/* no arguments: the default glob's files */
+	struct judged judged;	/* one answer per file: see judged.h */
 };
 
 struct clean_count {
@@ -157,56 +159,85 @@ static void report_open_error(const struct target *t, int err,
 
 /* Print why a stale file goes: its PID is gone, or it was reused. */
 static void report_stale(const struct clean_opts *o, const struct target *t,
-			 const struct mmstats_snapshot *snap)
+			 const struct mmstats_snapshot *snap, pid_t seen)
 {
 	const char *verb = o->dry_run ? "Would delete" : "Deleting";
-	pid_t pid = mmstats_writer_pid(snap);
 	uint64_t ticks;
 
-	if (pid <= 0 || mmstats_pid_starttime(pid, &ticks) < 0)
+	if (seen <= 0 || mmstats_pid_starttime(seen, &ticks) < 0)
 		printf("PID %d not found. %s %s\n",
 		       (int)mmstats_snapshot_pid(snap), verb, t->path);
 	else
 		printf("PID %d was reused since %s was written. %s %s\n",
-		       (int)pid, t->path, verb, t->path);
+		       (int)seen, t->path, verb, t->path);
 }
 
-static void judge(const struct clean_opts *o, struct target *t,
-		  const struct mmstats_snapshot *snap, struct clean_count *c)
+/* Remove a stale file's name (-n: say so only); counts it once. */
+static void remove_stale(const struct clean_opts *o, const struct target *t,
+			 struct clean_count *c, bool counted)
 {
-	pid_t pid = snap_shown_pid(snap);
-	int err;
+	int err = o->dry_run ? 0 : target_unlink(t);
 
-	switch (mmstats_liveness(snap)) {
-	case MMSTATS_UNKNOWN:
+	if (err == -ESTALE) {
+		printf("File changed while checked, skipping: %s\n", t->path);
+		c->unjudged += !counted;
+	} else if (err == -ENOENT) {
+		;	/* removed by someone else meanwhile: nothing to do */
+	} else if (err) {
+		tool_warn("%s: cannot remove: %s", t->path, strerror(-err));
+		c->failed = true;
+	} else if (!counted) {
+		c->removed++;
+	}
+}
+
+/*
+ * The verdict is mmstats_liveness()'s alone.  The pid a message shows
+ * is asked for once more, once, after it (mmstats_writer_pid(): the pid
+ * this process sees, which for another PID namespace's writer is not
+ * the one recorded): that answer may differ from the one the verdict
+ * rests on (a scan of /proc not due yet says "cannot tell"), so it picks
+ * words only, never what is done; "cannot tell" shows the recorded pid.
+ */
+static enum judged_verdict judge(const struct clean_opts *o, struct target *t,
+				 const struct mmstats_snapshot *snap,
+				 struct clean_count *c)
+{
+	pid_t pid = mmstats_snapshot_pid(snap), seen;
+	enum mmstats_liveness l = mmstats_liveness(snap);
+
+	if (l == MMSTATS_UNKNOWN) {
 		if (pid >= 0)	/* a namespace with no process in sight */
 			printf("PID %d of another PID namespace cannot be "
 			       "checked. Keeping %s\n", (int)pid, t->path);
 		else
 			printf("File has no sys.pid entry: %s\n", t->path);
 		c->unjudged++;
-		return;
-	case MMSTATS_ALIVE:
-		if (o->verbose)
-			printf("PID %d is alive. Keeping %s\n", (int)pid,
-			       t->path);
-		c->alive++;
-		return;
-	case MMSTATS_STALE:
-		break;
+		return JUDGED_KEPT;
 	}
-	report_stale(o, t, snap);
-	err = o->dry_run ? 0 : target_unlink(t);
-	if (err == -ESTALE) {
-		printf("File changed while checked, skipping: %s\n", t->path);
-		c->unjudged++;
-	} else if (err == -ENOENT) {
-		;	/* removed by someone else meanwhile: nothing to do */
-	} else if (err) {
-		tool_warn("%s: cannot remove: %s", t->path, strerror(-err));
-		c->failed = true;
-	} else {
-		c->removed++;
+	seen = mmstats_writer_pid(snap);
+	if (l == MMSTATS_ALIVE) {
+		if (o->verbose)
+			printf("PID %d is alive. Keeping %s\n",
+			       (int)(seen > 0 ? seen : pid), t->path);
+		c->alive++;
+		return JUDGED_ALIVE;
+	}
+	report_stale(o, t, snap, seen);
+	remove_stale(o, t, c, false);
+	return JUDGED_STALE;
+}
+
+/* Another name of a file judged in this run: the same answer. */
+static void judge_again(const struct clean_opts *o, const struct target *t,
+			const struct judged_file *f, struct clean_count *c)
+{
+	if (f->verdict == JUDGED_STALE) {
+		printf("Same file as %s. %s %s\n", f->name,
+		       o->dry_run ? "Would delete" : "Deleting", t->path);
+		remove_stale(o, t, c, true);
+	} else if (f->verdict == JUDGED_KEPT || o->verbose) {
+		printf("Same file as %s. Keeping %s\n", f->name, t->path);
 	}
 }
 
@@ -215,14 +246,16 @@ static void judge(const struct clean_opts *o, struct target *t,
  * Said always; a failure only when asked for by name, for anyone may
  * plant an invalid file where the default glob looks (/tmp).
  */
-static void report_invalid(const struct clean_opts *o, const struct target *t,
-			   const struct mmstats_snapshot *snap, int err,
-			   struct clean_count *c)
+static enum judged_verdict report_invalid(const struct clean_opts *o,
+					  const struct target *t,
+					  const struct mmstats_snapshot *snap,
+					  int err, struct clean_count *c)
 {
 	tool_warn("%s: invalid file: %s", t->path,
 		  snap->errmsg[0] ? snap->errmsg : strerror(-err));
 	c->unjudged++;
 	c->failed |= !o->by_default;
+	return JUDGED_KEPT;
 }
 
 /* "Removed 2 files, kept 3 alive": what was done, in plain words. */
@@ -253,11 +286,13 @@ static char *shown_name(const char *path, bool terminal)
 	return s;
 }
 
-static void clean_one(const struct clean_opts *o, const char *path,
+static void clean_one(struct clean_opts *o, const char *path,
 		      struct clean_count *c)
 {
 	char *shown = shown_name(path, o->terminal);
+	const struct judged_file *before;
 	struct mmstats_snapshot snap;
+	enum judged_verdict v;
 	struct target t;
 	int err;
 
@@ -267,12 +302,19 @@ static void clean_one(const struct clean_opts *o, const char *path,
 		report_open_error(&t, err, c);
 		goto out;
 	}
+	if ((before = judged_find(&o->judged, &t.st)) != NULL) {
+		judge_again(o, &t, before, c);
+		goto out;
+	}
 	err = mmstats_read_fd(t.fd, &snap);
 	/* Fields before a corrupt one still tell whose file it is. */
 	if (err == -EPROTONOSUPPORT || (err && snap.nstats == 0))
-		report_invalid(o, &t, &snap, err, c);
+		v = report_invalid(o, &t, &snap, err, c);
 	else
-		judge(o, &t, &snap, c);
+		v = judge(o, &t, &snap, c);
+	/* A STALE verdict keeps t.fd open: see judged.h. */
+	if (judged_add(&o->judged, &t.st, v, shown, &t.fd) < 0)
+		tool_oom();
 out:
 	tool_flush();
 	mmstats_snapshot_free(&snap);
@@ -292,26 +334,51 @@ static int dir_error(const char *dir)
 }
 
 /*
+ * The default directory, when $MMSTATS_GLOB does not say otherwise: it
+ * must be listable (glob() would call it empty), and its holding no
+ * file is no error.  The directories a $MMSTATS_PATH template names are
+ * not checked: they are anyone's (/tmp/mmstats-{CMD} matches every
+ * user's), so one this user cannot list is passed over, as glob() passes
+ * it over, rather than failing every run.  1 if there is nothing to
+ * look in (the directory of a $MMSTATS_PATH without fields is missing),
+ * else 0 or -errno, said.
+ */
+static int check_default_dirs(void)
+{
+	struct pathlist dirs = PATHLIST_INIT;
+	struct stat st;
+	bool tmpl;
+	int err;
+
+	if ((err = files_stats_dirs(&dirs, &tmpl)) < 0) {
+		tool_report(files_stats_dir(), err);
+		return err;
+	}
+	if (!tmpl && (stat(dirs.v[0], &st) < 0 || !S_ISDIR(st.st_mode)))
+		err = 1;
+	else if (!tmpl && (err = dir_error(dirs.v[0])) < 0)
+		tool_report(dirs.v[0], err);
+	pathlist_free(&dirs);
+	return err;
+}
+
+/*
  * What was asked for must be there (a missing FILE, an empty DIR, a GLOB
  * that matches nothing are errors), except the default directory: that
  * it holds no file is the usual state of /tmp, where a timer runs this,
  * and nothing is left to clean.  Its absence is an error still, and so
- * is a directory that cannot be listed: glob() would call it empty.
+ * is a directory that cannot be listed.  The directories of a template
+ * come and go with their writers: none is no error.
  */
 static int expand(char *const *args, size_t nargs, struct pathlist *files)
 {
 	const char *glob_env = getenv(MMSTATS_ENV_GLOB);
-	const char *dir = files_stats_dir();
-	struct stat st;
 	int err;
 
 	if (nargs == 0 && !(glob_env && *glob_env) &&
-	    stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-		err = dir_error(dir);
-		if (err) {
-			tool_report(dir, err);
+	    (err = check_default_dirs()) <= 0) {
+		if (err)
 			return err;
-		}
 		return files_expand_args(args, nargs, files, tool_report);
 	}
 	return files_expand_args_strict(args, nargs, files, tool_report_why);
@@ -357,6 +424,7 @@ int main(int argc, char **argv)
 		clean_one(&o, files.v[i], &c);
 	print_summary(&o, &c);
 	tool_flush();
+	judged_free(&o.judged);
 	pathlist_free(&files);
 	return c.failed ? 1 : 0;
 }

@@ -90,21 +90,22 @@ const char *files_stats_dir(void)
 
 /*
  * $MMSTATS_PATH is a template (mmstats(3)): writers put their files in
- * what it gives for their own {CMD}, {PID} and {TID}.  As a glob, each
- * field is "*", "{{" and "}}" are a brace, and glob's own special
- * characters match only themselves.  A brace that opens or closes no
- * field is taken as it is, as a directory name.  False if it does not
- * fit in len bytes.
+ * what it gives for their own {CMD}, {PID} and {TID}.  As a glob (`glob`
+ * true), each field is "*", "{{" and "}}" are a brace, and glob's own
+ * special characters match only themselves; else it is the path a
+ * template without fields gives.  A brace that opens or closes no field
+ * is taken as it is, as a directory name.  Returns the number of fields,
+ * or -ENAMETOOLONG if the result does not fit in len bytes.
  */
-static bool path_glob(const char *tmpl, char *buf, size_t len)
+static int path_conv(const char *tmpl, char *buf, size_t len, bool glob)
 {
 	const char *p, *end;
 	size_t o = 0;
-	int depth;
+	int depth, fields = 0;
 
 	for (p = tmpl; *p; p++) {
 		if (o + 3 > len)
-			return false;
+			return -ENAMETOOLONG;
 		if ((*p == '{' || *p == '}') && p[1] == *p) {
 			buf[o++] = *p++;
 			continue;
@@ -115,14 +116,45 @@ static bool path_glob(const char *tmpl, char *buf, size_t len)
 		if (*p == '{' && *end == '}') {
 			buf[o++] = '*';
 			p = end;
+			fields++;
 			continue;
 		}
-		if (strchr("*?[\\", *p))
+		if (glob && strchr("*?[\\", *p))
 			buf[o++] = '\\';
 		buf[o++] = *p;
 	}
 	buf[o] = '\0';
-	return true;
+	return fields;
+}
+
+int files_stats_dirs(struct pathlist *out, bool *is_template)
+{
+	char pattern[4096];
+	struct stat st;
+	glob_t g;
+	size_t i;
+	int n, rc, err = 0;
+
+	n = path_conv(files_stats_dir(), pattern, sizeof(pattern), true);
+	*is_template = n > 0;
+	if (n == 0)
+		n = path_conv(files_stats_dir(), pattern, sizeof(pattern),
+			      false);
+	if (n < 0)
+		return n;
+	if (!*is_template)
+		return pathlist_add(out, pattern);
+	/* What the default glob looks in: directories it can list. */
+	rc = glob(pattern, GLOB_ONLYDIR, NULL, &g);
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc != 0)
+		return rc == GLOB_NOSPACE ? -ENOMEM : -EIO;
+	for (i = 0; i < g.gl_pathc && !err; i++)
+		if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			err = pathlist_add(out, g.gl_pathv[i]);
+	globfree(&g);
+	return err;
 }
 
 const char *files_default_glob(char *buf, size_t len)
@@ -133,7 +165,7 @@ const char *files_default_glob(char *buf, size_t len)
 
 	if (glob_env && *glob_env)
 		n = snprintf(buf, len, "%s", glob_env);
-	else if (!path_glob(files_stats_dir(), dir, sizeof(dir)))
+	else if (path_conv(files_stats_dir(), dir, sizeof(dir), true) < 0)
 		return NULL;
 	else
 		n = snprintf(buf, len, "%s/*%s", dir, MMSTATS_SUFFIX);
@@ -162,6 +194,11 @@ static void pathlist_sort_from(struct pathlist *l, size_t from)
 {
 	if (l->n - from > 1)
 		qsort(l->v + from, l->n - from, sizeof(*l->v), path_cmp);
+}
+
+void pathlist_sort(struct pathlist *l)
+{
+	pathlist_sort_from(l, 0);
 }
 
 static int expand_glob(const char *pattern, struct pathlist *out)

@@ -20,10 +20,22 @@ struct pathlist {
 int pathlist_add(struct pathlist *l, const char *path);
 /* Drop repeated paths, keeping the first of each in place. */
 void pathlist_uniq(struct pathlist *l);
+/*
+ * Sort by whole path, byte by byte: glob(3)'s order in the C locale,
+ * the tools' (none sets another).
+ */
+void pathlist_sort(struct pathlist *l);
 void pathlist_free(struct pathlist *l);
 
 /* The stats directory: $MMSTATS_PATH or /tmp. */
 const char *files_stats_dir(void);
+
+/*
+ * The directories the default glob looks in: $MMSTATS_PATH, or if it is
+ * a template (*is_template), each directory it names that exists now,
+ * sorted.  Returns 0 or -errno.
+ */
+int files_stats_dirs(struct pathlist *out, bool *is_template);
 
 /* The default glob into buf; returns buf (truncated paths fail: NULL). */
 const char *files_default_glob(char *buf, size_t len);

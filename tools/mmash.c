@@ -49,7 +49,8 @@ static void usage(void)
 	       "or\n"
 	       "                      $MMSTATS_PATH/*.mmstats)\n"
 	       "  -d, --dir=DIR       directory a client's ?glob= looks in\n"
-	       "                      (default $MMSTATS_PATH or /tmp)\n"
+	       "                      (default those of $MMSTATS_PATH or "
+	       "/tmp)\n"
 	       "  -A, --all           also serve files whose writer is gone "
 	       "(never\n"
 	       "                      on /metrics)\n"
@@ -194,8 +195,6 @@ static void parse_args(int argc, char **argv, struct mmash_opts *o)
 		tool_warn("unexpected argument: '%s'", argv[optind]);
 		tool_usage_error();
 	}
-	if (!o->conf.dir)
-		o->conf.dir = files_stats_dir();
 	if (!o->conf.glob)
 		o->conf.glob = files_default_glob(o->glob_buf,
 						  sizeof(o->glob_buf));

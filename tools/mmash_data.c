@@ -27,6 +27,31 @@ void mmash_set_free(struct mmash_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
+/*
+ * A client's glob in the directories of $MMSTATS_PATH.  Those of a
+ * template come and go with their writers, and one that cannot be
+ * listed is passed over, as the default glob passes it over.  Sorted
+ * as a whole, as the default glob is: joining each directory's sorted
+ * list would put w-a/z before w-a-b/a, which glob() puts after it.
+ */
+static int match_stats_dirs(const char *client_glob, struct pathlist *paths)
+{
+	struct pathlist dirs = PATHLIST_INIT;
+	bool tmpl;
+	size_t i;
+	int err;
+
+	err = files_stats_dirs(&dirs, &tmpl);
+	for (i = 0; i < dirs.n && !err; i++) {
+		err = files_match_dir(dirs.v[i], client_glob, paths);
+		if (err == -ENOENT || (tmpl && err != -ENOMEM))
+			err = 0;
+	}
+	pathlist_sort(paths);
+	pathlist_free(&dirs);
+	return err;
+}
+
 static int list_files(const struct mmash_conf *conf, const char *client_glob,
 		      struct pathlist *paths)
 {
@@ -42,6 +67,8 @@ static int list_files(const struct mmash_conf *conf, const char *client_glob,
 	err = files_check_client_glob(client_glob);
 	if (err)
 		return err;
+	if (!conf->dir)
+		return match_stats_dirs(client_glob, paths);
 	err = files_match_dir(conf->dir, client_glob, paths);
 	/* A missing stats directory simply holds no stats. */
 	return err == -ENOENT ? 0 : err;

@@ -14,7 +14,9 @@
 
 struct mmash_conf {
 	const char *glob;	/* the files served by default */
-	const char *dir;	/* where a client's glob looks */
+	const char *dir;	/* where a client's glob looks; NULL: the
+				 * directories of $MMSTATS_PATH, template
+				 * or not (files_stats_dirs) */
 	bool all;		/* --all: stale files too, unless ?all=0 */
 };
 
@@ -35,7 +37,8 @@ struct mmash_set {
  * mmstats_liveness(), the rule of every reader of the library) are left
  * out unless `with_stale`; files without sys.pid (UNKNOWN) are kept, as
  * mmstatsfs keeps them under /files.  -EINVAL for a glob that could
- * leave the directory, else -errno of listing conf->dir; unreadable
+ * leave the directory, else -errno of listing conf->dir (or the one
+ * directory of a $MMSTATS_PATH that is no template); unreadable
  * files are skipped, as the reference does.
  */
 int mmash_set_load(const struct mmash_conf *conf, const char *client_glob,

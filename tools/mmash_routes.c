@@ -103,7 +103,9 @@ static void reply_load_failure(const struct mmash_conf *conf,
 		reply_error(rep, 500, strerror(-err));
 	} else {
 		/* only listing the directory a client's glob looks in fails */
-		buf_printf(&why, "%s: %s", conf->dir, strerror(-err));
+		buf_printf(&why, "%s: %s",
+			   conf->dir ? conf->dir : files_stats_dir(),
+			   strerror(-err));
 		reply_error(rep, 500, why.data && !why.failed ? why.data :
 				      strerror(-err));
 	}

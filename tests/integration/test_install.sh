@@ -7,7 +7,9 @@
 # directories that were there before or hold anything else.  Needs no
 # root: everything stays in a temporary DESTDIR.  Also runs the installed
 # mount helper against a stand-in mount.fuse3 to check what it hands
-# over, and has systemd-analyze verify the units.
+# over, and has systemd-analyze verify the units.  Directories with
+# characters the units, sed or the manifest would mangle are refused
+# before anything is written; a DESTDIR with any is installed into.
 set -eu
 # What we install where comes from our command lines only: not from a
 # `make check PREFIX=...` that runs us (make exports such variables).
@@ -236,6 +238,51 @@ check_uninstall_exact() {
 		fail "a second uninstall did not say why it failed"
 }
 
+# Directories that units, sed, the helper's PATH or the manifest would
+# get wrong, relative ones, and a DESTDIR make would expand or mkdir
+# take as an option, are refused before anything is built or written,
+# with a line that names the variable.
+check_refused_dirs() {
+	d=$tmp/refused
+	for v in "PREFIX=/opt/a b" "PREFIX=/opt/it's" "PREFIX=/opt/a|b" \
+		 "PREFIX=/opt/a&b" "BINDIR=/opt/x:y" "UNITDIR=/opt/%n" \
+		 "MOUNTHELPERDIR=/opt/a\"b" "LIBDIR=/opt/\$\$x" \
+		 "MANIFEST=/opt/m	tab" "PREFIX=~/x" "PREFIX=opt/x" \
+		 "BINDIR=-opt/x" "UNITDIR=@opt" "FUSERMOUNT=fusermount3" \
+		 "DESTDIR=$d/\$\$x" "DESTDIR=$d/\$x" "DESTDIR=-$d"; do
+		for goal in install uninstall; do
+			! make -s -C "$top" B="$build" SAN="$san" "$goal" \
+				DESTDIR="$d" "$v" >"$tmp/make.log" 2>&1 ||
+				fail "make $goal $v was not refused"
+			grep -q "^packaging/dirs.mk:.*\*\*\* ${v%%=*}=.*: cannot" \
+				"$tmp/make.log" ||
+				{ cat "$tmp/make.log"; fail "make $goal $v: no reason"; }
+			[ ! -e "$d" ] && [ ! -e "-$d" ] ||
+				fail "make $goal $v wrote into DESTDIR"
+		done
+	done
+}
+
+# A PREFIX with a trailing and a doubled slash installs and uninstalls.
+check_slashes() {
+	d=$tmp/slashes
+	mk install DESTDIR="$d" PREFIX=/opt//mm/
+	[ -x "$d/opt/mm/bin/mmstatsfs" ] || fail "PREFIX=/opt//mm/: no daemon"
+	mk uninstall DESTDIR="$d" PREFIX=/opt//mm/
+	left=$(cd "$d" && find . -mindepth 1)
+	[ -z "$left" ] || fail "left after uninstall: $left"
+}
+
+# DESTDIR is only passed to the shell: spaces and quotes in it work.
+check_odd_destdir() {
+	d="$tmp/it's a \"dest\" & |"
+	mk install DESTDIR="$d" PREFIX=/usr
+	check_layout "$d"
+	mk uninstall DESTDIR="$d" PREFIX=/usr
+	left=$(cd "$d" && find . -mindepth 1)
+	[ -z "$left" ] || fail "left after uninstall: $left"
+}
+
 check_uninstall() {	# destdir
 	left=$(tree "$1" | grep -v '^usr/' || true)
 	[ -z "$left" ] || fail "install wrote outside PREFIX: $left"
@@ -272,5 +319,8 @@ check_helper
 check_user_install
 check_told_dirs
 check_uninstall_exact
+check_refused_dirs
+check_slashes
+check_odd_destdir
 check_units_verify
 echo "install and uninstall: ok"

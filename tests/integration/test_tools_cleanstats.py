@@ -8,7 +8,9 @@ errors on stderr with a non-zero exit, a plain summary line.  Without
 arguments (the timer's run on /tmp) a planted invalid file is said but
 no failure, and a default directory that cannot be listed is one (for
 slurpstats and pollstats too); a planted name with a newline forges no
-line on stdout or stderr.  A writer in another PID namespace is named
+line on stdout or stderr.  A file met again under another name gets
+its first answer; a template $MMSTATS_PATH names the default
+directories.  A writer in another PID namespace is named
 by the pid this process sees (and slurpstats --json adds it as
 host_pid)."""
 import json
@@ -220,13 +222,19 @@ def invalid_in_default_dir():
         shutil.rmtree(d)
 
 
-def unlistable_default_dir():
-    """glob() calls a directory it cannot read empty: the tools must not."""
+def as_nobody():
+    """The command prefix that runs as nobody, or None (said)."""
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         print("skip: an unlistable directory needs root and setpriv")
+        return None
+    return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
+def unlistable_default_dir():
+    """glob() calls a directory it cannot read empty: the tools must not."""
+    nobody = as_nobody()
+    if not nobody:
         return
-    nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup",
-              "--clear-groups"]
     top = tmpdir("clean-unlistable")
     try:
         os.chmod(top, 0o755)
@@ -304,7 +312,98 @@ def other_namespace():
         shutil.rmtree(d)
 
 
+def one_answer_per_file():
+    """A file met again under another name (a hard link, "DIR/./NAME")
+    gets the answer it got, not a second question: a stale file's other
+    name goes too, a live one is kept, each file counted once."""
+    d = tmpdir("clean-once")
+    w = Writer(d, ["x=counter:1"])
+    try:
+        live, dead = w.paths[0], dead_vector(os.path.join(d, "dead.mmstats"))
+        other_dead = os.path.join(d, "dead-link.mmstats")
+        other_live = os.path.join(d, "zz-live.mmstats")
+        os.link(dead, other_dead)
+        os.link(live, other_live)
+        r = run([CLEAN, "-v", d, os.path.join(d, ".", "zz-live.mmstats")])
+        want = ("PID %d not found. Deleting %s\n"
+                "Same file as %s. Deleting %s\n"
+                "PID %d is alive. Keeping %s\n"
+                "Same file as %s. Keeping %s\n"
+                "Same file as %s. Keeping %s/./zz-live.mmstats\n"
+                "Removed 1 file, kept 1 alive\n" %
+                (DEAD_PID, other_dead, other_dead, dead, w.pid, live,
+                 live, other_live, live, d))
+        expect(r.returncode == 0 and text(r.stdout) == want,
+               "one answer per file: %r" % r.stdout)
+        expect(not os.path.exists(dead) and not os.path.exists(other_dead),
+               "both names of the stale file are gone")
+        expect(os.path.exists(live) and os.path.exists(other_live),
+               "both names of the live file stay")
+    finally:
+        w.stop()
+        shutil.rmtree(d)
+
+
+def template_default_dirs():
+    """$MMSTATS_PATH a template: the directories it names are the default
+    ones, and none (no writer of it yet) is nothing to clean, no error."""
+    d = tmpdir("clean-tmpl")
+    env = dict(os.environ, MMSTATS_PATH=os.path.join(d, "w-{CMD}"))
+    env.pop("MMSTATS_GLOB", None)
+    try:
+        r = run([CLEAN], env=env)
+        expect(r.returncode == 0 and r.stderr == b"" and
+               text(r.stdout) == "Removed 0 files, kept 0 alive\n",
+               "template, no directory yet: %d %r %r" %
+               (r.returncode, r.stdout, r.stderr))
+        for sub in ("w-a", "other"):
+            os.mkdir(os.path.join(d, sub))
+            dead_vector(os.path.join(d, sub, "dead.mmstats"))
+        r = run([CLEAN], env=env)
+        expect(r.returncode == 0 and text(r.stdout) ==
+               "PID %d not found. Deleting %s/w-a/dead.mmstats\n"
+               "Removed 1 file, kept 0 alive\n" % (DEAD_PID, d),
+               "template: its directories only: %r" % r.stdout)
+        expect(os.path.exists(os.path.join(d, "other", "dead.mmstats")),
+               "a directory it does not name is left alone")
+    finally:
+        shutil.rmtree(d)
+
+
+def template_unlistable_dir():
+    """A template names every user's directories: one this user cannot
+    list (another user's 0700 /tmp/mmstats-x) is passed over, as glob()
+    passes it over, and the others are cleaned."""
+    nobody = as_nobody()
+    if not nobody:
+        return
+    top = tmpdir("clean-tmpl-unlistable")
+    env = dict(os.environ, MMSTATS_PATH=os.path.join(top, "mmstats-{CMD}"))
+    env.pop("MMSTATS_GLOB", None)
+    try:
+        os.chmod(top, 0o755)
+        theirs, mine = (os.path.join(top, "mmstats-" + n) for n in "xy")
+        for sub in (theirs, mine):
+            os.mkdir(sub)
+            dead_vector(os.path.join(sub, "dead.mmstats"))
+        os.chmod(theirs, 0o700)
+        shutil.chown(mine, "nobody")
+        r = run(nobody + [CLEAN], env=env)
+        expect(r.returncode == 0 and r.stderr == b"" and text(r.stdout) ==
+               "PID %d not found. Deleting %s/dead.mmstats\n"
+               "Removed 1 file, kept 0 alive\n" % (DEAD_PID, mine),
+               "template, another user's directory: %d %r %r" %
+               (r.returncode, r.stdout, r.stderr))
+        expect(os.path.exists(os.path.join(theirs, "dead.mmstats")),
+               "the unlistable directory's file is left")
+    finally:
+        shutil.rmtree(top)
+
+
 main()
+one_answer_per_file()
+template_default_dirs()
+template_unlistable_dir()
 invalid_in_default_dir()
 unlistable_default_dir()
 planted_names()

@@ -9,7 +9,8 @@ exact past 64 bits, as Python's ints; nan as null, so the JSON is valid.
 Liveness: a writer killed by SIGKILL (its file stays) and one stopped by
 SIGTERM with -k are gone from every answer, and back with --all or
 ?all=1, except on /metrics; errors are one line that says what: a port
-in use, an unknown aggregation, a bad glob, a glob matching nothing."""
+in use, an unknown aggregation, a bad glob, a glob matching nothing.
+A template $MMSTATS_PATH: client globs look in the directories it names."""
 import json
 import os
 import shutil
@@ -25,9 +26,9 @@ from common import (VECTORS, Writer, expect, finish, need_writer, run, text,
 MMASH = tool("mmash")
 
 
-def start(args, stderr=None):
+def start(args, stderr=None, env=None):
     p = subprocess.Popen([MMASH, "-p", "0"] + args, stdout=subprocess.PIPE,
-                         stderr=stderr, text=True)
+                         stderr=stderr, text=True, env=env)
     line = p.stdout.readline()
     expect(line.startswith("mmash: serving "), "startup line: %r" % line)
     url = line.split(" on ")[-1].strip()
@@ -393,6 +394,47 @@ def no_match_warns():
     shutil.rmtree(d)
 
 
+def template_dirs():
+    """$MMSTATS_PATH a template, no -d: a client's glob looks in every
+    directory the default glob looks in (each {field} any name), those
+    made after mmash started too, and nowhere else."""
+    d = tmpdir("mmash-tmpl")
+    env = dict(os.environ, MMSTATS_PATH=os.path.join(d, "w-{CMD}"))
+    env.pop("MMSTATS_GLOB", None)
+    for sub in ("w-a", "w-b", "other"):
+        os.mkdir(os.path.join(d, sub))
+    ws = [Writer(os.path.join(d, "w-a"), ["t.v=uint32:1"]),
+          Writer(os.path.join(d, "other"), ["t.v=uint32:50"]),
+          Writer(d, ["t.v=uint32:70"])]
+    p, base = start([], env=env)
+    try:
+        default = sorted(get_json(base + "/files/")["files"])
+        expect(default == ws[0].paths, "default glob: w-a only: %r" % default)
+        expect(get_json(base + "/files/*.mmstats")["files"] == default,
+               "client glob: the default glob's directories")
+        ws.append(Writer(os.path.join(d, "w-b"), ["t.v=uint32:2"]))
+        got = sorted(get_json(base + "/files/*.mmstats")["files"])
+        expect(got == sorted(ws[0].paths + ws[3].paths),
+               "client glob: a directory made later too: %r" % got)
+        expect(get_json(base + "/stats/t.v?aggr=sum&glob=*.mmstats") ==
+               {"t.v": 3}, "client glob: values of w-a and w-b only")
+        # The order of the default glob, by whole path: w-a-b/... sorts
+        # before w-a/... ('-' before '/'), though w-a sorts before w-a-b.
+        os.mkdir(os.path.join(d, "w-a-b"))
+        ws.append(Writer(os.path.join(d, "w-a-b"), ["t.v=uint32:4"]))
+        default = get_json(base + "/files/")["files"]
+        got = get_json(base + "/files/*.mmstats")["files"]
+        expect(default == sorted(default) and got == default and
+               got[0] == ws[4].paths[0],
+               "client glob, default glob: one order: %r %r" % (got, default))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        for w in ws:
+            w.stop()
+        shutil.rmtree(d)
+
+
 def usage():
     r = run([MMASH, "--help"])
     expect(r.returncode == 0 and b"Usage: mmash" in r.stdout, "--help")
@@ -442,6 +484,7 @@ def main():
             w.stop()
     port_in_use()
     no_match_warns()
+    template_dirs()
     usage()
 
 

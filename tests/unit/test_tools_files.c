@@ -113,6 +113,52 @@ static void test_default_glob_template(void **state)
 	unsetenv("MMSTATS_PATH");
 }
 
+/* files_stats_dirs() with MMSTATS_PATH set to dir + `rest`. */
+static void stats_dirs_of(const char *rest, struct pathlist *l, bool *tmpl)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s%s", dir, rest);
+	setenv("MMSTATS_PATH", path, 1);
+	pathlist_free(l);
+	assert_int_equal(files_stats_dirs(l, tmpl), 0);
+}
+
+/*
+ * Where a client's glob looks by default: the directories the default
+ * glob looks in, a template's included; a path without fields as it
+ * is, {{ }} unescaped, whether it exists or not.
+ */
+static void test_stats_dirs(void **state)
+{
+	struct pathlist l = PATHLIST_INIT;
+	char want[128];
+	bool is_tmpl;
+
+	(void)state;
+	unsetenv("MMSTATS_PATH");
+	assert_int_equal(files_stats_dirs(&l, &is_tmpl), 0);
+	assert_false(is_tmpl);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0], "/tmp");
+	/* files, the symlink to a file and the dotfile are no directories */
+	stats_dirs_of("/{CMD}", &l, &is_tmpl);
+	assert_true(is_tmpl);
+	assert_int_equal(l.n, 1);
+	snprintf(want, sizeof(want), "%s/sub.mmstats", dir);
+	assert_string_equal(l.v[0], want);
+	stats_dirs_of("/{PID:05d}-{TID}", &l, &is_tmpl);
+	assert_true(is_tmpl);
+	assert_int_equal(l.n, 0);
+	stats_dirs_of("/{{x}}*", &l, &is_tmpl);
+	assert_false(is_tmpl);
+	assert_int_equal(l.n, 1);
+	snprintf(want, sizeof(want), "%s/{x}*", dir);
+	assert_string_equal(l.v[0], want);
+	pathlist_free(&l);
+	unsetenv("MMSTATS_PATH");
+}
+
 static void test_client_glob_checks(void **state)
 {
 	(void)state;
@@ -267,6 +313,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_glob),
 		cmocka_unit_test(test_default_glob_template),
+		cmocka_unit_test(test_stats_dirs),
 		cmocka_unit_test(test_client_glob_checks),
 		cmocka_unit_test(test_match_dir_skips_links_dirs_dotfiles),
 		cmocka_unit_test(test_expand_args),
