@@ -135,59 +135,49 @@ static int index_make(const struct mfs_bulk_group *g, struct label_index *x)
 }
 
 /*
- * Label of field name i of fn in g, or SIZE_MAX; *field its field (a
- * histogram's name stands for its sum's, as mfs_fieldnames_find says).
- */
-static size_t label_of(const struct mfs_bulk_group *g,
-		       const struct label_index *x,
-		       const struct mfs_fieldnames *fn, size_t i, long *field)
-{
-	size_t pos, l = index_find(g, x, fn->name[i], &pos);
-
-	*field = i < fn->nfields ? (long)i :
-		 mfs_fieldnames_find(fn, fn->name[i]);
-	return *field < 0 ? SIZE_MAX : l;
-}
-
-/*
- * The hits of a bulk file: each field of each file looked up once in a
- * hash of the labels, counted, then laid out by label (a counting
- * sort): linear in the fields.
+ * The hits of a bulk file: each name of each file looked up once in a
+ * hash of the labels, its label kept in lab, counted, then laid out by
+ * label (a counting sort): linear in the names (nnames in all).  A
+ * histogram's name stands for its sum's field, as mfs_fieldnames_find()
+ * says.
  */
 static int bulk_hits(struct mfs_bulk_group *g, const struct mfs_src **srcs,
-		     size_t nfields)
+		     size_t nnames)
 {
 	struct label_index x = { 0 };
-	size_t f, i, l, *next = NULL;
+	size_t f, i, k, l, pos, *next, *lab;
 	const struct mfs_fieldnames *fn;
-	long field;
 	int err = -ENOMEM;
 
 	g->at = calloc(g->nlabels + 2, sizeof(*g->at));
-	g->hits = calloc(nfields + 1, sizeof(*g->hits));
+	g->hits = calloc(nnames + 1, sizeof(*g->hits));
 	next = calloc(g->nlabels + 1, sizeof(*next));
-	if (!g->at || !g->hits || !next || index_make(g, &x) < 0)
+	lab = calloc(nnames + 1, sizeof(*lab));
+	if (!g->at || !g->hits || !next || !lab || index_make(g, &x) < 0)
 		goto out;
-	for (f = 0; f < g->nfiles; f++)
-		for (fn = &srcs[f]->info.names, i = 0; i < fn->n; i++)
-			if ((l = label_of(g, &x, fn, i, &field)) != SIZE_MAX)
-				g->at[l + 1]++;
+	for (k = 0, f = 0; f < g->nfiles; f++)
+		for (fn = &srcs[f]->info.names, i = 0; i < fn->n; i++, k++)
+			if ((lab[k] = index_find(g, &x, fn->name[i], &pos)) !=
+			    SIZE_MAX)
+				g->at[lab[k] + 1]++;
 	for (l = 0; l < g->nlabels; l++) {
 		if (g->at[l + 1] > g->maxhits)
 			g->maxhits = g->at[l + 1];
 		g->at[l + 1] += g->at[l];
 		next[l] = g->at[l];
 	}
-	for (f = 0; f < g->nfiles; f++)
-		for (fn = &srcs[f]->info.names, i = 0; i < fn->n; i++)
-			if ((l = label_of(g, &x, fn, i, &field)) != SIZE_MAX)
-				g->hits[next[l]++] = (struct mfs_bulk_hit){
-					.file = f, .field = field,
+	for (k = 0, f = 0; f < g->nfiles; f++)
+		for (fn = &srcs[f]->info.names, i = 0; i < fn->n; i++, k++)
+			if (lab[k] != SIZE_MAX)
+				g->hits[next[lab[k]]++] = (struct mfs_bulk_hit){
+					.file = f,
+					.field = mfs_fieldnames_field(fn, i),
 				};
 	err = 0;
 out:
 	free(x.slot);
 	free(next);
+	free(lab);
 	return err;
 }
 

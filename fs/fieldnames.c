@@ -26,7 +26,9 @@ struct namer {
 	uint64_t seed;
 	char *arena;
 	size_t used, cap;
-	size_t *at;		/* offset of each field's name */
+	size_t *at;		/* offset of each name */
+	size_t nfields;		/* names [0, nfields) are the fields' */
+	uint32_t *hist_sum;	/* the .sum of each histogram's name */
 	uint32_t *slots;	/* names made so far: field index + 1 */
 	uint32_t *count;	/* per field: names its label has had */
 	size_t mask;
@@ -127,11 +129,11 @@ static bool names_hist(const struct mmstats_stat *st)
 }
 
 /*
- * Name histogram k (sum field i) after the fields, at name index j, if
- * its name is free: a label of the file wins over it.
+ * Name the histogram of sum field i after the names made so far (*j of
+ * them), if its name is free: a label of the file wins over it.
  */
 static int name_hist(struct namer *w, const struct mmstats_stat *st,
-		     size_t i, size_t j, uint32_t *hist_sum, size_t *k)
+		     size_t i, size_t *j)
 {
 	char buf[MFS_NAME_MAX + 1];
 	size_t len, slot;
@@ -141,10 +143,10 @@ static int name_hist(struct namer *w, const struct mmstats_stat *st,
 	slot = probe(w, buf);
 	if (w->slots[slot])
 		return 0;
-	if ((err = append(w, buf, len, j)) < 0)
+	if ((err = append(w, buf, len, *j)) < 0)
 		return err;
-	w->slots[slot] = (uint32_t)j + 1;
-	hist_sum[(*k)++] = (uint32_t)i;
+	w->slots[slot] = (uint32_t)*j + 1;
+	w->hist_sum[(*j)++ - w->nfields] = (uint32_t)i;
 	return 0;
 }
 
@@ -157,30 +159,34 @@ static int namer_init(struct namer *w, size_t n, size_t nhist)
 	memset(w, 0, sizeof(*w));
 	w->seed = mfs_hash_seed();
 	w->mask = cap - 1;
+	w->nfields = n;
 	w->slots = calloc(cap, sizeof(*w->slots));
 	w->count = calloc(n ? n : 1, sizeof(*w->count));
 	w->at = calloc(n + nhist ? n + nhist : 1, sizeof(*w->at));
+	w->hist_sum = calloc(nhist ? nhist : 1, sizeof(*w->hist_sum));
 	w->cap = 32 * n + 64;
 	w->arena = malloc(w->cap);
-	return w->slots && w->count && w->at && w->arena ? 0 : -ENOMEM;
+	return w->slots && w->count && w->at && w->hist_sum && w->arena ?
+	       0 : -ENOMEM;
 }
 
-/* Hand the names over: pointers into the arena, and the table. */
-static int namer_finish(struct namer *w, size_t n, size_t nhist,
-			struct mfs_fieldnames *fn)
+/* Hand the n names over: pointers into the arena, and the table. */
+static int namer_finish(struct namer *w, size_t n, struct mfs_fieldnames *fn)
 {
 	size_t i;
 
-	if (!(fn->name = calloc(n + nhist ? n + nhist : 1, sizeof(*fn->name))))
+	if (!(fn->name = calloc(n ? n : 1, sizeof(*fn->name))))
 		return -ENOMEM;
-	for (i = 0; i < n + nhist; i++)
+	for (i = 0; i < n; i++)
 		fn->name[i] = w->arena + w->at[i];
-	fn->n = n + nhist;
-	fn->nfields = n;
+	fn->n = n;
+	fn->nfields = w->nfields;
+	fn->hist_sum = w->hist_sum;
 	fn->arena = w->arena;
 	fn->table = w->slots;
 	fn->mask = w->mask;
 	fn->seed = w->seed;
+	w->hist_sum = NULL;
 	w->arena = NULL;
 	w->slots = NULL;
 	return 0;
@@ -190,6 +196,7 @@ static void namer_free(struct namer *w)
 {
 	free(w->arena);
 	free(w->at);
+	free(w->hist_sum);
 	free(w->slots);
 	free(w->count);
 }
@@ -198,29 +205,20 @@ int mfs_fieldnames_make(const struct mmstats_snapshot *snap,
 			struct mfs_fieldnames *out)
 {
 	struct namer w;
-	uint32_t *hist_sum;
-	size_t i, nhist = 0, k = 0;
+	size_t i, nhist = 0, n = snap->nstats;
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < snap->nstats; i++)
 		nhist += names_hist(&snap->stats[i]);
-	hist_sum = nhist ? malloc(nhist * sizeof(*hist_sum)) : NULL;
 	err = namer_init(&w, snap->nstats, nhist);
-	if (nhist && !hist_sum)
-		err = -ENOMEM;
 	for (i = 0; i < snap->nstats && !err; i++)
 		err = name_field(&w, &snap->stats[i], i);
 	for (i = 0; i < snap->nstats && nhist && !err; i++)
 		if (names_hist(&snap->stats[i]))
-			err = name_hist(&w, &snap->stats[i], i,
-					snap->nstats + k, hist_sum, &k);
+			err = name_hist(&w, &snap->stats[i], i, &n);
 	if (!err)
-		err = namer_finish(&w, snap->nstats, k, out);
-	if (!err && k)
-		out->hist_sum = hist_sum;
-	else
-		free(hist_sum);
+		err = namer_finish(&w, n, out);
 	namer_free(&w);
 	return err;
 }
@@ -260,7 +258,5 @@ long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name)
 {
 	long i = name_index(fn, name);
 
-	if (i < 0 || (size_t)i < fn->nfields)
-		return i;
-	return (long)fn->hist_sum[(size_t)i - fn->nfields];
+	return i < 0 ? -1 : (long)mfs_fieldnames_field(fn, (size_t)i);
 }

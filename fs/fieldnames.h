@@ -11,12 +11,18 @@
 
 #include "mmstats.h"
 
+/*
+ * Names [0, nfields) are the fields' own: name i is snap->stats[i]'s.
+ * Names [nfields, n) are the histograms': name i stands for the .sum
+ * field hist_sum[i - nfields].  n counts all names, nfields only the
+ * first ones: n - nfields histograms, each with its one entry in
+ * hist_sum, so that a field's name costs no map entry.
+ */
 struct mfs_fieldnames {
-	size_t n;		/* names: nfields, then the histograms' */
-	size_t nfields;
-	char **name;		/* name[i] is the file of snap->stats[i];
-				   name[nfields + k] of histogram k */
-	uint32_t *hist_sum;	/* field index of histogram k's .sum */
+	size_t n;		/* all names */
+	size_t nfields;		/* the fields' names: snap->nstats */
+	char **name;		/* name[i]: a file name */
+	uint32_t *hist_sum;	/* n - nfields: the .sum of each histogram */
 	char *arena;		/* where the names are */
 	uint32_t *table;	/* by name: name index + 1, 0 free */
 	size_t mask;		/* of table, a power of two minus one */
@@ -41,6 +47,13 @@ void mfs_fieldnames_free(struct mfs_fieldnames *fn);
  * or -1.  One hash probe sequence.
  */
 long mfs_fieldnames_find(const struct mfs_fieldnames *fn, const char *name);
+
+/* The field name i (< fn->n) stands for: i, or a histogram's .sum. */
+static inline size_t mfs_fieldnames_field(const struct mfs_fieldnames *fn,
+					  size_t i)
+{
+	return i < fn->nfields ? i : fn->hist_sum[i - fn->nfields];
+}
 
 /* Whether `name` is a histogram's name (not a field's) in fn. */
 bool mfs_fieldnames_is_hist(const struct mfs_fieldnames *fn, const char *name);

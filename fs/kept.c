@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pidstat.h"
 #include "progsum.h"
+#include "progwalk.h"
 #include "sources.h"
 
 void mfs_kept_free(struct mfs_kept *k)
@@ -32,10 +33,23 @@ static size_t gone_bytes(size_t n)
 	return sizeof(struct mfs_gone) + n * sizeof(struct mfs_gone_value);
 }
 
+/*
+ * Kept labels and recorded values cost the set's owner and its program
+ * (the program's count is the sum over its sets and records, kept as it
+ * changes rather than summed again at each file's going).
+ */
+static void charge(struct mfs_retired *r, size_t fields, size_t bytes)
+{
+	r->owner->kept += fields;
+	r->owner->kept_bytes += bytes;
+	r->prog->kept_n += fields;
+}
+
 static void uncharge(struct mfs_retired *r, size_t fields, size_t bytes)
 {
 	r->owner->kept -= fields;
 	r->owner->kept_bytes -= bytes;
+	r->prog->kept_n -= fields;
 }
 
 static void retired_free(struct mfs_retired *r)
@@ -101,6 +115,7 @@ static struct mfs_retired *retired_of(struct mfs_model *m,
 	r->seed = mfs_hash_seed();
 	r->owners = &m->owners;
 	r->owner = o;
+	r->prog = g;
 	return r;
 }
 
@@ -207,8 +222,7 @@ static int retired_get(struct mfs_retired *r, const char *name,
 		return err;
 	r->slot[pos] = (uint32_t)r->n + 1;
 	r->bytes += kept_bytes(name, st);
-	r->owner->kept++;
-	r->owner->kept_bytes += kept_bytes(name, st);
+	charge(r, 1, kept_bytes(name, st));
 	*at = r->n++;
 	return 0;
 }
@@ -261,22 +275,11 @@ static ssize_t read_last(const struct mfs_retired *r,
 }
 
 /* Kept counters and values recorded in g: at most owner_fields. */
-static size_t prog_cost(const struct mfs_prog *g)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < g->nretired; i++)
-		n += g->retired[i].n;
-	for (i = 0; i < g->ngone; i++)
-		n += g->gone[i].n;
-	return n;
-}
-
 static bool room_to_keep(const struct mfs_model *m, const struct mfs_prog *g,
 			 const struct mfs_retired *r, size_t fields,
 			 size_t bytes)
 {
-	size_t max = m->limits.owner_fields, used = prog_cost(g);
+	size_t max = m->limits.owner_fields, used = g->kept_n;
 
 	return mfs_owner_room_kept(&m->limits, r->owner, fields, bytes) &&
 	       (!max || (used <= max && fields <= max - used));
@@ -306,23 +309,32 @@ static struct mmstats_map *map_again(const struct mfs_model *m,
 	return map;
 }
 
-static bool same_file(const struct mfs_src *s, const struct mfs_srcinfo *i)
+/* What tells a file of a writer from any other (kept.h). */
+static struct mfs_file_id file_id(const struct mfs_srcinfo *i)
 {
-	return s->info.st.st_dev == i->st.st_dev &&
-	       s->info.st.st_ino == i->st.st_ino && s->info.pid == i->pid &&
-	       s->info.created == i->created;
+	return (struct mfs_file_id){
+		.dev = i->st.st_dev, .ino = i->st.st_ino, .pid = i->pid,
+		.created = i->created,
+	};
+}
+
+static bool same_file(struct mfs_file_id a, struct mfs_file_id b)
+{
+	return a.dev == b.dev && a.ino == b.ino && a.pid == b.pid &&
+	       a.created == b.created;
 }
 
 /* Whether the file of s is counted live in g under another name. */
 static bool live_elsewhere(const struct mfs_prog *g, const struct mfs_src *s)
 {
-	const struct mfs_proc *p;
-	const struct mfs_src *o;
+	struct mfs_progwalk w;
+	struct mfs_progfile f;
 
-	for (p = g->procs; p; p = p->prog_next)
-		for (o = p->srcs; o; o = o->proc_next)
-			if (o != s && o->in_prog && same_file(o, &s->info))
-				return true;
+	mfs_progwalk_prog(&w, g);
+	while (mfs_progwalk_next(&w, &f) && f.src)	/* kept ones come last */
+		if (f.src != s &&
+		    same_file(file_id(&f.src->info), file_id(&s->info)))
+			return true;
 	return false;
 }
 
@@ -335,8 +347,8 @@ void mfs_prog_forget_writers(struct mfs_prog *g, pid_t pid)
 	size_t i = 0;
 
 	while (i < g->ngone) {
-		if (g->gone[i].pid == pid ||
-		    !mfs_pid_runs(g->gone[i].pid, &g->gone[i].starttime))
+		if (g->gone[i].id.pid == pid ||
+		    !mfs_pid_runs(g->gone[i].id.pid, &g->gone[i].starttime))
 			gone_drop(g, i);
 		else
 			i++;
@@ -372,16 +384,13 @@ static struct mfs_gone *new_gone(struct mfs_prog *g, const struct mfs_src *s,
 	g->gone = x;
 	x = &x[g->ngone];
 	*x = (struct mfs_gone){
-		.dev = s->info.st.st_dev, .ino = s->info.st.st_ino,
-		.pid = s->info.pid, .starttime = start,
-		.created = s->info.created, .set = set,
+		.id = file_id(&s->info), .starttime = start, .set = set,
 		.v = calloc(n + 1, sizeof(*x->v)),
 	};
 	if (!x->v)
 		return NULL;
 	g->ngone++;
-	g->retired[set].owner->kept += n;
-	g->retired[set].owner->kept_bytes += gone_bytes(n);
+	charge(&g->retired[set], n, gone_bytes(n));
 	x->n = n;
 	return x;
 }
@@ -446,11 +455,29 @@ static void keep_map(struct mfs_model *m, struct mfs_prog *g,
 	if (x) {
 		uncharge(r, x->n - i, gone_bytes(x->n) - gone_bytes(i));
 		x->n = i;
+		if (!i)		/* none: no record, so r may go (drop_empty) */
+			gone_drop(g, g->ngone - 1);
 	}
 nomem:
 	mfs_log(LOG_ERR, "out of memory");
 out:
 	free(l);
+}
+
+/*
+ * A set nothing was kept in (a file without counters, one that did not
+ * fit, or could not be read again) goes at once: it would charge its
+ * owner nothing, so hold a pointer to an owner mfs_owner_put() may free,
+ * and would make its program look as if it kept something.  It is the
+ * last set, just made: a set with a label never goes empty, and no
+ * record (keep_map) points to an empty one.
+ */
+static void drop_empty(struct mfs_prog *g, struct mfs_retired *r)
+{
+	if (r->n || r != &g->retired[g->nretired - 1])
+		return;
+	retired_free(r);
+	g->nretired--;
 }
 
 /*
@@ -479,13 +506,13 @@ void mfs_prog_retire(struct mfs_model *m, const struct mfs_src *s,
 		}
 		mmstats_map_close(map);
 	}
+	drop_empty(g, r);
 	mfs_prog_touch(m, s->proc);
 }
 
 static bool is_gone(const struct mfs_gone *x, const struct mfs_srcinfo *i)
 {
-	return x->dev == i->st.st_dev && x->ino == i->st.st_ino &&
-	       x->pid == i->pid && x->created == i->created;
+	return same_file(x->id, file_id(i));
 }
 
 /* Take back what x added to its kept set. */

@@ -61,6 +61,7 @@ struct mfs_retired {
 	size_t bytes;		/* what k and slot cost (the owner's) */
 	struct mfs_owners *owners;	/* o is charged; put when done */
 	struct mfs_owner *owner;
+	struct mfs_prog *prog;		/* whose set it is */
 };
 
 /*
@@ -77,12 +78,16 @@ struct mfs_gone_value {
 	double dsum;
 };
 
-struct mfs_gone {
+struct mfs_file_id {
 	dev_t dev;
 	ino_t ino;
 	pid_t pid;
-	uint64_t starttime;	/* of pid (pidstat.h), to tell it gone */
 	double created;
+};
+
+struct mfs_gone {
+	struct mfs_file_id id;
+	uint64_t starttime;	/* of id.pid (pidstat.h), to tell it gone */
 	size_t set;		/* its kept set, in g->retired */
 	size_t n;
 	struct mfs_gone_value *v;

@@ -20,6 +20,7 @@
 #include "mmstats.h"
 #include "mmstatsfs.h"
 #include "mountpoint.h"
+#include "mountroute.h"
 #include "opts.h"
 
 /* Said once, here: mfs_mountpoint_prepare() only returns why. */
@@ -33,6 +34,9 @@ static void mountpoint_error(const char *mp, int err)
 		fprintf(stderr, "mmstatsfs: %s: a FUSE mount whose daemon "
 			"is gone (%s): clear it first with fusermount3 -u %s\n",
 			mp, strerror(-err), mp);
+	else if (err == -ESTALE)
+		fprintf(stderr, "mmstatsfs: %s: a directory on its path was "
+			"replaced while it was looked at; not mounted\n", mp);
 	else if (err == -EPERM)
 		fprintf(stderr, "mmstatsfs: %s: missing, and not made: its "
 			"directory may be written by others (make it "
@@ -92,18 +96,51 @@ static const char *source_error(const char *source, int err)
 	return strerror(-err);
 }
 
-/* Mount on mp (canonical), serve until unmounted or signalled, unmount. */
-static int serve(struct mfs *fs, struct mfs_opts *o, const char *mp)
+/*
+ * Whether -o auto_unmount is given, with which libfuse 3.14 mounts
+ * through fusermount3 (mountroute.c).  Asked before fuse_session_new(),
+ * which takes the options out of args.
+ */
+static bool auto_unmount_given(const struct fuse_args *args)
 {
+	struct fuse_args copy = FUSE_ARGS_INIT(args->argc, args->argv);
+	const struct fuse_opt opts[] = {
+		{ "auto_unmount", 0, 1 },
+		FUSE_OPT_END
+	};
+	int auto_unmount = 0;
+
+	/* unparsable: fuse_session_new() will say so */
+	if (fuse_opt_parse(&copy, &auto_unmount, opts, NULL) < 0)
+		auto_unmount = 0;
+	fuse_opt_free_args(&copy);
+	return auto_unmount;
+}
+
+/*
+ * Mount on mp, serve until unmounted or signalled, unmount.  Mounted
+ * through its descriptor where that works (mountroute.c), mp is the
+ * directory that was checked, whatever has become of its path since; the
+ * kernel records the mount at the directory's real path, where
+ * fusermount3 -u finds it.
+ */
+static int serve(struct mfs *fs, struct mfs_opts *o,
+		 const struct mfs_mountpoint *mp)
+{
+	struct mfs_mount_facts facts;
 	struct fuse_session *se;
+	const char *at;
 	int ret = 1, err;
+
+	mfs_mount_facts_get(mp, auto_unmount_given(&o->args), &facts);
+	at = mfs_mount_target(mp, &facts);
 
 	se = fuse_session_new(&o->args, &mfs_ops, sizeof(mfs_ops), fs);
 	if (!se)
 		return 1;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out_session;
-	if (fuse_session_mount(se, mp) != 0)
+	if (fuse_session_mount(se, at) != 0)
 		goto out_signals;
 	fs->se = se;
 	fuse_daemonize(o->cmd.foreground);
@@ -130,9 +167,9 @@ out_session:
 
 int main(int argc, char **argv)
 {
+	struct mfs_mountpoint mp;
 	struct mfs_opts o;
 	struct mfs fs;
-	char *mp;
 	int err, ret;
 
 	if ((err = mfs_opts_parse(argc, argv, &o)) < 0) {
@@ -164,8 +201,8 @@ int main(int argc, char **argv)
 		ret = 1;
 	} else {
 		mfs_rescan(&fs);	/* the tree is whole before the mount */
-		ret = serve(&fs, &o, mp);
-		free(mp);
+		ret = serve(&fs, &o, &mp);
+		mfs_mountpoint_close(&mp);
 	}
 	mfs_destroy(&fs);
 	mfs_opts_free(&o);

@@ -59,7 +59,8 @@ void mfs_destroy(struct mfs *fs);
  * mfs_srcdir_event() says whether it may mean that the path names
  * another directory now, or none, which mfs_srcdir_moved() then tells (a
  * change of the mount table may mean that too).  mfs_srcdir_lose()
- * forgets all the source showed; mfs_srcdir_reopen() opens the path
+ * forgets all the source showed, the programs' kept counters too
+ * (mfs_model_forget_all); mfs_srcdir_reopen() opens the path
  * again (0 when it did: rescan it).  Readers take mfs_srcdir_epoch()
  * before they read, and apply what they read under the lock only if it
  * is unchanged.

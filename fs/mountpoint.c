@@ -10,6 +10,15 @@
  * leaves it.  It is made with the caller's own rights: nothing a caller
  * could not do with mkdir(1).
  *
+ * The path is resolved once: realpath(3), then the directory is opened
+ * by walking that canonical path from "/" without following any symbolic
+ * link, and checked to be what stat(2) saw; the mount goes on that
+ * descriptor (/proc/self/fd/N), not on the path again.  Whoever may write
+ * a directory on the path can no longer swap a component for a symbolic
+ * link, between the check and the mount, to have root mount elsewhere.
+ * Where that name does not work (no /proc, fusermount3, a regular
+ * /etc/mtab: mountroute.c) the path is given, and resolved again.
+ *
  * Mounting over a live mmstatsfs is refused: the second daemon would hide
  * the first, which would go on running unseen, and each unmount would
  * then take the wrong one.  The check and the mount are two steps, so two
@@ -153,7 +162,7 @@ out:
 
 /*
  * Whether the mount at path, of device dev, is an mmstatsfs.  Without
- * /proc nothing tells, and the mount goes on as it would have before.
+ * /proc nothing tells, and the mount goes on, on the path (mountroute.c).
  */
 static bool is_mmstatsfs(const char *path, dev_t dev)
 {
@@ -185,22 +194,77 @@ static bool answers(const char *path)
 	return fd >= 0 || errno != ENOTCONN;
 }
 
-int mfs_mountpoint_prepare(const char *given, char **real)
+int mfs_mountpoint_walk(const char *path)
+{
+	char *copy = strdup(path), *comp, *save = NULL;
+	int fd, next, err;
+
+	if (!copy)
+		return -ENOMEM;
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	err = errno;
+	for (comp = strtok_r(copy, "/", &save); comp && fd >= 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		next = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+					O_CLOEXEC);
+		err = errno;	/* close() may change it */
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0)
+		fd = err == ELOOP || err == ENOTDIR ? -ESTALE : -err;
+	free(copy);
+	return fd;
+}
+
+/* Whether the directory held is the one stat(2) saw at the given path. */
+static int pin(struct mfs_mountpoint *mp, const struct stat *seen)
+{
+	struct stat st;
+
+	if ((mp->fd = mfs_mountpoint_walk(mp->path)) < 0)
+		return mp->fd;
+	if (fstat(mp->fd, &st) < 0)
+		return -errno;
+	if (st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)
+		return -ESTALE;
+	snprintf(mp->at, sizeof(mp->at), "/proc/self/fd/%d", mp->fd);
+	return 0;
+}
+
+void mfs_mountpoint_close(struct mfs_mountpoint *mp)
+{
+	free(mp->path);
+	if (mp->fd >= 0)
+		close(mp->fd);
+	mp->path = NULL;
+	mp->fd = -1;
+	mp->at[0] = '\0';
+}
+
+static int check(const char *given, struct mfs_mountpoint *mp)
 {
 	struct stat st;
 	int err;
 
-	*real = NULL;
 	if ((err = stat_or_make(given, &st)) < 0)
 		return err;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	if (!(*real = realpath(given, NULL)))
+	if (!(mp->path = realpath(given, NULL)))
 		return -errno;
-	if (!is_mmstatsfs(*real, st.st_dev))
-		return 0;
-	err = answers(*real) ? -EBUSY : -ENOTCONN;
-	free(*real);
-	*real = NULL;
+	if (is_mmstatsfs(mp->path, st.st_dev))
+		return answers(mp->path) ? -EBUSY : -ENOTCONN;
+	return pin(mp, &st);
+}
+
+int mfs_mountpoint_prepare(const char *given, struct mfs_mountpoint *mp)
+{
+	int err;
+
+	memset(mp, 0, sizeof(*mp));
+	mp->fd = -1;
+	if ((err = check(given, mp)) < 0)
+		mfs_mountpoint_close(mp);
 	return err;
 }

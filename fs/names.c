@@ -127,50 +127,50 @@ size_t mfs_name_dup_suffix(unsigned dup, char *out)
 	return i;
 }
 
-size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
-		       char *out)
+/*
+ * The name of label without a duplicate suffix, in at most max bytes,
+ * not NUL-terminated; '@' is encoded too if `at`.  A label too long for
+ * max keeps its head and ends in "%~" and its hash.
+ */
+static size_t encode(const unsigned char *label, size_t len, size_t max,
+		     int at, char *out)
 {
-	char suffix[16];
-	const char *special;
-	size_t budget, o, slen = mfs_name_dup_suffix(dup, suffix);
-	int all;
-
-	budget = MFS_NAME_MAX - slen;
-	special = special_form(label, len);
-	if (special) {
-		o = strlen(special);
-		memcpy(out, special, o);
-	} else {
-		o = encode_body(label, len, out, budget, &all, 0);
-		if (!all) {
-			o = encode_body(label, len, out, budget - HASH_TAIL,
-					&all, 0);
-			o += (size_t)sprintf(out + o, "%%~%016llx",
-				(unsigned long long)mfs_hash(0, label, len));
-		}
-	}
-	memcpy(out + o, suffix, slen + 1);
-	return o + slen;
-}
-
-size_t mfs_name_encode_prog(const unsigned char *name, size_t len,
-			    size_t max, char *out)
-{
-	const char *special = special_form(name, len);
+	const char *special = special_form(label, len);
 	size_t o;
 	int all;
 
 	if (special) {
 		o = strlen(special);
-		memcpy(out, special, o + 1);
+		memcpy(out, special, o);
 		return o;
 	}
-	o = encode_body(name, len, out, max, &all, 1);
+	o = encode_body(label, len, out, max, &all, at);
 	if (!all) {
-		o = encode_body(name, len, out, max - HASH_TAIL, &all, 1);
+		o = encode_body(label, len, out, max - HASH_TAIL, &all, at);
 		o += (size_t)sprintf(out + o, "%%~%016llx",
-				     (unsigned long long)mfs_hash(0, name, len));
+			(unsigned long long)mfs_hash(0, label, len));
 	}
+	return o;
+}
+
+/* A label's name leaves room for its duplicate suffix. */
+size_t mfs_name_encode(const unsigned char *label, size_t len, unsigned dup,
+		       char *out)
+{
+	char suffix[16];
+	size_t slen = mfs_name_dup_suffix(dup, suffix);
+	size_t o = encode(label, len, MFS_NAME_MAX - slen, 0, out);
+
+	memcpy(out + o, suffix, slen + 1);
+	return o + slen;
+}
+
+/* A program's name is followed by "@uid", hence its '@' encoded. */
+size_t mfs_name_encode_prog(const unsigned char *name, size_t len,
+			    size_t max, char *out)
+{
+	size_t o = encode(name, len, max, 1, out);
+
 	out[o] = '\0';
 	return o;
 }

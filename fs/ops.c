@@ -127,19 +127,23 @@ static void reply_slice(fuse_req_t req, const char *data, size_t len,
 static int lookup(fuse_req_t req, const struct deferred *d, bool may_block)
 {
 	struct mfs_caller who = caller_of(req, may_block);
+	struct mfs *fs = fs_of(req);
+	struct mfs_visible_ticket t;
 	struct fuse_entry_param e;
-	int err = mfs_req_lookup(fs_of(req), d->ino, d->name, may_block, &e);
+	int err = mfs_req_lookup(fs, d->ino, d->name, may_block, &e);
 
 	if (err == -EWOULDBLOCK)
 		return err;
 	/* a name is seen only by who may read a file it comes from */
-	if (!err && (err = mfs_visible_lookup(fs_of(req), &who, d->ino,
-					      d->name, &e)))
-		mfs_req_forget(fs_of(req), e.ino, 1);
+	if (!err && (err = mfs_visible_lookup(fs, &who, d->ino, d->name, &e,
+					      &t)))
+		mfs_req_forget(fs, e.ino, 1);
 	if (err)
 		fuse_reply_err(req, -err);
 	else if (fuse_reply_entry(req, &e) < 0)
-		mfs_req_forget(fs_of(req), e.ino, 1);	/* never got there */
+		mfs_req_forget(fs, e.ino, 1);	/* never got there */
+	else
+		mfs_visible_replied(fs, &t);	/* after: visible.c says why */
 	return 0;
 }
 

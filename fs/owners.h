@@ -61,6 +61,8 @@ struct mfs_owner {
 	bool over_logged;	/* said: files not shown */
 	size_t kept, kept_bytes;	/* kept counters, records (kept.h) */
 	bool kept_logged;	/* said: counters not kept */
+	bool await_logged;	/* said: a process without files not kept
+				   waiting for its program (sources.c) */
 	struct mfs_owner *next;
 };
 

@@ -10,10 +10,10 @@
 
 #include "log.h"
 #include "progdir.h"
+#include "progwalk.h"
 #include "project.h"
 #include "requests.h"
 #include "statfile.h"
-#include "strv.h"
 #include "visible.h"
 
 /*
@@ -23,28 +23,10 @@
  */
 static char **union_names(const struct mfs_prog *g, size_t *n)
 {
-	const struct mfs_proc *p;
-	const struct mfs_src *s;
-	size_t total = 0, i, r, k = 0;
-	char **v;
+	struct mfs_progwalk w;
 
-	for (p = g->procs; p; p = p->prog_next)
-		for (s = p->srcs; s; s = s->proc_next)
-			if (s->in_prog)
-				total += s->info.names.n;
-	for (r = 0; r < g->nretired; r++)
-		total += g->retired[r].n;
-	if (!(v = malloc((total + 1) * sizeof(*v))))
-		return NULL;
-	for (p = g->procs; p; p = p->prog_next)
-		for (s = p->srcs; s; s = s->proc_next)
-			for (i = 0; s->in_prog && i < s->info.names.n; i++)
-				v[k++] = s->info.names.name[i];
-	for (r = 0; r < g->nretired; r++)
-		for (i = 0; i < g->retired[r].n; i++)
-			v[k++] = g->retired[r].k[i].name;
-	*n = mfs_sort_unique(v, k);
-	return v;
+	mfs_progwalk_prog(&w, g);
+	return mfs_progwalk_labels(&w, NULL, NULL, n);
 }
 
 static void sync_links(struct mfs_model *m, const struct mfs_prog *g,
@@ -61,7 +43,7 @@ static void sync_links(struct mfs_model *m, const struct mfs_prog *g,
 		goto out;
 	}
 	for (p = g->procs; p && k < g->nprocs; p = p->prog_next) {
-		if (!mfs_model_prog_main(p))
+		if (!mfs_model_prog_counts(p))
 			continue;
 		snprintf(names[k], sizeof(names[k]), "%d", (int)p->pid);
 		w[k] = *dirw;

@@ -79,15 +79,48 @@ static struct mfs_prog *get_prog(struct mfs_model *m, const char *name)
 	return g;
 }
 
-void mfs_prog_touch(struct mfs_model *m, struct mfs_proc *p)
+static void mark(struct mfs_model *m, struct mfs_prog *g)
 {
-	struct mfs_prog *g = p->prog;
-
-	if (!g || g->dirty)
+	if (g->dirty)
 		return;
 	g->dirty = true;
 	g->dirty_next = m->progs.dirty;
 	m->progs.dirty = g;
+}
+
+void mfs_prog_touch(struct mfs_model *m, struct mfs_proc *p)
+{
+	if (p->prog)
+		mark(m, p->prog);
+}
+
+static bool unused(const struct mfs_prog *g)
+{
+	return !g->nprocs && !g->nformer;
+}
+
+/*
+ * g lost a member: with none left, present or former, its kept counters
+ * go now (one who joins before the flush starts afresh), and it goes
+ * at the flush.
+ */
+static void settle(struct mfs_model *m, struct mfs_prog *g)
+{
+	if (unused(g))
+		mfs_kept_drop_all(g);
+	mark(m, g);
+}
+
+/* p no longer waits for the program it left. */
+static void forget_left(struct mfs_model *m, struct mfs_proc *p)
+{
+	struct mfs_prog *g = p->left;
+
+	if (!g)
+		return;
+	p->left = NULL;
+	g->nformer--;
+	settle(m, g);
 }
 
 void mfs_prog_dir_name(const char *raw, size_t len, uid_t uid, char *out)
@@ -100,39 +133,34 @@ void mfs_prog_dir_name(const char *raw, size_t len, uid_t uid, char *out)
 	memcpy(out + o, at, alen + 1);
 }
 
-bool mfs_prog_fits(const struct mfs_prog *g, const struct mfs_srcinfo *si)
+bool mfs_prog_fits(const struct mfs_prog *g, const char *name)
 {
-	char name[MFS_NAME_MAX + 1];
-
-	if (!g || si->prog_uid != g->uid)
-		return false;
-	mfs_prog_dir_name(si->program ? si->program : "", si->program_len,
-			  si->prog_uid, name);
-	return !strcmp(name, g->name);
+	return g && name && !strcmp(name, g->name);
 }
 
 void mfs_prog_join(struct mfs_model *m, struct mfs_proc *p,
-		   const struct mfs_srcinfo *si)
+		   const struct mfs_src *namer)
 {
-	char name[MFS_NAME_MAX + 1];
 	struct mfs_prog *g;
 
 	if (p->prog)
 		return;
 	if (!p->starttime)
-		p->starttime = si->starttime;
-	mfs_prog_dir_name(si->program ? si->program : "", si->program_len,
-			  si->prog_uid, name);
-	if (!(g = get_prog(m, name))) {
+		p->starttime = namer->info.starttime;
+	if (!namer->prog_name || !(g = get_prog(m, namer->prog_name))) {
 		mfs_log(LOG_ERR, "out of memory");
 		return;
 	}
-	g->uid = si->prog_uid;
+	g->uid = namer->info.prog_uid;
 	p->prog = g;
 	p->prog_next = g->procs;
 	g->procs = p;
 	g->nprocs++;
-	mfs_prog_touch(m, p);
+	if (p->left == g) {	/* back where it was */
+		p->left = NULL;
+		g->nformer--;
+	}
+	mark(m, g);
 }
 
 static void unhash(struct mfs_model *m, struct mfs_prog *g)
@@ -144,27 +172,53 @@ static void unhash(struct mfs_model *m, struct mfs_prog *g)
 	*pp = g->hash_next;
 }
 
-void mfs_prog_leave(struct mfs_model *m, struct mfs_proc *p)
+/* p is no longer one of g's processes. */
+static void unlink_proc(struct mfs_prog *g, struct mfs_proc *p)
 {
-	struct mfs_prog *g = p->prog;
 	struct mfs_proc **pp;
 
-	if (!g)
-		return;
 	for (pp = &g->procs; *pp != p; pp = &(*pp)->prog_next)
 		;
 	*pp = p->prog_next;
 	p->prog = NULL;
 	p->prog_next = NULL;
 	g->nprocs--;
-	/* kept counters go with it: the next one starts afresh */
-	if (g->nprocs == 0)
-		mfs_kept_drop_all(g);
-	if (!g->dirty) {
-		g->dirty = true;
-		g->dirty_next = m->progs.dirty;
-		m->progs.dirty = g;
+}
+
+void mfs_prog_leave(struct mfs_model *m, struct mfs_proc *p)
+{
+	struct mfs_prog *g = p->prog;
+
+	if (g) {
+		unlink_proc(g, p);
+		settle(m, g);
 	}
+	forget_left(m, p);
+}
+
+void mfs_prog_move(struct mfs_model *m, struct mfs_proc *p,
+		   const struct mfs_src *namer)
+{
+	struct mfs_prog *old = p->prog;
+
+	if (old)
+		unlink_proc(old, p);
+	mfs_prog_join(m, p, namer);
+	if (!old || old == p->prog)
+		return;
+	if (!old->kept_n) {	/* nothing to wait for */
+		settle(m, old);
+		return;
+	}
+	forget_left(m, p);
+	p->left = old;
+	old->nformer++;
+	mark(m, old);
+}
+
+bool mfs_prog_awaits(const struct mfs_proc *p)
+{
+	return (p->prog && p->prog->kept_n) || p->left;
 }
 
 /*
@@ -185,7 +239,7 @@ struct mfs_proc *mfs_prog_rep(const struct mfs_prog *g)
 	struct mfs_proc *p, *best = NULL;
 
 	for (p = g->procs; p; p = p->prog_next)
-		if (mfs_model_prog_main(p) && (!best || proc_older(p, best)))
+		if (mfs_model_prog_counts(p) && (!best || proc_older(p, best)))
 			best = p;
 	return best;
 }
@@ -198,7 +252,7 @@ void mfs_progs_flush(struct mfs_model *m, struct mfs_changes *ch)
 		m->progs.dirty = g->dirty_next;
 		g->dirty = false;
 		mfs_progdir_sync(m, g, ch);
-		if (g->nprocs == 0) {
+		if (unused(g)) {
 			unhash(m, g);
 			prog_free(g);
 		}

@@ -19,6 +19,7 @@
 #include "budget.h"
 #include "hash.h"
 #include "log.h"
+#include "names.h"
 #include "pidwatch.h"
 #include "project.h"
 
@@ -163,6 +164,77 @@ struct mfs_src *mfs_model_prog_main(const struct mfs_proc *p)
 	return main_of(p, true);
 }
 
+bool mfs_model_prog_counts(const struct mfs_proc *p)
+{
+	return main_of(p, true) != NULL;
+}
+
+/* p has a file again, or goes: it is no longer charged for. */
+static void stop_awaiting(struct mfs_model *m, struct mfs_proc *p)
+{
+	struct mfs_owner *o = p->awaiting;
+
+	if (!o)
+		return;
+	o->files--;
+	o->kept--;
+	o->kept_bytes -= sizeof(*p);
+	if (o->refused)		/* a file's room is free again */
+		m->reread_wanted = true;
+	p->awaiting = NULL;
+	mfs_owner_put(&m->owners, o);
+}
+
+/* Said once per owner: a flood of such processes must not flood the log. */
+static void log_not_awaited(struct mfs_owner *o, const struct mfs_proc *p,
+			    const struct mfs_prog *g)
+{
+	if (o->await_logged)
+		return;
+	o->await_logged = true;
+	mfs_log(LOG_WARNING, "uid %u: past owner_files, or owner_fields or "
+		"owner_bytes of kept counters: pid %d of program %s, without "
+		"files, is forgotten (and its program's counters, if it was "
+		"the last)", (unsigned)o->uid, (int)p->pid, g->name);
+}
+
+/*
+ * Whether p, left without a file, stays recorded and watched: while a
+ * program waits for it (mfs_prog_awaits), its exit, not its files'
+ * going for a moment, ends what the program keeps.
+ *
+ * It keeps its pidfd (or polled slot), from the descriptors all owners'
+ * held files share (budget.h), so it is charged to its program's user
+ * as a file (owner_files) as well as a kept counter: each process the
+ * daemon records has a file recorded, or is charged as one, so one
+ * user's processes, with files or waiting, cost at most owner_files
+ * pidfds, as when only files kept them.  One that does not fit goes, its
+ * program's counters with it if it was the last.
+ */
+static bool await_files(struct mfs_model *m, struct mfs_proc *p)
+{
+	const struct mfs_prog *g = p->prog ? p->prog : p->left;
+	struct mfs_owner *o;
+
+	if (!mfs_prog_awaits(p))
+		return false;
+	if (p->awaiting)
+		return true;
+	if (!(o = mfs_owner_get(&m->owners, g->uid)))
+		return false;
+	if (!mfs_owner_room_file(&m->limits, o) ||
+	    !mfs_owner_room_kept(&m->limits, o, 1, sizeof(*p))) {
+		log_not_awaited(o, p, g);
+		mfs_owner_put(&m->owners, o);
+		return false;
+	}
+	o->files++;	/* see above */
+	o->kept++;
+	o->kept_bytes += sizeof(*p);
+	p->awaiting = o;
+	return true;
+}
+
 static void free_proc(struct mfs_model *m, struct mfs_proc *p)
 {
 	struct mfs_proc **pp = &m->proc_hash[proc_bucket(p->pid)];
@@ -175,20 +247,24 @@ static void free_proc(struct mfs_model *m, struct mfs_proc *p)
 	if (p->dirty)
 		*pp = p->dirty_next;
 	mfs_prog_leave(m, p);
+	stop_awaiting(m, p);
 	mfs_pidwatch_remove(m, p);
 	free(p);
 }
 
 /*
- * Bring /<pid> up to date; a process left without a file goes.  Its
- * program's directory follows, with the others of the batch when
- * coalescing (mfs_model_flush).
+ * Bring /<pid> up to date; a process left without a file goes, unless
+ * its program waits for it (await_files).  Its program's directory
+ * follows, with the others of the batch when coalescing
+ * (mfs_model_flush).
  */
 static void sync_proc(struct mfs_model *m, struct mfs_proc *p,
 		      struct mfs_changes *ch)
 {
 	mfs_prog_touch(m, p);
-	if (!mfs_project_proc(m, p, ch))
+	if (mfs_project_proc(m, p, ch))
+		stop_awaiting(m, p);
+	else if (!await_files(m, p))
 		free_proc(m, p);
 	if (!m->coalesce)
 		mfs_progs_flush(m, ch);
@@ -302,8 +378,8 @@ static bool is_roots(const struct mfs_src *s)
 static bool names_before(const struct mfs_src *a, const struct mfs_src *b,
 			 const struct mfs_proc *p)
 {
-	bool af = mfs_prog_fits(p->prog, &a->info);
-	bool bf = mfs_prog_fits(p->prog, &b->info);
+	bool af = mfs_prog_fits(p->prog, a->prog_name);
+	bool bf = mfs_prog_fits(p->prog, b->prog_name);
 
 	if (is_roots(a) != is_roots(b))
 		return is_roots(a);
@@ -320,7 +396,7 @@ static bool names_before(const struct mfs_src *a, const struct mfs_src *b,
  */
 static void count_file(struct mfs_model *m, struct mfs_src *s)
 {
-	bool fits = mfs_prog_fits(s->proc->prog, &s->info);
+	bool fits = mfs_prog_fits(s->proc->prog, s->prog_name);
 
 	if (fits == s->in_prog)
 		return;
@@ -331,7 +407,10 @@ static void count_file(struct mfs_model *m, struct mfs_src *s)
 		mfs_prog_reattach(m, s);
 }
 
-/* p moves to the program `namer` names; the one it leaves keeps its past. */
+/*
+ * p moves to the program `namer` names; the one it leaves keeps its
+ * past, and waits for it (mfs_prog_move).
+ */
 static void move_to(struct mfs_model *m, struct mfs_proc *p,
 		    const struct mfs_src *namer)
 {
@@ -342,8 +421,7 @@ static void move_to(struct mfs_model *m, struct mfs_proc *p,
 			mfs_prog_retire(m, s, false);
 			s->in_prog = false;
 		}
-	mfs_prog_leave(m, p);
-	mfs_prog_join(m, p, &namer->info);
+	mfs_prog_move(m, p, namer);
 	p->prog_by_root = p->prog && is_roots(namer);
 	for (s = p->srcs; s; s = s->proc_next)
 		count_file(m, s);
@@ -355,13 +433,16 @@ static void move_to(struct mfs_model *m, struct mfs_proc *p,
  * for a while may have written that user's file before its own, and
  * must not stay in the user's program with root's file counted for
  * none.  Only root's file moves it, so each file's coming costs O(1).
+ * A process that had lost its files (kept for its program) and whose
+ * only file now names another program moves too: it was exec'd.
  */
 static void join_with(struct mfs_model *m, struct mfs_src *s)
 {
 	struct mfs_proc *p = s->proc;
+	bool fits = mfs_prog_fits(p->prog, s->prog_name);
 
-	if (!p->prog || (is_roots(s) && !p->prog_by_root &&
-			 !mfs_prog_fits(p->prog, &s->info))) {
+	if (!p->prog || (!fits && is_roots(s) && !p->prog_by_root) ||
+	    (!fits && p->srcs == s && !s->proc_next)) {
 		move_to(m, p, s);
 		return;
 	}
@@ -388,20 +469,25 @@ static void rejoin_without(struct mfs_model *m, struct mfs_proc *p,
 		if (!best || names_before(s, best, p))
 			best = s;
 	}
-	if (best && !mfs_prog_fits(p->prog, &best->info))
+	if (best && !mfs_prog_fits(p->prog, best->prog_name))
 		move_to(m, p, best);
 	else
 		p->prog_by_root = false;
 }
 
-static void detach(struct mfs_model *m, struct mfs_src *s,
-		   struct mfs_changes *ch)
+/*
+ * s leaves its process, which is returned (or NULL: it had none), for
+ * the caller to bring up to date (touch_proc) once the file's charge to
+ * its owner is settled: a process left without a file may wait in the
+ * room of the file that left it (await_files).
+ */
+static struct mfs_proc *detach(struct mfs_model *m, struct mfs_src *s)
 {
 	struct mfs_proc *p = s->proc;
 	struct mfs_src **pp;
 
 	if (!p)
-		return;
+		return NULL;
 	mfs_prog_retire(m, s, false);
 	for (pp = &p->srcs; *pp != s; pp = &(*pp)->proc_next)
 		;
@@ -410,7 +496,7 @@ static void detach(struct mfs_model *m, struct mfs_src *s,
 	s->proc_next = NULL;
 	rejoin_without(m, p, is_roots(s) && s->in_prog);
 	s->in_prog = false;
-	touch_proc(m, p, ch);
+	return p;
 }
 
 static void attach(struct mfs_model *m, struct mfs_src *s,
@@ -667,12 +753,28 @@ static struct mfs_handle *take_info(struct mfs_model *m, struct mfs_src *s,
 	return h;
 }
 
+/*
+ * The directory name of the program a reading names (program.h), made
+ * once a reading: every file's coming and going compares it.
+ */
+static char *prog_name_of(const struct mfs_srcinfo *si)
+{
+	char name[MFS_NAME_MAX + 1];
+
+	if (!si->program)
+		return NULL;
+	mfs_prog_dir_name(si->program, si->program_len, si->prog_uid, name);
+	return strdup(name);
+}
+
 void mfs_model_update(struct mfs_model *m, const char *name, int err,
 		      struct mfs_srcinfo *si, struct mfs_changes *ch)
 {
 	struct mfs_src *s = mfs_model_src(m, name);
 	enum mfs_src_state was, state;
+	struct mfs_proc *left = NULL;
 	struct mfs_handle *h;
+	char *pname;
 
 	if (err < 0) {
 		mfs_model_remove(m, name, ch);
@@ -691,15 +793,20 @@ void mfs_model_update(struct mfs_model *m, const char *name, int err,
 	note_shrink(s, si);
 	was = s->state;
 	state = classify(si);
+	pname = prog_name_of(si);
 	/*
 	 * Keep /<pid> (and its inode numbers) while the file stays in it,
 	 * and in its program or out of it.
 	 */
 	if (s->proc && (state != MFS_SRC_ALIVE || si->pid != s->proc->pid ||
-			mfs_prog_fits(s->proc->prog, si) != s->in_prog))
-		detach(m, s, ch);
+			mfs_prog_fits(s->proc->prog, pname) != s->in_prog))
+		left = detach(m, s);
+	free(s->prog_name);
+	s->prog_name = pname;
 	h = take_info(m, s, si);
 	state = charge(m, s, state);
+	if (left)
+		touch_proc(m, left, ch);
 	if (state == MFS_SRC_OVER)	/* keeps nothing of the file */
 		mfs_fieldnames_free(&s->info.names);
 	s->state = state;
@@ -718,18 +825,22 @@ void mfs_model_remove(struct mfs_model *m, const char *name,
 		      struct mfs_changes *ch)
 {
 	struct mfs_src **pp = &m->src_hash[src_bucket(m, name)], *s;
+	struct mfs_proc *p;
 
 	while (*pp && strcmp((*pp)->name, name))
 		pp = &(*pp)->hash_next;
 	if (!(s = *pp))
 		return;
 	*pp = s->hash_next;
-	detach(m, s, ch);
+	p = detach(m, s);
 	mfs_budget_release(m, s);
 	disown(m, s);
+	if (p)
+		touch_proc(m, p, ch);
 	s->state = MFS_SRC_STALE;
 	mfs_project_src(m, s, ch);
 	mfs_srcinfo_free(&s->info);
+	free(s->prog_name);
 	free(s->name);
 	free(s);
 }
@@ -745,6 +856,8 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 	mfs_log(LOG_DEBUG, "pid %d exited", (int)pid);
 	if (p->prog)
 		mfs_prog_forget_writers(p->prog, pid);
+	if (p->left)
+		mfs_prog_forget_writers(p->left, pid);
 	while ((s = p->srcs)) {
 		mfs_prog_retire(m, s, true);
 		p->srcs = s->proc_next;
@@ -756,6 +869,7 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 		mfs_budget_release(m, s);
 		mfs_project_src(m, s, ch);
 	}
+	mfs_prog_leave(m, p);	/* for good: nothing waits for it now */
 	sync_proc(m, p, ch);	/* removes /<pid> and frees p */
 }
 
@@ -778,10 +892,27 @@ void mfs_model_sweep_end(struct mfs_model *m, struct mfs_changes *ch)
 	}
 }
 
+/*
+ * The processes left are those without files that programs wait for
+ * (await_files): their programs' kept counters came from a directory
+ * that is no longer the source, and one mounted in its place must not
+ * add to them.  They go, and their programs with them.
+ */
 void mfs_model_forget_all(struct mfs_model *m, struct mfs_changes *ch)
 {
+	struct mfs_proc *p, *next;
+	size_t b;
+
 	mfs_model_sweep_begin(m);
 	mfs_model_sweep_end(m, ch);
+	for (b = 0; b < MFS_PROC_BUCKETS; b++) {
+		for (p = m->proc_hash[b]; p; p = next) {
+			next = p->hash_next;
+			mfs_prog_leave(m, p);	/* nothing waits for it now */
+			sync_proc(m, p, ch);	/* frees p */
+		}
+	}
+	mfs_progs_flush(m, ch);
 }
 
 int mfs_model_pending(struct mfs_model *m, struct mfs_strv *out)
@@ -898,6 +1029,7 @@ void mfs_model_destroy(struct mfs_model *m)
 		for (s = m->src_hash[b]; s; s = sn) {
 			sn = s->hash_next;
 			mfs_srcinfo_free(&s->info);
+			free(s->prog_name);
 			free(s->name);
 			free(s);
 		}

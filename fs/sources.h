@@ -56,6 +56,9 @@ struct mfs_src {
 	struct mfs_proc *proc;
 	bool in_prog;			/* counts for proc's program: its own
 					 * name and user are the program's */
+	char *prog_name;		/* the directory name of the program
+					 * it names (mfs_prog_dir_name), made
+					 * once a reading; NULL: none */
 	struct mfs_src *hash_next, *proc_next;
 };
 
@@ -72,6 +75,10 @@ struct mfs_proc {
 	struct mfs_proc *dirty_next;
 	struct mfs_prog *prog;		/* its program (program.h), or NULL */
 	bool prog_by_root;		/* named by a file of root's */
+	struct mfs_prog *left;		/* the program it moved from, which
+					 * waits for it (program.h), or NULL */
+	struct mfs_owner *awaiting;	/* charged for it, while it has no
+					 * file and stays for its program */
 	bool uniform;			/* its files share owner and mode, as
 					 * last synced (visible.h) */
 	struct mfs_proc *prog_next;
@@ -165,8 +172,10 @@ void mfs_model_proc_exit(struct mfs_model *m, pid_t pid,
 
 /*
  * A sweep: every source updated or seen between mfs_model_sweep_begin()
- * and mfs_model_sweep_end() stays, the others are forgotten (all of
- * them, with nothing in between: mfs_model_forget_all()).
+ * and mfs_model_sweep_end() stays, the others are forgotten.
+ * mfs_model_forget_all() forgets every source, and every process and
+ * program with them, kept counters and all (the source directory went:
+ * nothing of it may add to what another directory shows).
  */
 void mfs_model_sweep_begin(struct mfs_model *m);
 void mfs_model_sweep_end(struct mfs_model *m, struct mfs_changes *ch);
@@ -227,6 +236,8 @@ size_t mfs_model_check_cost(const struct mfs_model *m, pid_t pid,
  */
 struct mfs_src *mfs_model_main_src(const struct mfs_proc *p);
 struct mfs_src *mfs_model_prog_main(const struct mfs_proc *p);
+/* Whether p has a file that counts for its program. */
+bool mfs_model_prog_counts(const struct mfs_proc *p);
 /* How early s comes in that order for its owner: 0, 1 or 2. */
 int mfs_src_rank(const struct mfs_src *s);
 /* The program s counts for, or NULL. */

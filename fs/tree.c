@@ -202,8 +202,14 @@ void mfs_tree_forget_names(struct mfs_node *dir, struct mfs_changes *ch)
 {
 	struct mfs_node *n;
 
+	dir->forgets++;
 	for (n = dir->children; n; n = n->sib_next)
 		note(ch, n, MFS_CHANGE_NAME);
+}
+
+void mfs_tree_forget_name(const struct mfs_node *node, struct mfs_changes *ch)
+{
+	note(ch, node, MFS_CHANGE_NAME);
 }
 
 void mfs_changes_free(struct mfs_changes *ch)

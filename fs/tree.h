@@ -51,6 +51,8 @@ struct mfs_node {
 	uint64_t nlookup;	/* the kernel's references */
 	bool linked;		/* reachable by name */
 	bool mark;		/* scratch for mfs_tree_sync */
+	unsigned forgets;	/* a directory's: how many times the kernel
+				   was told to look up its names again */
 
 	struct mfs_node *children;	/* of a directory, in the order added */
 	struct mfs_node **children_tail;
@@ -135,8 +137,11 @@ void mfs_changes_free(struct mfs_changes *ch);
 
 /*
  * The kernel is to look up again each name of dir's it holds: who may
- * see a name has changed (visible.h).
+ * see a name has changed (visible.h).  Counted in dir->forgets.
  */
 void mfs_tree_forget_names(struct mfs_node *dir, struct mfs_changes *ch);
+/* The same for node's name alone, if the kernel holds it. */
+void mfs_tree_forget_name(const struct mfs_node *node,
+			  struct mfs_changes *ch);
 
 #endif

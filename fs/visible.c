@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progwalk.h"
 #include "requests.h"
 #include "sources.h"
 #include "statfile.h"
-#include "strv.h"
 #include "visible.h"
 
 #define FEW_GROUPS	64
@@ -120,47 +120,32 @@ static bool readable(const struct memo *mo, uid_t uid, gid_t gid, mode_t mode)
 	return mfs_may_read(&mo->who, &st) == 0;
 }
 
-static bool src_shows(const struct memo *mo, const struct mfs_src *s,
-		      const char *label)
+/* A keep for mfs_progwalk_labels(): the files mo may read. */
+static bool readable_file(const struct mfs_progfile *f, const void *mo)
 {
-	return readable(mo, s->info.st.st_uid, s->info.st.st_gid,
-			s->info.st.st_mode) &&
-	       (!label || mfs_fieldnames_find(&s->info.names, label) >= 0);
+	return readable(mo, f->uid, f->gid, f->mode);
 }
 
-/*
- * Whether p has a file mo may read (of its program only, if prog) with
- * `label` (NULL: any).
- */
-static bool proc_shows(const struct memo *mo, const struct mfs_proc *p,
-		       bool prog, const char *label)
-{
-	const struct mfs_src *s;
-
-	for (s = p->srcs; s; s = s->proc_next)
-		if ((!prog || s->in_prog) && src_shows(mo, s, label))
-			return true;
-	return false;
-}
-
-/* The same for g's files, live or kept. */
-static bool prog_shows(const struct memo *mo, const struct mfs_prog *g,
+/* Whether a file of walk w that mo may read has `label` (NULL: any). */
+static bool walk_shows(const struct memo *mo, struct mfs_progwalk *w,
 		       const char *label)
 {
-	const struct mfs_retired *r;
-	const struct mfs_proc *p;
-	size_t i;
+	struct mfs_progfile f;
 
-	for (p = g->procs; p; p = p->prog_next)
-		if (proc_shows(mo, p, true, label))
+	while (mfs_progwalk_next(w, &f))
+		if (readable_file(&f, mo) &&
+		    (!label || mfs_progfile_has(&f, label)))
 			return true;
-	for (i = 0; i < g->nretired; i++) {
-		r = &g->retired[i];
-		if (readable(mo, r->uid, r->gid, r->mode) &&
-		    (!label || mfs_retired_find(r, label)))
-			return true;
-	}
 	return false;
+}
+
+/* The walk over the files of sc, a process's or a program's. */
+static void scope_walk(const struct scope *sc, struct mfs_progwalk *w)
+{
+	if (sc->kind == SCOPE_PID)
+		mfs_progwalk_proc(w, sc->p, false);
+	else
+		mfs_progwalk_prog(w, sc->g);
 }
 
 static bool is_dot(const char *name)
@@ -189,6 +174,7 @@ static const struct mfs_proc *proc_named(struct mfs *fs, const char *name)
 static bool shows(struct mfs *fs, const struct scope *sc,
 		  const struct memo *mo, const char *name)
 {
+	struct mfs_progwalk w;
 	const struct mfs_prog *g;
 	const struct mfs_proc *p;
 
@@ -196,76 +182,52 @@ static bool shows(struct mfs *fs, const struct scope *sc,
 		return true;
 	switch (sc->kind) {
 	case SCOPE_PROGS:
-		g = mfs_prog_find(&fs->model, name);
-		return g && prog_shows(mo, g, NULL);
-	case SCOPE_PROG:
-		return is_fixed(name) || prog_shows(mo, sc->g, name);
+		if (!(g = mfs_prog_find(&fs->model, name)))
+			return false;
+		mfs_progwalk_prog(&w, g);
+		return walk_shows(mo, &w, NULL);
 	case SCOPE_TASK:
-		p = proc_named(fs, name);
-		return p && p->prog == sc->g && proc_shows(mo, p, true, NULL);
+		if (!(p = proc_named(fs, name)) || p->prog != sc->g)
+			return false;
+		mfs_progwalk_proc(&w, p, true);
+		return walk_shows(mo, &w, NULL);
+	case SCOPE_PROG:
 	case SCOPE_PID:
-		return is_fixed(name) || proc_shows(mo, sc->p, false, name);
+		scope_walk(sc, &w);
+		return is_fixed(name) || walk_shows(mo, &w, name);
 	default:
 		return is_fixed(name);
 	}
 }
 
-/* The owner and mode the files of a directory share, as found so far. */
-struct access {
-	bool seen, mixed;
-	uid_t uid;
-	gid_t gid;
-	mode_t mode;
-};
-
-static void take_access(struct access *a, uid_t uid, gid_t gid, mode_t mode)
+/* Whether the files of walk w share one owner and mode (none do). */
+static bool walk_uniform(struct mfs_progwalk *w)
 {
-	if (!a->seen)
-		*a = (struct access){ .seen = true, .uid = uid, .gid = gid,
-				      .mode = mode };
-	else if (uid != a->uid || gid != a->gid || mode != a->mode)
-		a->mixed = true;
-}
+	struct mfs_progfile first, f;
 
-static void proc_access(struct access *a, const struct mfs_proc *p,
-			bool prog)
-{
-	const struct mfs_src *s;
-
-	for (s = p->srcs; s; s = s->proc_next)
-		if (!prog || s->in_prog)
-			take_access(a, s->info.st.st_uid, s->info.st.st_gid,
-				    s->info.st.st_mode);
-}
-
-static void prog_access(struct access *a, const struct mfs_prog *g)
-{
-	const struct mfs_retired *r;
-	const struct mfs_proc *p;
-	size_t i;
-
-	for (p = g->procs; p; p = p->prog_next)
-		proc_access(a, p, true);
-	for (i = 0; i < g->nretired; i++) {
-		r = &g->retired[i];
-		take_access(a, r->uid, r->gid, r->mode);
-	}
+	if (!mfs_progwalk_next(w, &first))
+		return true;
+	while (mfs_progwalk_next(w, &f))
+		if (f.uid != first.uid || f.gid != first.gid ||
+		    f.mode != first.mode)
+			return false;
+	return true;
 }
 
 bool mfs_visible_proc_uniform(const struct mfs_proc *p)
 {
-	struct access a = { .seen = false };
+	struct mfs_progwalk w;
 
-	proc_access(&a, p, false);
-	return !a.mixed;
+	mfs_progwalk_proc(&w, p, false);
+	return walk_uniform(&w);
 }
 
 bool mfs_visible_prog_uniform(const struct mfs_prog *g)
 {
-	struct access a = { .seen = false };
+	struct mfs_progwalk w;
 
-	prog_access(&a, g);
-	return !a.mixed;
+	mfs_progwalk_prog(&w, g);
+	return walk_uniform(&w);
 }
 
 /*
@@ -313,12 +275,13 @@ static bool may_unite(struct mfs *fs, fuse_ino_t ino)
 
 int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,
 		       fuse_ino_t parent, const char *name,
-		       struct fuse_entry_param *e)
+		       struct fuse_entry_param *e, struct mfs_visible_ticket *t)
 {
 	struct memo mo;
 	struct scope sc;
 	bool seen;
 
+	t->kept = false;
 	if (!may_unite(fs, parent))
 		return 0;
 	memo_init(&mo, who);
@@ -327,61 +290,56 @@ int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,
 	seen = shows(fs, &sc, &mo, name);
 	if (!uniform(&sc))
 		e->entry_timeout = 0;
+	else if (sc.kind != SCOPE_NONE && e->entry_timeout > 0)
+		*t = (struct mfs_visible_ticket){
+			.kept = true, .parent = parent, .ino = e->ino,
+			.forgets = sc.dir->forgets,
+		};
 	pthread_mutex_unlock(&fs->lock);
 	memo_free(&mo);
 	return seen ? 0 : -ENOENT;
 }
 
 /*
- * Under fs->lock: the labels of p's files (of its program only, if
- * prog) that mo may read, into v (NULL: only counted); how many.
+ * The judgement and the reply are two steps.  Should the directory stop
+ * being uniform between them, the sync queues the invalidation of each
+ * name the kernel holds there (ours too: the lookup took its reference
+ * first), and the watcher may send it before this reply is written: it
+ * then finds no dentry to drop, and the reply installs one with its
+ * timeout, for a caller who may no longer see the name.
+ *
+ * The forgets count moves under fs->lock with that queueing.  Looked at
+ * again under the lock once the reply is written, either it has not
+ * moved, and any sync that forgets the names comes after this look, so
+ * its invalidation is queued, hence sent, after the reply; or it has,
+ * and the invalidation of this name is queued here, after the reply.
+ * Either way one is written to the kernel after the reply, and the
+ * kernel applies it under the directory's inode lock, which a lookup
+ * holds until its dentry is in place: it finds and drops the dentry.
+ * (A lookup that revalidates a dentry holds no such lock, but there the
+ * dentry an early invalidation drops stays unhashed, whatever timeout
+ * the reply then gives it: only the caller's own walk uses it.)
+ *
+ * Queued for the watcher, never sent from here: fuse_lowlevel.h warns
+ * that notify_inval_entry may deadlock in a request's thread (the
+ * kernel waits for the directory's lock while another lookup of it holds
+ * it, waiting for a reply from this very thread, or from the lane).
  */
-static size_t proc_labels(const struct memo *mo, const struct mfs_proc *p,
-			  bool prog, char **v)
+void mfs_visible_replied(struct mfs *fs, const struct mfs_visible_ticket *t)
 {
-	const struct mfs_src *s;
-	size_t k = 0, i;
+	const struct mfs_node *dir, *n;
+	bool again;
 
-	for (s = p->srcs; s; s = s->proc_next)
-		if ((!prog || s->in_prog) && src_shows(mo, s, NULL))
-			for (i = 0; i < s->info.names.n; i++, k++)
-				if (v)
-					v[k] = s->info.names.name[i];
-	return k;
-}
-
-/* The same for the files of sc, a process's or a program's. */
-static size_t scope_labels(const struct scope *sc, const struct memo *mo,
-			   char **v)
-{
-	const struct mfs_retired *r;
-	const struct mfs_proc *p;
-	size_t k = 0, i, j;
-
-	if (sc->kind == SCOPE_PID)
-		return proc_labels(mo, sc->p, false, v);
-	for (p = sc->g->procs; p; p = p->prog_next)
-		k += proc_labels(mo, p, true, v ? v + k : NULL);
-	for (i = 0; i < sc->g->nretired; i++) {
-		r = &sc->g->retired[i];
-		if (!readable(mo, r->uid, r->gid, r->mode))
-			continue;
-		for (j = 0; j < r->n; j++, k++)
-			if (v)
-				v[k] = r->k[j].name;
-	}
-	return k;
-}
-
-/* Sorted, once each (borrowed); NULL without memory. */
-static char **readable_labels(const struct scope *sc, const struct memo *mo,
-			      size_t *n)
-{
-	char **v = malloc((scope_labels(sc, mo, NULL) + 1) * sizeof(*v));
-
-	if (v)
-		*n = mfs_sort_unique(v, scope_labels(sc, mo, v));
-	return v;
+	if (!t->kept)
+		return;
+	pthread_mutex_lock(&fs->lock);
+	dir = mfs_tree_get(&fs->tree, t->parent);
+	again = !dir || dir->forgets != t->forgets;
+	if (again && (n = mfs_tree_get(&fs->tree, t->ino)))
+		mfs_tree_forget_name(n, &fs->changes);
+	pthread_mutex_unlock(&fs->lock);
+	if (again)
+		mfs_kick(fs);
 }
 
 static int cmp_name(const void *key, const void *elt)
@@ -398,6 +356,7 @@ void mfs_visible_filter(struct mfs *fs, const struct mfs_caller *who,
 {
 	char **labels = NULL;
 	size_t nlabels = 0, i, k = 0;
+	struct mfs_progwalk w;
 	struct memo mo;
 	struct scope sc;
 	bool keep;
@@ -407,8 +366,11 @@ void mfs_visible_filter(struct mfs *fs, const struct mfs_caller *who,
 	memo_init(&mo, who);
 	pthread_mutex_lock(&fs->lock);
 	sc = scope_of(fs, ino);
-	if (sc.kind == SCOPE_PROG || sc.kind == SCOPE_PID)
-		labels = readable_labels(&sc, &mo, &nlabels);
+	/* under fs->lock: the labels of the files mo may read */
+	if (sc.kind == SCOPE_PROG || sc.kind == SCOPE_PID) {
+		scope_walk(&sc, &w);
+		labels = mfs_progwalk_labels(&w, readable_file, &mo, &nlabels);
+	}
 	for (i = 0; i < l->n; i++) {
 		const char *name = l->v[i].name;
 

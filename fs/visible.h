@@ -13,6 +13,17 @@ struct mfs_listing;
 struct fuse_entry_param;
 
 /*
+ * What a lookup's judgement let the kernel keep: an entry with a timeout
+ * in a directory of united files, as of the directory's forgets count
+ * (tree.h).  For mfs_visible_replied().
+ */
+struct mfs_visible_ticket {
+	bool kept;
+	fuse_ino_t parent, ino;
+	unsigned forgets;
+};
+
+/*
  * A lookup of `name` in directory parent found *e: whether `who` may see
  * it, 0 or -ENOENT.  In those directories a label is seen only by who
  * may read one of the files that have it (mfs_may_read), a process or a
@@ -24,7 +35,14 @@ struct fuse_entry_param;
  */
 int mfs_visible_lookup(struct mfs *fs, const struct mfs_caller *who,
 		       fuse_ino_t parent, const char *name,
-		       struct fuse_entry_param *e);
+		       struct fuse_entry_param *e, struct mfs_visible_ticket *t);
+
+/*
+ * Once the entry judged as t is replied: if the directory stopped being
+ * of one owner and mode since, have the kernel look the name up again.
+ * Only queued, for the watcher to send: takes fs->lock.
+ */
+void mfs_visible_replied(struct mfs *fs, const struct mfs_visible_ticket *t);
 
 /* The same for listing l of directory ino: what who may not see goes. */
 void mfs_visible_filter(struct mfs *fs, const struct mfs_caller *who,

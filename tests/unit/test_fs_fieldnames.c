@@ -54,6 +54,7 @@ static void check_all(const char *const *labels, const size_t *lens, size_t n,
 	assert_int_equal(snap.nstats, n);
 	assert_int_equal(mfs_fieldnames_make(&snap, &fn), 0);
 	assert_int_equal(fn.n, n);
+	assert_int_equal(fn.nfields, n);
 	for (i = 0; i < n; i++) {
 		if (want)
 			assert_string_equal(fn.name[i], want[i]);

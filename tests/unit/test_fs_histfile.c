@@ -151,8 +151,12 @@ static void test_fieldnames(void **state)
 	assert_int_equal(mfs_fieldnames_make(&snap, &fn), 0);
 	/* one name per field, then lat's: size is a label, which wins; the
 	 * second lat is taken; odd's name is its label's whole */
-	assert_int_equal(fn.nfields, 8);
 	assert_int_equal(fn.n, 9);
+	assert_int_equal(fn.nfields, 8);
+	assert_int_equal(mfs_fieldnames_field(&fn, 7), 7);
+	assert_int_equal(mfs_fieldnames_field(&fn, 8), 0);
+	assert_false(mfs_fieldnames_is_hist(&fn, "odd.sum"));
+	assert_true(mfs_fieldnames_is_hist(&fn, "lat"));
 	assert_string_equal(fn.name[6], "lat.sum%#2");
 	assert_string_equal(fn.name[8], "lat");
 	assert_int_equal(mfs_fieldnames_find(&fn, "lat"), 0);

@@ -146,7 +146,11 @@ static void test_cap_holds(void **state)
 	assert_int_equal(o->kept, kept_labels(f) + recorded(f));
 	assert_true(kept_labels(f) > 0);	/* the first ones were kept */
 	remove_file(f, a);
-	/* the program went with its last process, and so did the charge */
+	/*
+	 * Left without a file, the process would stay for its program's
+	 * sake at the cost of one kept counter, which the full budget has
+	 * no room for: it goes, the program with it, and so does the charge.
+	 */
 	assert_null(mfs_model_proc(&f->model, getpid()));
 	o = mfs_owner_find(&f->model.owners, geteuid());
 	assert_true(!o || (o->kept == 0 && o->kept_bytes == 0));
@@ -191,6 +195,7 @@ static void test_made_again_counts_anew(void **state)
 	struct fixture *f = *state;
 	char label[1][16] = { "hits" };
 	struct mmstats *a = anchor(f), *s;
+	const struct mfs_owner *o;
 	const struct mfs_kept *k;
 	int i;
 
@@ -203,6 +208,15 @@ static void test_made_again_counts_anew(void **state)
 	assert_true(k->sum == 40 * 7);
 	assert_int_equal(prog(f)->ngone, 40);
 	remove_file(f, a);
+	/* without a file, the process stays for its program, charged one */
+	o = mfs_owner_find(&f->model.owners, geteuid());
+	assert_non_null(o);
+	assert_int_equal(o->kept, kept_labels(f) + recorded(f) + 1);
+	/* until it exits (this process's pidfd would say so): all goes */
+	mfs_model_proc_exit(&f->model, getpid(), &f->ch);
+	assert_null(mfs_model_proc(&f->model, getpid()));
+	o = mfs_owner_find(&f->model.owners, geteuid());
+	assert_true(!o || (o->kept == 0 && o->kept_bytes == 0));
 }
 
 int main(void)

@@ -271,11 +271,11 @@ static void test_mountinfo_lines(void **state)
 
 static void prepared(const char *given, const char *want_real)
 {
-	char *real;
+	struct mfs_mountpoint mp;
 
-	assert_int_equal(mfs_mountpoint_prepare(given, &real), 0);
-	assert_string_equal(real, want_real);
-	free(real);
+	assert_int_equal(mfs_mountpoint_prepare(given, &mp), 0);
+	assert_string_equal(mp.path, want_real);
+	mfs_mountpoint_close(&mp);
 }
 
 static void test_missing_last_component_made(void **state)
@@ -305,30 +305,31 @@ static void test_missing_last_component_made(void **state)
 
 static void test_nothing_else_made(void **state)
 {
-	char *real = (char *)"unset", target[512];
+	struct mfs_mountpoint mp;
+	char target[512];
 	struct stat st;
 
 	(void)state;
 	/* a missing parent: not made, nor the mountpoint */
-	assert_int_equal(mfs_mountpoint_prepare(tmp_path("no/sub"), &real),
+	assert_int_equal(mfs_mountpoint_prepare(tmp_path("no/sub"), &mp),
 			 -ENOENT);
-	assert_null(real);
+	assert_null(mp.path);
 	assert_int_equal(lstat(tmp_path("no"), &st), -1);
 	/* a dangling symbolic link: nothing made where it points */
 	snprintf(target, sizeof(target), "%s", tmp_path("target"));
 	assert_int_equal(symlink(target, tmp_path("dangling")), 0);
-	assert_int_equal(mfs_mountpoint_prepare(tmp_path("dangling"), &real),
+	assert_int_equal(mfs_mountpoint_prepare(tmp_path("dangling"), &mp),
 			 -ENOENT);
 	assert_int_equal(lstat(tmp_path("target"), &st), -1);
 	assert_int_equal(lstat(tmp_path("dangling"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	/* a file */
 	close(open(tmp_path("file"), O_CREAT | O_WRONLY, 0644));
-	assert_int_equal(mfs_mountpoint_prepare(tmp_path("file"), &real),
+	assert_int_equal(mfs_mountpoint_prepare(tmp_path("file"), &mp),
 			 -ENOTDIR);
-	assert_int_equal(mfs_mountpoint_prepare(tmp_path("file/sub"), &real),
+	assert_int_equal(mfs_mountpoint_prepare(tmp_path("file/sub"), &mp),
 			 -ENOTDIR);
-	assert_int_equal(mfs_mountpoint_prepare("", &real), -ENOENT);
+	assert_int_equal(mfs_mountpoint_prepare("", &mp), -ENOENT);
 }
 
 /*
@@ -338,20 +339,21 @@ static void test_nothing_else_made(void **state)
  */
 static void test_made_only_in_trusted_dirs(void **state)
 {
-	char *real = (char *)"unset", want[512];
+	struct mfs_mountpoint mp;
+	char want[512];
 	struct stat st;
 
 	(void)state;
 	assert_int_equal(mkdir(tmp_path("open"), 0777), 0);
 	assert_int_equal(chmod(tmp_path("open"), 0777), 0);
-	assert_int_equal(mfs_mountpoint_prepare(tmp_path("open/mnt"), &real),
+	assert_int_equal(mfs_mountpoint_prepare(tmp_path("open/mnt"), &mp),
 			 -EPERM);
-	assert_null(real);
+	assert_null(mp.path);
 	assert_int_equal(lstat(tmp_path("open/mnt"), &st), -1);
 	assert_int_equal(mkdir(tmp_path("other"), 0755), 0);
 	assert_int_equal(chown(tmp_path("other"), 65534, 65534), 0);
 	assert_int_equal(mfs_mountpoint_prepare(tmp_path("other/mnt"),
-						&real), -EPERM);
+						&mp), -EPERM);
 	assert_int_equal(lstat(tmp_path("other/mnt"), &st), -1);
 	assert_int_equal(chmod(tmp_path("open"), 01777), 0);
 	snprintf(want, sizeof(want), "%s/open/mnt", testdir_group);
