@@ -519,7 +519,9 @@ static enum mfs_src_state classify(const struct mfs_srcinfo *si)
 {
 	if (!si->usable)
 		return MFS_SRC_BAD;
-	if (!si->pid || (si->live == MMSTATS_ALIVE && si->foreign))
+	/* a writer that cannot be judged (liveness.h) is shown, in /files */
+	if (!si->pid || si->live == MMSTATS_UNKNOWN ||
+	    (si->live == MMSTATS_ALIVE && si->foreign))
 		return MFS_SRC_UNKNOWN;
 	return si->live == MMSTATS_ALIVE ? MFS_SRC_ALIVE : MFS_SRC_STALE;
 }

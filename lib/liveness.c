@@ -132,9 +132,12 @@ static pid_t same_start(pid_t here, bool has_start, uint64_t start)
 	if ((err = mms_procstat(here, &ps)) == -ENOENT &&
 	    kill(here, 0) < 0 && errno == ESRCH)
 		err = -ESRCH;
-	if (!err && (err = mms_timens_same_start(here, start,
-						 ps.starttime)) == 0)
-		err = -ESRCH;
+	/* only a verdict is proof: what could not be read is unknown */
+	if (!err) {
+		int same = mms_timens_same_start(here, start, ps.starttime);
+
+		err = same == 0 ? -ESRCH : same < 0 ? -EREMOTE : 0;
+	}
 	if (err == -ESRCH)
 		return mms_error(-ESRCH, "pid %d did not write it", (int)here);
 	return err < 0 ? mms_error(-EREMOTE, "pid %d cannot be read",

@@ -34,7 +34,7 @@ static int any_thread_timens(pid_t pid, uint64_t *ino)
 {
 	char path[48], who[48];
 	struct dirent *e;
-	int err = -ESRCH;
+	int err = -ENOENT;	/* no thread left to read */
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);

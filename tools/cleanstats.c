@@ -207,9 +207,9 @@ static enum judged_verdict judge(const struct clean_opts *o, struct target *t,
 	enum mmstats_liveness l = mmstats_liveness(snap);
 
 	if (l == MMSTATS_UNKNOWN) {
-		if (pid >= 0)	/* a namespace with no process in sight */
-			printf("PID %d of another PID namespace cannot be "
-			       "checked. Keeping %s\n", (int)pid, t->path);
+		if (pid >= 0)	/* another namespace's, out of sight */
+			printf("PID %d cannot be checked. Keeping %s\n",
+			       (int)pid, t->path);
 		else
 			printf("File has no sys.pid entry: %s\n", t->path);
 		c->unjudged++;

@@ -534,6 +534,36 @@ static void test_library_files_keep_sys_tid(void **state)
 	assert_null(at(f, path));
 }
 
+/*
+ * A writer whose liveness cannot be told (mmstats_liveness() says
+ * UNKNOWN: a time namespace whose offset is out of sight, say) is no
+ * proof of death: its file shows in /files, as one of a PID namespace
+ * out of sight does, and never under a pid it may not be.
+ */
+static void test_unjudged_writer_shows_in_files(void **state)
+{
+	struct fixture *f = *state;
+	struct mmstats *s = open_stats(f);
+	const char *mine = strrchr(mmstats_filename(s), '/') + 1;
+	struct mfs_srcinfo si;
+	char path[256];
+
+	assert_int_equal(mfs_source_read(f->dirfd, mine,
+					 &f->model.limits.file, &si), 0);
+	assert_true(si.pid > 0);
+	si.live = MMSTATS_UNKNOWN;
+	mfs_model_update(&f->model, mine, 0, &si, &f->ch);
+	mfs_srcinfo_free(&si);
+	snprintf(path, sizeof(path), "files/%s/hits", mine);
+	assert_non_null(at(f, path));
+	snprintf(path, sizeof(path), "%d", (int)getpid());
+	assert_null(at(f, path));
+	/* judged again, alive: under its pid */
+	fixture_refresh(f, mine);
+	assert_non_null(at(f, path));
+	mmstats_remove(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +589,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_library_files_keep_sys_tid,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unjudged_writer_shows_in_files, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
