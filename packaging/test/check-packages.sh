@@ -64,6 +64,46 @@ our_mounts() {
 	awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo
 }
 
+# A `make install` into /usr/local made before (by hand, or a run of this
+# script that was killed) would shadow the packages: ld.so, pkg-config and
+# man look in /usr/local first, and the system-install check would take
+# its files for its own.  Every file that `make install` would write
+# (found by one into a scratch DESTDIR) is set aside while the packages
+# are checked, and put back after.  Never deleted: if putting them back
+# fails, they stay where they were set aside, and that is said.
+aside=
+set_aside() {
+	local probe=$work/probe f
+	make -s -C "$work/src/mmstats-$version" B=build/deb PREFIX=/usr/local \
+		MOUNTHELPERDIR=/sbin DESTDIR="$probe" install >/dev/null ||
+		die "make install into $probe failed"
+	while IFS= read -r -d '' f; do
+		f=/$f
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		[ -n "$aside" ] || aside=$(mktemp -d /var/tmp/mmstats-aside.XXXXXX)
+		mkdir -p "$aside$(dirname "$f")"
+		mv "$f" "$aside$f" || die "cannot set $f aside"
+		say "note: $f set aside in $aside while the packages are checked"
+	done < <(find "$probe" ! -type d -printf '%P\0')
+	rm -rf "$probe"
+	[ -z "$aside" ] || ldconfig
+}
+
+put_back() {
+	local f
+	[ -n "$aside" ] || return 0
+	while IFS= read -r -d '' f; do
+		f=${f#"$aside"}
+		mkdir -p "$(dirname "$f")" && mv -n "$aside$f" "$f"
+	done < <(find "$aside" ! -type d -print0)
+	if [ -z "$(find "$aside" ! -type d)" ]; then
+		rm -rf "$aside"
+	else
+		say "check-packages: some files stay set aside in $aside"
+	fi
+	ldconfig
+}
+
 cleanup() {
 	set +e
 	[ -n "$ticker_pid" ] && kill "$ticker_pid" 2>/dev/null &&
@@ -84,6 +124,7 @@ cleanup() {
 		mapfile -t added <"$work/added"
 		apt_get purge "${added[@]}" >>"$logs/remove.log" 2>&1
 	fi
+	put_back
 	rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
@@ -249,8 +290,12 @@ check_library() {
 	ldconfig -p | grep -F "libmmstats.so.1 " |
 		grep -qF "lib/$multiarch/libmmstats.so.1" ||
 		die "ldconfig does not know libmmstats.so.1"
-	pkg-config --modversion mmstats | grep -qx 0.2.0
-	[ "$(pkg-config --variable=libdir mmstats)" = "/usr/lib/$multiarch" ]
+	local v libdir
+	v=$(pkg-config --modversion mmstats)
+	[ "$v" = "$version" ] || die "pkg-config says version $v, not $version"
+	libdir=$(pkg-config --variable=libdir mmstats)
+	[ "$libdir" = "/usr/lib/$multiarch" ] ||
+		die "pkg-config says libdir $libdir, not /usr/lib/$multiarch"
 }
 
 # A program built as a user builds one; it stays running, as the live
@@ -259,7 +304,10 @@ start_ticker() {
 	# shellcheck disable=SC2046 # flags are words
 	cc -o "$work/ticker" "$top/packaging/test/ticker.c" \
 		$(pkg-config --cflags --libs mmstats)
-	ldd "$work/ticker" | grep -F "lib/$multiarch/libmmstats.so.1"
+	ldd "$work/ticker" | grep -F "lib/$multiarch/libmmstats.so.1" || {
+		ldd "$work/ticker"
+		die "the ticker does not load the package's libmmstats.so.1"
+	}
 	mkdir -p "$src"
 	"$work/ticker" "$src" >"$work/ticker.out" 2>"$logs/ticker.err" &
 	echo $! >"$work/ticker.pid"
@@ -558,6 +606,7 @@ say "check-packages: mmstats $version from $top" \
 	"(DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
 check build build_packages
 if $passed; then
+	set_aside
 	check lintian lint_packages
 	check contents check_contents
 	check make-install check_make_install
