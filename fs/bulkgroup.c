@@ -10,6 +10,7 @@
 
 #include "bulkgroup.h"
 #include "hash.h"
+#include "progwalk.h"
 
 static bool mine(enum mfs_kind k)
 {
@@ -71,31 +72,20 @@ static int add_labels(struct mfs_bulk_group *g, const struct mfs_node *dir,
 	return 0;
 }
 
-/*
- * The files of p (those that count for its program if `prog`), after
- * those of g, and their sources into srcs.
- */
-static int add_files(struct mfs_bulk_group *g, const struct mfs_proc *p,
-		     bool rep, bool prog, const struct mfs_src **srcs)
+/* Live file s, after those of g; main: its process's main file. */
+static int add_file(struct mfs_bulk_group *g, const struct mfs_src *s,
+		    const struct mfs_src *main, bool rep)
 {
-	const struct mfs_src *s, *main = prog ? mfs_model_prog_main(p) :
-						mfs_model_main_src(p);
-	struct mfs_bulk_file *f;
+	struct mfs_bulk_file *f = &g->files[g->nfiles++];
 
-	for (s = p->srcs; s; s = s->proc_next) {
-		if (prog && !s->in_prog)
-			continue;
-		srcs[g->nfiles] = s;
-		f = &g->files[g->nfiles++];
-		memset(f, 0, sizeof(*f));
-		f->main = s == main;
-		f->rep = rep;
-		f->created = s->info.created;
-		f->h = mfs_handle_get(s->info.handle);
-		if (!(f->name = strdup(s->name)))
-			return -ENOMEM;
-	}
-	return 0;
+	f->main = s == main;
+	f->rep = rep;
+	f->created = s->info.created;
+	f->h = mfs_handle_get(s->info.handle);
+	if (g->kind == MFS_PROG_LABEL)
+		g->hist |= mfs_fieldnames_is_hist(&s->info.names,
+						  g->labels[0]);
+	return (f->name = strdup(s->name)) ? 0 : -ENOMEM;
 }
 
 /* A hash index of g's labels: slot holds label index + 1, 0 free. */
@@ -255,40 +245,39 @@ static int add_hist_kept(struct mfs_bulk_group *g,
 	return 0;
 }
 
-static int add_retired(struct mfs_bulk_group *g, const struct mfs_prog *pg)
+static int alloc_kept(struct mfs_bulk_group *g, const struct mfs_prog *pg)
 {
-	const struct mfs_retired *r;
-	const struct mfs_kept *v;
-	size_t i, l, n = pg->nretired * g->nlabels + 1;
-	int err = 0;
+	size_t n = pg->nretired * g->nlabels + 1;
 
 	g->ret_st = calloc(pg->nretired + 1, sizeof(*g->ret_st));
 	g->ret_sum = calloc(n, sizeof(*g->ret_sum));
 	g->ret_dsum = calloc(n, sizeof(*g->ret_dsum));
 	g->ret_has = calloc(n, sizeof(*g->ret_has));
 	g->meta = calloc(g->nlabels + 1, sizeof(*g->meta));
-	if (!g->ret_st || !g->ret_sum || !g->ret_dsum || !g->ret_has ||
-	    !g->meta)
-		return -ENOMEM;
-	for (i = 0; i < pg->nretired && !err; i++) {
-		r = &pg->retired[i];
-		g->ret_st[i].st_uid = r->uid;
-		g->ret_st[i].st_gid = r->gid;
-		g->ret_st[i].st_mode = S_IFREG | r->mode;
-		for (l = 0; l < g->nlabels && !err; l++) {
-			if (!(v = mfs_retired_find(r, g->labels[l])))
-				continue;
-			g->ret_sum[i * g->nlabels + l] = v->sum;
-			g->ret_dsum[i * g->nlabels + l] = v->dsum;
-			g->ret_has[i * g->nlabels + l] = true;
-			if (!g->meta[l].name)
-				err = kept_copy(&g->meta[l], v);
-		}
-		if (!err && g->hist)
-			err = add_hist_kept(g, r);
+	return g->ret_st && g->ret_sum && g->ret_dsum && g->ret_has &&
+	       g->meta ? 0 : -ENOMEM;
+}
+
+/* Kept set r, after those of g (alloc_kept() made room for it). */
+static int add_kept(struct mfs_bulk_group *g, const struct mfs_retired *r)
+{
+	const struct mfs_kept *v;
+	size_t i = g->nret++, l;
+	int err = 0;
+
+	g->ret_st[i].st_uid = r->uid;
+	g->ret_st[i].st_gid = r->gid;
+	g->ret_st[i].st_mode = S_IFREG | r->mode;
+	for (l = 0; l < g->nlabels && !err; l++) {
+		if (!(v = mfs_retired_find(r, g->labels[l])))
+			continue;
+		g->ret_sum[i * g->nlabels + l] = v->sum;
+		g->ret_dsum[i * g->nlabels + l] = v->dsum;
+		g->ret_has[i * g->nlabels + l] = true;
+		if (!g->meta[l].name)
+			err = kept_copy(&g->meta[l], v);
 	}
-	g->nret = pg->nretired;
-	return err;
+	return !err && g->hist ? add_hist_kept(g, r) : err;
 }
 
 /* What building g would cost, from counts only. */
@@ -297,16 +286,16 @@ struct cost {
 	bool unheld;		/* a file is read by name */
 };
 
-static void count_proc(const struct mfs_proc *p, bool prog, struct cost *c)
+/* The live files of walk w (w itself does not move). */
+static void count_files(const struct mfs_progwalk *w, struct cost *c)
 {
-	const struct mfs_src *s;
+	struct mfs_progwalk at = *w;
+	struct mfs_progfile f;
 
-	for (s = p->srcs; s; s = s->proc_next) {
-		if (prog && !s->in_prog)
-			continue;
+	while (mfs_progwalk_next(&at, &f) && f.src) {	/* kept ones last */
 		c->files++;
-		c->fields += s->info.names.n;
-		c->unheld |= !s->info.handle;
+		c->fields += f.nlabels;
+		c->unheld |= !f.src->info.handle;
 	}
 }
 
@@ -347,19 +336,39 @@ static int set_labels(struct mfs_bulk_group *g, const struct mfs_node *n,
 	return 0;
 }
 
-/* The files of the processes from p on (through prog_next if `all`). */
-static int add_procs(struct mfs_bulk_group *g, const struct mfs_proc *p,
-		     const struct mfs_proc *rep, bool all,
-		     const struct cost *c)
+static const struct mfs_src *main_of(const struct mfs_bulk_group *g,
+				     const struct mfs_proc *p)
+{
+	return g->prog ? mfs_model_prog_main(p) : mfs_model_main_src(p);
+}
+
+/*
+ * The files of walk w, then the hits of g's labels in them.  A program's
+ * kept sets come after all its live files, which have told g->hist by
+ * then; a process's files come together, its main one found once.
+ */
+static int add_files(struct mfs_bulk_group *g, struct mfs_progwalk *w,
+		     const struct mfs_proc *rep, const struct cost *c)
 {
 	const struct mfs_src **srcs = calloc(c->files + 1, sizeof(*srcs));
+	const struct mfs_src *main = NULL;
+	const struct mfs_proc *p = NULL;
+	struct mfs_progfile f;
 	int err = 0;
 
 	g->files = calloc(c->files + 1, sizeof(*g->files));
 	if (!srcs || !g->files)
 		err = -ENOMEM;
-	for (; p && !err; p = all ? p->prog_next : NULL)
-		err = add_files(g, p, p == rep, all, srcs);
+	while (!err && mfs_progwalk_next(w, &f)) {
+		if (f.kept) {
+			err = add_kept(g, f.kept);
+			continue;
+		}
+		if (f.src->proc != p)
+			main = main_of(g, p = f.src->proc);
+		srcs[g->nfiles] = f.src;
+		err = add_file(g, f.src, main, p == rep);
+	}
 	if (!err)
 		err = g->kind == MFS_PROG_LABEL ? label_hits(g, srcs) :
 						  bulk_hits(g, srcs, c->fields);
@@ -373,12 +382,14 @@ static int add_procs(struct mfs_bulk_group *g, const struct mfs_proc *p,
  */
 static int set_pname(struct mfs_bulk_group *g, const struct mfs_proc *rep)
 {
-	const struct mfs_src *s;
+	struct mfs_progwalk w;
+	struct mfs_progfile f;
 
-	for (s = rep->srcs; s; s = s->proc_next)
-		if (s->in_prog && s->info.program) {
-			g->pname = strndup(s->info.program,
-					   s->info.program_len);
+	mfs_progwalk_proc(&w, rep, true);
+	while (mfs_progwalk_next(&w, &f))
+		if (f.src->info.program) {
+			g->pname = strndup(f.src->info.program,
+					   f.src->info.program_len);
 			return g->pname ? 0 : -ENOMEM;
 		}
 	return 0;
@@ -389,16 +400,16 @@ static int collect_prog(struct mfs *fs, const struct mfs_node *n,
 			struct mfs_bulk_group *g)
 {
 	const struct mfs_prog *pg = mfs_prog_find(&fs->model, dir->source);
-	const struct mfs_proc *p, *rep;
-	const struct mfs_src *s;
+	const struct mfs_proc *rep;
 	struct cost c = { .labels = count_labels(n, dir) };
+	struct mfs_progwalk w;
 	size_t len;
 	int err;
 
 	if (!pg || !(rep = mfs_prog_rep(pg)))
 		return -ENOENT;
-	for (p = pg->procs; p; p = p->prog_next)
-		count_proc(p, true, &c);
+	mfs_progwalk_prog(&w, pg);
+	count_files(&w, &c);
 	if (!may_block && heavy(g, &c))
 		return -EWOULDBLOCK;
 	if ((err = set_labels(g, n, dir)) < 0)
@@ -411,14 +422,9 @@ static int collect_prog(struct mfs *fs, const struct mfs_node *n,
 	strcat(g->title, pg->name);
 	if ((err = set_pname(g, rep)) < 0)
 		return err;
-	if ((err = add_procs(g, pg->procs, rep, true, &c)) < 0)
+	if ((err = alloc_kept(g, pg)) < 0)
 		return err;
-	for (p = pg->procs; p && g->kind == MFS_PROG_LABEL; p = p->prog_next)
-		for (s = p->srcs; s; s = s->proc_next)
-			g->hist |= s->in_prog &&
-				   mfs_fieldnames_is_hist(&s->info.names,
-							  g->labels[0]);
-	return add_retired(g, pg);
+	return add_files(g, &w, rep, &c);
 }
 
 static int collect_pid(struct mfs *fs, const struct mfs_node *n,
@@ -427,18 +433,20 @@ static int collect_pid(struct mfs *fs, const struct mfs_node *n,
 {
 	const struct mfs_proc *p = mfs_model_proc(&fs->model, dir->pid);
 	struct cost c = { .labels = count_labels(n, dir) };
+	struct mfs_progwalk w;
 	int err;
 
 	if (!p || !p->srcs)
 		return -ENOENT;
-	count_proc(p, false, &c);
+	mfs_progwalk_proc(&w, p, false);
+	count_files(&w, &c);
 	if (!may_block && heavy(g, &c))
 		return -EWOULDBLOCK;
 	if ((err = set_labels(g, n, dir)) < 0)
 		return err;
 	if (!(g->title = strdup(dir->name)))
 		return -ENOMEM;
-	return add_procs(g, p, p, false, &c);
+	return add_files(g, &w, p, &c);
 }
 
 static int collect(struct mfs *fs, fuse_ino_t ino, bool may_block,

@@ -1,8 +1,9 @@
 /*
  * progwalk.h - one walk over the files of a process or of a program,
  * live and kept, each seen the same way: whose it is and which labels it
- * has.  What /programs/<name>/ lists (progdir.c) and what a caller may
- * see of it and of /<pid>/ (visible.c) are all made from this walk.
+ * has.  What /programs/<name>/ lists (progdir.c), what a caller may see
+ * of it and of /<pid>/ (visible.c), and what their bulk files and a
+ * program's label files show (bulkgroup.c) are all made from this walk.
  *
  * Under the model's lock, as everything of sources.h.
  */
