@@ -99,6 +99,15 @@ static bool stat_u64(const struct mmstats_snapshot *snap, const char *suffix,
 	return true;
 }
 
+/* sys.created, or 0: it only keys the memory of dead writers (pidns.h). */
+static double created_of(const struct mmstats_snapshot *snap)
+{
+	const struct mmstats_stat *st = mmstats_snapshot_find(snap,
+							      "sys.created");
+
+	return st && st->value.kind == MMSTATS_KIND_FLOAT ? st->value.v.d : 0;
+}
+
 /*
  * A file that records sys.pidns 0: its writer could not tell its PID
  * namespace, which may be any.  A process of ours that holds the pid
@@ -162,7 +171,7 @@ pid_t mmstats_writer_pid(const struct mmstats_snapshot *snap)
 		return pid;
 	if (!mms_proc_is_ours())
 		return mms_error(-EREMOTE, "/proc is another PID namespace's");
-	here = mms_pidns_lookup(ns, pid, has_start, start);
+	here = mms_pidns_lookup(ns, pid, has_start, start, created_of(snap));
 	if (here == -ESRCH)
 		return mms_error(-ESRCH, "no pid %d in PID namespace %llu",
 				 (int)pid, (unsigned long long)ns);

@@ -31,11 +31,12 @@ bool mms_proc_is_ours(void)
 }
 
 pid_t mms_pidns_lookup(uint64_t ns, pid_t nspid, bool has_start,
-		       uint64_t start)
+		       uint64_t start, double created)
 {
 	uint64_t self = mms_pidns_self();
 
 	if (!self || !mms_proc_is_ours() || nspid <= 0)
 		return -EREMOTE;
-	return mms_pidscan_lookup(self, ns, nspid, has_start, start);
+	return mms_pidscan_lookup(self, ns, nspid, has_start, start,
+				  created);
 }

@@ -26,10 +26,11 @@ bool mms_proc_is_ours(void);
  * began after the call saw every process and not this one), -EREMOTE
  * (cannot tell, now or ever: a process could not be looked at, the
  * namespace is out of sight, or a scan is not due yet).  `start`, the
- * writer's sys.starttime when has_start, only keys the memory of writers
- * found dead; it is not compared here.
+ * writer's sys.starttime when has_start, and `created`, its sys.created
+ * (0 if none), only key the memory of writers found dead, which is kept
+ * only when has_start; neither is compared here.
  */
 pid_t mms_pidns_lookup(uint64_t ns, pid_t nspid, bool has_start,
-		       uint64_t start);
+		       uint64_t start, double created);
 
 #endif

@@ -18,10 +18,15 @@
  *   in it.  No start time can stand in for that: a writer in a time
  *   namespace counts it from another boot (time_namespaces(7)), and a
  *   PID namespace may hold processes of several time namespaces.
- * - A writer found dead stays dead: (namespace, pid, start) is kept in a
- *   small memory, so that a dead writer's file costs one scan, not one
- *   per look.  Questions that wait for a scan are kept there too, and
- *   the next scan settles them all.
+ * - A writer found dead stays dead: (namespace, pid, start, created) is
+ *   kept in a small memory, so that a dead writer's file costs one scan,
+ *   not one per look.  Questions that wait for a scan are kept there
+ *   too, and the next scan settles them all.  The key is all the file
+ *   says of its writer: a namespace inode is reused once the namespace
+ *   is freed, and two containers' writers may hold one pid from one
+ *   tick; sys.created (wall clock, set by the writer) proves nothing,
+ *   but a key that has it too only misses more, and a miss costs a
+ *   scan, never a wrong answer.
  * - Scans are rate-limited, whatever asks for them (a file anyone can
  *   plant names any namespace): each costs RESCAN_FACTOR times its
  *   duration, at least RESCAN_GAP_NS, counted from its end, and a scan
@@ -47,6 +52,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "forklock.h"
@@ -78,6 +84,7 @@ struct table {
 /* A writer found dead, or a question that waits for the next scan. */
 struct memo {
 	uint64_t ns, start;
+	uint64_t created;	/* sys.created's bits, 0 if none */
 	uint64_t asked;		/* 0: found dead */
 	pid_t nspid;		/* 0: free slot */
 };
@@ -238,37 +245,51 @@ static pid_t absent(const struct table *t, uint64_t ns)
 	return -ESRCH;
 }
 
-static struct memo *memo_find(uint64_t ns, pid_t nspid, uint64_t start)
+/*
+ * A writer's key: sys.created compared bit for bit, so that a NaN
+ * matches itself and a file without it (0.0) keys as before.
+ */
+static struct memo writer_key(uint64_t ns, pid_t nspid, uint64_t start,
+			      double created)
+{
+	struct memo k = { .ns = ns, .start = start, .nspid = nspid };
+
+	memcpy(&k.created, &created, sizeof(k.created));
+	return k;
+}
+
+static struct memo *memo_find(const struct memo *k)
 {
 	for (size_t i = 0; i < NMEMO; i++)
-		if (memo[i].nspid == nspid && memo[i].ns == ns &&
-		    memo[i].start == start)
+		if (memo[i].nspid == k->nspid && memo[i].ns == k->ns &&
+		    memo[i].start == k->start &&
+		    memo[i].created == k->created)
 			return &memo[i];
 	return NULL;
 }
 
 /*
- * Remember the writer (ns, nspid, start): found dead (asked 0), or asked
- * about at `asked`, for the next scan to settle.  Kept in a ring: a
- * flood of planted files costs answers, not memory.
+ * Remember the writer k: found dead (asked 0), or asked about at
+ * `asked`, for the next scan to settle.  Kept in a ring: a flood of
+ * planted files costs answers, not memory.
  */
-static void remember(uint64_t ns, pid_t nspid, uint64_t start,
-		     uint64_t asked)
+static void remember(const struct memo *k, uint64_t asked)
 {
-	struct memo *m = memo_find(ns, nspid, start);
+	struct memo *m = memo_find(k);
 
 	if (m) {
 		if (!asked)
 			m->asked = 0;
 		return;	/* else the earliest question settles soonest */
 	}
-	memo[memo_next] = (struct memo){ ns, start, asked, nspid };
+	memo[memo_next] = *k;
+	memo[memo_next].asked = asked;
 	memo_next = (memo_next + 1) % NMEMO;
 }
 
-static bool found_dead(uint64_t ns, pid_t nspid, uint64_t start)
+static bool found_dead(const struct memo *k)
 {
-	struct memo *m = memo_find(ns, nspid, start);
+	struct memo *m = memo_find(k);
 
 	return m && !m->asked;
 }
@@ -371,24 +392,28 @@ static int still(pid_t pid, uint64_t ns, pid_t nspid)
 	return n == nspid ? YES : NO;
 }
 
-/* From a scan that began after `asked`: the answer, remembered. */
-static pid_t after_scan(uint64_t self, uint64_t ns, pid_t nspid,
-			bool has_start, uint64_t start, uint64_t asked)
+/*
+ * From a scan that began after `asked`: the answer for writer k,
+ * remembered if k is a key (the file has a start time).
+ */
+static pid_t after_scan(uint64_t self, const struct memo *k, bool key,
+			uint64_t asked)
 {
-	pid_t here;
+	uint64_t ns = k->ns;
+	pid_t nspid = k->nspid, here;
 	bool sure;
 	int now;
 
 	lock_table();
 	if (!rescan(self, asked)) {
-		if (has_start)
-			remember(ns, nspid, start, asked);
+		if (key)
+			remember(k, asked);
 		unlock_table();
 		return -EREMOTE;
 	}
 	here = settled(self, ns, nspid);
-	if (here == -ESRCH && has_start)
-		remember(ns, nspid, start, 0);
+	if (here == -ESRCH && key)
+		remember(k, 0);
 	sure = sure_table();
 	unlock_table();
 	if (here <= 0)
@@ -396,9 +421,9 @@ static pid_t after_scan(uint64_t self, uint64_t ns, pid_t nspid,
 	/* listed after we asked, gone now: it was the writer, or the
 	 * writer was gone already (one process holds a pid at a time) */
 	now = still(here, ns, nspid);
-	if (now == NO && sure && has_start) {
+	if (now == NO && sure && key) {
 		lock_table();
-		remember(ns, nspid, start, 0);
+		remember(k, 0);
 		unlock_table();
 	}
 	if (now == NO)
@@ -407,19 +432,20 @@ static pid_t after_scan(uint64_t self, uint64_t ns, pid_t nspid,
 }
 
 pid_t mms_pidscan_lookup(uint64_t self, uint64_t ns, pid_t nspid,
-			 bool has_start, uint64_t start)
+			 bool has_start, uint64_t start, double created)
 {
+	struct memo k = writer_key(ns, nspid, start, created);
 	uint64_t asked = boot_clock();
 	pid_t here;
 	int now;
 
 	lock_table();
-	here = has_start && found_dead(ns, nspid, start) ?
+	here = has_start && found_dead(&k) ?
 	       -ESRCH : table_find(self, ns, nspid);
 	unlock_table();
 	if (here == -ESRCH)
 		return here;
 	if (here > 0 && (now = still(here, ns, nspid)) != NO)
 		return now == YES ? here : -EREMOTE;
-	return after_scan(self, ns, nspid, has_start, start, asked);
+	return after_scan(self, &k, has_start, asked);
 }

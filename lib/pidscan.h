@@ -15,6 +15,6 @@
  * /proc is its own: our pid, -ESRCH or -EREMOTE.
  */
 pid_t mms_pidscan_lookup(uint64_t self, uint64_t ns, pid_t nspid,
-			 bool has_start, uint64_t start);
+			 bool has_start, uint64_t start, double created);
 
 #endif

@@ -470,15 +470,25 @@ static uint64_t own_pidns(void)
 	return (uint64_t)st.st_ino;
 }
 
-/* A file by `pid` of namespace `ns` that started at `start`. */
-static void parse_ns_file(struct mmstats_snapshot *s, pid_t pid, uint64_t ns,
-			  uint64_t start)
+/* A file by `pid` of namespace `ns` that started at `start`, made at
+ * *created if not NULL. */
+static void parse_created_file(struct mmstats_snapshot *s, pid_t pid,
+			       uint64_t ns, uint64_t start,
+			       const double *created)
 {
 	fb_init(&fb);
 	fb_u32(&fb, "app.sys.pid", (uint32_t)pid);
 	fb_u64(&fb, "app.sys.starttime", start);
 	fb_u64(&fb, "app.sys.pidns", ns);
+	if (created)
+		fb_double(&fb, "app.sys.created", *created);
 	assert_int_equal(mmstats_parse(fb.buf, fb.len, s), 0);
+}
+
+static void parse_ns_file(struct mmstats_snapshot *s, pid_t pid, uint64_t ns,
+			  uint64_t start)
+{
+	parse_created_file(s, pid, ns, start, NULL);
 }
 
 /*
@@ -673,6 +683,129 @@ static void test_writer_pid_other_namespace(void **state)
 		assert_int_not_equal(mmstats_liveness(&s), MMSTATS_ALIVE);
 	}
 	mmstats_snapshot_free(&s);
+}
+
+/*
+ * Pid 1 of a new PID namespace that forks a process there (pid 2, 3...)
+ * for each byte it reads, and answers for each, and for itself, "NSPID
+ * HOSTPID NS".  Its children are reaped as they die (SIGCHLD ignored).
+ */
+static void forker_tell(int out)
+{
+	char self[32] = "";
+	struct stat st;
+
+	/* /proc is our parent's: "self" is our pid there */
+	if (readlink("/proc/self", self, sizeof(self) - 1) < 0 ||
+	    stat("/proc/self/ns/pid", &st) < 0)
+		_exit(4);
+	dprintf(out, "%d %s %llu\n", (int)getpid(), self,
+		(unsigned long long)st.st_ino);
+}
+
+static void forker_main(int in, int out)
+{
+	pid_t inner;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (unshare(CLONE_NEWPID) < 0 || (inner = fork()) < 0)
+		_exit(3);
+	if (inner) {
+		waitpid(inner, NULL, 0);
+		_exit(0);
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGCHLD, SIG_IGN);
+	forker_tell(out);
+	while (read(in, &c, 1) == 1) {
+		if (fork() == 0) {
+			forker_tell(out);
+			for (;;)
+				pause();
+		}
+	}
+	_exit(0);
+}
+
+/* The next process of the forker's namespace (the first, pid 1, if
+ * `to` is -1); false if none came. */
+static bool forked(int to, int from, pid_t *nspid, pid_t *host,
+		   uint64_t *ns)
+{
+	unsigned long long n;
+	char buf[128];
+	ssize_t len;
+	int a, b;
+
+	if (to >= 0 && write(to, "f", 1) != 1)
+		return false;
+	if ((len = read(from, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[len] = '\0';
+	assert_int_equal(sscanf(buf, "%d %d %llu", &a, &b, &n), 3);
+	*nspid = a;
+	*host = b;
+	*ns = n;
+	return true;
+}
+
+/*
+ * Two files that differ only in sys.created do not share a remembered
+ * verdict.  Pid 2 of a namespace is found dead for the first (none
+ * there), then forked: the first stays dead, as remembered; the second
+ * is looked up, and found (the start is never compared with the
+ * process in the look-up, only after it, here to say "not its writer").
+ * Without sys.created in the key it would be taken for the dead one,
+ * as a live writer on a reused namespace inode, at a reused pid, from
+ * the same tick, would be.
+ */
+static void test_dead_memory_keyed_on_created(void **state)
+{
+	const double made = 1700000000.25, later = made + 1;
+	struct mmstats_snapshot dead, born;
+	pid_t outer, nspid, one, two;
+	uint64_t ns, ns2, start = 1234;
+	int to, from, i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	outer = fork_piped(&from, &to);
+	if (outer == 0)
+		forker_main(from, to);
+	if (!forked(-1, from, &nspid, &one, &ns)) {
+		waitpid(outer, NULL, 0);
+		skip();		/* no PID namespaces here */
+	}
+	assert_int_equal(nspid, 1);
+	parse_created_file(&dead, 2, ns, start, &made);
+	parse_created_file(&born, 2, ns, start, &later);
+	if (settled_writer_pid(&dead) == -EREMOTE) {
+		kill(outer, SIGKILL);
+		waitpid(outer, NULL, 0);
+		skip();		/* some process cannot be looked at */
+	}
+	assert_int_equal(mmstats_writer_pid(&dead), -ESRCH);
+	assert_true(forked(to, from, &nspid, &two, &ns2));
+	assert_int_equal(nspid, 2);
+	assert_true(ns2 == ns);
+	/* remembered: dead at once, never "cannot tell" */
+	for (i = 0; i < 100; i++)
+		assert_int_equal(mmstats_writer_pid(&dead), -ESRCH);
+	assert_int_equal(mms_pidns_lookup(ns, 2, true, start, made), -ESRCH);
+	/* another key: looked up, found */
+	assert_int_equal(settled_writer_pid(&born), -ESRCH);
+	assert_non_null(strstr(mmstats_last_error(), "did not write it"));
+	assert_int_equal(mms_pidns_lookup(ns, 2, true, start, later), two);
+	/* without sys.created (0), a key of its own too */
+	assert_int_equal(mms_pidns_lookup(ns, 2, true, start, 0), two);
+	mmstats_snapshot_free(&dead);
+	mmstats_snapshot_free(&born);
+	kill(one, SIGKILL);
+	close(to);
+	close(from);
+	waitpid(outer, NULL, 0);
 }
 
 /* Use up the descriptors below the soft limit; returns how many. */
@@ -1341,6 +1474,7 @@ int main(void)
 		cmocka_unit_test(test_writer_pid_own_namespace),
 		cmocka_unit_test(test_writer_pid_no_such_namespace),
 		cmocka_unit_test(test_writer_pid_other_namespace),
+		cmocka_unit_test(test_dead_memory_keyed_on_created),
 		cmocka_unit_test(test_no_descriptors_is_not_stale),
 		cmocka_unit_test(test_unknown_namespace),
 		cmocka_unit_test(test_timens_of_exited_main_thread),
