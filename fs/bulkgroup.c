@@ -364,6 +364,10 @@ static int add_files(struct mfs_bulk_group *g, struct mfs_progwalk *w,
 			err = add_kept(g, f.kept);
 			continue;
 		}
+		if (g->nfiles == c->files) {	/* not the walk counted */
+			err = -EIO;
+			break;
+		}
 		if (f.src->proc != p)
 			main = main_of(g, p = f.src->proc);
 		srcs[g->nfiles] = f.src;

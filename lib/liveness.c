@@ -99,13 +99,27 @@ static bool stat_u64(const struct mmstats_snapshot *snap, const char *suffix,
 	return true;
 }
 
-/* sys.created, or 0: it only keys the memory of dead writers (pidns.h). */
+/*
+ * sys.created as a number, or 0: it only keys the memory of dead writers
+ * (pidns.h).  The reference writes a double; an integer is taken too.
+ */
 static double created_of(const struct mmstats_snapshot *snap)
 {
 	const struct mmstats_stat *st = mmstats_snapshot_find(snap,
 							      "sys.created");
 
-	return st && st->value.kind == MMSTATS_KIND_FLOAT ? st->value.v.d : 0;
+	if (!st)
+		return 0;
+	switch (st->value.kind) {
+	case MMSTATS_KIND_FLOAT:
+		return st->value.v.d;
+	case MMSTATS_KIND_INT:
+		return (double)st->value.v.i;
+	case MMSTATS_KIND_UINT:
+		return (double)st->value.v.u;
+	default:
+		return 0;
+	}
 }
 
 /*
