@@ -227,23 +227,31 @@ static int open_named(int dirfd, struct mms_newfile *nf)
  * waits for us, then looks again at the list, where the name now is; or
  * we saw the process dying and created nothing.
  */
-static int create_named(int dirfd, struct mms_newfile *nf)
+/* The signal handler is to remove nf's temporary name while it exists. */
+static int record_building(int dirfd, struct mms_newfile *nf)
 {
 	struct stat st;
+	int err;
+
+	if (fstat(nf->fd, &st) < 0)
+		return -errno;
+	err = mms_registry_building(nf, dirfd, nf->tmpname, st.st_dev,
+				    st.st_ino);
+	nf->building = !err;
+	return err;
+}
+
+static int create_named(int dirfd, struct mms_newfile *nf)
+{
 	sigset_t old;
 	int err;
 
 	if ((err = mms_onsignal_begin(&old)) < 0)
 		return err;
 	err = open_named(dirfd, nf);
-	if (!err && fstat(nf->fd, &st) < 0)
-		err = -errno;
 	if (!err)
-		err = mms_registry_building(nf, dirfd, nf->tmpname,
-					    st.st_dev, st.st_ino);
-	if (!err)
-		nf->building = true;
-	else if (nf->named)
+		err = record_building(dirfd, nf);
+	if (err && nf->named)
 		mms_newfile_discard(dirfd, nf);
 	mms_onsignal_end(&old);
 	return err;
@@ -364,16 +372,11 @@ static int check_replaceable(int dirfd, const char *dirpath,
  */
 static int name_unnamed(int dirfd, struct mms_newfile *nf)
 {
-	struct stat st;
 	int err;
 
-	if (fstat(nf->fd, &st) < 0)
-		return -errno;
 	random_name(nf->tmpname, sizeof(nf->tmpname));
-	if ((err = mms_registry_building(nf, dirfd, nf->tmpname, st.st_dev,
-					 st.st_ino)))
+	if ((err = record_building(dirfd, nf)))
 		return err;
-	nf->building = true;
 	if ((err = link_fd(nf->fd, dirfd, nf->tmpname))) {
 		built(nf);
 		return err;

@@ -215,14 +215,16 @@ static enum judged_verdict judge(const struct clean_opts *o, struct target *t,
 		c->unjudged++;
 		return JUDGED_KEPT;
 	}
-	seen = mmstats_writer_pid(snap);
 	if (l == MMSTATS_ALIVE) {
-		if (o->verbose)
+		if (o->verbose) {
+			seen = mmstats_writer_pid(snap);
 			printf("PID %d is alive. Keeping %s\n",
 			       (int)(seen > 0 ? seen : pid), t->path);
+		}
 		c->alive++;
 		return JUDGED_ALIVE;
 	}
+	seen = mmstats_writer_pid(snap);
 	report_stale(o, t, snap, seen);
 	remove_stale(o, t, c, false);
 	return JUDGED_STALE;

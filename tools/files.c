@@ -127,13 +127,36 @@ static int path_conv(const char *tmpl, char *buf, size_t len, bool glob)
 	return fields;
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The matches of pattern that keep() takes, into out. */
+static int glob_each(const char *pattern, int flags,
+		     bool (*keep)(const char *path), struct pathlist *out)
+{
+	glob_t g;
+	size_t i;
+	int err = 0, rc = glob(pattern, flags, NULL, &g);
+
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc != 0)
+		return rc == GLOB_NOSPACE ? -ENOMEM : -EIO;
+	for (i = 0; i < g.gl_pathc && !err; i++)
+		if (keep(g.gl_pathv[i]))
+			err = pathlist_add(out, g.gl_pathv[i]);
+	globfree(&g);
+	return err;
+}
+
 int files_stats_dirs(struct pathlist *out, bool *is_template)
 {
 	char pattern[4096];
-	struct stat st;
-	glob_t g;
-	size_t i;
-	int n, rc, err = 0;
+	int n;
 
 	n = path_conv(files_stats_dir(), pattern, sizeof(pattern), true);
 	*is_template = n > 0;
@@ -145,16 +168,7 @@ int files_stats_dirs(struct pathlist *out, bool *is_template)
 	if (!*is_template)
 		return pathlist_add(out, pattern);
 	/* What the default glob looks in: directories it can list. */
-	rc = glob(pattern, GLOB_ONLYDIR, NULL, &g);
-	if (rc == GLOB_NOMATCH)
-		return 0;
-	if (rc != 0)
-		return rc == GLOB_NOSPACE ? -ENOMEM : -EIO;
-	for (i = 0; i < g.gl_pathc && !err; i++)
-		if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			err = pathlist_add(out, g.gl_pathv[i]);
-	globfree(&g);
-	return err;
+	return glob_each(pattern, GLOB_ONLYDIR, is_dir, out);
 }
 
 const char *files_default_glob(char *buf, size_t len)
@@ -177,13 +191,6 @@ static bool has_glob_chars(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int path_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -201,25 +208,17 @@ void pathlist_sort(struct pathlist *l)
 	pathlist_sort_from(l, 0);
 }
 
-static int expand_glob(const char *pattern, struct pathlist *out)
+/* Not a directory itself (a link to one is a file name here). */
+static bool not_dir(const char *path)
 {
 	struct stat st;
-	glob_t g;
-	size_t i;
-	int err = 0, rc;
 
-	rc = glob(pattern, 0, NULL, &g);
-	if (rc == GLOB_NOMATCH)
-		return 0;
-	if (rc != 0)
-		return rc == GLOB_NOSPACE ? -ENOMEM : -EIO;
-	for (i = 0; i < g.gl_pathc && !err; i++) {
-		if (lstat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			continue;
-		err = pathlist_add(out, g.gl_pathv[i]);
-	}
-	globfree(&g);
-	return err;
+	return !(lstat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+static int expand_glob(const char *pattern, struct pathlist *out)
+{
+	return glob_each(pattern, 0, not_dir, out);
 }
 
 int files_expand(const char *arg, struct pathlist *out)

@@ -47,7 +47,8 @@ static int match_stats_dirs(const char *client_glob, struct pathlist *paths)
 		if (err == -ENOENT || (tmpl && err != -ENOMEM))
 			err = 0;
 	}
-	pathlist_sort(paths);
+	if (dirs.n > 1)		/* each one's matches come sorted */
+		pathlist_sort(paths);
 	pathlist_free(&dirs);
 	return err;
 }
